@@ -1,0 +1,85 @@
+"""The change log: every accepted change gets a cursor, in commit order.
+
+Cursor allocation takes a row lock on the single ``cursor_counter`` row
+(``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite serialises writers anyway) and holds it
+until the transaction commits. Two transactions therefore cannot interleave their cursors:
+the one that allocated the lower cursors commits before the other can allocate, so a
+reader never sees cursor N+1 committed while cursor N is still invisible. This trades
+some write concurrency for a log that pullers can read with a plain ``cursor > C`` and
+never miss a change (see docs/sync-protocol.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from server_stub.storage.models import ChangeLog, CursorCounter
+from workbench.local_store.entities import utcnow
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change to append: the full new row of an entity (op ``upsert``) or an event."""
+
+    entity: str
+    entity_id: str
+    data: dict[str, Any]
+    op: str = "upsert"
+    team_id: str | None = None
+    store_id: str | None = None
+    target_user_id: str | None = None
+
+
+def allocate_cursors(session: Session, n: int) -> int:
+    """Reserve ``n`` cursors and return the first. Locks the counter until commit."""
+    if n <= 0:
+        raise ValueError("n must be positive")
+    row = session.execute(
+        select(CursorCounter).where(CursorCounter.id == 1).with_for_update()
+    ).scalar_one_or_none()
+    if row is None:
+        session.add(CursorCounter(id=1, value=0))
+        session.flush()
+        row = session.execute(
+            select(CursorCounter).where(CursorCounter.id == 1).with_for_update()
+        ).scalar_one()
+    first = row.value + 1
+    session.execute(update(CursorCounter).where(CursorCounter.id == 1).values(value=row.value + n))
+    return first
+
+
+def append(session: Session, changes: Sequence[Change]) -> int:
+    """Append ``changes`` to the log in one go; returns the last cursor (0 if none)."""
+    if not changes:
+        return 0
+    first = allocate_cursors(session, len(changes))
+    now = utcnow()
+    session.execute(
+        insert(ChangeLog),
+        [
+            {
+                "cursor": first + i,
+                "entity": c.entity,
+                "entity_id": c.entity_id,
+                "op": c.op,
+                "data": c.data,
+                "team_id": c.team_id,
+                "store_id": c.store_id,
+                "target_user_id": c.target_user_id,
+                "created_at": now,
+            }
+            for i, c in enumerate(changes)
+        ],
+    )
+    return first + len(changes) - 1
+
+
+def current_cursor(session: Session) -> int:
+    """The highest committed cursor visible to this session."""
+    value = session.execute(select(CursorCounter.value).where(CursorCounter.id == 1)).scalar()
+    return int(value or 0)

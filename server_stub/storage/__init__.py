@@ -1,0 +1,1 @@
+"""The central store: models, engine and migrations."""

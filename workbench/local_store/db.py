@@ -1,0 +1,36 @@
+"""The local store's engine, session factory, unit of work and migrations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from workbench.local_store.dbutil import (  # noqa: F401  (unit_of_work re-exported)
+    alembic_upgrade,
+    make_engine,
+    sqlite_url,
+    unit_of_work,
+)
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def default_local_path(username: str, data_dir: Path | None = None) -> Path:
+    """The local SQLite file of ``username`` in the platform's app-data folder (or ``data_dir``)."""
+    base = data_dir or Path(platformdirs.user_data_dir("agent-workbench"))
+    safe = "".join(ch for ch in username if ch.isalnum() or ch in "-_") or "user"
+    return base / f"local-{safe}.db"
+
+
+def open_local(path: Path) -> Engine:
+    """An engine on the local store file at ``path``, migrated to the newest schema."""
+    engine = make_engine(sqlite_url(path))
+    alembic_upgrade(engine, MIGRATIONS)
+    return engine
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,1 @@
+"""Business logic without widgets. Nothing in this package imports Qt."""
