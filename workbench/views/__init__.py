@@ -1,0 +1,1 @@
+"""Qt item models and view-models: adapt services' data for widgets. No QtWidgets here."""

@@ -1,0 +1,133 @@
+"""The one way off the GUI thread.
+
+``TaskRunner.run(fn, on_success, on_failure)`` runs ``fn`` on a worker thread of a
+``QThreadPool`` and delivers its result (or exception) back on the GUI thread through a
+queued signal. Task code never touches widgets. A :class:`Latest` slot implements "newest
+wins": starting a new task there makes the result of the previous one be dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+log = logging.getLogger(__name__)
+
+
+class _Relay(QObject):
+    """Lives in the GUI thread; its signals carry results back there."""
+
+    finished = Signal(int, object)
+    failed = Signal(int, object, str)
+
+
+class _Job(QRunnable):
+    def __init__(self, job_id: int, fn: Callable[[], Any], relay: _Relay) -> None:
+        super().__init__()
+        self._id = job_id
+        self._fn = fn
+        self._relay = relay
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        try:
+            result = self._fn()
+        except BaseException as exc:  # delivered to on_failure on the GUI thread
+            self._relay.failed.emit(self._id, exc, traceback.format_exc())
+            return
+        self._relay.finished.emit(self._id, result)
+
+
+class TaskRunner(QObject):
+    """Runs callables off the GUI thread with success / failure callbacks on the GUI thread.
+
+    Signals:
+        busy_changed(bool): True while any task is running.
+    """
+
+    busy_changed = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None, *, max_threads: int = 4) -> None:
+        super().__init__(parent)
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(max_threads)
+        self._relay = _Relay(self)
+        self._relay.finished.connect(self._on_finished)
+        self._relay.failed.connect(self._on_failed)
+        self._callbacks: dict[int, tuple[Callable[[Any], None] | None, Callable[[BaseException], None] | None]] = {}
+        self._next = 0
+
+    def run(
+        self,
+        fn: Callable[[], Any],
+        on_success: Callable[[Any], None] | None = None,
+        on_failure: Callable[[BaseException], None] | None = None,
+    ) -> int:
+        """Start ``fn`` in the pool; returns a task id."""
+        self._next += 1
+        job_id = self._next
+        self._callbacks[job_id] = (on_success, on_failure)
+        if len(self._callbacks) == 1:
+            self.busy_changed.emit(True)
+        self._pool.start(_Job(job_id, fn, self._relay))
+        return job_id
+
+    def pending(self) -> int:
+        return len(self._callbacks)
+
+    def wait_for_done(self, msecs: int = 30000) -> bool:
+        """Block until the pool is idle (tests and shutdown only)."""
+        return self._pool.waitForDone(msecs)
+
+    def _pop(self, job_id: int) -> tuple[Callable[[Any], None] | None, Callable[[BaseException], None] | None]:
+        cbs = self._callbacks.pop(job_id, (None, None))
+        if not self._callbacks:
+            self.busy_changed.emit(False)
+        return cbs
+
+    def _on_finished(self, job_id: int, result: object) -> None:
+        on_success, _ = self._pop(job_id)
+        if on_success is not None:
+            on_success(result)
+
+    def _on_failed(self, job_id: int, exc: object, tb: str) -> None:
+        _, on_failure = self._pop(job_id)
+        if on_failure is not None:
+            on_failure(exc)  # type: ignore[arg-type]
+        else:
+            log.error("background task failed:\n%s", tb)
+
+
+class Latest:
+    """Newest wins: only the most recent task's callbacks run."""
+
+    def __init__(self, runner: TaskRunner) -> None:
+        self._runner = runner
+        self._generation = 0
+
+    def run(
+        self,
+        fn: Callable[[], Any],
+        on_success: Callable[[Any], None] | None = None,
+        on_failure: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        self._generation += 1
+        gen = self._generation
+
+        def ok(result: Any) -> None:
+            if gen == self._generation and on_success is not None:
+                on_success(result)
+
+        def bad(exc: BaseException) -> None:
+            if gen == self._generation and on_failure is not None:
+                on_failure(exc)
+
+        self._runner.run(fn, ok, bad)
+
+    def cancel(self) -> None:
+        """Forget the running task's result."""
+        self._generation += 1
