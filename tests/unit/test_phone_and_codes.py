@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from workbench.services.codes import (
+    IllegalTransitionError,
+    check_acceptance_transition,
+    check_work_order_transition,
+)
+from workbench.services.phone import InvalidPhoneError, is_mobile, mask_phone, normalize_phone
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["+86 138-0013-8000", "8613800138000", "13800138000", "0086 138 0013 8000", "tel:+8613800138000",
+     "sip:+8613800138000@127.0.0.1;transport=udp", " (+86) 138.0013.8000 "],
+)
+def test_spellings_of_one_mobile_are_the_same_customer(raw: str) -> None:
+    assert normalize_phone(raw) == "13800138000"
+
+
+@pytest.mark.parametrize("raw", ["", "abc", "12", "1" * 20, "sip:alice@example.com", "138001380OO"])
+def test_garbage_is_refused_with_a_clear_error(raw: str) -> None:
+    with pytest.raises(InvalidPhoneError, match="not a phone number"):
+        normalize_phone(raw)
+
+
+def test_non_text_is_refused() -> None:
+    with pytest.raises(InvalidPhoneError, match="must be text"):
+        normalize_phone(13800138000)  # type: ignore[arg-type]
+
+
+@given(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True), st.sampled_from(["", "+86", "86", "0086", "+86 "]))
+def test_prefixes_never_change_the_number(number: str, prefix: str) -> None:
+    assert normalize_phone(prefix + number) == number
+    assert is_mobile(normalize_phone(prefix + number))
+
+
+def test_masking_keeps_last_four() -> None:
+    assert mask_phone("13800138000") == "*******8000"
+    assert mask_phone("123") == "123"
+
+
+def test_work_order_state_machine() -> None:
+    check_work_order_transition("created", "arrived")
+    check_work_order_transition("arrived", "done")
+    check_work_order_transition("done", "returned")
+    with pytest.raises(IllegalTransitionError, match="cannot become"):
+        check_work_order_transition("created", "done")
+    with pytest.raises(IllegalTransitionError, match="cannot become"):
+        check_work_order_transition("returned", "arrived")
+    with pytest.raises(IllegalTransitionError, match="needs a reason"):
+        check_work_order_transition("arrived", "failed", "  ")
+    with pytest.raises(IllegalTransitionError, match="unknown"):
+        check_work_order_transition("created", "teleported")
+
+
+def test_acceptance_state_machine() -> None:
+    check_acceptance_transition("accepted", "cancelled")
+    with pytest.raises(IllegalTransitionError):
+        check_acceptance_transition("cancelled", "accepted")
