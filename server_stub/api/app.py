@@ -1,0 +1,408 @@
+"""The FastAPI application of the central server.
+
+Stateless by design: every request opens its own database session, tokens and login
+failures live in the store, and long-poll re-queries the store, so any number of processes
+can serve the same database behind a load balancer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine
+from sqlalchemy.exc import DataError, StatementError
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server_stub import auth, sync
+from server_stub.api import schemas as s
+from server_stub.storage.db import open_central, session_factory, unit_of_work
+from server_stub.storage.models import User
+from workbench.services.codes import Role
+from workbench.services.phone import InvalidPhoneError
+
+#: Version of the API and wire format this server speaks.
+SCHEMA_VERSION = 1
+#: Oldest client schema this server still accepts.
+MIN_CLIENT_SCHEMA = 1
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Tunables of one server (all processes behind a balancer should share them)."""
+
+    max_body_bytes: int = 5 * 1024 * 1024
+    max_wait_s: float = 30.0
+    poll_interval_s: float = 0.15
+    cti_secret: str | None = None
+
+
+class ApiError(Exception):
+    """An error with an HTTP status and a message safe to show to users."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+class _EdgeMiddleware:
+    """Schema header on every response, too-old clients refused, body size capped.
+
+    Pure ASGI (no BaseHTTPMiddleware) so long-poll responses are not buffered.
+    """
+
+    def __init__(self, app: ASGIApp, max_body: int) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_schema(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((b"x-workbench-schema", str(SCHEMA_VERSION).encode()))
+                message["headers"] = headers
+            await send(message)
+
+        headers = dict(scope.get("headers") or [])
+        client_schema = headers.get(b"x-workbench-client-schema")
+        if client_schema is not None:
+            try:
+                version = int(client_schema.decode("latin-1").strip())
+            except ValueError:
+                await _plain(send_with_schema, 400, "X-Workbench-Client-Schema must be a whole number")
+                return
+            if version < MIN_CLIENT_SCHEMA:
+                await _plain(
+                    send_with_schema,
+                    426,
+                    f"This workbench is too old for the server (client schema {version}, server needs "
+                    f"at least {MIN_CLIENT_SCHEMA}). Please update the workbench.",
+                )
+                return
+        length = headers.get(b"content-length")
+        if length is not None:
+            try:
+                declared = int(length)
+            except ValueError:
+                await _plain(send_with_schema, 400, "bad Content-Length")
+                return
+            if declared > self.max_body:
+                await _plain(send_with_schema, 413, f"request body larger than {self.max_body} bytes")
+                return
+        if scope["method"] in ("POST", "PUT", "PATCH"):
+            chunks: list[bytes] = []
+            size = 0
+            more = True
+            while more:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return
+                body = message.get("body", b"")
+                size += len(body)
+                if size > self.max_body:
+                    await _plain(send_with_schema, 413, f"request body larger than {self.max_body} bytes")
+                    return
+                chunks.append(body)
+                more = message.get("more_body", False)
+            buffered = b"".join(chunks)
+            replayed = False
+
+            async def replay() -> Message:
+                nonlocal replayed
+                if not replayed:
+                    replayed = True
+                    return {"type": "http.request", "body": buffered, "more_body": False}
+                return await receive()
+
+            await self.app(scope, replay, send_with_schema)
+            return
+        await self.app(scope, receive, send_with_schema)
+
+
+async def _plain(send: Send, status: int, message: str) -> None:
+    body = json.dumps({"detail": message}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat()
+
+
+def _user_out(user: User) -> s.UserOut:
+    return s.UserOut(id=user.id, username=user.username, display_name=user.display_name,
+                     role=user.role, team_id=user.team_id, store_id=user.store_id)
+
+
+def _tokens_out(user: User, t: auth.IssuedTokens) -> s.TokensOut:
+    return s.TokensOut(
+        access_token=t.access_token, refresh_token=t.refresh_token, expires_at=_iso(t.access_expires),
+        refresh_expires_at=_iso(t.refresh_expires), session_id=t.session_id, user=_user_out(user),
+    )
+
+
+def _client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        loc = ".".join(str(x) for x in err.get("loc", ()) if x != "body") or "body"
+        parts.append(f"{loc}: {err.get('msg', 'invalid')}")
+    return "; ".join(parts) or "invalid request"
+
+
+_bearer = HTTPBearer(auto_error=False, description="access token from /api/v1/auth/login")
+
+
+def principal(
+    request: Request,
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> auth.Principal:
+    """The authenticated caller, or 401."""
+    if creds is None or creds.scheme.lower() != "bearer" or not creds.credentials:
+        raise ApiError(401, "Not logged in.", {"WWW-Authenticate": "Bearer"})
+    token = creds.credentials
+    if len(token) > 200 or "\x00" in token:
+        raise ApiError(401, "Not logged in or the token is invalid.", {"WWW-Authenticate": "Bearer"})
+    with request.app.state.factory() as session:
+        try:
+            return auth.authenticate(session, token)
+        except auth.AuthFailed as exc:
+            raise ApiError(401, str(exc), {"WWW-Authenticate": "Bearer"}) from None
+
+
+Caller = Annotated[auth.Principal, Depends(principal)]
+
+
+def admin(p: Caller) -> auth.Principal:
+    """The caller if an administrator, else 403."""
+    if p.role != Role.ADMIN:
+        raise ApiError(403, "Only an administrator may do this.")
+    return p
+
+
+Admin = Annotated[auth.Principal, Depends(admin)]
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": s.ErrorOut}, 401: {"model": s.ErrorOut}, 403: {"model": s.ErrorOut},
+    404: {"model": s.ErrorOut}, 409: {"model": s.ErrorOut}, 413: {"model": s.ErrorOut},
+    422: {"model": s.ErrorOut}, 426: {"model": s.ErrorOut}, 429: {"model": s.ErrorOut},
+}
+
+
+def create_app(
+    db_url: str | None = None,
+    *,
+    settings: Settings | None = None,
+    engine: Engine | None = None,
+    migrate: bool = True,
+) -> FastAPI:
+    """Build the API on the central store at ``db_url`` (migrated unless ``migrate=False``)."""
+    settings = settings or Settings(cti_secret=os.environ.get("WORKBENCH_CTI_SECRET") or None)
+    engine = engine or open_central(db_url, migrate=migrate)
+    factory: sessionmaker[Session] = session_factory(engine)
+    app = FastAPI(
+        title="Agent Workbench central server",
+        version=str(SCHEMA_VERSION),
+        description="Login, sync (push / pull / long-poll), customer lookup and call events.",
+        responses=ERRORS,
+    )
+    app.state.engine = engine
+    app.state.factory = factory
+    app.state.settings = settings
+    app.add_middleware(_EdgeMiddleware, max_body=settings.max_body_bytes)
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse({"detail": exc.message}, status_code=exc.status, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": _validation_message(exc)}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"detail": str(exc.detail)}, status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(DataError)
+    async def _data_error(_request: Request, _exc: DataError) -> JSONResponse:
+        return JSONResponse({"detail": "the request holds values the store cannot accept"}, status_code=400)
+
+    @app.exception_handler(StatementError)
+    async def _statement_error(_request: Request, exc: StatementError) -> JSONResponse:
+        if isinstance(exc.orig, ValueError | TypeError):
+            return JSONResponse({"detail": f"invalid value: {exc.orig}"}, status_code=400)
+        raise exc
+
+    # ------------------------------------------------------------------ auth
+
+    @app.post("/api/v1/auth/login", response_model=s.TokensOut, tags=["auth"])
+    def login(body: s.LoginIn, request: Request) -> s.TokensOut:
+        """Log in; wrong credentials give 401, repeated failures 429 with Retry-After."""
+        session = factory()
+        try:
+            user, tokens = auth.login(session, body.username, body.password, _client_address(request),
+                                      request.headers.get("user-agent", ""))
+            session.commit()
+        except auth.Throttled as exc:
+            session.rollback()
+            raise ApiError(429, str(exc), {"Retry-After": str(exc.retry_after)}) from None
+        except auth.AuthFailed as exc:
+            session.commit()  # keep the failure for throttling
+            raise ApiError(401, str(exc)) from None
+        finally:
+            session.close()
+        return _tokens_out(user, tokens)
+
+    @app.post("/api/v1/auth/refresh", response_model=s.TokensOut, tags=["auth"])
+    def refresh(body: s.RefreshIn) -> s.TokensOut:
+        """New access and refresh tokens for a valid refresh token (rotates both)."""
+        try:
+            with unit_of_work(factory) as session:
+                user, tokens = auth.refresh(session, body.refresh_token)
+        except auth.AuthFailed as exc:
+            raise ApiError(401, str(exc)) from None
+        return _tokens_out(user, tokens)
+
+    @app.post("/api/v1/auth/logout", response_model=s.OkOut, tags=["auth"])
+    def logout(p: Caller) -> s.OkOut:
+        """End this session: its access and refresh tokens stop working."""
+        with unit_of_work(factory) as session:
+            auth.revoke_session(session, p.session_id)
+        return s.OkOut()
+
+    @app.get("/api/v1/auth/me", response_model=s.UserOut, tags=["auth"])
+    def me(p: Caller) -> s.UserOut:
+        """The logged-in user."""
+        with factory() as session:
+            user = session.get(User, p.user_id)
+            assert user is not None
+            return _user_out(user)
+
+    @app.get("/api/v1/admin/users/{user_id}/sessions", response_model=list[s.SessionOut], tags=["admin"])
+    def user_sessions(user_id: str, _p: Admin) -> list[s.SessionOut]:
+        """A user's sessions, newest first (admin only)."""
+        with factory() as session:
+            if session.get(User, user_id) is None:
+                raise ApiError(404, f"no user {user_id}")
+            return [
+                s.SessionOut(id=a.id, user_id=a.user_id, created_at=_iso(a.created_at),
+                             access_expires=_iso(a.access_expires), refresh_expires=_iso(a.refresh_expires),
+                             revoked=a.revoked, user_agent=a.user_agent)
+                for a in auth.list_user_sessions(session, user_id)
+            ]
+
+    @app.post("/api/v1/admin/users/{user_id}/sessions/revoke", response_model=s.OkOut, tags=["admin"])
+    def revoke_user(user_id: str, _p: Admin) -> s.OkOut:
+        """Revoke every session of a user (admin only)."""
+        with unit_of_work(factory) as session:
+            if session.get(User, user_id) is None:
+                raise ApiError(404, f"no user {user_id}")
+            return s.OkOut(count=auth.revoke_user_sessions(session, user_id))
+
+    @app.post("/api/v1/admin/sessions/{session_id}/revoke", response_model=s.OkOut, tags=["admin"])
+    def revoke_one(session_id: str, _p: Admin) -> s.OkOut:
+        """Revoke one session (admin only)."""
+        with unit_of_work(factory) as session:
+            if not auth.revoke_session(session, session_id[:40]):
+                raise ApiError(404, f"no session {session_id}")
+        return s.OkOut(count=1)
+
+    # ------------------------------------------------------------------ sync
+
+    @app.post("/api/v1/sync/push", response_model=s.PushOut, response_model_exclude_none=True, tags=["sync"])
+    def push(body: s.PushIn, p: Caller) -> s.PushOut:
+        """Apply a batch of mutations, each exactly once (replays answer ``duplicate``)."""
+        muts = [sync.Mutation(m.mutation_id, m.entity, m.op, m.data) for m in body.mutations]
+        try:
+            results, cursor = sync.push(factory, p, body.client_id, muts)
+        except sync.PushForbidden as exc:
+            raise ApiError(403, str(exc)) from None
+        return s.PushOut(results=[s.MutationResult(**r) for r in results], cursor=cursor)
+
+    @app.get("/api/v1/sync/pull", response_model=s.PullOut, tags=["sync"])
+    async def pull(
+        p: Caller,
+        cursor: Annotated[int, Query(ge=0, le=2**62, description="last cursor the client has")] = 0,
+        limit: Annotated[int, Query(ge=1, le=sync.MAX_PULL_LIMIT)] = 500,
+        wait: Annotated[float, Query(ge=0, le=600, description="long-poll up to this many seconds")] = 0,
+    ) -> s.PullOut:
+        """Changes after ``cursor`` visible to the caller; with ``wait``, long-poll for the first."""
+        deadline = time.monotonic() + min(wait, settings.max_wait_s)
+        current = cursor
+        while True:
+            page = await asyncio.to_thread(_pull_page, factory, p, current, limit)
+            if page.changes or time.monotonic() >= deadline:
+                return s.PullOut(changes=[s.ChangeOut(**c) for c in page.changes],
+                                 next_cursor=page.next_cursor, has_more=page.has_more)
+            # nothing visible yet: skip what we may not see, and ask the store again shortly
+            current = page.next_cursor
+            await asyncio.sleep(settings.poll_interval_s)
+
+    # ------------------------------------------------------------------ lookup, health
+
+    @app.get("/api/v1/customers/lookup", response_model=s.LookupOut, tags=["customers"])
+    def lookup(p: Caller, phone: Annotated[str, Query(min_length=1, max_length=40)]) -> s.LookupOut:
+        """The customer with this number, if in the caller's scope (404 otherwise)."""
+        try:
+            with unit_of_work(factory) as session:
+                found = sync.lookup(session, p, phone)
+        except InvalidPhoneError as exc:
+            raise ApiError(400, str(exc)) from None
+        if found is None:
+            raise ApiError(404, "No customer with this number in your scope.")
+        return s.LookupOut(**found)
+
+    @app.get("/api/v1/health", response_model=s.HealthOut, tags=["health"])
+    def health() -> s.HealthOut:
+        """Liveness and readiness: answers only if the store answers."""
+        from server_stub.changes import current_cursor
+
+        with factory() as session:
+            cursor = current_cursor(session)
+        return s.HealthOut(status="ok", schema_version=SCHEMA_VERSION,
+                           min_client_schema=MIN_CLIENT_SCHEMA, cursor=cursor)
+
+    from server_stub import cti
+
+    cti.register(app, factory, settings, ApiError)
+    return app
+
+
+def _pull_page(factory: sessionmaker[Session], p: auth.Principal, cursor: int, limit: int) -> sync.PullPage:
+    with factory() as session:
+        try:
+            return sync.pull(session, p, cursor, limit)
+        except sync.BadCursor as exc:
+            raise ApiError(exc.status, str(exc)) from None
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory`` and worker processes: the DB from the environment.
+
+    Workers do not migrate: ``serve`` migrates once before it starts them.
+    """
+    from server_stub.storage.db import default_db_url
+
+    return create_app(default_db_url(), migrate=False)

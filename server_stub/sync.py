@@ -1,0 +1,771 @@
+"""Push and pull: the server half of the sync protocol (see docs/sync-protocol.md).
+
+Push applies a batch of client mutations in one transaction:
+
+1. take the change-log counter lock first (``UPDATE cursor_counter``): pushes are serialised,
+   so "server order" is well defined, last-writer-wins is the order of commits, and cursors
+   commit in order (a puller reading ``cursor > C`` never skips one);
+2. bind the client id to the user on first use (another user's client id is refused);
+3. look up every mutation id in ``applied_mutations``: a replay gets ``duplicate`` with the
+   earlier result and changes nothing;
+4. validate each new mutation against the shared rules (:mod:`workbench.services.codes`) and
+   the caller's scope, apply it, and collect its change-log entries;
+5. append all changes at once, store each mutation's result, commit.
+
+Pull returns the change-log entries after a cursor that the caller's scope may see.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    Integer,
+    String,
+    Text,
+    and_,
+    false,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from server_stub.auth import Principal
+from server_stub.changes import Change, append, current_cursor
+from server_stub.storage.db import unit_of_work
+from server_stub.storage.models import (
+    ENTITIES,
+    Acceptance,
+    AppliedMutation,
+    ChangeLog,
+    ContactEvent,
+    CursorCounter,
+    Customer,
+    Policy,
+    Store,
+    SyncClient,
+    Task,
+    WorkOrder,
+)
+from workbench.local_store.entities import (
+    EDITABLE_FIELDS,
+    UTCDateTime,
+    parse_when,
+    utcnow,
+)
+from workbench.services.codes import (
+    AcceptanceStatus,
+    Channel,
+    IllegalTransitionError,
+    Intent,
+    Role,
+    TaskStatus,
+    WorkOrderStatus,
+    WrapUp,
+    check_acceptance_transition,
+    check_work_order_transition,
+)
+from workbench.services.phone import InvalidPhoneError, normalize_phone
+
+MAX_BATCH = 1000
+MAX_PULL_LIMIT = 5000
+#: Fields of a user that never leave the server.
+PRIVATE_USER_FIELDS = frozenset({"password_hash", "active"})
+#: Entities without a customer: reference data, visible to everyone.
+REFERENCE_ENTITIES = frozenset({"team", "store", "user", "policy", "script", "pressure_limit"})
+#: Which task statuses a desktop may set, from which.
+TASK_TRANSITIONS: dict[str, frozenset[str]] = {
+    TaskStatus.OPEN.value: frozenset({TaskStatus.DONE.value, TaskStatus.CANCELLED.value}),
+    TaskStatus.DONE.value: frozenset({TaskStatus.OPEN.value}),
+    TaskStatus.SUPPRESSED.value: frozenset(),
+    TaskStatus.CANCELLED.value: frozenset(),
+}
+
+
+class Rejected(Exception):
+    """A mutation the rules refuse; the message goes back to the client as its reason."""
+
+
+class PushForbidden(Exception):
+    """The whole push is refused (another user's client id or mutation ids): HTTP 403."""
+
+
+class BadCursor(Exception):
+    """A cursor that cannot be: HTTP 400 (negative) or 409 (beyond the end of the log)."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Mutation:
+    """One client mutation as it arrives in a push."""
+
+    mutation_id: str
+    entity: str
+    op: str
+    data: dict[str, Any]
+
+
+# ------------------------------------------------------------------ wire helpers
+
+
+def _wire_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    return value
+
+
+def wire_row(entity: str, row: Any) -> dict[str, Any]:
+    """A mapped row as wire data, minus fields that never leave the server."""
+    out = {col.key: _wire_value(getattr(row, col.key)) for col in row.__table__.columns}
+    if entity == "user":
+        for key in PRIVATE_USER_FIELDS:
+            out.pop(key, None)
+    return out
+
+
+def wire_values(values: dict[str, Any]) -> dict[str, Any]:
+    """Column values (as from :func:`coerce_row`) as wire data."""
+    return {k: _wire_value(v) for k, v in values.items()}
+
+
+def change_for(entity: str, row: Any, customer: Customer | None = None) -> Change:
+    """The ``upsert`` change of ``row``, tagged with its customer's team and store.
+
+    Server-side writers (seeding, imports, task generation, admin commands) publish their
+    rows through this so that desktops receive them; reference data stays untagged.
+    """
+    data = wire_row(entity, row)
+    team_id, store_id = _tags(entity, data, customer)
+    return Change(entity=entity, entity_id=str(data["id"]), data=data, team_id=team_id, store_id=store_id)
+
+
+def _tags(entity: str, data: dict[str, Any], customer: Customer | None) -> tuple[str | None, str | None]:
+    if entity in REFERENCE_ENTITIES:
+        return None, None
+    if entity == "customer":
+        return data.get("team_id"), data.get("store_id")
+    if entity == "work_order":
+        team = customer.team_id if customer is not None else data.get("team_id")
+        return team, data.get("store_id")
+    if customer is not None:
+        return customer.team_id, customer.store_id
+    return data.get("team_id"), data.get("store_id")
+
+
+# ------------------------------------------------------------------ validation
+
+
+def _check_text(key: str, value: Any, max_len: int | None) -> str:
+    if not isinstance(value, str):
+        raise Rejected(f"{key}: expected text, got {type(value).__name__}")
+    if "\x00" in value:
+        raise Rejected(f"{key}: contains a NUL character")
+    if max_len is not None and len(value) > max_len:
+        raise Rejected(f"{key}: longer than {max_len} characters")
+    return value
+
+
+def _check_json(key: str, value: Any, depth: int = 0) -> Any:
+    if depth > 8:
+        raise Rejected(f"{key}: nested too deeply")
+    if isinstance(value, str):
+        return _check_text(key, value, 10_000)
+    if isinstance(value, list):
+        return [_check_json(key, v, depth + 1) for v in value]
+    if isinstance(value, dict):
+        return {_check_text(key, k, 200): _check_json(key, v, depth + 1) for k, v in value.items()}
+    if value is None or isinstance(value, bool | int | float):
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53:
+            raise Rejected(f"{key}: number out of range")
+        return value
+    raise Rejected(f"{key}: not JSON")
+
+
+def coerce_value(col: Any, value: Any) -> Any:
+    """Check one wire value against its column; returns the value to store."""
+    key = col.key
+    if value is None:
+        if not col.nullable:
+            raise Rejected(f"{key}: must not be empty")
+        return None
+    ctype = col.type
+    if isinstance(ctype, UTCDateTime):
+        try:
+            when = parse_when(value, key)
+        except ValueError as exc:
+            raise Rejected(str(exc)) from None
+        if not dt.datetime(1900, 1, 1, tzinfo=dt.UTC) <= when <= dt.datetime(2200, 1, 1, tzinfo=dt.UTC):
+            raise Rejected(f"{key}: time out of range")
+        return when
+    if isinstance(ctype, Boolean):
+        if not isinstance(value, bool):
+            raise Rejected(f"{key}: expected true or false")
+        return value
+    if isinstance(ctype, Integer):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise Rejected(f"{key}: expected a whole number")
+        if abs(value) > 2**31 - 1:
+            raise Rejected(f"{key}: number out of range")
+        return value
+    if isinstance(ctype, Float):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise Rejected(f"{key}: expected a number")
+        value = float(value)
+        if value != value or value in (float("inf"), float("-inf")) or abs(value) > 1e15:
+            raise Rejected(f"{key}: number out of range")
+        return value
+    if isinstance(ctype, JSON):
+        if not isinstance(value, list | dict):
+            raise Rejected(f"{key}: expected a list or an object")
+        return _check_json(key, value)
+    if isinstance(ctype, String | Text):
+        return _check_text(key, value, getattr(ctype, "length", None))
+    return value
+
+
+def coerce_row(cls: type, data: dict[str, Any], *, fill_defaults: bool = True) -> dict[str, Any]:
+    """Validated column values for a new ``cls`` row from wire ``data``.
+
+    Missing columns get their defaults; missing required columns are refused.
+    """
+    out: dict[str, Any] = {}
+    for col in cls.__table__.columns:  # type: ignore[attr-defined]
+        if col.key in data:
+            out[col.key] = coerce_value(col, data[col.key])
+        elif fill_defaults:
+            default = col.default
+            if default is None:
+                if col.nullable:
+                    out[col.key] = None
+                    continue
+                raise Rejected(f"{col.key}: required")
+            arg = default.arg
+            out[col.key] = arg(None) if callable(arg) else (list(arg) if isinstance(arg, list) else arg)
+    return out
+
+
+def _require_id(data: dict[str, Any], key: str = "id") -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise Rejected(f"{key}: required")
+    if len(value) > 40 or "\x00" in value:
+        raise Rejected(f"{key}: not a valid id")
+    return value
+
+
+def _enum(name: str, value: Any, enum: type) -> str:
+    allowed = [e.value for e in enum]  # type: ignore[attr-defined]
+    if value not in allowed:
+        raise Rejected(f"{name}: {value!r} is not one of {', '.join(allowed)}")
+    return str(value)
+
+
+# ------------------------------------------------------------------ scope
+
+
+def customer_scope_ok(p: Principal, customer: Customer) -> bool:
+    """Whether ``p``'s role and team/store cover ``customer`` (without special grants)."""
+    if p.role == Role.ADMIN:
+        return True
+    if p.role == Role.RECEPTIONIST:
+        return p.store_id is not None and customer.store_id == p.store_id
+    return p.team_id is not None and customer.team_id == p.team_id
+
+
+def customer_visible(session: Session, p: Principal, customer: Customer) -> bool:
+    """Scope plus grants: a store sees customers it has a work order for; an agent sees
+    customers whose call was routed to them (a ``call_event`` in the last day)."""
+    if customer_scope_ok(p, customer):
+        return True
+    if p.role == Role.RECEPTIONIST and p.store_id is not None:
+        hit = session.execute(
+            select(WorkOrder.id).where(WorkOrder.customer_id == customer.id, WorkOrder.store_id == p.store_id).limit(1)
+        ).first()
+        if hit is not None:
+            return True
+    since = utcnow() - dt.timedelta(days=1)
+    rows = session.execute(
+        select(ChangeLog.entity_id, ChangeLog.data).where(
+            ChangeLog.entity == "call_event",
+            ChangeLog.target_user_id == p.user_id,
+            ChangeLog.created_at > since,
+        )
+    ).all()
+    return any(isinstance(d, dict) and d.get("customer_id") == customer.id for _, d in rows)
+
+
+# ------------------------------------------------------------------ push
+
+
+@dataclass
+class _Batch:
+    """State of one push transaction."""
+
+    session: Session
+    principal: Principal
+    customers: dict[str, Customer | None] = field(default_factory=dict)
+    contact_ids: set[str] = field(default_factory=set)
+    now: dt.datetime = field(default_factory=utcnow)
+
+    def customer(self, customer_id: Any, *, for_write: bool = True) -> Customer:
+        cid = _require_id({"customer_id": customer_id}, "customer_id")
+        if cid not in self.customers:
+            self.customers[cid] = self.session.get(Customer, cid)
+        cust = self.customers[cid]
+        if cust is None or not customer_visible(self.session, self.principal, cust):
+            # same answer for "missing" and "not yours": no probing of other scopes
+            raise Rejected(f"customer {cid} not found in your scope")
+        return cust
+
+    def prefetch(self, mutations: Sequence[Mutation]) -> None:
+        ids = {m.data.get("customer_id") for m in mutations if isinstance(m.data.get("customer_id"), str)}
+        ids |= {m.data.get("id") for m in mutations if m.entity == "customer" and isinstance(m.data.get("id"), str)}
+        ids.discard(None)
+        for chunk in _chunks(sorted(ids), 500):  # type: ignore[arg-type]
+            for cust in self.session.execute(select(Customer).where(Customer.id.in_(chunk))).scalars():
+                self.customers[cust.id] = cust
+        cids = [m.data.get("id") for m in mutations if m.entity == "contact_event" and isinstance(m.data.get("id"), str)]
+        for chunk in _chunks(cids, 500):
+            self.contact_ids |= set(
+                self.session.execute(select(ContactEvent.id).where(ContactEvent.id.in_(chunk))).scalars()
+            )
+
+
+def _chunks(items: Sequence[Any], n: int) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(items), n):
+        yield items[i : i + n]
+
+
+def _own_fields(b: _Batch, values: dict[str, Any]) -> None:
+    """Who did it is the server's to say, not the client's."""
+    p = b.principal
+    values["user_id"] = p.user_id
+    if p.role in (Role.AGENT, Role.LEAD):
+        values["team_id"] = p.team_id
+    elif p.role == Role.RECEPTIONIST:
+        values["store_id"] = p.store_id
+
+
+def _contact_event_create(b: _Batch, data: dict[str, Any]) -> list[Change]:
+    cid = _require_id(data)
+    cust = b.customer(data.get("customer_id"))
+    values = coerce_row(ContactEvent, data)
+    _enum("channel", values["channel"], Channel)
+    _enum("wrapup", values["wrapup"], WrapUp)
+    _enum("intent", values["intent"], Intent)
+    if cid in b.contact_ids:
+        raise Rejected(f"contact event {cid} already exists (contact events are append-only)")
+    _own_fields(b, values)
+    if values.get("team_id") is None:
+        values["team_id"] = cust.team_id
+    b.contact_ids.add(cid)
+    b.session.add(ContactEvent(**values))
+    return [Change("contact_event", cid, wire_values(values), team_id=cust.team_id, store_id=cust.store_id)]
+
+
+def _acceptance_create(b: _Batch, data: dict[str, Any]) -> list[Change]:
+    aid = _require_id(data)
+    cust = b.customer(data.get("customer_id"))
+    values = coerce_row(Acceptance, data)
+    _enum("channel", values["channel"], Channel)
+    if values["status"] != AcceptanceStatus.ACCEPTED.value:
+        raise Rejected("a new acceptance must have status 'accepted'")
+    if b.session.get(Policy, values["policy_id"]) is None:
+        raise Rejected(f"policy {values['policy_id']} does not exist")
+    if b.session.get(Acceptance, aid) is not None:
+        raise Rejected(f"acceptance {aid} already exists")
+    earlier = b.session.execute(
+        select(Acceptance.id).where(
+            Acceptance.customer_id == cust.id,
+            Acceptance.policy_id == values["policy_id"],
+            Acceptance.status == AcceptanceStatus.ACCEPTED.value,
+        ).limit(1)
+    ).scalar()
+    if earlier is not None:
+        raise Rejected(f"the customer already accepted this policy (acceptance {earlier})")
+    _own_fields(b, values)
+    b.session.add(Acceptance(**values))
+    b.session.flush()
+    changes = [Change("acceptance", aid, wire_values(values), team_id=cust.team_id, store_id=cust.store_id)]
+    # Closed loop: once accepted anywhere, nobody is asked to offer it again.
+    tasks = b.session.execute(
+        select(Task).where(
+            Task.customer_id == cust.id,
+            Task.policy_id == values["policy_id"],
+            Task.status == TaskStatus.OPEN.value,
+        )
+    ).scalars()
+    for task in tasks:
+        task.status = TaskStatus.SUPPRESSED.value
+        changes.append(change_for("task", task, cust))
+    return changes
+
+
+def _acceptance_transition(b: _Batch, data: dict[str, Any]) -> list[Change]:
+    aid = _require_id(data)
+    status = data.get("status")
+    row = b.session.get(Acceptance, aid)
+    if row is None:
+        raise Rejected(f"acceptance {aid} not found in your scope")
+    cust = b.customer(row.customer_id)
+    try:
+        check_acceptance_transition(row.status, status)  # type: ignore[arg-type]
+    except IllegalTransitionError as exc:
+        raise Rejected(str(exc)) from None
+    row.status = str(status)
+    return [change_for("acceptance", row, cust)]
+
+
+def _work_order_create(b: _Batch, data: dict[str, Any]) -> list[Change]:
+    wid = _require_id(data)
+    cust = b.customer(data.get("customer_id"))
+    values = coerce_row(WorkOrder, data)
+    if values["status"] != WorkOrderStatus.CREATED.value:
+        raise Rejected("a new work order must have status 'created'")
+    if b.session.get(Store, values["store_id"]) is None:
+        raise Rejected(f"store {values['store_id']} does not exist")
+    if values.get("policy_id") is not None and b.session.get(Policy, values["policy_id"]) is None:
+        raise Rejected(f"policy {values['policy_id']} does not exist")
+    if b.session.get(WorkOrder, wid) is not None:
+        raise Rejected(f"work order {wid} already exists")
+    values["from_user_id"] = b.principal.user_id
+    values["team_id"] = cust.team_id
+    values["created_at"] = values["updated_at"] = b.now
+    b.session.add(WorkOrder(**values))
+    changes = [Change("work_order", wid, wire_values(values), team_id=cust.team_id, store_id=values["store_id"])]
+    if values["store_id"] != cust.store_id:
+        # the receiving store needs the portrait of the customer it is asked to serve
+        changes.append(Change("customer", cust.id, wire_row("customer", cust), store_id=values["store_id"]))
+    return changes
+
+
+def _work_order_transition(b: _Batch, data: dict[str, Any]) -> list[Change]:
+    wid = _require_id(data)
+    row = b.session.get(WorkOrder, wid)
+    p = b.principal
+    allowed = row is not None and (
+        p.role == Role.ADMIN
+        or (p.role == Role.RECEPTIONIST and p.store_id is not None and row.store_id == p.store_id)
+        or (p.role in (Role.AGENT, Role.LEAD) and p.team_id is not None and row.team_id == p.team_id)
+    )
+    if row is None or not allowed:
+        raise Rejected(f"work order {wid} not found in your scope")
+    status, reason = data.get("status"), data.get("reason")
+    if reason is not None:
+        reason = _check_text("reason", reason, 2000)
+    try:
+        check_work_order_transition(row.status, status, reason)  # type: ignore[arg-type]
+    except IllegalTransitionError as exc:
+        raise Rejected(str(exc)) from None
+    row.status = str(status)
+    if reason:
+        row.result_reason = reason
+    row.handled_by = p.user_id
+    row.updated_at = b.now
+    cust = b.session.get(Customer, row.customer_id)
+    return [change_for("work_order", row, cust)]
+
+
+def _customer_create(b: _Batch, data: dict[str, Any]) -> list[Change]:
+    cid = _require_id(data)
+    if data.get("is_lead") is not True:
+        raise Rejected("desktops may only create new leads (is_lead = true)")
+    values = coerce_row(Customer, data)
+    try:
+        values["phone"] = normalize_phone(values["phone"])
+    except InvalidPhoneError as exc:
+        raise Rejected(str(exc)) from None
+    p = b.principal
+    if p.role == Role.RECEPTIONIST:
+        values["store_id"] = p.store_id
+        values["team_id"] = None
+    elif p.role != Role.ADMIN:
+        values["team_id"] = p.team_id
+        values["store_id"] = None
+    existing = b.customers.get(cid) if cid in b.customers else b.session.get(Customer, cid)
+    if existing is not None:
+        raise Rejected(f"customer {cid} already exists")
+    values["updated_at"] = b.now
+    row = Customer(**values)
+    b.session.add(row)
+    b.customers[cid] = row
+    return [Change("customer", cid, wire_values(values), team_id=values["team_id"], store_id=values["store_id"])]
+
+
+def _customer_update(b: _Batch, data: dict[str, Any]) -> list[Change]:
+    cid = _require_id(data)
+    fields = {k: v for k, v in data.items() if k != "id"}
+    if not fields:
+        raise Rejected("nothing to update")
+    bad = sorted(set(fields) - EDITABLE_FIELDS)
+    if bad:
+        raise Rejected(
+            f"{', '.join(bad)}: not editable on a desktop (editable: {', '.join(sorted(EDITABLE_FIELDS))})"
+        )
+    cust = b.customer(cid)
+    if not customer_scope_ok(b.principal, cust):
+        raise Rejected(f"customer {cid} not found in your scope")
+    cols = Customer.__table__.columns
+    for key, value in fields.items():
+        coerced = coerce_value(cols[key], value)
+        if key == "preferred_channel":
+            _enum(key, coerced, Channel)
+        setattr(cust, key, coerced)
+    cust.updated_at = b.now
+    return [change_for("customer", cust)]
+
+
+def _task_transition(b: _Batch, data: dict[str, Any]) -> list[Change]:
+    tid = _require_id(data)
+    row = b.session.get(Task, tid)
+    if row is None:
+        raise Rejected(f"task {tid} not found in your scope")
+    cust = b.session.get(Customer, row.customer_id)
+    if cust is None or not customer_scope_ok(b.principal, cust):
+        raise Rejected(f"task {tid} not found in your scope")
+    status = data.get("status")
+    if status not in TASK_TRANSITIONS.get(row.status, frozenset()):
+        raise Rejected(f"a task that is {row.status} cannot become {status}")
+    row.status = str(status)
+    return [change_for("task", row, cust)]
+
+
+HANDLERS: dict[tuple[str, str], Callable[[_Batch, dict[str, Any]], list[Change]]] = {
+    ("contact_event", "create"): _contact_event_create,
+    ("acceptance", "create"): _acceptance_create,
+    ("acceptance", "transition"): _acceptance_transition,
+    ("work_order", "create"): _work_order_create,
+    ("work_order", "transition"): _work_order_transition,
+    ("customer", "create"): _customer_create,
+    ("customer", "update"): _customer_update,
+    ("task", "transition"): _task_transition,
+}
+
+
+def lock_log(session: Session) -> None:
+    """Take the change-log counter lock now (serialises writers until commit)."""
+    result = session.execute(update(CursorCounter).where(CursorCounter.id == 1).values(value=CursorCounter.value))
+    if not result.rowcount:  # type: ignore[attr-defined]
+        session.add(CursorCounter(id=1, value=0))
+        session.flush()
+
+
+def _push_tx(
+    session: Session, p: Principal, client_id: str, mutations: Sequence[Mutation], careful: bool
+) -> tuple[list[dict[str, Any]], int]:
+    lock_log(session)
+    client = session.get(SyncClient, client_id)
+    if client is None:
+        session.add(SyncClient(client_id=client_id, user_id=p.user_id))
+    elif client.user_id != p.user_id:
+        raise PushForbidden("this client id is registered to another user")
+    earlier: dict[str, AppliedMutation] = {}
+    ids = [m.mutation_id for m in mutations]
+    for chunk in _chunks(ids, 500):
+        for row in session.execute(select(AppliedMutation).where(AppliedMutation.mutation_id.in_(chunk))).scalars():
+            earlier[row.mutation_id] = row
+    if any(row.user_id != p.user_id for row in earlier.values()):
+        raise PushForbidden("a mutation id in this batch belongs to another user")
+
+    batch = _Batch(session, p)
+    batch.prefetch([m for m in mutations if m.mutation_id not in earlier])
+    results: list[dict[str, Any]] = []
+    stored: list[dict[str, Any]] = []
+    changes: list[Change] = []
+    ends: list[int | None] = []  # per result: index (exclusive) of its last change
+    seen: dict[str, dict[str, Any]] = {}
+    for m in mutations:
+        prior = earlier[m.mutation_id].result if m.mutation_id in earlier else seen.get(m.mutation_id)
+        if prior is not None:
+            dup = {**prior, "mutation_id": m.mutation_id, "status": "duplicate",
+                   "original_status": prior.get("original_status", prior.get("status"))}
+            results.append(dup)
+            ends.append(None)
+            continue
+        handler = HANDLERS.get((m.entity, m.op))
+        result: dict[str, Any] = {"mutation_id": m.mutation_id}
+        try:
+            if handler is None:
+                raise Rejected(f"unknown entity/op: {m.entity}/{m.op}")
+            if careful:
+                with session.begin_nested():
+                    produced = handler(batch, m.data)
+            else:
+                produced = handler(batch, m.data)
+            changes.extend(produced)
+            result["status"] = "applied"
+            ends.append(len(changes) if produced else None)
+        except Rejected as exc:
+            result["status"] = "rejected"
+            result["reason"] = str(exc)
+            ends.append(None)
+        except DBAPIError as exc:
+            if not careful:
+                raise
+            result["status"] = "rejected"
+            result["reason"] = f"could not be stored: {type(exc.orig).__name__}"
+            ends.append(None)
+        results.append(result)
+        seen[m.mutation_id] = result
+        stored.append(result)
+
+    session.flush()
+    last = append(session, changes) if changes else current_cursor(session)
+    first = last - len(changes) + 1
+    for res, end in zip(results, ends, strict=True):
+        if end is not None:
+            res["cursor"] = first + end - 1
+    if stored:
+        session.execute(
+            insert(AppliedMutation),
+            [
+                {"mutation_id": r["mutation_id"], "client_id": client_id, "user_id": p.user_id,
+                 "result": {k: v for k, v in r.items() if k != "mutation_id"}, "created_at": batch.now}
+                for r in stored
+            ],
+        )
+    return results, last
+
+
+def push(
+    factory: sessionmaker[Session], p: Principal, client_id: str, mutations: Sequence[Mutation]
+) -> tuple[list[dict[str, Any]], int]:
+    """Apply a batch; returns the result per mutation (in order) and the cursor after it.
+
+    Raises:
+        PushForbidden: another user's client id or mutation ids.
+    """
+    careful = False
+    for attempt in range(6):
+        try:
+            with unit_of_work(factory) as session:
+                return _push_tx(session, p, client_id, mutations, careful)
+        except (IntegrityError, OperationalError) as exc:
+            # first-ever counter row or client id raced, a deadlock, or a row that breaks a
+            # constraint: retry, isolating each mutation in a savepoint from the second try
+            careful = True
+            if attempt == 5:
+                raise exc
+        except DBAPIError:
+            if careful:
+                raise
+            careful = True
+    raise AssertionError("unreachable")
+
+
+# ------------------------------------------------------------------ pull
+
+
+@dataclass(frozen=True)
+class PullPage:
+    """Changes after a cursor, visible to the caller."""
+
+    changes: list[dict[str, Any]]
+    next_cursor: int
+    has_more: bool
+
+
+def scope_filter(p: Principal) -> Any:
+    """SQL condition on ``change_log`` rows that ``p`` may see."""
+    target = ChangeLog.target_user_id
+    mine = target == p.user_id
+    untagged = and_(ChangeLog.team_id.is_(None), ChangeLog.store_id.is_(None))
+    if p.role == Role.ADMIN:
+        return or_(target.is_(None), mine)
+    if p.role == Role.RECEPTIONIST:
+        own = ChangeLog.store_id == p.store_id if p.store_id is not None else false()
+    else:
+        own = ChangeLog.team_id == p.team_id if p.team_id is not None else false()
+    return or_(mine, and_(target.is_(None), or_(untagged, own)))
+
+
+def pull(session: Session, p: Principal, cursor: int, limit: int) -> PullPage:
+    """Visible changes with ``cursor`` greater than the given one, in cursor order.
+
+    The counter is read first: every cursor up to it is committed (cursors are allocated
+    under the counter lock and commit in order), so ``next_cursor`` may jump over the
+    changes the caller cannot see without ever skipping one it can.
+    """
+    if cursor < 0:
+        raise BadCursor("cursor must not be negative")
+    top = current_cursor(session)
+    if cursor > top:
+        raise BadCursor(
+            f"cursor {cursor} is beyond the end of the change log ({top}); the client must resync from 0",
+            status=409,
+        )
+    limit = max(1, min(limit, MAX_PULL_LIMIT))
+    rows = session.execute(
+        select(ChangeLog.cursor, ChangeLog.entity, ChangeLog.op, ChangeLog.data)
+        .where(ChangeLog.cursor > cursor, ChangeLog.cursor <= top, scope_filter(p))
+        .order_by(ChangeLog.cursor)
+        .limit(limit + 1)
+    ).all()
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    changes = [{"cursor": r.cursor, "entity": r.entity, "op": r.op, "data": r.data} for r in rows]
+    next_cursor = rows[-1].cursor if has_more else top
+    return PullPage(changes=changes, next_cursor=next_cursor, has_more=has_more)
+
+
+def lookup(session: Session, p: Principal, phone: str) -> dict[str, Any] | None:
+    """The customer with ``phone`` (normalised) that ``p`` may see, with their open tasks,
+    recent contacts, acceptances and work orders; records an audit entry. None if none."""
+    from server_stub.storage.models import AuditEntry
+
+    number = normalize_phone(phone)
+    candidates = session.execute(
+        select(Customer).where(or_(Customer.phone == number, Customer.phone2 == number))
+    ).scalars()
+    cust = next((c for c in candidates if customer_visible(session, p, c)), None)
+    if cust is None:
+        session.add(AuditEntry(user_id=p.user_id, action="lookup_miss", detail=number[-4:]))
+        return None
+    session.add(AuditEntry(user_id=p.user_id, action="open_portrait", customer_id=cust.id, detail="lookup"))
+    tasks = session.execute(
+        select(Task).where(Task.customer_id == cust.id, Task.status == TaskStatus.OPEN.value)
+    ).scalars()
+    contacts = session.execute(
+        select(ContactEvent).where(ContactEvent.customer_id == cust.id)
+        .order_by(ContactEvent.started_at.desc()).limit(50)
+    ).scalars()
+    accepts = session.execute(select(Acceptance).where(Acceptance.customer_id == cust.id)).scalars()
+    orders = session.execute(select(WorkOrder).where(WorkOrder.customer_id == cust.id)).scalars()
+    return {
+        "customer": wire_row("customer", cust),
+        "tasks": [wire_row("task", t) for t in tasks],
+        "contact_events": [wire_row("contact_event", c) for c in contacts],
+        "acceptances": [wire_row("acceptance", a) for a in accepts],
+        "work_orders": [wire_row("work_order", w) for w in orders],
+    }
+
+
+def publish(session: Session, entity: str, rows: Iterable[Any]) -> int:
+    """Append ``upsert`` changes for server-side writes of ``rows`` (already added to
+    ``session``); returns the last cursor. Customers of dependent rows are looked up."""
+    if entity not in ENTITIES:
+        raise ValueError(f"unknown entity {entity!r}")
+    rows = list(rows)
+    cache: dict[str, Customer | None] = {}
+    changes = []
+    for row in rows:
+        cust = None
+        cid = getattr(row, "customer_id", None)
+        if cid is not None:
+            if cid not in cache:
+                cache[cid] = session.get(Customer, cid)
+            cust = cache[cid]
+        changes.append(change_for(entity, row, cust))
+    return append(session, changes)

@@ -1,0 +1,139 @@
+"""SyncEngine against a real server: outbox push, pull into the local store, rebase, status."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from tests.integration.conftest import Desktop
+from tests.integration.factories import World
+from workbench.local_store.dbutil import unit_of_work
+from workbench.local_store.entities import utcnow
+from workbench.local_store.models import (
+    Acceptance,
+    ContactEvent,
+    Customer,
+    Outbox,
+    Rejection,
+    Task,
+    User,
+)
+from workbench.local_store.outbox import enqueue, new_id
+from workbench.services.server_api import OfflineError, ServerApi
+from workbench.services.sync_engine import SyncEngine
+
+
+def record_contact(d: Desktop, customer_id: str, wrapup: str = "refused") -> str:
+    """What the outcome form does: the row and its outbox entry in one transaction."""
+    cid = new_id()
+    with unit_of_work(d.factory) as s:  # type: ignore[arg-type]
+        row = ContactEvent(id=cid, customer_id=customer_id, channel="outbound", wrapup=wrapup,
+                           intent="low", started_at=utcnow())
+        s.add(row)
+        s.flush()
+        from workbench.local_store.entities import to_wire
+
+        enqueue(s, "contact_event", "create", to_wire(row))
+    return cid
+
+
+def count(d: Desktop, model: type) -> int:
+    with d.factory() as s:  # type: ignore[operator]
+        return int(s.execute(select(func.count()).select_from(model)).scalar_one())
+
+
+def test_initial_pull_fills_local_store(world: World, desktop: Callable[..., Desktop]) -> None:
+    d = desktop("agent1")
+    d.sync.pull_all()
+    assert count(d, Customer) == len(world.customers["T01"])  # only the own team
+    assert count(d, Task) == 2 * len(world.customers["T01"])
+    assert count(d, User) == 7  # reference data, without password hashes
+    st = d.sync.status()
+    assert st.pending == 0 and st.online and st.last_sync_at is not None and st.cursor > 0
+
+
+def test_outcome_reaches_other_desktop_once(world: World, desktop: Callable[..., Desktop]) -> None:
+    a, b = desktop("agent1"), desktop("agent2")
+    a.sync.pull_all()
+    b.sync.pull_all()
+    ids = [record_contact(a, world.customers["T01"][i % 3]) for i in range(7)]
+    assert a.sync.status().pending == 7
+    a.sync.batch_size = 3
+    assert a.sync.push_all() == 7
+    assert a.sync.status().pending == 0
+    b.sync.pull_all()
+    with b.factory() as s:  # type: ignore[operator]
+        got = set(s.execute(select(ContactEvent.id)).scalars())
+    assert got == set(ids)
+
+
+def test_acceptance_suppresses_tasks_on_other_desktop(world: World, desktop: Callable[..., Desktop]) -> None:
+    a, b = desktop("agent1"), desktop("reception1")
+    a.sync.pull_all()
+    b.sync.pull_all()
+    cust = world.customers["T01"][0]
+    pid = world.policies[0]
+    with unit_of_work(b.factory) as s:  # type: ignore[arg-type]
+        enqueue(s, "acceptance", "create", {"id": new_id(), "customer_id": cust, "policy_id": pid,
+                                            "channel": "store", "value": 504.0})
+    b.sync.push_all()
+    report = a.sync.pull_once(wait=5)
+    assert report.applied >= 2
+    with a.factory() as s:  # type: ignore[operator]
+        assert s.execute(select(Acceptance.policy_id).where(Acceptance.customer_id == cust)).scalar() == pid
+        status = s.execute(select(Task.status).where(Task.customer_id == cust, Task.policy_id == pid)).scalar()
+        assert status == "suppressed"
+
+
+def test_rejected_mutation_moves_to_rejections(world: World, desktop: Callable[..., Desktop]) -> None:
+    a = desktop("agent1")
+    with unit_of_work(a.factory) as s:  # type: ignore[arg-type]
+        enqueue(s, "contact_event", "create", {"id": new_id(), "customer_id": world.customers["T02"][0],
+                                               "channel": "outbound", "wrapup": "refused"})
+        enqueue(s, "contact_event", "create", {"id": new_id(), "customer_id": world.customers["T01"][0],
+                                               "channel": "outbound", "wrapup": "no_such_code"})
+        enqueue(s, "task", "transition", {"id": "nope", "status": "done"})
+    a.sync.push_all()
+    st = a.sync.status()
+    assert st.pending == 0 and st.rejected == 3
+    with a.factory() as s:  # type: ignore[operator]
+        reasons = sorted(r.reason for r in s.execute(select(Rejection)).scalars())
+    assert any("not found in your scope" in r for r in reasons)
+    assert any("wrapup" in r for r in reasons)
+
+
+def test_offline_keeps_outbox_and_recovers(world: World, desktop: Callable[..., Desktop], live_server: str) -> None:
+    a = desktop("agent1")
+    offline_api = ServerApi(httpx.Client(base_url="http://127.0.0.1:9"))  # nothing listens there
+    offline_api.set_tokens("some-token", None)
+    offline = SyncEngine(a.factory, offline_api, a.sync.client_id)  # type: ignore[arg-type]
+    record_contact(a, world.customers["T01"][0])
+    with pytest.raises(OfflineError):
+        offline.push_once()
+    st = offline.status()
+    assert not st.online and st.pending == 1 and "offline" in st.last_error.lower()
+    with a.factory() as s:  # type: ignore[operator]
+        assert s.execute(select(Outbox.attempts)).scalar() == 1
+    a.sync.push_all()
+    assert a.sync.status().pending == 0
+
+
+def test_pending_local_edit_survives_pull(world: World, desktop: Callable[..., Desktop]) -> None:
+    a = desktop("agent1")
+    a.sync.pull_all()
+    cust = world.customers["T01"][0]
+    with unit_of_work(a.factory) as s:  # type: ignore[arg-type]
+        row = s.get(Customer, cust)
+        assert row is not None
+        row.note = "local, not yet pushed"
+        enqueue(s, "customer", "update", {"id": cust, "note": row.note})
+    with unit_of_work(a.factory) as s:  # type: ignore[arg-type]
+        from workbench.local_store.models import SyncState
+
+        s.merge(SyncState(key="cursor", value="0"))  # force re-pulling the old server row
+    a.sync.pull_all()
+    with a.factory() as s:  # type: ignore[operator]
+        assert s.get(Customer, cust).note == "local, not yet pushed"  # type: ignore[union-attr]

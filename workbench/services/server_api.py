@@ -1,0 +1,329 @@
+"""The one client of the central server's HTTP API.
+
+:class:`ServerApi` owns the paths, the schema header, the tokens and the mapping of HTTP
+failures to typed errors whose messages are safe to show to users. It is handed its
+``httpx.Client`` from outside (base URL, transport, TLS), so tests can point it at a real
+server on loopback and the app can share one connection pool.
+
+Errors:
+    :class:`AuthError` (401: log in again), :class:`OfflineError` (network down, timeouts, 5xx:
+    retry later), :class:`ClientTooOldError` (426: update the app), :class:`ServerRejected`
+    (other 4xx, with the server's message; :class:`ThrottledError` for 429).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+#: Wire-format version this client speaks (sent as ``X-Workbench-Client-Schema``).
+CLIENT_SCHEMA = 1
+API = "/api/v1"
+
+
+class ApiError(Exception):
+    """Base of the errors of :class:`ServerApi`; ``str(err)`` is safe to show to users."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class AuthError(ApiError):
+    """Not logged in, wrong credentials, or the session expired / was revoked."""
+
+
+class OfflineError(ApiError):
+    """The server cannot be reached (network, timeout) or is failing (5xx). Retry later."""
+
+
+class ClientTooOldError(ApiError):
+    """The server needs a newer workbench."""
+
+
+class ServerRejected(ApiError):
+    """The server refused the request (4xx) and said why."""
+
+
+class ThrottledError(ServerRejected):
+    """Too many attempts; ``retry_after`` seconds to wait."""
+
+    def __init__(self, message: str, status: int | None = None, retry_after: float = 0.0) -> None:
+        super().__init__(message, status)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    """The logged-in user as the server describes them."""
+
+    id: str
+    username: str
+    display_name: str
+    role: str
+    team_id: str | None
+    store_id: str | None
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """Tokens of a session (the refresh token belongs in the OS keyring) and its user."""
+
+    access_token: str
+    refresh_token: str
+    expires_at: dt.datetime
+    refresh_expires_at: dt.datetime
+    session_id: str
+    user: UserInfo
+
+
+@dataclass(frozen=True)
+class MutationResult:
+    """What the server did with one pushed mutation."""
+
+    mutation_id: str
+    status: str  # applied | duplicate | rejected
+    reason: str | None = None
+    cursor: int | None = None
+    #: for ``duplicate``: the status of the first time (applied or rejected)
+    original_status: str | None = None
+
+    @property
+    def done(self) -> bool:
+        """True if the mutation is stored on the server (now or earlier)."""
+        return self.status == "applied" or (self.status == "duplicate" and self.original_status != "rejected")
+
+    @property
+    def refused(self) -> bool:
+        """True if the server refused the mutation (now or earlier)."""
+        return self.status == "rejected" or (self.status == "duplicate" and self.original_status == "rejected")
+
+
+@dataclass(frozen=True)
+class PushResult:
+    """Results in the order of the pushed mutations, and the server's cursor after them."""
+
+    results: tuple[MutationResult, ...]
+    cursor: int
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change-log entry: ``op`` is ``upsert`` (data = full row) or ``event``."""
+
+    cursor: int
+    entity: str
+    op: str
+    data: dict[str, Any] = field(hash=False)
+
+
+@dataclass(frozen=True)
+class PullResult:
+    """A page of changes after a cursor."""
+
+    changes: tuple[Change, ...]
+    next_cursor: int
+    has_more: bool
+
+
+def _parse_time(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+class ServerApi:
+    """Client of the central server. Thread-safe for concurrent calls on one ``httpx.Client``.
+
+    Args:
+        http: the client to use; its ``base_url`` should point at the server (or pass ``base_url``).
+        base_url: prefix for paths when ``http`` has no base URL.
+        timeout: seconds for ordinary requests (long-poll adds its wait on top).
+        on_tokens: called with each new :class:`LoginResult` (login and automatic refresh), so the
+            app can keep the refresh token in the keyring.
+    """
+
+    def __init__(
+        self,
+        http: httpx.Client,
+        base_url: str = "",
+        *,
+        timeout: float = 10.0,
+        on_tokens: Callable[[LoginResult], None] | None = None,
+    ) -> None:
+        self._http = http
+        self._base = base_url.rstrip("/")
+        self._timeout = timeout
+        self._on_tokens = on_tokens
+        self._lock = threading.Lock()
+        self._access: str | None = None
+        self._refresh: str | None = None
+        self.user: UserInfo | None = None
+
+    # ------------------------------------------------------------------ tokens
+
+    @property
+    def logged_in(self) -> bool:
+        """True once a login or refresh succeeded (the token may still expire)."""
+        return self._access is not None
+
+    def set_tokens(self, access_token: str | None, refresh_token: str | None) -> None:
+        """Use these tokens (e.g. a refresh token read back from the keyring)."""
+        with self._lock:
+            self._access, self._refresh = access_token, refresh_token
+
+    @property
+    def refresh_token(self) -> str | None:
+        """The current refresh token (to store in the keyring)."""
+        return self._refresh
+
+    def _store(self, body: dict[str, Any]) -> LoginResult:
+        u = body["user"]
+        result = LoginResult(
+            access_token=body["access_token"],
+            refresh_token=body["refresh_token"],
+            expires_at=_parse_time(body["expires_at"]),
+            refresh_expires_at=_parse_time(body["refresh_expires_at"]),
+            session_id=body["session_id"],
+            user=UserInfo(u["id"], u["username"], u["display_name"], u["role"], u["team_id"], u["store_id"]),
+        )
+        with self._lock:
+            self._access, self._refresh = result.access_token, result.refresh_token
+            self.user = result.user
+        if self._on_tokens is not None:
+            self._on_tokens(result)
+        return result
+
+    # ------------------------------------------------------------------ requests
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        auth: bool = True,
+        timeout: float | None = None,
+        retry_auth: bool = True,
+    ) -> Any:
+        headers = {"X-Workbench-Client-Schema": str(CLIENT_SCHEMA)}
+        if auth:
+            token = self._access
+            if token is None:
+                if self._refresh is not None and retry_auth:
+                    self.refresh()
+                    return self._request(method, path, json=json, params=params, timeout=timeout,
+                                         retry_auth=False)
+                raise AuthError("Not logged in.", 401)
+            headers["Authorization"] = f"Bearer {token}"
+        try:
+            resp = self._http.request(
+                method, self._base + path, json=json, params=params, headers=headers,
+                timeout=timeout if timeout is not None else self._timeout,
+            )
+        except httpx.TimeoutException:
+            raise OfflineError("The server did not answer in time. Working offline.") from None
+        except httpx.TransportError as exc:
+            raise OfflineError(f"Cannot reach the server ({type(exc).__name__}). Working offline.") from None
+        if resp.status_code == 401 and auth and retry_auth and self._refresh is not None:
+            self.refresh()
+            return self._request(method, path, json=json, params=params, timeout=timeout, retry_auth=False)
+        return self._check(resp)
+
+    @staticmethod
+    def _check(resp: httpx.Response) -> Any:
+        status = resp.status_code
+        if 200 <= status < 300:
+            try:
+                return resp.json()
+            except ValueError:
+                raise OfflineError("The server sent an unreadable answer.", status) from None
+        try:
+            detail = str(resp.json().get("detail") or resp.reason_phrase)
+        except (ValueError, AttributeError):
+            detail = resp.reason_phrase or f"HTTP {status}"
+        if status == 401:
+            raise AuthError(detail, status)
+        if status == 426:
+            raise ClientTooOldError(detail, status)
+        if status == 429:
+            try:
+                wait = float(resp.headers.get("Retry-After", "1"))
+            except ValueError:
+                wait = 1.0
+            raise ThrottledError(detail, status, wait)
+        if status >= 500:
+            raise OfflineError(f"The server is having trouble (HTTP {status}). Will retry.", status)
+        raise ServerRejected(detail, status)
+
+    # ------------------------------------------------------------------ endpoints
+
+    def login(self, username: str, password: str) -> LoginResult:
+        """Log in and keep the tokens. Raises AuthError, ThrottledError, OfflineError."""
+        body = self._request("POST", f"{API}/auth/login", json={"username": username, "password": password},
+                             auth=False)
+        return self._store(body)
+
+    def refresh(self, refresh_token: str | None = None) -> LoginResult:
+        """Exchange the refresh token (given, or the current one) for new tokens."""
+        token = refresh_token or self._refresh
+        if not token:
+            raise AuthError("Not logged in.", 401)
+        try:
+            body = self._request("POST", f"{API}/auth/refresh", json={"refresh_token": token}, auth=False)
+        except AuthError:
+            with self._lock:
+                self._access = self._refresh = None
+            raise
+        return self._store(body)
+
+    def logout(self) -> None:
+        """End the session on the server (if reachable) and forget the tokens."""
+        try:
+            if self._access is not None:
+                self._request("POST", f"{API}/auth/logout", retry_auth=False)
+        except (AuthError, OfflineError):
+            pass
+        finally:
+            with self._lock:
+                self._access = self._refresh = None
+                self.user = None
+
+    def health(self) -> dict[str, Any]:
+        """The server's health: ``status``, ``schema_version``, ``min_client_schema``, ``cursor``."""
+        return dict(self._request("GET", f"{API}/health", auth=False))
+
+    def push(self, client_id: str, mutations: Sequence[dict[str, Any]]) -> PushResult:
+        """Push ``[{mutation_id, entity, op, data}, ...]``; safe to repeat (idempotent)."""
+        body = self._request("POST", f"{API}/sync/push",
+                             json={"client_id": client_id, "mutations": list(mutations)},
+                             timeout=max(self._timeout, 60.0))
+        results = tuple(
+            MutationResult(r["mutation_id"], r["status"], r.get("reason"), r.get("cursor"), r.get("original_status"))
+            for r in body["results"]
+        )
+        return PushResult(results=results, cursor=int(body["cursor"]))
+
+    def pull(self, cursor: int, limit: int = 500, wait: float = 0.0) -> PullResult:
+        """Changes after ``cursor``; with ``wait`` > 0 the server holds the request up to that long."""
+        params: dict[str, Any] = {"cursor": cursor, "limit": limit}
+        if wait > 0:
+            params["wait"] = wait
+        body = self._request("GET", f"{API}/sync/pull", params=params, timeout=self._timeout + wait)
+        changes = tuple(Change(c["cursor"], c["entity"], c["op"], c["data"]) for c in body["changes"])
+        return PullResult(changes=changes, next_cursor=int(body["next_cursor"]), has_more=bool(body["has_more"]))
+
+    def lookup_customer(self, phone: str) -> dict[str, Any] | None:
+        """The customer with this number and their tasks, contacts, acceptances and work orders,
+        or None if the server knows no such customer in the user's scope."""
+        try:
+            return dict(self._request("GET", f"{API}/customers/lookup", params={"phone": phone}))
+        except ServerRejected as exc:
+            if exc.status == 404:
+                return None
+            raise

@@ -1,0 +1,365 @@
+"""The desktop half of sync: push the outbox, pull the change log into the local store.
+
+No Qt here: a worker (see the app's task runner) calls :meth:`SyncEngine.push_once` /
+:meth:`SyncEngine.pull_once` off the GUI thread, with its own back-off.
+
+Guarantees (see docs/sync-protocol.md):
+
+- Push sends outbox entries in their local order, in batches. Each batch's outcome is
+  written in **one local transaction**: applied or duplicate entries leave the outbox,
+  refused ones move to ``rejections`` with the server's reason. A crash before that
+  transaction simply re-sends the batch; the server answers ``duplicate`` and nothing is
+  applied twice.
+- Pull applies a page of upserts by primary key and stores the new cursor in the same local
+  transaction, so a crash re-pulls the page (upserts are idempotent) and never skips one.
+  Local edits still waiting in the outbox are re-applied on top of pulled rows, so the user
+  never sees their unsynced edit disappear.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, sessionmaker
+
+from workbench.local_store.dbutil import unit_of_work
+from workbench.local_store.entities import from_wire, utcnow
+from workbench.local_store.models import ENTITIES, Outbox, Rejection, SyncState
+from workbench.local_store.outbox import new_id
+from workbench.services.server_api import (
+    Change,
+    MutationResult,
+    OfflineError,
+    ServerApi,
+    ServerRejected,
+)
+
+#: Pending local edits re-applied on top of pulled rows: (entity, op) -> fields to copy.
+_REBASE: dict[tuple[str, str], tuple[str, ...] | None] = {
+    ("customer", "update"): None,  # None: every field in the mutation except the id
+    ("work_order", "transition"): ("status",),
+    ("acceptance", "transition"): ("status",),
+    ("task", "transition"): ("status",),
+}
+
+
+@dataclass(frozen=True)
+class PushReport:
+    """Outcome of one push batch."""
+
+    sent: int
+    applied: int
+    duplicate: int
+    rejected: int
+    remaining: int
+
+
+@dataclass(frozen=True)
+class PullReport:
+    """Outcome of one pull page: rows applied, events for this user, where we are now."""
+
+    applied: int
+    events: tuple[dict[str, Any], ...]
+    cursor: int
+    has_more: bool
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """What the status bar shows."""
+
+    pending: int
+    rejected: int
+    last_sync_at: dt.datetime | None
+    online: bool
+    last_error: str
+    cursor: int
+
+
+def _get_state(session: Session, key: str) -> str | None:
+    row = session.get(SyncState, key)
+    return row.value if row is not None else None
+
+
+def _set_state(session: Session, key: str, value: str) -> None:
+    row = session.get(SyncState, key)
+    if row is None:
+        session.add(SyncState(key=key, value=value))
+    else:
+        row.value = value
+
+
+class SyncEngine:
+    """Moves mutations up and changes down between one local store and the server.
+
+    Args:
+        session_factory: sessions on the local store.
+        api: the server client (logged in).
+        client_id: this installation's id (see :meth:`client_id_for`).
+        batch_size: mutations per push request (the server takes at most 1000).
+        pull_limit: changes per pull page.
+    """
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        api: ServerApi,
+        client_id: str,
+        *,
+        batch_size: int = 500,
+        pull_limit: int = 1000,
+    ) -> None:
+        self._factory = session_factory
+        self._api = api
+        self.client_id = client_id
+        self.batch_size = max(1, min(batch_size, 1000))
+        self.pull_limit = pull_limit
+        self._online = False
+        self._last_error = ""
+        self._push_lock = threading.Lock()
+        self._pull_lock = threading.Lock()
+
+    @staticmethod
+    def client_id_for(session_factory: sessionmaker[Session]) -> str:
+        """This local store's client id, created (and kept in ``sync_state``) on first use."""
+        with unit_of_work(session_factory) as session:
+            cid = _get_state(session, "client_id")
+            if cid is None:
+                cid = new_id()
+                _set_state(session, "client_id", cid)
+            return cid
+
+    # ------------------------------------------------------------------ push
+
+    def push_once(self) -> PushReport:
+        """Push the oldest batch of the outbox.
+
+        Raises:
+            OfflineError: server unreachable (entries stay in the outbox, attempts counted).
+            AuthError, ClientTooOldError, ServerRejected: the batch as a whole was refused
+                (e.g. a client id registered to another user).
+        """
+        with self._push_lock:
+            with self._factory() as session:
+                rows = list(session.execute(select(Outbox).order_by(Outbox.seq).limit(self.batch_size)).scalars())
+            if not rows:
+                return PushReport(0, 0, 0, 0, 0)
+            payload = [{"mutation_id": r.mutation_id, "entity": r.entity, "op": r.op, "data": r.data} for r in rows]
+            try:
+                results = self._send(payload)
+            except OfflineError as exc:
+                self._note_failure(str(exc), [r.mutation_id for r in rows])
+                raise
+            self._online = True
+            self._last_error = ""
+            return self._settle(rows, results)
+
+    def _send(self, payload: list[dict[str, Any]]) -> list[MutationResult]:
+        try:
+            return list(self._api.push(self.client_id, payload).results)
+        except ServerRejected as exc:
+            # A malformed entry makes the whole batch invalid (422 / 413): isolate it by
+            # sending one at a time, so one bad entry cannot wedge the outbox.
+            if exc.status not in (413, 422):
+                raise
+            if len(payload) == 1:
+                return [MutationResult(payload[0]["mutation_id"], "rejected", exc.message)]
+            out: list[MutationResult] = []
+            for item in payload:
+                out.extend(self._send([item]))
+            return out
+
+    def _settle(self, rows: Sequence[Outbox], results: Sequence[MutationResult]) -> PushReport:
+        by_id = {r.mutation_id: r for r in rows}
+        applied = duplicate = rejected = 0
+        done: list[str] = []
+        with unit_of_work(self._factory) as session:
+            for res in results:
+                row = by_id.get(res.mutation_id)
+                if row is None:
+                    continue
+                if res.done:
+                    done.append(res.mutation_id)
+                    if res.status == "duplicate":
+                        duplicate += 1
+                    else:
+                        applied += 1
+                elif res.refused:
+                    rejected += 1
+                    done.append(res.mutation_id)
+                    session.merge(Rejection(mutation_id=row.mutation_id, entity=row.entity,
+                                            data={"op": row.op, **row.data},
+                                            reason=res.reason or "refused by the server", at=utcnow()))
+            for i in range(0, len(done), 500):
+                session.execute(delete(Outbox).where(Outbox.mutation_id.in_(done[i:i + 500])))
+            remaining = int(session.execute(select(func.count()).select_from(Outbox)).scalar_one())
+        return PushReport(len(rows), applied, duplicate, rejected, remaining)
+
+    def _note_failure(self, message: str, mutation_ids: list[str]) -> None:
+        self._online = False
+        self._last_error = message
+        try:
+            with unit_of_work(self._factory) as session:
+                for row in session.execute(select(Outbox).where(Outbox.mutation_id.in_(mutation_ids[:500]))).scalars():
+                    row.attempts += 1
+                    row.last_error = message[:500]
+        except Exception:  # bookkeeping only; never hide the real failure
+            pass
+
+    def push_all(self, max_batches: int | None = None) -> int:
+        """Push batches until the outbox is empty (or ``max_batches``); returns mutations settled."""
+        total = 0
+        n = 0
+        while max_batches is None or n < max_batches:
+            report = self.push_once()
+            n += 1
+            total += report.applied + report.duplicate + report.rejected
+            if report.sent == 0 or report.remaining == 0:
+                break
+            if report.applied + report.duplicate + report.rejected == 0:
+                break  # nothing settled: do not spin
+        return total
+
+    # ------------------------------------------------------------------ pull
+
+    def cursor(self) -> int:
+        """The cursor of the last applied change."""
+        with self._factory() as session:
+            return int(_get_state(session, "cursor") or 0)
+
+    def pull_once(self, wait: float = 0.0) -> PullReport:
+        """Pull one page (long-polling up to ``wait`` seconds) and apply it locally.
+
+        Returns the ``call_event`` (and other ``event``) payloads meant for this user, each
+        with its ``entity`` name added under ``"entity"``.
+
+        Raises:
+            OfflineError, AuthError, ClientTooOldError, ServerRejected.
+        """
+        with self._pull_lock:
+            cursor = self.cursor()
+            try:
+                page = self._api.pull(cursor, self.pull_limit, wait)
+            except OfflineError as exc:
+                self._online = False
+                self._last_error = str(exc)
+                raise
+            except ServerRejected as exc:
+                if exc.status != 409:
+                    raise
+                # our cursor is ahead of the server's log (restored server): start over
+                with unit_of_work(self._factory) as session:
+                    _set_state(session, "cursor", "0")
+                page = self._api.pull(0, self.pull_limit, 0)
+            self._online = True
+            self._last_error = ""
+            applied, events = self._apply(page.changes, page.next_cursor)
+            return PullReport(applied, tuple(events), page.next_cursor, page.has_more)
+
+    def _apply(self, changes: Sequence[Change], next_cursor: int) -> tuple[int, list[dict[str, Any]]]:
+        events: list[dict[str, Any]] = []
+        applied = 0
+        touched: dict[str, set[str]] = {}
+        with unit_of_work(self._factory) as session:
+            group: list[Change] = []
+            for change in changes:
+                if change.op == "event":
+                    events.append({"entity": change.entity, "cursor": change.cursor, **change.data})
+                    continue
+                if change.op != "upsert" or change.entity not in ENTITIES:
+                    continue  # from a newer server: ignore what we do not know
+                if group and (group[-1].entity != change.entity or group[-1].data.keys() != change.data.keys()):
+                    applied += self._upsert(session, group, touched)
+                    group = []
+                group.append(change)
+            if group:
+                applied += self._upsert(session, group, touched)
+            if touched:
+                self._rebase(session, touched)
+            _set_state(session, "cursor", str(next_cursor))
+            _set_state(session, "last_sync_at", utcnow().isoformat())
+        return applied, events
+
+    @staticmethod
+    def _upsert(session: Session, group: Sequence[Change], touched: dict[str, set[str]]) -> int:
+        model = ENTITIES[group[0].entity]
+        table = model.__table__  # type: ignore[attr-defined]
+        pk = [c.key for c in table.primary_key.columns]
+        rows = [from_wire(model, c.data) for c in group]
+        rows = [r for r in rows if all(r.get(k) is not None for k in pk)]
+        if not rows:
+            return 0
+        stmt = sqlite_insert(table)
+        cols = [k for k in rows[0] if k not in pk]
+        if cols:
+            stmt = stmt.on_conflict_do_update(index_elements=pk, set_={k: stmt.excluded[k] for k in cols})
+        else:
+            stmt = stmt.on_conflict_do_nothing(index_elements=pk)
+        for i in range(0, len(rows), 500):
+            session.execute(stmt, rows[i:i + 500])
+        touched.setdefault(group[0].entity, set()).update(str(r[pk[0]]) for r in rows)
+        return len(rows)
+
+    @staticmethod
+    def _rebase(session: Session, touched: dict[str, set[str]]) -> None:
+        """Re-apply pending local edits to rows a pull just overwrote."""
+        pending = session.execute(
+            select(Outbox).where(Outbox.op.in_(["update", "transition"])).order_by(Outbox.seq)
+        ).scalars()
+        for entry in pending:
+            key = (entry.entity, entry.op)
+            if key not in _REBASE or entry.entity not in touched:
+                continue
+            row_id = entry.data.get("id")
+            if row_id not in touched[entry.entity]:
+                continue
+            model = ENTITIES[entry.entity]
+            row = session.get(model, row_id)
+            if row is None:
+                continue
+            fields = _REBASE[key]
+            names: Iterable[str] = fields if fields is not None else [k for k in entry.data if k != "id"]
+            values = from_wire(model, {k: entry.data[k] for k in names if k in entry.data})
+            for k, v in values.items():
+                setattr(row, k, v)
+
+    def pull_all(self, max_pages: int | None = None) -> list[dict[str, Any]]:
+        """Pull pages until caught up; returns the events received."""
+        events: list[dict[str, Any]] = []
+        n = 0
+        while max_pages is None or n < max_pages:
+            report = self.pull_once(0)
+            events.extend(report.events)
+            n += 1
+            if not report.has_more:
+                break
+        return events
+
+    def sync_once(self) -> list[dict[str, Any]]:
+        """Push everything pending, then pull until caught up; returns events received."""
+        self.push_all()
+        return self.pull_all()
+
+    # ------------------------------------------------------------------ status
+
+    def status(self) -> SyncStatus:
+        """Pending and rejected counts, last sync time, online flag, last error, cursor."""
+        with self._factory() as session:
+            pending = int(session.execute(select(func.count()).select_from(Outbox)).scalar_one())
+            rejected = int(session.execute(select(func.count()).select_from(Rejection)).scalar_one())
+            last = _get_state(session, "last_sync_at")
+            cursor = int(_get_state(session, "cursor") or 0)
+        return SyncStatus(
+            pending=pending,
+            rejected=rejected,
+            last_sync_at=dt.datetime.fromisoformat(last) if last else None,
+            online=self._online,
+            last_error=self._last_error,
+            cursor=cursor,
+        )
