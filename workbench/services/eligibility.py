@@ -580,7 +580,7 @@ class _Checker:
         lt = FieldType.BOOL.value if lt == _BOOLEAN else lt
         rt = FieldType.BOOL.value if rt == _BOOLEAN else rt
         op = node.op
-        where = _op_position(node)
+        where = _blame(node, op)
         if op in ("in", "not in"):
             ok = (
                 (rt == "list:empty" and lt in (FieldType.NUMBER.value, FieldType.STRING.value))
@@ -621,6 +621,19 @@ def _quote_hint(node: Compare, lt: str, rt: str) -> str:
                     continue
                 return f" (write the number without quotes: {side.value})"
     return ""
+
+
+def _blame(node: Compare, op: str) -> Position | None:
+    """Where to point for a type error: the literal against a field, else the comparison."""
+    left, right = node.left, node.right
+    literal = (Const, ListConst)
+    if op in ("in", "not in") and isinstance(right, Field):
+        return right.pos
+    if isinstance(left, Field) and isinstance(right, literal):
+        return right.pos
+    if isinstance(right, Field) and isinstance(left, literal):
+        return left.pos
+    return _op_position(node)
 
 
 def _op_position(node: Compare) -> Position | None:
