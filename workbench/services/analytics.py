@@ -99,10 +99,11 @@ class Scope:
 
     @classmethod
     def for_user(cls, user: Any) -> Scope:
-        """The scope of ``user`` (anything with ``id``, ``role`` and ``team_id``)."""
+        """The scope of ``user``: a ``User`` row, an ``Actor`` (``user_id``) or anything with
+        ``id`` / ``user_id``, ``role`` and ``team_id``."""
         return cls(
             role=str(getattr(user, "role", "") or ""),
-            user_id=getattr(user, "id", None),
+            user_id=getattr(user, "user_id", None) or getattr(user, "id", None),
             team_id=getattr(user, "team_id", None),
         )
 

@@ -228,9 +228,13 @@ class DashboardViewModel(QObject):
         runner: TaskRunner | None = None,
         costs: CostSettings | None = None,
         parent: QObject | None = None,
+        compute: Callable[..., PageResult] = analytics.compute_page,
     ) -> None:
+        """``loader`` returns the scope's history (run off the GUI thread, once per reload);
+        ``compute`` is :func:`analytics.compute_page` unless a caller wraps it (benchmarks)."""
         super().__init__(parent)
         self._loader = loader
+        self._compute = compute
         self._scope = scope
         self._runner = runner or TaskRunner(self, max_threads=2)
         self._costs = costs or CostSettings()
@@ -376,11 +380,12 @@ class DashboardViewModel(QObject):
         self._request += 1
         request = self._request
         data, page, filters, options, costs = self._data, self._page, self._filters, self._options, self._costs
+        compute = self._compute
         self._computing = True
 
         def work() -> DashboardResult:
             t0 = time.perf_counter()
-            res = analytics.compute_page(data, page, filters, options, costs, cancel.is_set)
+            res = compute(data, page, filters, options, costs, cancel.is_set)
             return DashboardResult(page, res, filters, options, time.perf_counter() - t0, request)
 
         def ok(result: DashboardResult) -> None:
