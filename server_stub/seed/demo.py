@@ -179,7 +179,7 @@ class _Formatter:
         if self.sqlite:
             db = np.char.add(np.char.replace(text, "T", " "), ".000000").astype(object)
         else:
-            db = np.where(none, 0, secs).astype("datetime64[us]").astype(object)
+            db = np.where(none, 0, secs).astype("datetime64[s]").astype("datetime64[us]").astype(object)
         db[none] = None
         return db.tolist(), wire.tolist()
 
