@@ -41,6 +41,8 @@ from typing import Any, Union
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import (
     LarkError,
@@ -811,7 +813,7 @@ class PortraitFrame:
         self.year = (today or dt.date.today()).year
         self.schema = schema or _default_schema()
         self._arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self._tag_index: dict[str, tuple[np.ndarray, dict[str, int], np.ndarray]] = {}
+        self._tag_index: dict[str, tuple[Any, np.ndarray]] = {}
 
     def _raw(self, name: str) -> pd.Series | None:
         if name in self.df.columns:
@@ -841,22 +843,27 @@ class PortraitFrame:
         raw = self._raw(name)
         return self._missing(kind) if raw is None else self._typed(raw, kind)
 
-    def _missing(self, kind: FieldType) -> tuple[np.ndarray, np.ndarray]:
+    def _missing(self, kind: FieldType) -> tuple[Any, np.ndarray]:
         valid = np.zeros(self.n, dtype=bool)
         if kind is FieldType.NUMBER:
             return np.full(self.n, np.nan), valid
         if kind is FieldType.BOOL:
             return np.zeros(self.n, dtype=bool), valid
-        return np.full(self.n, "", dtype=object), valid
+        return pd.Series([pd.NA] * self.n, dtype=pd.StringDtype()), valid
 
-    def _typed(self, raw: pd.Series, kind: FieldType) -> tuple[np.ndarray, np.ndarray]:
+    def _typed(self, raw: pd.Series, kind: FieldType) -> tuple[Any, np.ndarray]:
+        dtype = raw.dtype
         if kind is FieldType.NUMBER:
-            dtype = raw.dtype
             if isinstance(dtype, np.dtype) and dtype.kind in "iu":
                 return raw.to_numpy(), np.ones(self.n, dtype=bool)
             if isinstance(dtype, np.dtype) and dtype.kind == "f":
                 values = raw.to_numpy()
                 return values, ~np.isnan(values)
+            if not isinstance(dtype, np.dtype) and dtype.kind in "iuf":  # Int64, Float64
+                values = raw.to_numpy(dtype=float, na_value=np.nan)
+                return values, ~np.isnan(values)
+            if str(dtype) in ("bool", "boolean"):
+                return np.full(self.n, np.nan), np.zeros(self.n, dtype=bool)
             objs = raw.to_numpy(dtype=object)
             is_bool = np.fromiter(
                 (isinstance(v, bool | np.bool_) for v in objs), dtype=bool, count=self.n
@@ -865,25 +872,21 @@ class PortraitFrame:
             values = numbers.to_numpy(dtype=float, na_value=np.nan)
             return values, ~np.isnan(values)
         if kind is FieldType.BOOL:
-            if raw.dtype == bool:
+            if str(dtype) == "bool":
                 return raw.to_numpy(), np.ones(self.n, dtype=bool)
+            if str(dtype) == "boolean":
+                valid = raw.notna().to_numpy()
+                return raw.to_numpy(dtype=bool, na_value=False), valid
             objs = raw.to_numpy(dtype=object)
             coerced = [_coerce(v, kind) for v in objs]
             valid = np.fromiter((c is not _MISSING for c in coerced), dtype=bool, count=self.n)
             values = np.fromiter((c is True for c in coerced), dtype=bool, count=self.n)
             return values, valid
         if kind is FieldType.STRING:
-            objs = raw.to_numpy(dtype=object)
-            valid = ~pd.isna(raw).to_numpy()
-            if not valid.all() or raw.dtype != object or not _all_str(objs):
-                objs = np.array(
-                    [
-                        "" if not ok else (v if isinstance(v, str) else str(v))
-                        for v, ok in zip(objs, valid, strict=True)
-                    ],
-                    dtype=object,
-                )
-            return objs, valid
+            # a pandas string Series: comparisons run in pandas/Arrow, not per Python object
+            text = raw if isinstance(dtype, pd.StringDtype) else raw.astype(pd.StringDtype())
+            valid = text.notna().to_numpy()
+            return text.reset_index(drop=True), valid
         raise TypeError(kind)  # pragma: no cover
 
     def lists(self, name: str) -> list[list[str]]:
@@ -893,36 +896,33 @@ class PortraitFrame:
             return [[] for _ in range(self.n)]
         return [_as_list(v) for v in raw.to_numpy(dtype=object)]
 
+    def _flat_lists(self, name: str) -> tuple[Any, np.ndarray]:
+        """(all items, row of each item) of a list field; Arrow does the flattening."""
+        raw = self._raw(name)
+        if raw is None:
+            return np.zeros(0, dtype=object), np.zeros(0, dtype=np.int64)
+        values = raw.tolist()
+        if all(type(v) is list or v is None for v in values):
+            try:
+                arr = pa.array(values, type=pa.list_(pa.string()))
+                return pc.list_flatten(arr), pc.list_parent_indices(arr).to_numpy()
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                pass
+        lists = [_as_list(v) for v in values]
+        lengths = np.fromiter((len(v) for v in lists), dtype=np.int64, count=self.n)
+        flat = pa.array([x for v in lists for x in v], type=pa.string())
+        return flat, np.repeat(np.arange(self.n, dtype=np.int64), lengths)
+
     def contains_tag(self, name: str, tag: str) -> np.ndarray:
-        """Rows whose list field ``name`` holds ``tag``, through an index built once."""
+        """Rows whose list field ``name`` holds ``tag`` (the field is flattened once)."""
         if name not in self._tag_index:
-            raw = self._raw(name)
-            if raw is None:
-                self._tag_index[name] = (np.zeros(0, np.int64), {}, np.zeros(0, np.int64))
-            else:
-                lists = [
-                    v if isinstance(v, list) else _as_list(v) for v in raw.to_numpy(dtype=object)
-                ]
-                lengths = np.fromiter((len(v) for v in lists), dtype=np.int64, count=self.n)
-                flat: list[Any] = [x for v in lists for x in v]
-                rows = np.repeat(np.arange(self.n, dtype=np.int64), lengths)
-                flat_str = [x if isinstance(x, str) else str(x) for x in flat]
-                codes, uniques = pd.factorize(np.array(flat_str, dtype=object))
-                lookup = {str(u): i for i, u in enumerate(uniques)}
-                order = np.argsort(codes, kind="stable")
-                self._tag_index[name] = (rows[order], lookup, np.asarray(codes)[order])
-        rows_sorted, lookup, codes_sorted = self._tag_index[name]
+            self._tag_index[name] = self._flat_lists(name)
+        flat, rows = self._tag_index[name]
         out = np.zeros(self.n, dtype=bool)
-        code = lookup.get(tag)
-        if code is not None:
-            lo = np.searchsorted(codes_sorted, code, side="left")
-            hi = np.searchsorted(codes_sorted, code, side="right")
-            out[rows_sorted[lo:hi]] = True
+        if len(rows):
+            hit = pc.equal(flat, pa.scalar(tag, pa.string())).to_numpy(zero_copy_only=False)
+            out[rows[hit]] = True
         return out
-
-
-def _all_str(objs: np.ndarray) -> bool:
-    return all(isinstance(v, str) for v in objs)
 
 
 class _Vector:
@@ -984,14 +984,14 @@ class _Vector:
                 if kind == "scalar":
                     hit = values in items
                     return np.full(self.n, hit if op == "in" else not hit)
-                if values.dtype == object:
-                    hit = pd.Series(values).isin(items).to_numpy()
+                if isinstance(values, pd.Series):
+                    hit = values.isin(items).to_numpy(dtype=bool, na_value=False)
                 else:
                     hit = np.isin(values, items) if items else np.zeros(self.n, dtype=bool)
                 return (hit if op == "in" else ~hit) & valid
             if isinstance(right, Field) and isinstance(node.left, Const):
                 values, valid = self.frame.column(right.name)
-                hit = pd.Series(values).str.contains(str(node.left.value), regex=False)
+                hit = values.str.contains(str(node.left.value), regex=False)
                 hit = hit.to_numpy(dtype=bool, na_value=False)
                 return (hit if op == "in" else ~hit) & valid
             return self._rowwise(node)
@@ -1000,6 +1000,8 @@ class _Vector:
         if lk == "scalar" and rk == "scalar":
             return np.full(self.n, _CMP[op](lv, rv))
         result = _CMP_VEC[op](lv, rv)
+        if isinstance(result, pd.Series):
+            result = result.to_numpy(dtype=bool, na_value=False)
         result = np.asarray(result, dtype=bool)
         return result & lvalid & rvalid
 
@@ -1011,7 +1013,7 @@ class _Vector:
             if isinstance(side, Field):
                 if schema[side.name] is FieldType.STRING_LIST:
                     return lists[side.name][i]
-                values, valid = frame.column(side.name)
+                values, valid = columns[side.name]
                 return values[i] if valid[i] else _MISSING
             if isinstance(side, Const):
                 return side.value
@@ -1025,6 +1027,13 @@ class _Vector:
             for s in (node.left, node.right)
             if isinstance(s, Field) and schema[s.name] is FieldType.STRING_LIST
         }
+        columns: dict[str, tuple[Any, np.ndarray]] = {}
+        for s in (node.left, node.right):
+            if isinstance(s, Field) and schema[s.name] is not FieldType.STRING_LIST:
+                values, valid = frame.column(s.name)
+                if isinstance(values, pd.Series):
+                    values = values.to_numpy(dtype=object, na_value=None)
+                columns[s.name] = (values, valid)
         truths = {
             id(s): self.truth(s)
             for s in (node.left, node.right)
