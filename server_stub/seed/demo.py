@@ -195,11 +195,29 @@ def _write(engine: Engine, data: DemoData, report: Progress) -> tuple[int, int, 
 
     total = sum(len(t) for t in data.tables)
     rows: dict[str, int] = {}
+    if fmt.sqlite:
+        # One big transaction writes the file once with a rollback journal; in WAL mode
+        # every page would be written twice (to the WAL, then checkpointed into the file).
+        # Refused (harmlessly) while another connection has the store open.
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA journal_mode=DELETE")
+    try:
+        first = _write_all(engine, data, fmt, total, rows, report)
+    finally:
+        if fmt.sqlite:
+            with engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+    return first, first + total - 1, rows
+
+
+def _write_all(engine: Engine, data: DemoData, fmt: _Formatter, total: int,
+               rows: dict[str, int], report: Progress) -> int:
     with Session(engine) as session, session.begin():
         conn = session.connection()
         indexes: list[str] = []
         if fmt.sqlite:
             conn.exec_driver_sql("PRAGMA cache_size=-262144")
+            conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
             indexes = _drop_sqlite_indexes(conn, [t.__table__.name for t in _MODELS.values()]
                                            + ["change_log"])
         first = allocate_cursors(session, total)
@@ -209,6 +227,7 @@ def _write(engine: Engine, data: DemoData, report: Progress) -> tuple[int, int, 
         now_db, _ = fmt.times([int(utcnow().timestamp())])
         for tbl in data.tables:
             model = _MODELS[tbl.entity]
+            report(tbl.entity, done, total)
             for names, db_rows, log_rows in _chunks(tbl, model, fmt, cursor, now_db[0]):
                 _insert(conn, model.__table__.name, names, db_rows, fmt.sqlite)
                 _insert(conn, "change_log", list(_LOG_COLS), log_rows, fmt.sqlite)
@@ -220,7 +239,7 @@ def _write(engine: Engine, data: DemoData, report: Progress) -> tuple[int, int, 
         for sql in indexes:
             conn.exec_driver_sql(sql)
         report("committing", done, total)
-    return first, first + total - 1, rows
+    return first
 
 
 def _drop_sqlite_indexes(conn: Any, tables: list[str]) -> list[str]:
