@@ -588,10 +588,17 @@ def _codes(values: pd.Series) -> np.ndarray:
 
 
 def _first_occurrence(keys: np.ndarray) -> np.ndarray:
-    """True where a key appears for the first time (the frame is in time order)."""
-    if len(keys) == 0:
+    """True where a key (a non-negative int) appears for the first time (frame in time order)."""
+    n = len(keys)
+    if n == 0:
         return np.zeros(0, dtype=bool)
-    return ~pd.Series(keys).duplicated().to_numpy()
+    size = int(keys.max()) + 1
+    if size > 50_000_000:
+        return ~pd.Series(keys).duplicated().to_numpy()
+    first = np.empty(size, dtype=np.int64)
+    # Writing positions in reverse order leaves each key's smallest position in place.
+    first[keys[::-1]] = np.arange(n - 1, -1, -1, dtype=np.int64)
+    return first[keys] == np.arange(n, dtype=np.int64)
 
 
 def _div(a: Any, b: Any) -> Any:
@@ -641,13 +648,18 @@ def _derive(out: pd.DataFrame) -> pd.DataFrame:
     return out[list(SUMMARY_COLUMNS)]
 
 
-def summarise(flagged: pd.DataFrame, by: str | np.ndarray | pd.Series | None = None) -> pd.DataFrame:
+def summarise(
+    flagged: pd.DataFrame,
+    by: str | np.ndarray | pd.Series | None = None,
+    mask: np.ndarray | None = None,
+) -> pd.DataFrame:
     """Contacts, customers, reach, talk time, cost, conversions vs expected, deal value.
 
     ``flagged`` comes from :func:`add_flags`. With ``by`` (a column name or keys aligned to
     the rows) one row per non-empty group, in sorted key order, rows with a missing key left
-    out; without, one row labelled ``all``. Sums are ``np.bincount`` over group codes, which
-    keeps a million rows well under a tenth of a second.
+    out; without, one row labelled ``all``. ``mask`` keeps only some rows (cheaper than
+    slicing the frame). Sums are ``np.bincount`` over group codes: rows outside any group go
+    to one extra bin that is dropped, so no column is ever copied or masked.
     """
     if by is None:
         codes = np.zeros(len(flagged), dtype="int64")
@@ -661,40 +673,52 @@ def summarise(flagged: pd.DataFrame, by: str | np.ndarray | pd.Series | None = N
             codes, labels = pd.factorize(np.asarray(keys), sort=True)
             codes = codes.astype("int64")
             labels = pd.Index(labels)
+    out = _summarise_codes(flagged, codes, labels, mask)
+    if by is not None:
+        out = out[out["contacts"] > 0]
+    return out
+
+
+def _summarise_codes(
+    flagged: pd.DataFrame, codes: np.ndarray, labels: Any, mask: np.ndarray | None = None
+) -> pd.DataFrame:
     n = len(labels)
-    valid = codes >= 0
-    if not valid.all():
-        codes = codes[valid]
+    dump = n  # rows without a group (missing key or masked out) land here
+    codes = np.where(codes >= 0, codes, dump)
+    if mask is not None:
+        codes = np.where(mask, codes, dump)
     rows: dict[str, np.ndarray] = {}
     for name, (col, how) in SUM_COLUMNS.items():
         if how == "size":
-            rows[name] = np.bincount(codes, minlength=n).astype("float64")
+            counts = np.bincount(codes, minlength=n + 1)
         else:
-            values = flagged[col].to_numpy(dtype="float64")
-            rows[name] = np.bincount(codes, weights=values if valid.all() else values[valid], minlength=n)
+            counts = np.bincount(codes, weights=flagged[col].to_numpy(), minlength=n + 1)
+        rows[name] = counts[:n].astype("float64")
     cust = _codes(flagged["customer_id"])
-    if not valid.all():
-        cust = cust[valid]
-    rows["customers"] = _group_nunique(codes, cust, n).astype("float64")
+    rows["customers"] = _group_nunique(codes, cust, n + 1)[:n].astype("float64")
     conv = flagged["conv"].to_numpy(dtype=bool)
-    if not valid.all():
-        conv = conv[valid]
-    rows["customers_converted"] = _group_nunique(codes[conv], cust[conv], n).astype("float64")
-    out = pd.DataFrame(rows, index=pd.Index(labels))
-    if by is not None:
-        out = out[rows["contacts"] > 0]
-    return _derive(out)
+    rows["customers_converted"] = _group_nunique(np.where(conv, codes, dump), cust, n + 1)[:n].astype("float64")
+    return _derive(pd.DataFrame(rows, index=pd.Index(labels)))
 
 
 def _group_nunique(groups: np.ndarray, items: np.ndarray, n_groups: int) -> np.ndarray:
-    """Distinct ``items`` (codes, −1 = missing) per group code, by hashing (group, item) pairs."""
+    """Distinct ``items`` (codes, −1 = missing) per group code.
+
+    A bitmap of (group, item) pairs when it is small enough (a million rows: a few ms),
+    else hashing the pairs.
+    """
     ok = items >= 0
     if not ok.all():
         groups, items = groups[ok], items[ok]
     if len(items) == 0:
         return np.zeros(n_groups, dtype="int64")
     width = int(items.max()) + 1
-    pairs = pd.unique(groups * width + items)
+    keys = groups * width + items
+    if n_groups * width <= 60_000_000:
+        seen = np.zeros(n_groups * width, dtype=bool)
+        seen[keys] = True
+        return seen.reshape(n_groups, width).sum(axis=1)
+    pairs = pd.unique(keys)
     return np.bincount(pairs // width, minlength=n_groups)
 
 
@@ -845,12 +869,16 @@ def period_comparison(flagged: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     metrics = ("contacts", "conversions", "expected", "ratio", "talk_time_s", "avg_duration_s", "cost", "deal_value")
     rows = {}
     day = pd.Timestamp(as_of)
+    times = flagged["started_at"].to_numpy()
     for freq in ("week", "month", "year"):
         cur_start = pd.Timestamp(period_start(np.array([day.to_datetime64()]), freq)[0])  # type: ignore[arg-type]
         prev_start = pd.Timestamp(period_start(np.array([(cur_start - pd.Timedelta(days=1)).to_datetime64()]), freq)[0])  # type: ignore[arg-type]
-        cur = _between(flagged, cur_start, day + pd.Timedelta(days=1))
-        prev = _between(flagged, prev_start, cur_start)
-        cs, ps = summarise(cur).iloc[0], summarise(prev).iloc[0]
+        t = times
+        which = np.full(len(t), -1, dtype=np.int64)
+        which[(t >= prev_start.to_datetime64()) & (t < cur_start.to_datetime64())] = 0
+        which[(t >= cur_start.to_datetime64()) & (t < (day + pd.Timedelta(days=1)).to_datetime64())] = 1
+        both = _summarise_codes(flagged, which, pd.Index(["previous", "current"]))
+        ps, cs = both.iloc[0], both.iloc[1]
         row: dict[str, Any] = {"current_label": period_label(cur_start, freq),
                                "previous_label": period_label(prev_start, freq)}
         for m in metrics:
@@ -909,9 +937,11 @@ def breakdown(flagged: pd.DataFrame, dim: str) -> pd.DataFrame:
 
 def region_distribution(flagged: pd.DataFrame) -> pd.DataFrame:
     """Breakdown by province, largest by contacts first."""
-    return breakdown(flagged, "region").sort_values(
-        ["contacts", "value"], ascending=[False, True], kind="stable"
-    ).reset_index(drop=True)
+    return _by_contacts(breakdown(flagged, "region"))
+
+
+def _by_contacts(table: pd.DataFrame) -> pd.DataFrame:
+    return table.sort_values(["contacts", "value"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
 def hot_products(flagged: pd.DataFrame, acceptances: pd.DataFrame | None = None, top: int | None = None) -> pd.DataFrame:
@@ -920,10 +950,10 @@ def hot_products(flagged: pd.DataFrame, acceptances: pd.DataFrame | None = None,
     ``acceptances`` (a prepared frame) adds ``accepted_all_channels`` and its value: offers
     taken anywhere, including stores and online.
     """
-    offered = flagged[flagged["policy_id"].notna()]
+    offered = flagged  # rows without a policy fall out of the policy groups below
     cols = ["policy_id", "policy", "product", "offers", "deals", "offer_conversion", "deal_value", "avg_deal_value",
             "accepted_all_channels", "accepted_value"]
-    if offered.empty and (acceptances is None or acceptances.empty):
+    if not offered["policy_id"].notna().any() and (acceptances is None or acceptances.empty):
         return pd.DataFrame({c: pd.Series([], dtype="float64") for c in cols}).astype(
             {"policy_id": object, "policy": object, "product": object}
         )
@@ -1108,7 +1138,9 @@ def compute_page(
         acc = apply_filters(enforce_scope(data.acceptances, data.scope), filters)
         tables["products"] = hot_products(flagged, acc, top=options.top_n)
         step()
-        tables["regions"] = region_distribution(flagged)
+        tables["regions"] = (
+            _by_contacts(tables["breakdown"]) if dim == "region" else region_distribution(flagged)
+        )
         tables["channels"] = channel_comparison(flagged)
         step()
         tables["funnel"] = funnel(flagged)
