@@ -111,7 +111,7 @@ _BASE_MIX = np.array([0.44, 0.14, 0.12, 0.17, 0.13])
 CHANNEL_MIX = 0.65 * _BASE_MIX[None, :] + 0.35 * np.eye(5)
 
 #: Base logit of acceptance by channel (online visitors select themselves; SMS rarely works).
-CHANNEL_BASE = np.array([-2.5, -2.3, -1.2, -4.4, -2.6])
+CHANNEL_BASE = np.array([-2.8, -2.7, -1.6, -4.6, -3.0])
 PRODUCT_SKILL = {
     "contract": "contract", "sim": "retention", "handset": "handset", "plan": "5g",
     "broadband": "broadband", "family": "family", "data": "data", "retention": "retention",
