@@ -169,6 +169,18 @@ def test_missed_call_has_zero_talk_time_and_short_call_at_least_one() -> None:
     assert tracker.events(_ev("CALL_CLOSED", "s"))[0].talk_seconds == 1
 
 
+def test_each_call_rings_once_and_unseen_calls_have_no_talk_time() -> None:
+    tracker = CallTracker(FakeClock())
+    out = [e.kind for t in ("CALL_RINGING", "CALL_PROGRESS", "CALL_RINGING", "CALL_ESTABLISHED")
+           for e in tracker.events(_ev(t, "o", "outgoing"))]
+    assert out == ["ringing", "other", "other", "established"]
+    inc = [e.kind for t in ("CALL_INCOMING", "CALL_REMOTE_SDP", "CALL_ESTABLISHED")
+           for e in tracker.events(_ev(t, "i"))]
+    assert inc == ["ringing", "other", "established"]
+    [closed] = tracker.events(_ev("CALL_CLOSED", "joined-mid-call"))
+    assert closed.kind == "closed" and closed.talk_seconds is None
+
+
 def test_outgoing_call_and_non_phone_peers() -> None:
     tracker = CallTracker(FakeClock())
     # baresip's first event of an outgoing call has no id yet
@@ -219,3 +231,42 @@ def test_dial_without_a_softphone_says_not_connected() -> None:
     finally:
         client.close()
     assert len(states) == 1  # retries do not repeat the same state
+
+
+def test_bad_data_drops_the_connection_and_it_reconnects() -> None:
+    """A peer that breaks framing is dropped with a clear reason; the next connection works."""
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+    good = json.dumps({"event": True, "type": "CALL_INCOMING", "class": "call", "direction": "incoming",
+                       "peeruri": "sip:+8613800138000@127.0.0.1", "id": "c9"}).encode()
+    replies = [b"70000:" + b"x" * 10, b"not json at all,", encode_netstring(b"[1,2]") + encode_netstring(good)]
+
+    def serve() -> None:
+        for reply in replies:
+            conn, _ = server.accept()
+            with conn:
+                conn.sendall(reply)
+                if reply is replies[-1]:
+                    conn.recv(1)  # keep the good connection open until the client closes it
+
+    threading.Thread(target=serve, daemon=True).start()
+    states: list[tuple[bool, str]] = []
+    events: list[object] = []
+    got_ring = threading.Event()
+
+    def on_event(e: object) -> None:
+        events.append(e)
+        got_ring.set()
+
+    client = BaresipClient("127.0.0.1", port, on_event=on_event,
+                           on_connection=lambda up, msg: states.append((up, msg)),
+                           connect_timeout=1, reconnect_delays=(0.05,))
+    client.start()
+    try:
+        assert got_ring.wait(10)
+    finally:
+        client.close()
+        server.close()
+    assert [up for up, _ in states] == [True, False, True, False, True]
+    assert "exceeds the limit" in states[1][1] and "malformed" in states[3][1]
+    assert [getattr(e, "number", None) for e in events] == ["13800138000"]

@@ -174,7 +174,8 @@ class SoftphoneEvent:
         peer_uri: the other party's SIP URI as baresip reports it.
         number: the peer's number normalised (``13800138000``), None if it is not a phone.
         talk_seconds: for ``closed``: whole seconds from ESTABLISHED to CLOSED as seen by us
-            (at least 1 for a call that was established, 0 for one that never was); else None.
+            (at least 1 for a call that was established, 0 for one that never was, None for
+            a call whose start we did not see); None for other kinds.
         reason: baresip's ``param`` for ``closed`` (e.g. ``Connection reset by peer``).
         raw: the decoded JSON object.
     """
@@ -203,24 +204,22 @@ def phone_from_uri(uri: str | None) -> str | None:
 @dataclass
 class _Call:
     direction: str | None
+    rang: bool = False
     established_at: float | None = None
 
 
 class CallTracker:
     """Turns baresip's raw event objects into :class:`SoftphoneEvent` s, with call state.
 
-    Remembers the calls it has seen (bounded) to measure talk time and to synthesise the ring
-    of an auto-answered call. Not thread-safe: one reader thread feeds it.
+    Remembers the calls it has seen (the newest ``max_calls``) to measure talk time, to ring
+    once per call, and to synthesise the ring of an auto-answered call. Not thread-safe: one
+    reader thread feeds it.
     """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic, max_calls: int = 64) -> None:
         self._clock = clock
         self._calls: OrderedDict[str, _Call] = OrderedDict()
         self._max_calls = max_calls
-
-    def reset(self) -> None:
-        """Forget all calls (the softphone connection was lost; its calls may be gone)."""
-        self._calls.clear()
 
     def events(self, obj: Mapping[str, Any]) -> list[SoftphoneEvent]:
         """The typed events for one baresip event object (usually one, two for a first sight)."""
@@ -234,28 +233,29 @@ class CallTracker:
             return [base]
         out: list[SoftphoneEvent] = []
         call = self._calls.get(call_id)
-        if call is None and etype in _FIRST_SIGHT and direction == "inbound":
+        if etype == "CALL_CLOSED":
+            self._calls.pop(call_id, None)
+            talk: int | None = None  # a call we never saw begin (we connected mid-call)
+            if call is not None:
+                talk = 0
+                if call.established_at is not None:
+                    talk = max(1, round(self._clock() - call.established_at))
+            return [_with(base, kind=CLOSED, talk_seconds=talk, reason=_opt_str(obj.get("param")))]
+        if call is None:
             call = self._remember(call_id, direction)
-            out.append(_with(base, kind=RINGING))
-            if etype == "CALL_INCOMING":
-                return out
-        if etype in ("CALL_RINGING", "CALL_PROGRESS") and direction == "outbound":
-            if call is None:
-                call = self._remember(call_id, direction)
+        if not call.rang:
+            if direction == "inbound" and etype in _FIRST_SIGHT:
+                call.rang = True
                 out.append(_with(base, kind=RINGING))
-                return out
+                if etype == "CALL_INCOMING":
+                    return out
+            elif direction == "outbound" and etype in ("CALL_RINGING", "CALL_PROGRESS"):
+                call.rang = True
+                return [_with(base, kind=RINGING)]
         if etype == "CALL_ESTABLISHED":
-            call = call or self._remember(call_id, direction)
             if call.established_at is None:
                 call.established_at = self._clock()
             out.append(_with(base, kind=ESTABLISHED))
-        elif etype == "CALL_CLOSED":
-            self._calls.pop(call_id, None)
-            talk = 0
-            if call is not None and call.established_at is not None:
-                talk = max(1, round(self._clock() - call.established_at))
-            out.append(_with(base, kind=CLOSED, talk_seconds=talk,
-                             reason=_opt_str(obj.get("param"))))
         else:
             out.append(base)
         return out
@@ -491,8 +491,9 @@ class BaresipClient:
                 self._sock = sock
             self._set_connected(True, f"Softphone connected ({self.address})")
             reason = self._read(sock)
+            # Calls stay tracked: if only the connection dropped, their CLOSED still comes
+            # and the talk time is still right; if baresip restarted, they age out (bounded).
             self._drop_socket()
-            self._tracker.reset()
             if not self._stop.is_set():
                 self._set_connected(False, f"Softphone disconnected ({self.address}): {reason}; "
                                            "reconnecting")

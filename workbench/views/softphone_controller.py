@@ -52,7 +52,8 @@ class SoftphoneController(QObject):
             callers whose address is not a phone number.
         call_established(str): the call with this id is answered (either direction).
         call_ended(str, int): the call with this id ended; talk seconds from the events
-            (0 if it was never answered).
+            (0 if it was never answered). Not emitted for a call whose start we did not
+            see (the workbench connected mid-call).
         connection_changed(bool, str): connected or not, with a message for the status bar.
         command_failed(str, str): a command (``dial`` / ``accept`` / ``hangup``) failed:
             the command and a message safe to show.
@@ -168,8 +169,9 @@ class SoftphoneController(QObject):
             self.call_ringing.emit(call)
         elif event.kind == ESTABLISHED and event.call_id:
             self.call_established.emit(event.call_id)
-        elif event.kind == CLOSED and event.call_id:
-            self.call_ended.emit(event.call_id, event.talk_seconds or 0)
+        elif event.kind == CLOSED and event.call_id and event.talk_seconds is not None:
+            # None: a call whose start we never saw (we connected mid-call) - no talk time
+            self.call_ended.emit(event.call_id, event.talk_seconds)
 
     @Slot(bool, str)
     def _on_connection(self, connected: bool, message: str) -> None:
