@@ -179,6 +179,8 @@ def test_each_call_rings_once_and_unseen_calls_have_no_talk_time() -> None:
     assert inc == ["ringing", "other", "established"]
     [closed] = tracker.events(_ev("CALL_CLOSED", "joined-mid-call"))
     assert closed.kind == "closed" and closed.talk_seconds is None
+    [failed] = tracker.events(_ev("CALL_CLOSED", "dial-failed", "outgoing", param="408 Request Timeout"))
+    assert (failed.talk_seconds, failed.reason) == (0, "408 Request Timeout")
 
 
 def test_outgoing_call_and_non_phone_peers() -> None:

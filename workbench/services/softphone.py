@@ -175,7 +175,7 @@ class SoftphoneEvent:
         number: the peer's number normalised (``13800138000``), None if it is not a phone.
         talk_seconds: for ``closed``: whole seconds from ESTABLISHED to CLOSED as seen by us
             (at least 1 for a call that was established, 0 for one that never was, None for
-            a call whose start we did not see); None for other kinds.
+            an incoming call whose start we did not see); None for other kinds.
         reason: baresip's ``param`` for ``closed`` (e.g. ``Connection reset by peer``).
         raw: the decoded JSON object.
     """
@@ -235,11 +235,13 @@ class CallTracker:
         call = self._calls.get(call_id)
         if etype == "CALL_CLOSED":
             self._calls.pop(call_id, None)
-            talk: int | None = None  # a call we never saw begin (we connected mid-call)
-            if call is not None:
+            # None: an incoming call we never saw begin (we connected mid-call). An outgoing
+            # call that fails before ringing has no id until now: no talk, 0.
+            talk: int | None = None
+            if call is not None or direction == "outbound":
                 talk = 0
-                if call.established_at is not None:
-                    talk = max(1, round(self._clock() - call.established_at))
+            if call is not None and call.established_at is not None:
+                talk = max(1, round(self._clock() - call.established_at))
             return [_with(base, kind=CLOSED, talk_seconds=talk, reason=_opt_str(obj.get("param")))]
         if call is None:
             call = self._remember(call_id, direction)
