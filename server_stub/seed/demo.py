@@ -351,13 +351,23 @@ def _chunks(
 
 def _insert(conn: Any, name: str, cols: list[str], rows: list[tuple[Any, ...]],
             sqlite: bool) -> None:
-    """Bulk-insert ``rows`` (tuples in ``cols`` order): one executemany."""
+    """Bulk-insert ``rows`` (tuples in ``cols`` order) in the connection's transaction.
+
+    SQLite: one executemany. PostgreSQL through psycopg 3: ``COPY ... FROM STDIN``, several
+    times faster than multi-row INSERTs. Other drivers: a Core executemany of dicts.
+    """
     if not rows:
         return
+    quoted = ",".join('"' + c + '"' for c in cols)
     if sqlite:
         marks = ",".join("?" * len(cols))
-        quoted = ",".join('"' + c + '"' for c in cols)
         conn.exec_driver_sql(f"INSERT INTO {name} ({quoted}) VALUES ({marks})", rows)
+    elif conn.dialect.driver == "psycopg":
+        driver_conn = conn.connection.driver_connection
+        with driver_conn.cursor() as cur, cur.copy(
+                f'COPY "{name}" ({quoted}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row(row)
     else:
         target = table(name, *[column(c) for c in cols])
         conn.execute(insert(target), [dict(zip(cols, r, strict=True)) for r in rows])
