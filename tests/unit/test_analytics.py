@@ -253,8 +253,38 @@ def test_rule_experiment_wilson_intervals() -> None:
     assert ex.loc["A", "ci_high"] == pytest.approx(0.5098, abs=1e-4)
     assert ex.loc["B", "ci_low"] == 0.0 and ex.loc["B", "ci_high"] == pytest.approx(0.4345, abs=1e-4)
     assert ex.loc["B", "lift_vs_first"] == pytest.approx(-1.0)
+    assert ex.loc["B", "diff"] == pytest.approx(-0.2)
+    assert ex.loc["B", "diff_low"] == pytest.approx(-0.5098, abs=1e-4)
+    assert ex.loc["B", "diff_high"] == pytest.approx(0.2575, abs=1e-4)
+    assert not ex.loc["B", "significant"] and ex.loc["A", "diff"] == 0.0
     assert A.rule_experiment(None).empty and A.rule_experiment(frame.iloc[0:0]).empty
     assert all(math.isnan(v) for v in A.wilson_interval(0, 0))
+
+
+def test_rule_experiment_agrees_with_the_scoring_comparison() -> None:
+    tiers = pytest.importorskip("workbench.services.scoring.tiers")
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"rule": rng.choice(["A", "B", "C"], 900), "converted": rng.random(900) < 0.12})
+    ours = A.rule_experiment(frame).set_index("rule")
+    counts = {r: (int(ours.loc[r, "conversions"]), int(ours.loc[r, "leads"])) for r in ours.index}
+    for arm in tiers.compare_arms(counts):
+        assert ours.loc[arm.arm, "ci_low"] == pytest.approx(arm.ci_low, abs=1e-6)
+        assert ours.loc[arm.arm, "ci_high"] == pytest.approx(arm.ci_high, abs=1e-6)
+        if arm.arm != "A":
+            assert ours.loc[arm.arm, "diff_low"] == pytest.approx(arm.diff_low, abs=1e-6)
+            assert ours.loc[arm.arm, "diff_high"] == pytest.approx(arm.diff_high, abs=1e-6)
+
+
+def test_experiment_frame_from_recorded_assignments(tmp_path: Path) -> None:
+    factory = _seed_store(tmp_path / "local.db")
+    assignments = {"C1": "A 轮询", "C2": "B 技能", "C3": "B 技能"}
+    frame = A.load_experiment_outcomes(factory, assignments)
+    assert frame.set_index("customer_id")["converted"].to_dict() == {"C1": True, "C2": False, "C3": True}
+    ex = A.rule_experiment(frame).set_index("rule")
+    assert ex.loc["B 技能", "leads"] == 2 and ex.loc["B 技能", "conversions"] == 1
+    late = A.load_experiment_outcomes(factory, assignments, since=dt.datetime(2026, 3, 20, tzinfo=UTC))
+    assert late["converted"].tolist() == [True, False, False]  # only C1 accepted again (April)
+    factory.kw["bind"].dispose()  # type: ignore[attr-defined]
 
 
 # ----------------------------------------------------------------------------- scope

@@ -1053,16 +1053,40 @@ def wilson_interval(successes: int, n: int, z: float = 1.959963984540054) -> tup
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
+def diff_interval(s1: int, n1: int, s2: int, n2: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Newcombe's hybrid score interval of ``p1 - p2`` (method 10, 1998); NaNs if a side is empty."""
+    if n1 <= 0 or n2 <= 0:
+        return (math.nan, math.nan)
+    p1, p2 = s1 / n1, s2 / n2
+    l1, u1 = wilson_interval(s1, n1, z)
+    l2, u2 = wilson_interval(s2, n2, z)
+    d = p1 - p2
+    lower = d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
+    upper = d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    return (max(-1.0, lower), min(1.0, upper))
+
+
+EXPERIMENT_COLUMNS: tuple[str, ...] = (
+    "rule", "leads", "conversions", "rate", "ci_low", "ci_high", "diff", "diff_low", "diff_high",
+    "significant", "lift_vs_first",
+)
+
+
 def rule_experiment(frame: pd.DataFrame | None, z: float = 1.959963984540054) -> pd.DataFrame:
     """Conversion by assignment rule with Wilson confidence intervals.
 
-    ``frame`` has one row per assigned lead: ``rule`` and ``converted`` (bool / 0-1).
-    Columns: ``rule``, ``leads``, ``conversions``, ``rate``, ``ci_low``, ``ci_high``,
-    ``lift_vs_first`` (rate relative to the first rule in order, usually the control).
+    ``frame`` has one row per assigned lead: ``rule`` and ``converted`` (bool / 0-1), e.g.
+    from :func:`experiment_frame`. The first rule in sorted order is the reference (name the
+    control so it sorts first, e.g. "A ..."). Columns: ``rule``, ``leads``, ``conversions``,
+    ``rate``, ``ci_low``, ``ci_high``; ``diff`` = rate − reference rate with Newcombe's
+    interval ``diff_low``/``diff_high`` and ``significant`` (the interval excludes 0);
+    ``lift_vs_first`` = relative difference.
     """
-    cols = ["rule", "leads", "conversions", "rate", "ci_low", "ci_high", "lift_vs_first"]
+    cols = list(EXPERIMENT_COLUMNS)
     if frame is None or frame.empty:
-        return pd.DataFrame({c: pd.Series([], dtype="float64") for c in cols}).astype({"rule": object})
+        return pd.DataFrame({c: pd.Series([], dtype="float64") for c in cols}).astype(
+            {"rule": object, "significant": bool}
+        )
     conv = frame["converted"].fillna(False).astype(bool)
     g = conv.groupby(frame["rule"].astype(str), sort=True)
     out = pd.DataFrame({"leads": g.size(), "conversions": g.sum().astype("int64")})
@@ -1070,9 +1094,56 @@ def rule_experiment(frame: pd.DataFrame | None, z: float = 1.959963984540054) ->
     bounds = [wilson_interval(int(k), int(n), z) for k, n in zip(out["conversions"], out["leads"], strict=True)]
     out["ci_low"] = [b[0] for b in bounds]
     out["ci_high"] = [b[1] for b in bounds]
-    out["lift_vs_first"] = _div(out["rate"] - out["rate"].iloc[0], out["rate"].iloc[0])
+    ref_s, ref_n = int(out["conversions"].iloc[0]), int(out["leads"].iloc[0])
+    out["diff"] = out["rate"] - out["rate"].iloc[0]
+    diffs = [diff_interval(int(k), int(n), ref_s, ref_n, z) if i else (0.0, 0.0)
+             for i, (k, n) in enumerate(zip(out["conversions"], out["leads"], strict=True))]
+    out["diff_low"] = [d[0] for d in diffs]
+    out["diff_high"] = [d[1] for d in diffs]
+    out["significant"] = (out["diff_low"] > 0) | (out["diff_high"] < 0)
+    out["lift_vs_first"] = _div(out["diff"], out["rate"].iloc[0])
     out.index.name = "rule"
     return out.reset_index()[cols]
+
+
+def experiment_frame(assignments: Mapping[str, str] | Any, converted: Iterable[str]) -> pd.DataFrame:
+    """One row per customer of an experiment: ``customer_id``, ``rule``, ``converted``.
+
+    ``assignments`` maps customer id → rule (arm), or is an object with such an
+    ``assignments`` mapping (the scoring service's recorded ``Split``).
+    """
+    mapping = getattr(assignments, "assignments", assignments)
+    won = {str(c) for c in converted}
+    ids = [str(c) for c in mapping]
+    return pd.DataFrame({
+        "customer_id": ids,
+        "rule": [str(mapping[c]) for c in mapping],
+        "converted": [c in won for c in ids],
+    })
+
+
+def load_experiment_outcomes(
+    source: Engine | sessionmaker[Session],
+    assignments: Mapping[str, str] | Any,
+    since: dt.datetime | None = None,
+    policy_ids: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """:func:`experiment_frame` with "converted" read from the store's acceptances.
+
+    A customer converted if they have an accepted acceptance (optionally at or after ``since``
+    and for one of ``policy_ids``).
+    """
+    mapping = getattr(assignments, "assignments", assignments)
+    engine: Engine = source if isinstance(source, Engine) else source.kw["bind"]
+    ac = Acceptance.__table__.c
+    stmt = select(ac.customer_id).where(ac.status == "accepted").distinct()
+    if since is not None:
+        stmt = stmt.where(ac.accepted_at >= since)
+    if policy_ids is not None:
+        stmt = stmt.where(ac.policy_id.in_(list(policy_ids)))
+    with engine.connect() as conn:
+        won = {row[0] for row in conn.execute(stmt)}
+    return experiment_frame(mapping, (c for c in mapping if c in won))
 
 
 # ------------------------------------------------------------------------------ pages

@@ -87,8 +87,15 @@ class CategoryChart(pg.PlotWidget):
     :meth:`set_data`. Hovering shows the category and every series' value at the cursor.
     """
 
-    def __init__(self, title: str, y_label: str, x_label: str = "", parent: QWidget | None = None) -> None:
+    def __init__(self, title: str, y_label: str, x_label: str = "", parent: QWidget | None = None,
+                 *, horizontal: bool = False) -> None:
+        """``y_label`` names the value axis (with its unit), ``x_label`` the category axis.
+
+        ``horizontal`` draws bars sideways with the categories down the left (first on top),
+        for long category names such as policies.
+        """
         super().__init__(parent=parent, background="w")
+        self._horizontal = horizontal
         self.setMinimumSize(320, 220)
         self._title = title
         item = self.getPlotItem()
@@ -102,13 +109,16 @@ class CategoryChart(pg.PlotWidget):
             axis.setPen(pg.mkPen("#404040"))
             axis.setTextPen(pg.mkPen("#202020"))
             axis.enableAutoSIPrefix(False)
-        item.setLabel("left", y_label, color="#202020")
+        value_axis, category_axis = ("bottom", "left") if horizontal else ("left", "bottom")
+        item.setLabel(value_axis, y_label, color="#202020")
         if x_label:
-            item.setLabel("bottom", x_label, color="#202020")
-        self._legend = item.addLegend(offset=(-10, 8), labelTextColor="#202020", brush=pg.mkBrush(255, 255, 255, 200))
+            item.setLabel(category_axis, x_label, color="#202020")
+        # Horizontal bars are longest at the top: keep the legend at the bottom right there.
+        self._legend = item.addLegend(offset=(-10, -30) if horizontal else (-10, 8), labelTextColor="#202020",
+                                      brush=pg.mkBrush(255, 255, 255, 200))
         self._series: list[_Series] = []
         self._categories: list[str] = []
-        self._cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#909090", style=Qt.PenStyle.DashLine))
+        self._cursor = pg.InfiniteLine(angle=0 if horizontal else 90, movable=False, pen=pg.mkPen("#909090", style=Qt.PenStyle.DashLine))
         self._cursor.setVisible(False)
         self.addItem(self._cursor, ignoreBounds=True)
         self._readout = pg.TextItem("", color="#202020", fill=pg.mkBrush(255, 255, 240, 230), border=pg.mkPen("#808080"), anchor=(0, 1))
@@ -127,7 +137,12 @@ class CategoryChart(pg.PlotWidget):
                  color: str | None = None) -> None:
         """A bar series; ``offset``/``width`` place grouped bars side by side."""
         color = color or PALETTE[len(self._series) % len(PALETTE)]
-        bars = pg.BarGraphItem(x=[], height=[], width=width, brush=pg.mkBrush(color), pen=pg.mkPen(color), name=name)
+        if self._horizontal:
+            bars = pg.BarGraphItem(x0=0, y=[], width=[], height=width, brush=pg.mkBrush(color), pen=pg.mkPen(color),
+                                   name=name)
+        else:
+            bars = pg.BarGraphItem(x=[], height=[], width=width, brush=pg.mkBrush(color), pen=pg.mkPen(color),
+                                   name=name)
         self.addItem(bars)
         self._series.append(_Series(name, kind, bars, True, offset, width))
 
@@ -167,7 +182,9 @@ class CategoryChart(pg.PlotWidget):
         for series, vals in zip(self._series, values, strict=True):
             arr = np.asarray(vals, dtype=float) if n else np.zeros(0)
             series.values = arr
-            if series.bar:
+            if series.bar and self._horizontal:
+                series.item.setOpts(x0=0, y=(n - 1 - x) - series.offset, width=np.nan_to_num(arr), height=series.width)
+            elif series.bar:
                 series.item.setOpts(x=x + series.offset, height=np.nan_to_num(arr), width=series.width)
             else:
                 ok = ~np.isnan(arr)
@@ -175,15 +192,20 @@ class CategoryChart(pg.PlotWidget):
         self._set_ticks()
         self._empty.setVisible(n == 0)
         if n:
-            self.setXRange(-0.6, n - 0.4, padding=0)
+            if not self._horizontal:
+                self.setXRange(-0.6, n - 0.4, padding=0)
             finite = [v[np.isfinite(v)] for v in (s.values for s in self._series) if v is not None]
             extra = [b[np.isfinite(b)] for b in getattr(self, "_error_bounds", ())]
             allv = np.concatenate([*finite, *extra, np.zeros(1)])
             lo, hi = float(allv.min()), float(allv.max())
             if hi == lo:
                 hi = lo + 1
-            # Headroom above the tallest value keeps the legend off the data.
-            self.setYRange(min(lo, 0.0), hi * (1.25 + 0.1 * len(self._series)), padding=0)
+            if self._horizontal:
+                self.setYRange(-0.6, n - 0.4, padding=0)
+                self.setXRange(min(lo, 0.0), hi * 1.08, padding=0)
+            else:
+                # Headroom above the tallest value keeps the legend off the data.
+                self.setYRange(min(lo, 0.0), hi * (1.25 + 0.1 * len(self._series)), padding=0)
         else:
             self.setXRange(0, 1, padding=0)
             self.setYRange(0, 1, padding=0)
@@ -191,6 +213,10 @@ class CategoryChart(pg.PlotWidget):
 
     def _set_ticks(self) -> None:
         n = len(self._categories)
+        if self._horizontal:
+            ticks = [(float(n - 1 - i), _short(c, 16)) for i, c in enumerate(self._categories)]
+            self.getPlotItem().getAxis("left").setTicks([ticks, []])
+            return
         step = max(1, int(np.ceil(n / 12)))
         # Truncate labels to the room one category gets (CJK characters count double).
         room = max(self.width() - 80, 200) * step / max(n, 1)
@@ -224,12 +250,12 @@ class CategoryChart(pg.PlotWidget):
             self._readout.setVisible(False)
             return
         pt = item.vb.mapSceneToView(pos)
-        idx = int(round(pt.x()))
+        idx = len(self._categories) - 1 - int(round(pt.y())) if self._horizontal else int(round(pt.x()))
         if not (0 <= idx < len(self._categories)):
             self._cursor.setVisible(False)
             self._readout.setVisible(False)
             return
-        self._cursor.setPos(idx)
+        self._cursor.setPos(len(self._categories) - 1 - idx if self._horizontal else idx)
         self._cursor.setVisible(True)
         self._readout.setText(self.readout_at(idx))
         (x0, x1), (y0, y1) = item.vb.viewRange()
@@ -587,7 +613,7 @@ class DashboardWidget(QWidget):
         trend.add_line(self.tr("Conversion rate"), "float", color=PALETTE[2])
         funnel = CategoryChart(self.tr("Contact-to-deal funnel"), self.tr("Customers (count)"), self.tr("Stage"))
         funnel.add_bars(self.tr("Customers"), "int", color=PALETTE[0])
-        products = CategoryChart(self.tr("Hot products"), self.tr("Deals (count)"), self.tr("Policy"))
+        products = CategoryChart(self.tr("Hot products"), self.tr("Deals (count)"), "", horizontal=True)
         products.add_bars(self.tr("Deals"), "int", color=PALETTE[1])
         regions = CategoryChart(self.tr("Region distribution"), self.tr("Share (%)"), self.tr("Region"))
         regions.add_bars(self.tr("Share of calls"), "float", offset=-0.2, width=0.4, color=PALETTE[4])
@@ -712,7 +738,14 @@ class DashboardWidget(QWidget):
         chart.set_data(labels_, [prev * scale, cur * scale])
         page.charts["conversions"].set_data(labels_, [trend["conversions"], trend["expected"]])
         page.charts["ratio"].set_data(labels_, [trend["ratio"]])
-        page.tables["trend"].set_frame(trend)
+        # The chosen metric first, with the previous period and the change beside it.
+        base = TABLE_COLUMNS["trend"]
+        spec = next((c for c in base if c.key == key), ColumnSpec(key, metric.title if metric else key, kind))
+        cols = [base[0], spec,
+                ColumnSpec(f"prev_{key}", "Previous period", spec.kind),
+                ColumnSpec(f"change_{key}", "Change vs previous", "change"),
+                *[c for c in base[1:] if c.key != key]]
+        page.tables["trend"].set_frame(trend, cols)
 
     def _render_breakdowns(self, page: _Page, result: DashboardResult) -> None:
         dim = result.options.breakdown_dim

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, QTimer, Signal
 
 from workbench.services import analytics
 from workbench.services.analytics import (
@@ -174,10 +174,18 @@ TABLE_COLUMNS: dict[str, tuple[ColumnSpec, ...]] = {
         ColumnSpec("rate", QT_TRANSLATE_NOOP(_CTX, "Conversion rate"), "percent"),
         ColumnSpec("ci_low", QT_TRANSLATE_NOOP(_CTX, "95% CI low"), "percent"),
         ColumnSpec("ci_high", QT_TRANSLATE_NOOP(_CTX, "95% CI high"), "percent"),
+        ColumnSpec("diff", QT_TRANSLATE_NOOP(_CTX, "Difference vs first rule"), "change",
+                   tooltip=QT_TRANSLATE_NOOP(_CTX, "Conversion rate minus the first (reference) rule's, in percentage points")),
+        ColumnSpec("diff_low", QT_TRANSLATE_NOOP(_CTX, "Difference 95% CI low"), "change"),
+        ColumnSpec("diff_high", QT_TRANSLATE_NOOP(_CTX, "Difference 95% CI high"), "change"),
+        ColumnSpec("significant", QT_TRANSLATE_NOOP(_CTX, "Significant"), "text",
+                   label=lambda v: QCoreApplication.translate(_CTX, "yes") if v else QCoreApplication.translate(_CTX, "no")),
         ColumnSpec("lift_vs_first", QT_TRANSLATE_NOOP(_CTX, "Lift vs first rule"), "change"),
     ),
 }
 TABLE_COLUMNS["conversion_trend"] = TABLE_COLUMNS["trend"]
+# Titles of the trend table's "previous period" columns (the widget builds those columns).
+_TREND_TITLES = (QT_TRANSLATE_NOOP(_CTX, "Previous period"), QT_TRANSLATE_NOOP(_CTX, "Change vs previous"))
 
 
 @dataclass(frozen=True)
