@@ -98,13 +98,17 @@ ctrl_tcp_listen\t\t127.0.0.1:{ctrl_port}
 class Baresip:
     """One baresip process with its own config dir; :meth:`start` and :meth:`stop` repeatable."""
 
-    def __init__(self, workdir: Path, *, answermode: str = "manual") -> None:
+    def __init__(self, workdir: Path, *, answermode: str = "manual",
+                 domain_port: int | None = None) -> None:
+        """``domain_port``: the port of the account's domain (the "PBX") that completes plain
+        numbers dialled (``dial 13800138000`` -> ``sip:13800138000@127.0.0.1:<domain_port>``);
+        by default baresip's own SIP port."""
         self.dir = workdir / "baresip"
         self.dir.mkdir(parents=True, exist_ok=True)
         self.sip_port = free_port(pair=True)
         self.ctrl_port = free_port()
         rtp = free_port()
-        self.aor = f"sip:agent@127.0.0.1:{self.sip_port}"
+        self.aor = f"sip:agent@127.0.0.1:{domain_port or self.sip_port}"
         (self.dir / "config").write_text(CONFIG.format(
             sip_port=self.sip_port, ctrl_port=self.ctrl_port, modules=MODULES,
             rtp_lo=rtp, rtp_hi=rtp + 40))
@@ -144,9 +148,10 @@ class Baresip:
 
 
 @contextmanager
-def running_baresip(workdir: Path, *, answermode: str = "manual") -> Iterator[Baresip]:
+def running_baresip(workdir: Path, *, answermode: str = "manual",
+                    domain_port: int | None = None) -> Iterator[Baresip]:
     """A started :class:`Baresip`, always killed at the end."""
-    phone = Baresip(workdir, answermode=answermode)
+    phone = Baresip(workdir, answermode=answermode, domain_port=domain_port)
     try:
         yield phone.start()
     finally:
@@ -238,9 +243,9 @@ def sipp_call(workdir: Path, phone: Baresip, caller: str, *, talk_ms: int = 1500
 
 
 @contextmanager
-def sipp_uas(workdir: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
-    """sipp's built-in UAS on a free port: answers one call and waits for BYE."""
-    port = free_port(pair=True)
+def sipp_uas(workdir: Path, port: int | None = None) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """sipp's built-in UAS on ``port`` (default: a free one): answers one call, waits for BYE."""
+    port = port or free_port(pair=True)
     cmd = [SIPP, "-sn", "uas", *_sipp_common(port)]
     for proc in _popen(cmd, workdir):
         yield proc, port

@@ -14,6 +14,7 @@ import pytest
 from tests.baresip_rig import (
     Baresip,
     Recorder,
+    free_port,
     requires_baresip,
     running_baresip,
     sipp_call,
@@ -116,6 +117,24 @@ def test_dial_reaches_the_called_party_and_is_reported(
     assert closed.talk_seconds is not None and closed.talk_seconds > 0
     with pytest.raises(SoftphoneError, match="refused 'nonsense'.*command not found"):
         c.command("nonsense")
+
+
+def test_dialling_a_plain_number_goes_to_the_account_domain(tmp_path: Path) -> None:
+    """What the app does: dial the customer's number; baresip completes it with the PBX."""
+    pbx_port = free_port(pair=True)
+    with sipp_uas(tmp_path, pbx_port) as (uas, _), \
+            running_baresip(tmp_path, domain_port=pbx_port) as phone:
+        events, states = Recorder(), Recorder()
+        with _client(phone, events, states) as c:
+            assert states.wait_for(lambda s: True)[0] is True
+            c.dial("+86 136-0013-6000")
+            est: SoftphoneEvent = events.wait_for(_kind("established"))
+            c.hangup()
+            closed: SoftphoneEvent = events.wait_for(_kind("closed", est.call_id))
+        assert uas.wait(20) == 0
+    assert est.peer_uri == f"sip:13600136000@127.0.0.1:{pbx_port}"
+    assert (est.number, est.direction) == ("13600136000", "outbound")
+    assert (closed.talk_seconds or 0) > 0
 
 
 def test_reconnects_after_the_softphone_restarts_and_reports_the_gap(
