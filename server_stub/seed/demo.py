@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import JSON, Boolean, Engine, Float, Integer, func, insert, select
+from sqlalchemy import JSON, Boolean, Engine, Float, Integer, func, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session
@@ -214,14 +214,15 @@ def _write_all(engine: Engine, data: DemoData, fmt: _Formatter, total: int,
                rows: dict[str, int], report: Progress) -> int:
     with Session(engine) as session, session.begin():
         conn = session.connection()
-        indexes: list[str] = []
         if fmt.sqlite:
             conn.exec_driver_sql("PRAGMA cache_size=-262144")
             conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
-            indexes = _drop_sqlite_indexes(conn, [t.__table__.name for t in _MODELS.values()]
-                                           + ["change_log"])
+        # the counter update opens the transaction first: pysqlite would autocommit DDL
+        # issued before any DML, and the dropped indexes must come back on a rollback
         first = allocate_cursors(session, total)
         session.flush()
+        tables = [t.__table__.name for t in _MODELS.values()] + ["change_log"]
+        indexes = _drop_indexes(conn, tables, fmt.sqlite)
         cursor = first
         done = 0
         now_db, _ = fmt.times([int(utcnow().timestamp())])
@@ -242,16 +243,27 @@ def _write_all(engine: Engine, data: DemoData, fmt: _Formatter, total: int,
     return first
 
 
-def _drop_sqlite_indexes(conn: Any, tables: list[str]) -> list[str]:
+def _drop_indexes(conn: Any, tables: list[str], sqlite: bool) -> list[str]:
     """Drop the secondary indexes of ``tables``; return the SQL that recreates them.
 
     Building an index once after a bulk load is several times faster than keeping it up
     to date row by row. Runs inside the seeding transaction, so a failure restores them.
+    Primary keys and unique constraints stay.
     """
-    marks = ",".join("?" * len(tables))
-    found = conn.exec_driver_sql(
-        f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-        f"AND tbl_name IN ({marks}) ORDER BY name", tuple(tables)).all()
+    if sqlite:
+        marks = ",".join("?" * len(tables))
+        found = conn.exec_driver_sql(
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            f"AND tbl_name IN ({marks}) ORDER BY name", tuple(tables)).all()
+    elif conn.dialect.name == "postgresql":
+        found = conn.execute(text(
+            "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
+            "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
+            "WHERE t.relname = ANY(:tables) AND t.relnamespace = to_regnamespace(current_schema()) "
+            "AND NOT x.indisprimary AND NOT x.indisunique ORDER BY i.relname"),
+            {"tables": tables}).all()
+    else:
+        return []
     for name, _sql in found:
         conn.exec_driver_sql(f'DROP INDEX "{name}"')
     return [sql for _name, sql in found]

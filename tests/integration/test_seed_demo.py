@@ -32,8 +32,20 @@ def _rows(engine: Engine) -> dict[str, list[dict[str, object]]]:
     return out
 
 
+def _pg_indexes(url: str) -> set[tuple[str, str]]:
+    engine = open_central(url, migrate=False)
+    try:
+        with engine.connect() as conn:
+            return set(conn.exec_driver_sql(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'").all())
+    finally:
+        engine.dispose()
+
+
 def test_seed_on_postgresql_matches_sqlite(pg_url: str, tmp_path: Path) -> None:
+    indexes = _pg_indexes(pg_url)
     summary = seed_demo(pg_url, 200, 3)
+    assert _pg_indexes(pg_url) == indexes
     sqlite_url = f"sqlite:///{tmp_path / 'central.db'}"
     seed_demo(sqlite_url, 200, 3)
     pg, lite = open_central(pg_url), open_central(sqlite_url)

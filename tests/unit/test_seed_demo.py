@@ -444,3 +444,52 @@ def test_wire_json_is_plain_json(seeded: Engine) -> None:
         row = s.scalars(select(m.ChangeLog).where(m.ChangeLog.entity == "customer").limit(1)).one()
     text = json.dumps(row.data, ensure_ascii=False)
     assert json.loads(text) == row.data
+
+
+def _indexes(engine: Engine) -> set[tuple[str, str]]:
+    with engine.connect() as conn:
+        return set(conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index'").all())
+
+
+def test_indexes_are_rebuilt_after_the_bulk_load(tmp_path: Path) -> None:
+    url = _url(tmp_path / "i.db")
+    engine = open_central(url)
+    try:
+        before = _indexes(engine)
+        assert any(name == "ix_customers_phone" for name, _ in before)
+        seed_demo(engine, 20, 1)
+        assert _indexes(engine) == before
+        with engine.connect() as conn:
+            mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
+        assert mode == "wal"
+    finally:
+        engine.dispose()
+
+
+def test_a_failure_while_writing_changes_nothing(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from server_stub.seed import demo
+
+    url = _url(tmp_path / "j.db")
+    engine = open_central(url)
+    real = demo._insert
+    calls = {"n": 0}
+
+    def failing(*args: object, **kwargs: object) -> None:
+        calls["n"] += 1
+        if calls["n"] > 12:
+            raise OSError("disk full")
+        real(*args, **kwargs)  # type: ignore[arg-type]
+
+    try:
+        before = _indexes(engine)
+        monkeypatch.setattr(demo, "_insert", failing)
+        with pytest.raises(OSError, match="disk full"):
+            seed_demo(engine, 50, 1)
+        assert _empty(engine)
+        assert _indexes(engine) == before
+        with Session(engine) as s:
+            assert not s.scalar(select(m.CursorCounter.value))
+    finally:
+        engine.dispose()
