@@ -216,7 +216,6 @@ def _write_all(engine: Engine, data: DemoData, fmt: _Formatter, total: int,
         conn = session.connection()
         if fmt.sqlite:
             conn.exec_driver_sql("PRAGMA cache_size=-262144")
-            conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
         # the counter update opens the transaction first: pysqlite would autocommit DDL
         # issued before any DML, and the dropped indexes must come back on a rollback
         first = allocate_cursors(session, total)
