@@ -1,0 +1,252 @@
+"""The unified policy view and the outcome form, as a person uses them (offscreen)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+
+import pytest
+from PySide6.QtCore import Qt
+from sqlalchemy import select
+
+from tests.local_data import NOW, QIAN_PHONE, WANG_PHONE, ZHAO_PHONE
+from workbench.app import LocalContext
+from workbench.ipc import CallListener
+from workbench.local_store.entities import UTC
+from workbench.local_store.models import Acceptance, ContactEvent, Outbox
+from workbench.services.call_events import CallEvent, Source
+from workbench.services.outcomes import OutcomeInput
+from workbench.ui.dialogs import NewLeadDialog
+from workbench.ui.main_window import MainWindow, PopPage
+from workbench.ui.outcome_form import OutcomeForm
+from workbench.ui.screen_pop import ScreenPopWidget
+from workbench.views.task_runner import TaskRunner
+from workbench.views.workbench_vm import WorkbenchViewModel
+
+
+def pop(ctx: LocalContext, number: str, *, channel: str = "outbound", now: dt.datetime = NOW):  # type: ignore[no-untyped-def]
+    snapshot = ctx.pops.build(number, channel=channel, now=now)
+    assert snapshot is not None
+    return snapshot
+
+
+def test_pop_shows_who_what_and_history(qtbot, local_ctx: LocalContext) -> None:  # type: ignore[no-untyped-def]
+    widget = ScreenPopWidget()
+    qtbot.addWidget(widget)
+    snap = pop(local_ctx, WANG_PHONE)
+    widget.show_snapshot(snap)
+    assert widget.name_label.text() == "王伟"
+    assert widget.phone_label.text() == "*******8000"  # agents see the last 4 digits only
+    assert "96" in widget.plan_label.text()
+    assert widget.warning_bar.isHidden()
+    assert widget.offers_model.rowCount() == 1
+    assert widget.offers_model.index(0, 0).data() == "预存168得504"
+    assert "168" in widget.script_view.toPlainText() and "王伟" in widget.script_view.toPlainText()
+    assert widget.trail_model.rowCount() == 2
+    first = widget.trail_model.index(0, 0).data()
+    second = widget.trail_model.index(1, 0).data()
+    assert first > second  # newest first
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [("do_not_call", "do_not_call"), ("complaint", "open_complaint"), ("cap", "cap_reached"),
+     ("quiet", "quiet_hours"), ("accepted", "already_accepted"), ("cooldown", "cooldown")],
+)
+def test_red_bar_for_each_reason_not_to_push(qtbot, local_ctx: LocalContext, case: str, expected: str) -> None:  # type: ignore[no-untyped-def]
+    number, now = WANG_PHONE, NOW
+    with local_ctx.sf.begin() as s:
+        if case == "do_not_call":
+            number = ZHAO_PHONE
+        elif case == "complaint":
+            number = QIAN_PHONE
+        elif case == "cap":
+            for i in range(2):
+                s.add(ContactEvent(id=f"cap{i}", customer_id="C1", channel="outbound", team_id="T01",
+                                   started_at=NOW - dt.timedelta(days=1, hours=i), wrapup="no_answer"))
+        elif case == "quiet":
+            now = dt.datetime(2026, 11, 10, 14, 30, tzinfo=UTC)  # 22:30 in Beijing
+        elif case == "accepted":
+            s.add(Acceptance(id="A1", customer_id="C1", policy_id="P-168-504", channel="store",
+                             store_id="S001", accepted_at=NOW - dt.timedelta(days=2), value=504))
+        elif case == "cooldown":
+            s.add(ContactEvent(id="ref", customer_id="C1", channel="outbound", team_id="T01",
+                               started_at=NOW - dt.timedelta(days=1), wrapup="refused"))
+    widget = ScreenPopWidget()
+    qtbot.addWidget(widget)
+    snap = pop(local_ctx, number, now=now)
+    assert expected in {w.code for w in snap.warnings}
+    widget.show_snapshot(snap)
+    assert not widget.warning_bar.isHidden()
+    assert widget.warning_bar.text().startswith("⛔")
+    if case == "accepted":
+        assert "天河营业厅" in widget.warning_bar.text()
+        assert widget.offers_model.rowCount() == 0  # never offered again
+
+
+def test_objection_answers_are_one_key_away(qtbot, local_ctx: LocalContext) -> None:  # type: ignore[no-untyped-def]
+    widget = ScreenPopWidget()
+    qtbot.addWidget(widget)
+    widget.show_snapshot(pop(local_ctx, WANG_PHONE))
+    widget.show()
+    assert "1/1" in widget.script_view.toHtml() or "14" in widget.script_view.toPlainText()
+    qtbot.keyClick(widget, Qt.Key.Key_F6)
+    assert "14元" in widget.script_view.toPlainText()
+
+
+def test_outcome_form_by_keyboard_alone(qtbot, local_ctx: LocalContext) -> None:  # type: ignore[no-untyped-def]
+    form = OutcomeForm()
+    qtbot.addWidget(form)
+    form.load(pop(local_ctx, WANG_PHONE), "outbound", [("S001", "天河营业厅", "广州")])
+    form.set_call_duration(95)
+    form.show()
+    form.activateWindow()
+    qtbot.waitUntil(form.isActiveWindow)
+    form.wrapup.setFocus()
+    # choose "refused" with the arrow keys, tab to the note, type, press Enter
+    for _ in range(form.wrapup.findData("refused")):
+        qtbot.keyClick(form.wrapup, Qt.Key.Key_Down)
+    assert form.wrapup.currentData() == "refused"
+    qtbot.keyClick(form.wrapup, Qt.Key.Key_Tab)  # -> intent
+    qtbot.keyClick(form.intent, Qt.Key.Key_Tab)  # -> policy
+    qtbot.keyClick(form.policy, Qt.Key.Key_Tab)  # -> note
+    assert form.note.hasFocus()
+    qtbot.keyClicks(form.note, "too expensive")
+    with qtbot.waitSignal(form.submitted, raising=True) as blocker:
+        qtbot.keyClick(form.note, Qt.Key.Key_Return)
+    data: OutcomeInput = blocker.args[0]
+    assert data.customer_id == "C1" and data.wrapup == "refused" and data.note == "too expensive"
+    assert data.duration_s == 95 and data.policy_id == "P-168-504" and data.task_id == "K1"
+    form.on_saved(undo_seconds=5)
+    assert form.undo_button.isEnabled() and "5 s" in form.status.text()
+    with qtbot.waitSignal(form.undo_requested, raising=True):
+        qtbot.keyClick(form.note, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+
+
+def _window(qtbot, ctx: LocalContext, lookup=None):  # type: ignore[no-untyped-def]
+    runner = TaskRunner()
+    vm = WorkbenchViewModel(runner, ctx.actor, ctx.pops, ctx.outcomes, ctx.sf, lookup)
+    win = MainWindow(vm, undo_seconds=5)
+    qtbot.addWidget(win)
+    return win, vm, runner
+
+
+def test_second_call_opens_a_tab_and_keeps_the_first(qtbot, local_ctx: LocalContext) -> None:  # type: ignore[no-untyped-def]
+    win, vm, runner = _window(qtbot, local_ctx)
+    with qtbot.waitSignal(vm.pop_ready, raising=True):
+        vm.on_call_event(CallEvent.from_number("+86 138-0013-8000", Source.CLI))
+    with qtbot.waitSignal(vm.pop_ready, raising=True):
+        vm.on_call_event(CallEvent.from_number("8613700137000", Source.SERVER))
+    pages = [win.tabs.widget(i) for i in range(win.tabs.count())]
+    assert [p.customer_id for p in pages if isinstance(p, PopPage)] == ["C1", "C3"]
+    assert win.tabs.currentWidget().customer_id == "C3"
+    with qtbot.waitSignal(vm.pop_ready, raising=True):  # the same customer again: reuses the tab
+        vm.on_call_event(CallEvent.from_number("13800138000", Source.SOFTPHONE))
+    assert win.tabs.count() == 2 and win.tabs.currentWidget().customer_id == "C1"
+    runner.wait_for_done()
+
+
+def test_save_from_the_window_writes_outbox_and_undo_takes_it_back(qtbot, local_ctx: LocalContext) -> None:  # type: ignore[no-untyped-def]
+    win, vm, runner = _window(qtbot, local_ctx)
+    with qtbot.waitSignal(vm.pop_ready, raising=True):
+        vm.on_call_event(CallEvent.from_number(WANG_PHONE, Source.CLI, channel="outbound"))
+    page = win.current_page()
+    assert page is not None
+    page.form.note.setText("明天下午回电")
+    with qtbot.waitSignal(vm.saved, raising=True):
+        qtbot.keyClick(page.form.note, Qt.Key.Key_Return)
+    with local_ctx.sf() as s:
+        assert [o.entity for o in s.execute(select(Outbox)).scalars()][:1] == ["contact_event"]
+    assert "Ctrl+Z" in page.form.status.text()
+    with qtbot.waitSignal(vm.undone, raising=True) as blocker:
+        qtbot.keyClick(page.form.note, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert blocker.args == [True]
+    with local_ctx.sf() as s:
+        assert list(s.execute(select(Outbox)).scalars()) == []
+    runner.wait_for_done()
+
+
+def test_refused_save_shows_the_reason_and_writes_nothing(qtbot, local_ctx: LocalContext) -> None:  # type: ignore[no-untyped-def]
+    win, vm, runner = _window(qtbot, local_ctx)
+    with qtbot.waitSignal(vm.pop_ready, raising=True):
+        vm.on_call_event(CallEvent.from_number(WANG_PHONE, Source.CLI))
+    page = win.current_page()
+    page.form.wrapup.setCurrentIndex(page.form.wrapup.findData("transferred"))
+    page.form.transfer_on.setChecked(False)
+    with qtbot.waitSignal(vm.save_failed, raising=True):
+        page.form.submit()
+    assert "store" in page.form.status.text()
+    with local_ctx.sf() as s:
+        assert list(s.execute(select(Outbox)).scalars()) == []
+    runner.wait_for_done()
+
+
+def test_unknown_caller_asks_the_server_then_offers_a_new_lead(qtbot, local_ctx: LocalContext) -> None:  # type: ignore[no-untyped-def]
+    asked: list[str] = []
+
+    def lookup(number: str) -> bool:
+        asked.append(number)
+        return False
+
+    win, vm, runner = _window(qtbot, local_ctx, lookup)
+    with qtbot.waitSignal(vm.unknown_caller, raising=True) as blocker:
+        vm.on_call_event(CallEvent.from_number("+86 136 0000 2222", Source.CLI))
+    assert asked == ["13600002222"]
+    assert blocker.args[0].number == "13600002222"
+    dialog = win.findChild(NewLeadDialog)
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.number.text() == "13600002222"  # prefilled with the caller's number
+    dialog.name.setText("孙先生")
+    dialog.city.setText("广州")
+    with qtbot.waitSignal(vm.pop_ready, raising=True) as b2:  # saved, then popped
+        dialog.accept()
+    assert b2.args[0].portrait.is_lead and b2.args[0].portrait.name == "孙先生"
+    with local_ctx.sf() as s:
+        assert [(o.entity, o.op) for o in s.execute(select(Outbox)).scalars()] == [("customer", "create")]
+    runner.wait_for_done()
+
+
+def test_store_arrival_lookup_by_member_number_and_id(qtbot, local_ctx: LocalContext) -> None:  # type: ignore[no-untyped-def]
+    win, vm, runner = _window(qtbot, local_ctx)
+    for kind, text in (("member_no", "M0001"), ("id_suffix", "561234")):
+        win.search_kind.setCurrentIndex(win.search_kind.findData(kind))
+        win.search_box.setText(text)
+        with qtbot.waitSignal(vm.pop_ready, raising=True) as blocker:
+            qtbot.keyClick(win.search_box, Qt.Key.Key_Return)
+        assert blocker.args[0].portrait.id == "C1"
+    runner.wait_for_done()
+
+
+def test_workbench_call_reaches_the_running_instance(qtbot, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    name = f"wb-test-{os.getpid()}-{tmp_path.name}"
+    monkeypatch.setenv("WORKBENCH_SOCKET", name)
+    listener = CallListener(name)
+    assert listener.start()
+    env = {**os.environ, "WORKBENCH_SOCKET": name, "QT_QPA_PLATFORM": "offscreen"}
+    with qtbot.waitSignal(listener.call_received, raising=True, timeout=15000) as blocker:
+        proc = subprocess.Popen([sys.executable, "-m", "workbench", "call", "--no-start", "+86 138-0013-8000"],
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = proc.communicate(timeout=15)
+    assert proc.returncode == 0, err
+    assert blocker.args[0].number == "13800138000" and blocker.args[0].source == Source.CLI
+    bad = subprocess.run([sys.executable, "-m", "workbench", "call", "--no-start", "not-a-number"],
+                         env=env, capture_output=True, text=True, timeout=15)
+    assert bad.returncode == 2 and "not a phone number" in bad.stderr
+    listener.close()
+    gone = subprocess.run([sys.executable, "-m", "workbench", "call", "--no-start", "13800138000"],
+                          env=env, capture_output=True, text=True, timeout=15)
+    assert gone.returncode == 1 and "not running" in gone.stderr
+
+
+def test_many_thousand_qt_calls_do_not_crash(qtbot, local_ctx: LocalContext) -> None:  # type: ignore[no-untyped-def]
+    """PySide6-Essentials 6.12.0 on Python 3.11 drops a reference to None on every void call
+    ("Fatal Python error: none_dealloc"): this makes enough of them to crash such a build."""
+    widget = ScreenPopWidget()
+    qtbot.addWidget(widget)
+    snap = pop(local_ctx, WANG_PHONE)
+    for _ in range(2000):
+        widget.show_snapshot(snap)  # dozens of void Qt calls each (setText, setVisible, ...)
+        widget.warning_bar.hide()
+    assert widget.name_label.text() == "王伟"

@@ -1,0 +1,106 @@
+"""The one place that builds and wires everything: QApplication, stores, services, windows."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from workbench.config import Settings
+from workbench.local_store.db import default_local_path, open_local, session_factory
+from workbench.local_store.models import User
+from workbench.services.actor import Actor
+from workbench.services.outcomes import OutcomeService
+from workbench.services.screen_pop import ScreenPopService
+
+log = logging.getLogger("workbench")
+
+
+class NoDisplayError(RuntimeError):
+    """There is no screen to show a window on."""
+
+
+NO_DISPLAY_MESSAGE = (
+    "workbench: no display found (DISPLAY and WAYLAND_DISPLAY are unset). "
+    "Run it under a virtual display: `xvfb-run -a workbench ...` "
+    "(Debian: apt-get install xvfb), or set QT_QPA_PLATFORM=offscreen for a headless run."
+)
+
+
+def check_display() -> None:
+    """Raise :class:`NoDisplayError` on a Linux box without a screen (instead of Qt aborting)."""
+    if sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM"):
+        if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+            raise NoDisplayError(NO_DISPLAY_MESSAGE)
+
+
+def make_qapp(language: str, argv: list[str] | None = None):  # type: ignore[no-untyped-def]
+    """The QApplication (created once), with the language installed."""
+    from PySide6.QtWidgets import QApplication
+
+    from workbench.i18n import install_language
+
+    app = QApplication.instance() or QApplication(argv or [sys.argv[0]])
+    app.setApplicationName("Agent Workbench")
+    app.setOrganizationName("agent-workbench")
+    install_language(app, language)
+    return app
+
+
+def install_excepthook() -> None:
+    """Bugs go to the log with their traceback and to a dialog; the app keeps running."""
+
+    def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        text = "".join(traceback.format_exception(kind, exc, tb))
+        log.error("unhandled exception:\n%s", text)
+        try:
+            from PySide6.QtWidgets import QApplication, QMessageBox
+
+            if QApplication.instance() is not None:
+                QMessageBox.critical(None, "Agent Workbench", f"An internal error occurred:\n\n{exc}\n\n"
+                                     "It was written to the log. Your saved work is safe.")
+        except Exception:  # the crash handler itself must never raise
+            pass
+
+    sys.excepthook = hook
+
+
+@dataclass
+class LocalContext:
+    """The local store of one user and the services on it."""
+
+    engine: Engine
+    sf: sessionmaker[Session]
+    actor: Actor
+    pops: ScreenPopService
+    outcomes: OutcomeService
+
+
+def open_context(local_path: Path, actor: Actor) -> LocalContext:
+    engine = open_local(local_path)
+    sf = session_factory(engine)
+    return LocalContext(engine, sf, actor, ScreenPopService(sf, actor), OutcomeService(sf, actor))
+
+
+def actor_from_store(local_path: Path, username: str) -> Actor:
+    """The actor for ``username`` as synced into a local store (for headless commands)."""
+    engine = open_local(local_path)
+    try:
+        with session_factory(engine)() as s:
+            user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
+            if user is None:
+                raise LookupError(f"user {username!r} is not in the local store {local_path}; log in once first")
+            return Actor(user.id, user.username, user.display_name, user.role, user.team_id, user.store_id)
+    finally:
+        engine.dispose()
+
+
+def local_path_for(settings: Settings, username: str, data_dir: str | None = None) -> Path:
+    return default_local_path(username, Path(data_dir) if data_dir else settings.data_dir())

@@ -1,0 +1,428 @@
+"""The unified policy view (统一政策视图): everything an agent needs in the first second.
+
+:class:`ScreenPopService` turns a number (or member number / ID suffix) into one immutable
+:class:`ScreenPop` snapshot built from the local store with indexed queries only: the
+portrait, the reasons not to push, the eligible policies ranked, the script for the top
+policy, the contact trail across channels, open tasks and work orders. Reference data
+(policies, scripts, pressure limits, users, stores) is cached and reloaded after a sync.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from workbench.local_store.entities import utcnow
+from workbench.local_store.models import (
+    Acceptance,
+    ContactEvent,
+    Customer,
+    Policy,
+    PressureLimit,
+    Script,
+    Store,
+    Task,
+    User,
+    WorkOrder,
+)
+from workbench.services.actor import Actor
+from workbench.services.codes import TaskStatus
+from workbench.services.phone import InvalidPhoneError, mask_phone, normalize_phone
+from workbench.services.policies import PolicySpec, eligible_policies
+from workbench.services.pressure import (
+    ContactRecord,
+    PressureLimitSpec,
+    PressureSubject,
+    check_pressure,
+)
+
+TRAIL_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class Portrait:
+    id: str
+    name: str
+    phone: str            # full number, for dialling; never shown unless allowed
+    phone_display: str    # what the UI shows (masked unless the role needs it)
+    gender: str
+    age: int | None
+    province: str
+    city: str
+    timezone: str
+    job_type: str
+    plan_name: str
+    plan_fee: int
+    tenure_months: int
+    device: str
+    network: str
+    value_tier: str
+    lifecycle_stage: str
+    preferred_channel: str
+    member_no: str
+    id_number_masked: str
+    tags: tuple[str, ...]
+    scores: Mapping[str, float]
+    lead_tier: str | None
+    is_lead: bool
+    do_not_call: bool
+    do_not_sms: bool
+    open_complaint: bool
+    team_id: str | None
+    store_id: str | None
+
+
+@dataclass(frozen=True)
+class Warning:
+    """A reason not to push, with parameters for the translated message."""
+
+    code: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Offer:
+    policy_id: str
+    name: str
+    pitch: str
+    value: float
+    priority: int
+    valid_to: dt.datetime | None
+    quota_left: int | None
+    why: tuple[str, ...]
+    probability: float | None
+    blocked: tuple[Warning, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScriptSection:
+    section: str
+    title: str
+    text: str
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TrailItem:
+    id: str
+    when: dt.datetime
+    channel: str
+    wrapup: str
+    intent: str
+    who: str
+    policy_name: str
+    note: str
+    duration_s: int
+
+
+@dataclass(frozen=True)
+class WorkOrderItem:
+    id: str
+    status: str
+    store_id: str
+    store_name: str
+    policy_name: str
+    note: str
+    result_reason: str
+    from_user: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class TaskItem:
+    id: str
+    policy_id: str
+    policy_name: str
+    channel: str
+    status: str
+
+
+@dataclass(frozen=True)
+class AcceptedItem:
+    policy_id: str
+    policy_name: str
+    channel: str
+    where: str
+    when: dt.datetime
+
+
+@dataclass(frozen=True)
+class ScreenPop:
+    """One immutable snapshot of the unified policy view."""
+
+    query: str
+    portrait: Portrait
+    warnings: tuple[Warning, ...]
+    offers: tuple[Offer, ...]
+    script: tuple[ScriptSection, ...]
+    trail: tuple[TrailItem, ...]
+    work_orders: tuple[WorkOrderItem, ...]
+    tasks: tuple[TaskItem, ...]
+    accepted: tuple[AcceptedItem, ...]
+    built_at: dt.datetime
+
+
+@dataclass
+class _Reference:
+    policies: dict[str, PolicySpec]
+    scripts: list[Script]
+    limits: list[PressureLimitSpec]
+    users: dict[str, str]
+    stores: dict[str, Store]
+
+
+class ScreenPopService:
+    """Builds :class:`ScreenPop` snapshots from the local store. Thread-safe; no Qt."""
+
+    def __init__(self, session_factory: sessionmaker[Session], actor: Actor) -> None:
+        self._sf = session_factory
+        self._actor = actor
+        self._ref: _Reference | None = None
+        self._lock = threading.Lock()
+
+    def invalidate(self) -> None:
+        """Drop cached reference data (call after a sync brought policies, scripts, users...)."""
+        with self._lock:
+            self._ref = None
+
+    def _reference(self, s: Session) -> _Reference:
+        with self._lock:
+            if self._ref is None:
+                policies = {p.id: PolicySpec.from_row(p) for p in s.execute(select(Policy)).scalars()}
+                scripts = list(s.execute(select(Script)).scalars())
+                limits = [PressureLimitSpec.from_row(x) for x in s.execute(select(PressureLimit)).scalars()]
+                users = {u.id: u.display_name for u in s.execute(select(User)).scalars()}
+                stores = {st.id: st for st in s.execute(select(Store)).scalars()}
+                for obj in [*scripts, *stores.values()]:
+                    s.expunge(obj)
+                self._ref = _Reference(policies, scripts, limits, users, stores)
+            return self._ref
+
+    # ------------------------------------------------------------------ lookup
+    def find_customer_id(self, s: Session, query: str, key_kind: str = "phone") -> str | None:
+        """The id of the customer matching a phone, member number or ID-number suffix."""
+        query = query.strip()
+        if not query:
+            return None
+        if key_kind == "member_no":
+            cond = Customer.member_no == query
+        elif key_kind == "id_suffix":
+            cond = Customer.id_suffix == query[-6:].upper()
+        else:
+            try:
+                number = normalize_phone(query)
+            except InvalidPhoneError:
+                return None
+            cond = or_(Customer.phone == number, Customer.phone2 == number)
+        return s.execute(select(Customer.id).where(cond).limit(1)).scalar()
+
+    def build(
+        self,
+        query: str,
+        *,
+        key_kind: str = "phone",
+        channel: str = "outbound",
+        now: dt.datetime | None = None,
+    ) -> ScreenPop | None:
+        """The snapshot for the customer behind ``query``, or None if unknown locally."""
+        now = now or utcnow()
+        with self._sf() as s:
+            customer_id = self.find_customer_id(s, query, key_kind)
+            if customer_id is None:
+                return None
+            return self.build_for(s, customer_id, query=query, channel=channel, now=now)
+
+    def build_for(
+        self, s: Session, customer_id: str, *, query: str = "", channel: str = "outbound",
+        now: dt.datetime | None = None,
+    ) -> ScreenPop | None:
+        now = now or utcnow()
+        ref = self._reference(s)
+        c = s.get(Customer, customer_id)
+        if c is None:
+            return None
+        portrait = self._portrait(c, now)
+        events = list(
+            s.execute(
+                select(ContactEvent)
+                .where(ContactEvent.customer_id == c.id)
+                .order_by(ContactEvent.started_at.desc())
+                .limit(TRAIL_LIMIT)
+            ).scalars()
+        )
+        acceptances = list(
+            s.execute(
+                select(Acceptance).where(
+                    Acceptance.customer_id == c.id, Acceptance.status == "accepted"
+                )
+            ).scalars()
+        )
+        orders = list(
+            s.execute(
+                select(WorkOrder)
+                .where(WorkOrder.customer_id == c.id)
+                .order_by(WorkOrder.created_at.desc())
+            ).scalars()
+        )
+        tasks = list(
+            s.execute(
+                select(Task).where(Task.customer_id == c.id, Task.status == TaskStatus.OPEN.value)
+            ).scalars()
+        )
+        accepted_ids = {a.policy_id for a in acceptances}
+        warnings, offers = self._decide(portrait, c, events, acceptances, ref, channel, now)
+        top = offers[0].policy_id if offers else None
+        script = self._script(ref, top, portrait)
+        pname = lambda pid: ref.policies[pid].name if pid and pid in ref.policies else ""  # noqa: E731
+        return ScreenPop(
+            query=query,
+            portrait=portrait,
+            warnings=tuple(warnings),
+            offers=tuple(offers),
+            script=tuple(script),
+            trail=tuple(
+                TrailItem(
+                    id=e.id, when=e.started_at, channel=e.channel, wrapup=e.wrapup,
+                    intent=e.intent, who=ref.users.get(e.user_id or "", e.user_id or ""),
+                    policy_name=pname(e.policy_id), note=e.note, duration_s=e.duration_s,
+                )
+                for e in events
+            ),
+            work_orders=tuple(
+                WorkOrderItem(
+                    id=w.id, status=w.status, store_id=w.store_id,
+                    store_name=ref.stores[w.store_id].name if w.store_id in ref.stores else w.store_id,
+                    policy_name=pname(w.policy_id), note=w.note, result_reason=w.result_reason,
+                    from_user=ref.users.get(w.from_user_id or "", ""), created_at=w.created_at,
+                )
+                for w in orders
+            ),
+            tasks=tuple(
+                TaskItem(t.id, t.policy_id, pname(t.policy_id), t.channel, t.status)
+                for t in tasks
+                if t.policy_id not in accepted_ids
+            ),
+            accepted=tuple(
+                AcceptedItem(
+                    a.policy_id, pname(a.policy_id), a.channel,
+                    ref.stores[a.store_id].name if a.store_id in ref.stores else (a.channel or ""),
+                    a.accepted_at,
+                )
+                for a in acceptances
+            ),
+            built_at=utcnow(),
+        )
+
+    # ------------------------------------------------------------------ parts
+    def _portrait(self, c: Customer, now: dt.datetime) -> Portrait:
+        shown = c.phone if self._actor.sees_full_numbers else mask_phone(c.phone)
+        return Portrait(
+            id=c.id, name=c.name, phone=c.phone, phone_display=shown, gender=c.gender,
+            age=(now.year - c.birth_year) if c.birth_year else None, province=c.province,
+            city=c.city, timezone=c.timezone or "Asia/Shanghai", job_type=c.job_type,
+            plan_name=c.plan_name, plan_fee=c.plan_fee, tenure_months=c.tenure_months,
+            device=c.device, network=c.network, value_tier=c.value_tier,
+            lifecycle_stage=c.lifecycle_stage, preferred_channel=c.preferred_channel,
+            member_no=c.member_no or "", id_number_masked=c.id_number_masked,
+            tags=tuple(c.tags or ()), scores=dict(c.scores or {}), lead_tier=c.lead_tier,
+            is_lead=c.is_lead, do_not_call=c.do_not_call, do_not_sms=c.do_not_sms,
+            open_complaint=c.open_complaint, team_id=c.team_id, store_id=c.store_id,
+        )
+
+    def _decide(
+        self,
+        portrait: Portrait,
+        c: Customer,
+        events: Sequence[ContactEvent],
+        acceptances: Sequence[Acceptance],
+        ref: _Reference,
+        channel: str,
+        now: dt.datetime,
+    ) -> tuple[list[Warning], list[Offer]]:
+        """Reasons not to push (contact pressure, consent, acceptances) and ranked offers."""
+        accepted = {a.policy_id: a.channel for a in acceptances}
+        decision = check_pressure(
+            PressureSubject.from_row(c),
+            [ContactRecord.from_row(e) for e in events],
+            ref.limits,
+            channel,
+            now,
+            accepted_policy_ids=accepted,
+        )
+        warnings = [Warning(r.code, dict(r.params)) for r in decision.reasons]
+        codes = {w.code for w in warnings}
+        # Inbound contacts are allowed, but the agent must still see why not to push.
+        if c.do_not_call and "do_not_call" not in codes:
+            warnings.append(Warning("do_not_call"))
+        if c.open_complaint and "open_complaint" not in codes:
+            warnings.append(Warning("open_complaint"))
+        for a in acceptances:
+            policy = ref.policies.get(a.policy_id)
+            where = ref.stores[a.store_id].name if a.store_id in ref.stores else ""
+            warnings.append(Warning("already_accepted", {
+                "policy": policy.name if policy else a.policy_id, "policy_id": a.policy_id,
+                "channel": a.channel, "where": where or ref.users.get(a.user_id or "", ""),
+                "when": a.accepted_at.isoformat(),
+            }))
+        scores = {k.split(":", 1)[1]: v for k, v in (c.scores or {}).items() if k.startswith("deal:")}
+        eligible = eligible_policies(
+            portrait_mapping(c), ref.policies.values(), channel, now, set(accepted),
+            store_id=self._actor.store_id, scores=scores or None,
+        )
+        offers = [
+            Offer(
+                policy_id=e.policy.id, name=e.policy.name, pitch=e.policy.pitch, value=e.policy.value,
+                priority=e.policy.priority, valid_to=e.policy.valid_to, quota_left=e.remaining_quota,
+                why=e.explanation, probability=e.probability,
+            )
+            for e in eligible
+        ]
+        return warnings, offers
+
+    def _script(self, ref: _Reference, policy_id: str | None, p: Portrait) -> list[ScriptSection]:
+        """The script of the top offer for the customer's stage, filled with their data."""
+        if policy_id is None:
+            return []
+        policy = ref.policies.get(policy_id)
+        candidates = [sc for sc in ref.scripts if sc.policy_id == policy_id]
+        if not candidates:
+            candidates = [sc for sc in ref.scripts if sc.policy_id is None]
+        values = _FillValues(
+            name=p.name, surname=p.name[:1], plan_name=p.plan_name, plan_fee=p.plan_fee,
+            tenure_months=p.tenure_months, device=p.device, city=p.city, network=p.network,
+            policy_name=policy.name if policy else "", pitch=policy.pitch if policy else "",
+            value=f"{policy.value:.0f}" if policy else "",
+        )
+        out: list[ScriptSection] = []
+        for section in SECTIONS:
+            here = [sc for sc in candidates if sc.section == section]
+            staged = [sc for sc in here if sc.lifecycle_stage == p.lifecycle_stage]
+            generic = [sc for sc in here if not sc.lifecycle_stage]
+            chosen = sorted(staged or generic, key=lambda sc: (sc.variant, sc.id))
+            if section != "objection":
+                chosen = chosen[:1]
+            for sc in chosen:
+                out.append(ScriptSection(section, sc.title, sc.body.format_map(values),
+                                         tuple(sc.keywords or ())))
+        return out
+
+
+SECTIONS = ("opening", "probing", "offer", "objection", "closing")
+
+
+class _FillValues(dict[str, Any]):
+    """Template values; an unknown placeholder stays visible instead of crashing."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def portrait_mapping(c: Customer) -> dict[str, Any]:
+    """A customer row as the mapping the eligibility rules read."""
+    return {col.key: getattr(c, col.key) for col in Customer.__table__.columns}

@@ -1,0 +1,337 @@
+"""The main window: work list, search / arrival lookup, one tab per call, status bar."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDockWidget,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QToolBar,
+    QWidget,
+)
+
+from workbench.services.call_events import CallEvent, Source
+from workbench.services.codes import Role
+from workbench.services.outcomes import Recorded
+from workbench.services.phone import InvalidPhoneError
+from workbench.services.screen_pop import ScreenPop
+from workbench.services.sync_engine import SyncStatus
+from workbench.services.worklist import WorkItem
+from workbench.ui import labels
+from workbench.ui.dialogs import NewLeadDialog, WorkOrderResultDialog
+from workbench.ui.outcome_form import OutcomeForm
+from workbench.ui.screen_pop import ScreenPopWidget, fmt_pct, fmt_time
+from workbench.views.row_table import Column, RowTableModel
+from workbench.views.workbench_vm import WorkbenchViewModel
+
+
+class PopPage(QWidget):
+    """One call: the screen pop and its outcome form side by side."""
+
+    def __init__(self, event: CallEvent, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.call_event = event
+        self.pop_widget = ScreenPopWidget()
+        self.form = OutcomeForm()
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.pop_widget)
+        split.addWidget(self.form)
+        split.setStretchFactor(0, 4)
+        split.setStretchFactor(1, 1)
+        split.setSizes([1000, 320])
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(split)
+
+    @property
+    def customer_id(self) -> str | None:
+        snap = self.pop_widget.snapshot
+        return snap.portrait.id if snap else None
+
+
+class MainWindow(QMainWindow):
+    """Signals:
+        language_change_requested(str): "zh" or "en", chosen in the menu.
+    """
+
+    language_change_requested = Signal(str)
+
+    def __init__(self, vm: WorkbenchViewModel, undo_seconds: int = 5, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.vm = vm
+        self.undo_seconds = undo_seconds
+        actor = vm.actor
+        self.setWindowTitle(self.tr("Agent Workbench — {name} ({role})").format(
+            name=actor.display_name, role=labels.role(actor.role)))
+        self.resize(1366, 768)
+
+        # --- search / arrival lookup
+        self.search_kind = QComboBox()
+        self.search_kind.addItem(self.tr("Mobile"), "phone")
+        self.search_kind.addItem(self.tr("Member no."), "member_no")
+        self.search_kind.addItem(self.tr("ID number (last 6)"), "id_suffix")
+        self.search_box = QLineEdit()
+        self.search_box.setPlaceholderText(
+            self.tr("Customer arrives / search: mobile, member no. or ID (Ctrl+F)")
+            if actor.role == Role.RECEPTIONIST else self.tr("Search a customer by mobile (Ctrl+F)")
+        )
+        self.search_box.setClearButtonEnabled(True)
+        self.search_box.returnPressed.connect(self._on_search)
+        bar = QToolBar(self.tr("Search"))
+        bar.setMovable(False)
+        bar.addWidget(self.search_kind)
+        bar.addWidget(self.search_box)
+        self.addToolBar(bar)
+        QShortcut(QKeySequence.StandardKey.Find, self, self._focus_search)
+
+        # --- work list
+        self.work_model = RowTableModel(self._work_columns(), self)
+        self.work_view = QTableView()
+        self.work_view.setModel(self.work_model)
+        self.work_view.setSortingEnabled(True)
+        self.work_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.work_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.work_view.verticalHeader().setVisible(False)
+        self.work_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.work_view.activated.connect(self._on_work_item)
+        self.work_view.doubleClicked.connect(self._on_work_item)
+        dock = QDockWidget(self.tr("My work"), self)
+        dock.setObjectName("workDock")
+        dock.setWidget(self.work_view)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        self.resizeDocks([dock], [330], Qt.Orientation.Horizontal)
+
+        # --- calls
+        self.tabs = QTabWidget()
+        self.tabs.setTabsClosable(True)
+        self.tabs.setDocumentMode(True)
+        self.tabs.tabCloseRequested.connect(self._close_tab)
+        self.placeholder = QLabel(self.tr("Waiting for a call… (a call, a search or a task opens the customer here)"))
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setStyleSheet("color: #888; font-size: 14pt;")
+        self.setCentralWidget(self.tabs)
+        self.tabs.addTab(self.placeholder, self.tr("Welcome"))
+        QShortcut(QKeySequence("Ctrl+W"), self, lambda: self._close_tab(self.tabs.currentIndex()))
+
+        # --- status bar
+        self.sync_label = QLabel(self.tr("Sync: starting…"))
+        self.phone_label = QLabel("")
+        self.statusBar().addPermanentWidget(self.phone_label)
+        self.statusBar().addPermanentWidget(self.sync_label)
+
+        # --- menu
+        menu = self.menuBar().addMenu(self.tr("&Workbench"))
+        refresh = QAction(self.tr("Refresh work list"), self)
+        refresh.setShortcut(QKeySequence(Qt.Key.Key_F5))
+        refresh.triggered.connect(vm.refresh_worklist)
+        menu.addAction(refresh)
+        lang = menu.addMenu(self.tr("Language"))
+        for code, name in (("zh", "中文"), ("en", "English")):
+            act = QAction(name, self)
+            act.triggered.connect(lambda _=False, c=code: self.language_change_requested.emit(c))
+            lang.addAction(act)
+        quit_action = QAction(self.tr("Quit"), self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        menu.addAction(quit_action)
+
+        # --- view-model
+        vm.pop_ready.connect(self.on_pop_ready)
+        vm.unknown_caller.connect(self.on_unknown_caller)
+        vm.lookup_failed.connect(lambda m: self.statusBar().showMessage(m, 8000))
+        vm.saved.connect(self.on_saved)
+        vm.save_failed.connect(self.on_save_failed)
+        vm.undone.connect(self.on_undone)
+        vm.worklist_ready.connect(self.on_worklist)
+        vm.message.connect(lambda m: self.statusBar().showMessage(m, 6000))
+        vm.lead_created.connect(self.on_lead_created)
+        self._pending_lead_event: CallEvent | None = None
+
+    # ------------------------------------------------------------------ work list
+    def _work_columns(self) -> list[Column]:
+        def what(item: WorkItem) -> str:
+            if item.kind == "work_order":
+                return self.tr("Work order: {s}").format(s=labels.work_order_status(item.status))
+            return labels.channel(item.channel)
+
+        return [
+            Column(self.tr("Customer"), lambda i: i.customer_name),
+            Column(self.tr("Mobile"), lambda i: i.phone_display),
+            Column(self.tr("Policy"), lambda i: i.policy_name),
+            Column(self.tr("Task"), what, tooltip=lambda i: i.detail),
+            Column(self.tr("Tier"), lambda i: i.lead_tier),
+            Column(self.tr("Deal p."), lambda i: fmt_pct(i.deal_p), sort_key=lambda i: i.deal_p or 0.0,
+                   align_right=True),
+            Column(self.tr("Updated"), lambda i: fmt_time(i.when), sort_key=lambda i: (i.when is None, i.when)),
+        ]
+
+    def on_worklist(self, items: list[WorkItem]) -> None:
+        self.work_model.set_rows(items)
+
+    def _on_work_item(self, index: object) -> None:
+        idx = self.work_view.currentIndex()
+        if not idx.isValid():
+            return
+        item: WorkItem = self.work_model.row(idx.row())
+        channel = "store" if self.vm.actor.role == Role.RECEPTIONIST else "outbound"
+        self.vm.on_call_event(CallEvent(number=item.phone, source=Source.SEARCH, channel=channel,
+                                        direction="outbound", call_id=item.id))
+        if item.kind == "work_order":
+            self._work_order_dialog(item)
+
+    def _work_order_dialog(self, item: WorkItem) -> None:
+        if self.vm.actor.role == Role.RECEPTIONIST:
+            nxt = {"created": ["arrived", "failed"], "arrived": ["done", "failed"]}.get(item.status, [])
+        else:
+            nxt = ["returned"] if item.status in ("done", "failed") else []
+        if not nxt:
+            return
+        dlg = WorkOrderResultDialog([(c, labels.work_order_status(c)) for c in nxt], self)
+        if dlg.exec():
+            status, reason = dlg.values()
+            self.vm.transition_work_order(item.id, status, reason)
+
+    # ------------------------------------------------------------------ search
+    def _focus_search(self) -> None:
+        self.search_box.setFocus()
+        self.search_box.selectAll()
+
+    def _on_search(self) -> None:
+        text = self.search_box.text().strip()
+        if not text:
+            return
+        kind = self.search_kind.currentData()
+        channel = "store" if self.vm.actor.role == Role.RECEPTIONIST else "outbound"
+        source = Source.STORE if self.vm.actor.role == Role.RECEPTIONIST else Source.SEARCH
+        try:
+            event = (CallEvent.from_number(text, source, channel=channel, direction="inbound")
+                     if kind == "phone" else
+                     CallEvent(number=text, source=source, channel=channel, key_kind=kind))
+        except InvalidPhoneError as exc:
+            self.statusBar().showMessage(str(exc), 6000)
+            return
+        self.vm.on_call_event(event)
+
+    # ------------------------------------------------------------------ calls
+    def page_for(self, customer_id: str) -> PopPage | None:
+        for i in range(self.tabs.count()):
+            page = self.tabs.widget(i)
+            if isinstance(page, PopPage) and page.customer_id == customer_id:
+                return page
+        return None
+
+    def on_pop_ready(self, pop: ScreenPop, event: CallEvent) -> None:
+        """A new call opens a tab (earlier calls stay open); the same customer reuses theirs."""
+        page = self.page_for(pop.portrait.id)
+        if page is None:
+            page = PopPage(event)
+            page.form.submitted.connect(self.vm.save_outcome)
+            page.form.undo_requested.connect(self.vm.undo_last)
+            if self.tabs.indexOf(self.placeholder) >= 0:
+                self.tabs.removeTab(self.tabs.indexOf(self.placeholder))
+            self.tabs.addTab(page, pop.portrait.name)
+        page.call_event = event
+        page.pop_widget.show_snapshot(pop)
+        page.form.load(pop, event.channel, self.vm.stores_for(pop.portrait.city))
+        self.tabs.setCurrentWidget(page)
+        self.activateWindow()
+        self.raise_()
+
+    def current_page(self) -> PopPage | None:
+        page = self.tabs.currentWidget()
+        return page if isinstance(page, PopPage) else None
+
+    def on_unknown_caller(self, event: CallEvent) -> None:
+        """Nobody known: offer the new-lead form prefilled with the number (non-blocking)."""
+        if event.key_kind != "phone":
+            self.statusBar().showMessage(self.tr("No customer found for {q}").format(q=event.number), 8000)
+            return
+        dlg = NewLeadDialog(event.number, self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def save() -> None:
+            number, name, city, note = dlg.values()
+            self._pending_lead_event = event
+            self.vm.create_lead(number, name, city, note)
+
+        dlg.accepted.connect(save)
+        dlg.open()
+
+    def on_lead_created(self, _customer_id: str) -> None:
+        self.statusBar().showMessage(self.tr("New lead saved"), 6000)
+        event = getattr(self, "_pending_lead_event", None)
+        self._pending_lead_event = None
+        if event is not None:
+            self.vm.on_call_event(event)
+
+    def on_saved(self, rec: Recorded) -> None:
+        page = self.current_page()
+        if page is not None:
+            page.form.on_saved(self.undo_seconds)
+            if page.customer_id:
+                self.vm.refresh_pop(page.customer_id, page.call_event)
+        self.statusBar().showMessage(self.tr("Outcome saved"), 4000)
+        self.vm.refresh_worklist()
+
+    def on_save_failed(self, message: str) -> None:
+        page = self.current_page()
+        if page is not None:
+            page.form.on_failed(message)
+        else:
+            QMessageBox.warning(self, self.tr("Not saved"), message)
+
+    def on_undone(self, ok: bool) -> None:
+        page = self.current_page()
+        if page is not None:
+            page.form.on_undone(ok)
+            if ok and page.customer_id:
+                self.vm.refresh_pop(page.customer_id, page.call_event)
+        self.vm.refresh_worklist()
+
+    def _close_tab(self, index: int) -> None:
+        widget = self.tabs.widget(index)
+        if isinstance(widget, PopPage):
+            self.tabs.removeTab(index)
+            widget.deleteLater()
+        if self.tabs.count() == 0:
+            self.tabs.addTab(self.placeholder, self.tr("Welcome"))
+
+    # ------------------------------------------------------------------ status
+    def set_sync_status(self, text: str, ok: bool) -> None:
+        self.sync_label.setText(text)
+        self.sync_label.setStyleSheet("" if ok else "color: #c62828; font-weight: bold;")
+
+    def on_sync_status(self, st: SyncStatus) -> None:
+        """Online/offline, pending count and last sync time, in the status bar."""
+        when = st.last_sync_at.astimezone().strftime("%H:%M:%S") if st.last_sync_at else "—"
+        if st.online:
+            text = self.tr("Online · {n} waiting · last sync {t}").format(n=st.pending, t=when)
+        else:
+            text = self.tr("Offline — showing local data, {n} changes waiting").format(n=st.pending)
+        if st.rejected:
+            text += self.tr(" · {n} refused by the server").format(n=st.rejected)
+        self.set_sync_status(text, st.online)
+
+    def on_sync_progress(self, records: int) -> None:
+        self.set_sync_status(self.tr("Syncing… {n} records").format(n=records), True)
+
+    def on_language_saved(self) -> None:
+        self.statusBar().showMessage(
+            self.tr("Language saved: it takes effect the next time the workbench starts."), 8000)
+
+    def set_phone_status(self, text: str, ok: bool) -> None:
+        self.phone_label.setText(text)
+        self.phone_label.setStyleSheet("" if ok else "color: #c62828;")
+

@@ -1,0 +1,249 @@
+"""The outcome form: record how a contact ended in seconds, with the keyboard alone.
+
+Tab moves through the fields, every field has an Alt mnemonic, Enter saves (also from the
+note), Ctrl+Z undoes the last save while it has not been sent yet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QDateTime, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateTimeEdit,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.local_store.entities import UTC
+from workbench.services.codes import Intent, WrapUp
+from workbench.services.outcomes import OutcomeInput
+from workbench.services.screen_pop import ScreenPop
+from workbench.ui import labels
+
+
+class OutcomeForm(QGroupBox):
+    """Signals:
+        submitted(OutcomeInput): the user pressed Enter / Save with valid input.
+        undo_requested(): Ctrl+Z / the Undo button.
+    """
+
+    submitted = Signal(object)
+    undo_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(self.tr("Outcome"), parent)
+        self._pop: ScreenPop | None = None
+        self._channel = "outbound"
+        self._duration_s: int | None = None
+        self._opened = dt.datetime.now(UTC)
+        self._task_id: str | None = None
+        self._undo_left = 0
+
+        self.wrapup = QComboBox()
+        for code in WrapUp:
+            self.wrapup.addItem(labels.wrapup(code.value), code.value)
+        self.intent = QComboBox()
+        for code in Intent:
+            self.intent.addItem(labels.intent(code.value), code.value)
+        self.intent.setCurrentIndex(self.intent.findData(Intent.NONE.value))
+        self.policy = QComboBox()
+        self.note = QLineEdit()
+        self.note.setPlaceholderText(self.tr("Short note (Enter saves)"))
+        self.note.setMaxLength(2000)
+        self.callback_on = QCheckBox(self.tr("Call &back at"))
+        self.callback_at = QDateTimeEdit()
+        self.callback_at.setCalendarPopup(True)
+        self.callback_at.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.callback_at.setEnabled(False)
+        self.callback_on.toggled.connect(self.callback_at.setEnabled)
+        self.transfer_on = QCheckBox(self.tr("&Transfer to store"))
+        self.store = QComboBox()
+        self.store.setEnabled(False)
+        self.transfer_note = QLineEdit()
+        self.transfer_note.setPlaceholderText(self.tr("Note for the store"))
+        self.transfer_note.setEnabled(False)
+        self.transfer_on.toggled.connect(self._on_transfer_toggled)
+
+        self.save_button = QPushButton(self.tr("&Save (Enter)"))
+        self.save_button.setDefault(True)
+        self.save_button.clicked.connect(self.submit)
+        self.undo_button = QPushButton(self.tr("&Undo (Ctrl+Z)"))
+        self.undo_button.setEnabled(False)
+        self.undo_button.clicked.connect(self.undo_requested.emit)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+
+        form = QFormLayout()
+        form.addRow(self._buddy(self.tr("&Wrap-up"), self.wrapup), self.wrapup)
+        form.addRow(self._buddy(self.tr("&Intent"), self.intent), self.intent)
+        form.addRow(self._buddy(self.tr("&Policy"), self.policy), self.policy)
+        form.addRow(self._buddy(self.tr("&Note"), self.note), self.note)
+        form.addRow(self.callback_on, self.callback_at)
+        form.addRow(self.transfer_on, self.store)
+        form.addRow("", self.transfer_note)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.undo_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        layout.addWidget(self.status)
+        layout.addStretch(1)
+
+        for w in (self.note, self.transfer_note):
+            w.returnPressed.connect(self.submit)
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            QShortcut(QKeySequence(key), self, self.submit, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        QShortcut(QKeySequence.StandardKey.Undo, self, self._on_undo_key,
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        for w in (self.note, self.transfer_note):
+            w.installEventFilter(self)
+        chain = [self.wrapup, self.intent, self.policy, self.note, self.callback_on, self.callback_at,
+                 self.transfer_on, self.store, self.transfer_note, self.save_button, self.undo_button]
+        for a, b in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(a, b)
+        self._undo_timer = QTimer(self)
+        self._undo_timer.setInterval(1000)
+        self._undo_timer.timeout.connect(self._tick_undo)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Within the undo window, Ctrl+Z in a text field undoes the save, not the typing."""
+        if (event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent)
+                and event.matches(QKeySequence.StandardKey.Undo) and self.undo_button.isEnabled()):
+            event.accept()
+            self.undo_requested.emit()
+            return True
+        return super().eventFilter(watched, event)
+
+    def _on_undo_key(self) -> None:
+        if self.undo_button.isEnabled():
+            self.undo_requested.emit()
+
+    @staticmethod
+    def _buddy(text: str, widget: QWidget) -> QLabel:
+        label = QLabel(text)
+        label.setBuddy(widget)
+        return label
+
+    # ------------------------------------------------------------------ setup
+    def load(self, pop: ScreenPop, channel: str, stores: list[tuple[str, str, str]],
+             task_id: str | None = None) -> None:
+        """Prepare the form for a snapshot (keeps what the user typed if it is the same customer)."""
+        same = self._pop is not None and self._pop.portrait.id == pop.portrait.id
+        self._pop = pop
+        self._channel = channel
+        self._task_id = task_id or (pop.tasks[0].id if pop.tasks else None)
+        current = self.policy.currentData()
+        self.policy.clear()
+        self.policy.addItem(self.tr("(none)"), None)
+        for offer in pop.offers:
+            self.policy.addItem(offer.name, offer.policy_id)
+        if same and current is not None and self.policy.findData(current) >= 0:
+            self.policy.setCurrentIndex(self.policy.findData(current))
+        elif pop.offers:
+            self.policy.setCurrentIndex(1)
+        self.store.clear()
+        for sid, name, city in stores:
+            self.store.addItem(f"{name} ({city})", sid)
+        if not same:
+            self._opened = dt.datetime.now(UTC)
+            self._duration_s = None
+            self.note.clear()
+            self.transfer_note.clear()
+            self.transfer_on.setChecked(False)
+            self.callback_on.setChecked(False)
+            self.wrapup.setCurrentIndex(0)
+            self.intent.setCurrentIndex(self.intent.findData(Intent.NONE.value))
+        tomorrow = QDateTime.currentDateTime().addDays(1)
+        self.callback_at.setDateTime(tomorrow)
+        self.callback_at.setMinimumDateTime(QDateTime.currentDateTime())
+
+    def set_call_duration(self, seconds: int) -> None:
+        """Talk time from the call events (softphone): used instead of the time on screen."""
+        self._duration_s = max(0, int(seconds))
+
+    def _on_transfer_toggled(self, on: bool) -> None:
+        self.store.setEnabled(on)
+        self.transfer_note.setEnabled(on)
+        if on and self.wrapup.currentData() not in (WrapUp.ACCEPTED.value,):
+            self.wrapup.setCurrentIndex(self.wrapup.findData(WrapUp.TRANSFERRED.value))
+
+    # ------------------------------------------------------------------ actions
+    def current_input(self) -> OutcomeInput | None:
+        if self._pop is None:
+            return None
+        callback = None
+        if self.callback_on.isChecked():
+            callback = self.callback_at.dateTime().toPython().astimezone(UTC)
+        duration = self._duration_s
+        if duration is None:
+            duration = int((dt.datetime.now(UTC) - self._opened).total_seconds())
+        offer_p = None
+        pid = self.policy.currentData()
+        for offer in self._pop.offers:
+            if offer.policy_id == pid:
+                offer_p = offer.probability
+        return OutcomeInput(
+            customer_id=self._pop.portrait.id,
+            wrapup=self.wrapup.currentData(),
+            intent=self.intent.currentData(),
+            channel=self._channel,
+            policy_id=pid,
+            note=self.note.text(),
+            callback_at=callback,
+            duration_s=duration,
+            task_id=self._task_id,
+            predicted_p=offer_p if offer_p is not None else self._pop.portrait.scores.get("deal"),
+            transfer_store_id=self.store.currentData() if self.transfer_on.isChecked() else None,
+            transfer_note=self.transfer_note.text() if self.transfer_on.isChecked() else "",
+            started_at=self._opened,
+        )
+
+    def submit(self) -> None:
+        data = self.current_input()
+        if data is not None:
+            self.save_button.setEnabled(False)
+            self.submitted.emit(data)
+
+    def on_saved(self, undo_seconds: int) -> None:
+        self.save_button.setEnabled(True)
+        self._undo_left = undo_seconds
+        self.undo_button.setEnabled(undo_seconds > 0)
+        self._show_saved()
+        self._undo_timer.start()
+        self.note.clear()
+
+    def on_failed(self, message: str) -> None:
+        self.save_button.setEnabled(True)
+        self.status.setStyleSheet("color: #c62828;")
+        self.status.setText(message)
+
+    def on_undone(self, ok: bool) -> None:
+        self._undo_timer.stop()
+        self.undo_button.setEnabled(False)
+        self.status.setStyleSheet("color: #444;")
+        self.status.setText(self.tr("Undone.") if ok else self.tr("Too late to undo: already sent."))
+
+    def _show_saved(self) -> None:
+        self.status.setStyleSheet("color: #2e7d32;")
+        if self._undo_left > 0:
+            self.status.setText(self.tr("Saved. Ctrl+Z undoes it ({n} s).").format(n=self._undo_left))
+        else:
+            self.status.setText(self.tr("Saved."))
+
+    def _tick_undo(self) -> None:
+        self._undo_left -= 1
+        if self._undo_left <= 0:
+            self._undo_timer.stop()
+            self.undo_button.setEnabled(False)
+        self._show_saved()

@@ -1,0 +1,314 @@
+"""The unified policy view widget: who, why not, what to offer, what to say, what happened."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.services.screen_pop import Offer, ScreenPop
+from workbench.ui import labels
+from workbench.views.row_table import Column, RowTableModel
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def fmt_time(when: dt.datetime | None, with_year: bool = False) -> str:
+    if when is None:
+        return ""
+    local = when.astimezone(LOCAL_TZ)
+    return local.strftime("%Y-%m-%d %H:%M" if with_year else "%m-%d %H:%M")
+
+
+def fmt_duration(seconds: int) -> str:
+    if seconds <= 0:
+        return ""
+    m, s = divmod(int(seconds), 60)
+    return f"{m}:{s:02d}"
+
+
+def fmt_pct(p: float | None) -> str:
+    return "" if p is None else f"{p * 100:.0f}%"
+
+
+class Badge(QLabel):
+    """A small rounded label."""
+
+    def __init__(self, text: str = "", color: str = "#3b6fb6", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.set_color(color)
+
+    def set_color(self, color: str) -> None:
+        self.setStyleSheet(
+            f"QLabel {{ background: {color}; color: white; border-radius: 8px; padding: 1px 8px; }}"
+        )
+
+
+def _table(model: RowTableModel) -> QTableView:
+    view = QTableView()
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.verticalHeader().setVisible(False)
+    view.verticalHeader().setDefaultSectionSize(22)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    view.setWordWrap(False)
+    return view
+
+
+class ScreenPopWidget(QWidget):
+    """Renders one :class:`ScreenPop` snapshot. Pure display; no data access.
+
+    Signals:
+        offer_chosen(str): the agent picked an offer (policy id), e.g. to discuss it.
+        accept_requested(str): the agent wants to record that the customer accepted a policy.
+    """
+
+    offer_chosen = Signal(str)
+    accept_requested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.snapshot: ScreenPop | None = None
+        self._objection_index = 0
+
+        # --- who
+        self.name_label = QLabel()
+        f = QFont(self.font())
+        f.setPointSizeF(f.pointSizeF() * 1.5)
+        f.setBold(True)
+        self.name_label.setFont(f)
+        self.phone_label = QLabel()
+        self.facts_label = QLabel()
+        self.facts_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.tier_badge = Badge(color="#b8860b")
+        self.stage_badge = Badge(color="#3b6fb6")
+        self.lead_badge = Badge(color="#2e8b57")
+        self.score_label = QLabel()
+        self.plan_label = QLabel()
+        self.tags_label = QLabel()
+        self.tags_label.setWordWrap(True)
+
+        head = QHBoxLayout()
+        head.addWidget(self.name_label)
+        head.addWidget(self.phone_label)
+        head.addSpacing(12)
+        head.addWidget(self.tier_badge)
+        head.addWidget(self.stage_badge)
+        head.addWidget(self.lead_badge)
+        head.addStretch(1)
+        head.addWidget(self.score_label)
+
+        who = QVBoxLayout()
+        who.setSpacing(2)
+        who.addLayout(head)
+        who.addWidget(self.facts_label)
+        who.addWidget(self.plan_label)
+        who.addWidget(self.tags_label)
+
+        # --- why not
+        self.warning_bar = QLabel()
+        self.warning_bar.setObjectName("warningBar")
+        self.warning_bar.setWordWrap(True)
+        self.warning_bar.setStyleSheet(
+            "QLabel#warningBar { background: #c62828; color: white; font-weight: bold;"
+            " padding: 6px 10px; border-radius: 4px; }"
+        )
+        self.warning_bar.hide()
+
+        # --- what to offer
+        self.offers_model = RowTableModel(self._offer_columns(), self)
+        self.offers_view = _table(self.offers_model)
+        self.offers_view.doubleClicked.connect(self._on_offer_activated)
+        self.offers_view.activated.connect(self._on_offer_activated)
+
+        # --- what to say
+        self.script_view = QTextBrowser()
+        self.script_view.setOpenLinks(False)
+
+        # --- what happened
+        self.trail_model = RowTableModel(self._trail_columns(), self)
+        self.trail_view = _table(self.trail_model)
+        self.orders_model = RowTableModel(self._order_columns(), self)
+        self.orders_view = _table(self.orders_model)
+        self.history_tabs = QTabWidget()
+        self.history_tabs.addTab(self.trail_view, self.tr("Contact trail"))
+        self.history_tabs.addTab(self.orders_view, self.tr("Work orders"))
+
+        offers_box = self._boxed(self.tr("What to offer"), self.offers_view)
+        script_box = self._boxed(self.tr("What to say (F6: next objection answer)"), self.script_view)
+        middle = QSplitter(Qt.Orientation.Horizontal)
+        middle.addWidget(offers_box)
+        middle.addWidget(script_box)
+        middle.setSizes([560, 440])
+
+        body = QSplitter(Qt.Orientation.Vertical)
+        body.addWidget(middle)
+        body.addWidget(self.history_tabs)
+        body.setSizes([300, 220])
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setSpacing(6)
+        who_frame = QFrame()
+        who_frame.setFrameShape(QFrame.Shape.StyledPanel)
+        who_frame.setLayout(who)
+        layout.addWidget(who_frame)
+        layout.addWidget(self.warning_bar)
+        layout.addWidget(body, 1)
+
+        QShortcut(QKeySequence(Qt.Key.Key_F6), self, self.next_objection)
+
+    # ------------------------------------------------------------------ columns
+    def _offer_columns(self) -> list[Column]:
+        return [
+            Column(self.tr("Policy"), lambda o: o.name, tooltip=lambda o: o.pitch),
+            Column(self.tr("Pitch"), lambda o: o.pitch),
+            Column(self.tr("Deal p."), lambda o: fmt_pct(o.probability),
+                   sort_key=lambda o: o.probability or 0.0, align_right=True),
+            Column(self.tr("Value ¥"), lambda o: f"{o.value:,.0f}", sort_key=lambda o: o.value,
+                   align_right=True),
+            Column(self.tr("Valid to"), lambda o: o.valid_to.strftime("%Y-%m-%d") if o.valid_to else "—"),
+            Column(self.tr("Quota left"), lambda o: "∞" if o.quota_left is None else str(o.quota_left),
+                   sort_key=lambda o: o.quota_left if o.quota_left is not None else 10**9, align_right=True),
+            Column(self.tr("Why eligible"), lambda o: "; ".join(o.why)),
+        ]
+
+    def _trail_columns(self) -> list[Column]:
+        return [
+            Column(self.tr("When"), lambda t: fmt_time(t.when, True), sort_key=lambda t: t.when),
+            Column(self.tr("Channel"), lambda t: labels.channel(t.channel)),
+            Column(self.tr("Outcome"), lambda t: labels.wrapup(t.wrapup)),
+            Column(self.tr("Intent"), lambda t: labels.intent(t.intent)),
+            Column(self.tr("Who"), lambda t: t.who),
+            Column(self.tr("Policy"), lambda t: t.policy_name),
+            Column(self.tr("Talk"), lambda t: fmt_duration(t.duration_s), sort_key=lambda t: t.duration_s,
+                   align_right=True),
+            Column(self.tr("Note"), lambda t: t.note, tooltip=lambda t: t.note),
+        ]
+
+    def _order_columns(self) -> list[Column]:
+        return [
+            Column(self.tr("Created"), lambda w: fmt_time(w.created_at, True), sort_key=lambda w: w.created_at),
+            Column(self.tr("Status"), lambda w: labels.work_order_status(w.status)),
+            Column(self.tr("Store"), lambda w: w.store_name),
+            Column(self.tr("Policy"), lambda w: w.policy_name),
+            Column(self.tr("From"), lambda w: w.from_user),
+            Column(self.tr("Note / result"), lambda w: " · ".join(x for x in (w.note, w.result_reason) if x)),
+        ]
+
+    @staticmethod
+    def _boxed(title: str, widget: QWidget) -> QWidget:
+        box = QWidget()
+        lay = QVBoxLayout(box)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        head = QLabel(title)
+        head.setStyleSheet("font-weight: bold; color: #444;")
+        lay.addWidget(head)
+        lay.addWidget(widget, 1)
+        return box
+
+    # ------------------------------------------------------------------ render
+    def show_snapshot(self, pop: ScreenPop) -> None:
+        """Paint a snapshot (replaces whatever was shown)."""
+        self.snapshot = pop
+        p = pop.portrait
+        self.name_label.setText(p.name + (f"  ({self.tr('new lead')})" if p.is_lead else ""))
+        self.phone_label.setText(p.phone_display)
+        facts = [x for x in (labels.gender(p.gender), self.tr("{n} years").format(n=p.age) if p.age else "",
+                             f"{p.province} {p.city}".strip(), p.job_type) if x]
+        if p.member_no:
+            facts.append(self.tr("Member {no}").format(no=p.member_no))
+        if p.id_number_masked:
+            facts.append(self.tr("ID {id}").format(id=p.id_number_masked))
+        self.facts_label.setText("  ·  ".join(facts))
+        self.plan_label.setText(
+            self.tr("Plan {plan} (¥{fee}/month) · tenure {tenure} months · {device} · {network}").format(
+                plan=p.plan_name or "—", fee=p.plan_fee, tenure=p.tenure_months, device=p.device or "—",
+                network=p.network,
+            )
+        )
+        self.tags_label.setText(self.tr("Tags: ") + (" · ".join(p.tags[:12]) if p.tags else "—"))
+        self.tier_badge.setText(labels.value_tier(p.value_tier))
+        self.stage_badge.setText(labels.lifecycle(p.lifecycle_stage))
+        self.lead_badge.setVisible(bool(p.lead_tier))
+        self.lead_badge.setText(self.tr("Lead {tier}").format(tier=p.lead_tier or ""))
+        scores = [f"{self.tr('Deal')} {fmt_pct(p.scores.get('deal'))}" if "deal" in p.scores else "",
+                  f"{self.tr('Churn risk')} {fmt_pct(p.scores.get('churn'))}" if "churn" in p.scores else ""]
+        self.score_label.setText("   ".join(x for x in scores if x))
+
+        if pop.warnings:
+            self.warning_bar.setText("⛔ " + "   |   ".join(labels.warning(w.code, w.params) for w in pop.warnings))
+            self.warning_bar.show()
+        else:
+            self.warning_bar.hide()
+
+        self.offers_model.set_rows(pop.offers)
+        if pop.offers:
+            self.offers_view.selectRow(0)
+        self.trail_model.set_rows(pop.trail)
+        self.orders_model.set_rows(pop.work_orders)
+        self.history_tabs.setTabText(1, self.tr("Work orders ({n})").format(n=len(pop.work_orders)))
+        self._objection_index = 0
+        self._render_script()
+
+    def _render_script(self) -> None:
+        pop = self.snapshot
+        if pop is None or not pop.script:
+            self.script_view.setHtml(f"<p style='color:#777'>{self.tr('No script for this offer.')}</p>")
+            return
+        html = []
+        objections = [s for s in pop.script if s.section == "objection"]
+        for sec in pop.script:
+            if sec.section == "objection":
+                continue
+            html.append(f"<p><b>{labels.section(sec.section)}</b><br>{_esc(sec.text)}</p>")
+        if objections:
+            ob = objections[self._objection_index % len(objections)]
+            kw = "、".join(ob.keywords)
+            html.append(
+                f"<p style='background:#fff6d5'><b>{labels.section('objection')}"
+                f" {self._objection_index % len(objections) + 1}/{len(objections)}</b>"
+                f"{' — ' + _esc(kw) if kw else ''}<br>{_esc(ob.text)}</p>"
+            )
+        self.script_view.setHtml("".join(html))
+
+    def next_objection(self) -> None:
+        self._objection_index += 1
+        self._render_script()
+
+    def selected_offer(self) -> Offer | None:
+        idx = self.offers_view.currentIndex()
+        if not idx.isValid():
+            return None
+        return self.offers_model.row(idx.row())
+
+    def _on_offer_activated(self, index: object) -> None:
+        offer = self.selected_offer()
+        if offer is not None:
+            self.offer_chosen.emit(offer.policy_id)
+
+
+def _esc(text: str) -> str:
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("\n", "<br>"))
+

@@ -1,0 +1,148 @@
+"""The workbench's main view-model: call events in, screen pops and saved outcomes out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from workbench.services.actor import Actor
+from workbench.services.call_events import CallEvent
+from workbench.services.outcomes import InputError, OutcomeInput, OutcomeService, Recorded
+from workbench.services.screen_pop import ScreenPop, ScreenPopService
+from workbench.services.worklist import WorkItem, load_worklist, stores_by_city
+from workbench.views.task_runner import TaskRunner
+
+#: ``server_lookup(number) -> bool``: ask the server once for an unknown caller; True if it
+#: found the customer and put them in the local store.
+ServerLookup = Callable[[str], bool]
+
+
+class WorkbenchViewModel(QObject):
+    """Adapts the services for the main window. All work runs on the task runner.
+
+    Signals:
+        pop_ready(ScreenPop, CallEvent): a snapshot to show for a call event.
+        unknown_caller(CallEvent): nobody matches locally nor on the server: new-lead form.
+        lookup_failed(str): the lookup itself failed (message safe to show).
+        saved(Recorded): an outcome was saved (to the local store and the outbox).
+        save_failed(str): the outcome was refused; nothing was written.
+        undone(bool): True if the last save was taken back, False if it was already sent.
+        worklist_ready(list): the refreshed work list.
+        message(str): something to tell the user in the status bar.
+    """
+
+    pop_ready = Signal(object, object)
+    unknown_caller = Signal(object)
+    lookup_failed = Signal(str)
+    saved = Signal(object)
+    save_failed = Signal(str)
+    undone = Signal(bool)
+    worklist_ready = Signal(list)
+    lead_created = Signal(str)
+    message = Signal(str)
+
+    def __init__(
+        self,
+        runner: TaskRunner,
+        actor: Actor,
+        pops: ScreenPopService,
+        outcomes: OutcomeService,
+        session_factory: Any,
+        server_lookup: ServerLookup | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.actor = actor
+        self._pops = pops
+        self._outcomes = outcomes
+        self._sf = session_factory
+        self._server_lookup = server_lookup
+        self._last_saved: Recorded | None = None
+
+    # ------------------------------------------------------------------ calls
+    def on_call_event(self, event: CallEvent) -> None:
+        """Pop the view for ``event`` (any source). Unknown locally -> ask the server once."""
+
+        def work() -> ScreenPop | None:
+            pop = self._pops.build(event.number, key_kind=event.key_kind, channel=event.channel)
+            if pop is None and self._server_lookup is not None and event.key_kind == "phone":
+                if self._server_lookup(event.number):
+                    pop = self._pops.build(event.number, key_kind=event.key_kind, channel=event.channel)
+            return pop
+
+        def done(pop: ScreenPop | None) -> None:
+            if pop is None:
+                self.unknown_caller.emit(event)
+            else:
+                self.pop_ready.emit(pop, event)
+
+        self.runner.run(work, done, lambda exc: self.lookup_failed.emit(str(exc)))
+
+    def refresh_pop(self, customer_id: str, event: CallEvent) -> None:
+        """Rebuild a shown snapshot (after a save or a sync)."""
+
+        def work() -> ScreenPop | None:
+            with self._sf() as s:
+                return self._pops.build_for(s, customer_id, query=event.number, channel=event.channel)
+
+        def done(pop: ScreenPop | None) -> None:
+            if pop is not None:
+                self.pop_ready.emit(pop, event)
+
+        self.runner.run(work, done, lambda exc: self.lookup_failed.emit(str(exc)))
+
+    # ------------------------------------------------------------------ writes
+    def save_outcome(self, data: OutcomeInput) -> None:
+        def done(rec: Recorded) -> None:
+            self._last_saved = rec
+            self.saved.emit(rec)
+
+        def failed(exc: BaseException) -> None:
+            self.save_failed.emit(str(exc) if isinstance(exc, InputError) else f"save failed: {exc}")
+
+        self.runner.run(lambda: self._outcomes.record(data), done, failed)
+
+    def undo_last(self) -> None:
+        rec = self._last_saved
+        if rec is None:
+            self.undone.emit(False)
+            return
+        self._last_saved = None
+        self.runner.run(lambda: self._outcomes.undo(rec), self.undone.emit,
+                        lambda exc: self.save_failed.emit(str(exc)))
+
+    def accept_policy(self, customer_id: str, policy_id: str, channel: str) -> None:
+        self.runner.run(
+            lambda: self._outcomes.accept_policy(customer_id, policy_id, channel),
+            lambda _id: self.message.emit(self.tr("Acceptance recorded")),
+            lambda exc: self.save_failed.emit(str(exc)),
+        )
+
+    def create_lead(self, number: str, name: str, city: str, note: str) -> None:
+        self.runner.run(
+            lambda: self._outcomes.create_lead(number, name, city, note),
+            self.lead_created.emit,
+            lambda exc: self.save_failed.emit(str(exc)),
+        )
+
+    def transition_work_order(self, work_order_id: str, status: str, reason: str = "") -> None:
+        self.runner.run(
+            lambda: self._outcomes.transition_work_order(work_order_id, status, reason),
+            lambda _r: (self.message.emit(self.tr("Work order updated")), self.refresh_worklist()),
+            lambda exc: self.save_failed.emit(str(exc)),
+        )
+
+    # ------------------------------------------------------------------ lists
+    def refresh_worklist(self) -> None:
+        self.runner.run(lambda: load_worklist(self._sf, self.actor), self.worklist_ready.emit,
+                        lambda exc: self.message.emit(str(exc)))
+
+    def stores_for(self, city: str) -> list[tuple[str, str, str]]:
+        """Stores, nearest city first (small reference query; fine on the GUI thread's caller)."""
+        return stores_by_city(self._sf, city)
+
+
+__all__ = ["WorkItem", "WorkbenchViewModel"]
