@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -328,6 +328,25 @@ class SyncEngine:
             values = from_wire(model, {k: entry.data[k] for k in names if k in entry.data})
             for k, v in values.items():
                 setattr(row, k, v)
+
+    def apply_lookup(self, found: Mapping[str, Any]) -> int:
+        """Store what ``ServerApi.lookup_customer`` returned (an unknown caller found on the
+        server): the customer and their tasks, contacts, acceptances and work orders, applied
+        as upserts like pulled changes (the cursor does not move). Returns rows applied."""
+        groups = (("customer", [found.get("customer")]), ("task", found.get("tasks") or []),
+                  ("contact_event", found.get("contact_events") or []),
+                  ("acceptance", found.get("acceptances") or []),
+                  ("work_order", found.get("work_orders") or []))
+        applied = 0
+        touched: dict[str, set[str]] = {}
+        with unit_of_work(self._factory) as session:
+            for entity, rows in groups:
+                changes = [Change(0, entity, "upsert", dict(r)) for r in rows if isinstance(r, Mapping)]
+                for change in changes:
+                    applied += self._upsert(session, [change], touched)
+            if touched:
+                self._rebase(session, touched)
+        return applied
 
     def pull_all(self, max_pages: int | None = None) -> list[dict[str, Any]]:
         """Pull pages until caught up; returns the events received."""
