@@ -18,6 +18,7 @@ Pull returns the change-log entries after a cursor that the caller's scope may s
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,7 +32,6 @@ from sqlalchemy import (
     Text,
     and_,
     false,
-    insert,
     or_,
     select,
     update,
@@ -235,24 +235,33 @@ def coerce_value(col: Any, value: Any) -> Any:
     return value
 
 
+@functools.cache
+def _columns(cls: type) -> tuple[tuple[Any, Any], ...]:
+    """(column, default) pairs of ``cls``, computed once per class."""
+    out = []
+    for col in cls.__table__.columns:  # type: ignore[attr-defined]
+        out.append((col, col.default))
+    return tuple(out)
+
+
 def coerce_row(cls: type, data: dict[str, Any], *, fill_defaults: bool = True) -> dict[str, Any]:
     """Validated column values for a new ``cls`` row from wire ``data``.
 
     Missing columns get their defaults; missing required columns are refused.
     """
     out: dict[str, Any] = {}
-    for col in cls.__table__.columns:  # type: ignore[attr-defined]
-        if col.key in data:
-            out[col.key] = coerce_value(col, data[col.key])
+    for col, default in _columns(cls):
+        key = col.key
+        if key in data:
+            out[key] = coerce_value(col, data[key])
         elif fill_defaults:
-            default = col.default
             if default is None:
                 if col.nullable:
-                    out[col.key] = None
+                    out[key] = None
                     continue
-                raise Rejected(f"{col.key}: required")
+                raise Rejected(f"{key}: required")
             arg = default.arg
-            out[col.key] = arg(None) if callable(arg) else (list(arg) if isinstance(arg, list) else arg)
+            out[key] = arg(None) if callable(arg) else (list(arg) if isinstance(arg, list) else arg)
     return out
 
 
@@ -265,11 +274,17 @@ def _require_id(data: dict[str, Any], key: str = "id") -> str:
     return value
 
 
+@functools.cache
+def _allowed(enum: type) -> tuple[frozenset[str], str]:
+    values = [e.value for e in enum]  # type: ignore[attr-defined]
+    return frozenset(values), ", ".join(values)
+
+
 def _enum(name: str, value: Any, enum: type) -> str:
-    allowed = [e.value for e in enum]  # type: ignore[attr-defined]
-    if value not in allowed:
-        raise Rejected(f"{name}: {value!r} is not one of {', '.join(allowed)}")
-    return str(value)
+    allowed, listed = _allowed(enum)
+    if not isinstance(value, str) or value not in allowed:
+        raise Rejected(f"{name}: {value!r} is not one of {listed}")
+    return value
 
 
 # ------------------------------------------------------------------ scope
@@ -318,6 +333,9 @@ class _Batch:
     customers: dict[str, Customer | None] = field(default_factory=dict)
     contact_ids: set[str] = field(default_factory=set)
     now: dt.datetime = field(default_factory=utcnow)
+    #: append-only rows inserted in one statement at the end of the batch (fast path);
+    #: None in careful mode, where each mutation runs in its own savepoint
+    deferred: list[dict[str, Any]] | None = field(default_factory=list)
 
     def customer(self, customer_id: Any, *, for_write: bool = True) -> Customer:
         cid = _require_id({"customer_id": customer_id}, "customer_id")
@@ -371,7 +389,10 @@ def _contact_event_create(b: _Batch, data: dict[str, Any]) -> list[Change]:
     if values.get("team_id") is None:
         values["team_id"] = cust.team_id
     b.contact_ids.add(cid)
-    b.session.add(ContactEvent(**values))
+    if b.deferred is not None:
+        b.deferred.append(values)
+    else:
+        b.session.add(ContactEvent(**values))
     return [Change("contact_event", cid, wire_values(values), team_id=cust.team_id, store_id=cust.store_id)]
 
 
@@ -579,7 +600,7 @@ def _push_tx(
     if any(row.user_id != p.user_id for row in earlier.values()):
         raise PushForbidden("a mutation id in this batch belongs to another user")
 
-    batch = _Batch(session, p)
+    batch = _Batch(session, p, deferred=None if careful else [])
     batch.prefetch([m for m in mutations if m.mutation_id not in earlier])
     results: list[dict[str, Any]] = []
     stored: list[dict[str, Any]] = []
@@ -622,14 +643,16 @@ def _push_tx(
         stored.append(result)
 
     session.flush()
+    if batch.deferred:
+        session.connection().execute(ContactEvent.__table__.insert(), batch.deferred)
     last = append(session, changes) if changes else current_cursor(session)
     first = last - len(changes) + 1
     for res, end in zip(results, ends, strict=True):
         if end is not None:
             res["cursor"] = first + end - 1
     if stored:
-        session.execute(
-            insert(AppliedMutation),
+        session.connection().execute(
+            AppliedMutation.__table__.insert(),
             [
                 {"mutation_id": r["mutation_id"], "client_id": client_id, "user_id": p.user_id,
                  "result": {k: v for k, v in r.items() if k != "mutation_id"}, "created_at": batch.now}

@@ -147,7 +147,10 @@ class SyncEngine:
         """
         with self._push_lock:
             with self._factory() as session:
-                rows = list(session.execute(select(Outbox).order_by(Outbox.seq).limit(self.batch_size)).scalars())
+                rows = list(session.execute(
+                    select(Outbox.mutation_id, Outbox.entity, Outbox.op, Outbox.data)
+                    .order_by(Outbox.seq).limit(self.batch_size)
+                ).all())
             if not rows:
                 return PushReport(0, 0, 0, 0, 0)
             payload = [{"mutation_id": r.mutation_id, "entity": r.entity, "op": r.op, "data": r.data} for r in rows]
@@ -175,7 +178,7 @@ class SyncEngine:
                 out.extend(self._send([item]))
             return out
 
-    def _settle(self, rows: Sequence[Outbox], results: Sequence[MutationResult]) -> PushReport:
+    def _settle(self, rows: Sequence[Any], results: Sequence[MutationResult]) -> PushReport:
         by_id = {r.mutation_id: r for r in rows}
         applied = duplicate = rejected = 0
         done: list[str] = []

@@ -1,0 +1,85 @@
+"""Push N outcomes from one desktop over loopback, against a raw bulk insert of the same rows.
+
+    .venv/bin/python bench/bench_sync_push.py [--n 10000] [--db sqlite|postgresql] [--batch 500]
+
+Prints the push time, the raw insert time (one executemany into ``contact_events`` of a fresh
+store, measured in the same run) and the ratio raw/push (1.0 = as fast as a raw insert).
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from _sync_common import fresh_central
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--n", type=int, default=10_000)
+    p.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    p.add_argument("--batch", type=int, default=500)
+    args = p.parse_args()
+
+    import httpx
+    from sqlalchemy import insert
+
+    from server_stub.storage.db import open_central
+    from server_stub.storage.models import ContactEvent as CentralEvent
+    from tests.integration.factories import make_world
+    from tests.integration.serverproc import ServerProcess
+    from workbench.local_store.db import open_local, session_factory
+    from workbench.local_store.dbutil import unit_of_work
+    from workbench.local_store.entities import from_wire, to_wire, utcnow
+    from workbench.local_store.models import ContactEvent, Outbox
+    from workbench.local_store.outbox import new_id
+    from workbench.services.server_api import ServerApi
+    from workbench.services.sync_engine import SyncEngine
+
+    with fresh_central(args.db) as url, tempfile.TemporaryDirectory() as tmp:
+        world = make_world(url, customers_per_team=50, with_tasks=False)
+        customers = world.customers["T01"]
+        factory = session_factory(open_local(Path(tmp) / "local.db"))
+        rows = []
+        with unit_of_work(factory) as s:
+            for i in range(args.n):
+                row = ContactEvent(id=new_id(), customer_id=customers[i % len(customers)], channel="outbound",
+                                   wrapup="refused", intent="low", duration_s=60, started_at=utcnow(),
+                                   note="客户表示考虑一下")
+                s.add(row)
+                s.flush()
+                wire = to_wire(row)
+                rows.append(wire)
+                s.add(Outbox(mutation_id=new_id(), entity="contact_event", op="create", data=wire))
+
+        server = ServerProcess(url).start()
+        try:
+            api = ServerApi(httpx.Client(base_url=server.base_url), timeout=120)
+            api.login("agent1", "pw")
+            engine = SyncEngine(factory, api, SyncEngine.client_id_for(factory), batch_size=args.batch)
+            t0 = time.perf_counter()
+            engine.push_all()
+            push_s = time.perf_counter() - t0
+            assert engine.status().pending == 0
+        finally:
+            server.stop()
+
+    with fresh_central(args.db) as raw_url:
+        engine2 = open_central(raw_url, migrate=False)
+        values = [from_wire(CentralEvent, r) for r in rows]
+        t0 = time.perf_counter()
+        with engine2.begin() as conn:
+            conn.execute(insert(CentralEvent), values)
+        raw_s = time.perf_counter() - t0
+        engine2.dispose()
+
+    print(f"push {args.n} outcomes over loopback ({args.db}, batch {args.batch}): {push_s:.2f} s "
+          f"({args.n / push_s:,.0f}/s)")
+    print(f"raw bulk insert of the same rows: {raw_s:.2f} s ({args.n / raw_s:,.0f}/s)")
+    print(f"push speed as a fraction of raw speed: {raw_s / push_s:.2f}")
+
+
+if __name__ == "__main__":
+    main()
