@@ -26,6 +26,7 @@ import argparse
 import csv
 import datetime as dt
 import io
+import json
 import re
 import sys
 import time
@@ -38,10 +39,10 @@ from zoneinfo import available_timezones
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, bindparam, select, update
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from server_stub.changes import Change, append
+from server_stub.changes import allocate_cursors
 from server_stub.storage import models as m
 from workbench.local_store.entities import EDITABLE_FIELDS, PLATFORM_FIELDS, utcnow
 from workbench.services.codes import Channel, Lifecycle, ValueTier
@@ -50,7 +51,7 @@ from workbench.services.phone import InvalidPhoneError, is_mobile, normalize_pho
 REQUIRED = ("id", "name", "phone")
 #: Line (CSV) or row (Excel) number of the first data row: the header is line 1.
 FIRST_LINE = 2
-BATCH = 5_000
+BATCH = 20_000
 #: separators accepted inside the tags column
 TAG_SEPARATORS = r"[|;,，；、]"
 
@@ -246,6 +247,11 @@ def _text(v: Any) -> str:
     return str(v).strip()
 
 
+def _texts(values: Sequence[Any]) -> list[str]:
+    """:func:`_text` of many values; plain strings (all of a CSV) take the short way."""
+    return [v.strip() if type(v) is str else _text(v) for v in values]
+
+
 class _Column:
     """Parses one column; records row reasons in ``errors`` (row index -> reasons)."""
 
@@ -262,7 +268,7 @@ class _Column:
         return getattr(self, f"_{kind}")(values, arg)
 
     def _text(self, values: Sequence[Any], max_len: int | None) -> list[Any]:
-        out = [_text(v) for v in values]
+        out = _texts(values)
         required = self.name in REQUIRED
         for i, v in enumerate(out):
             if required and not v:
@@ -276,12 +282,14 @@ class _Column:
 
     def _phone(self, values: Sequence[Any], required: bool) -> list[Any]:
         out: list[Any] = []
-        for i, v in enumerate(values):
-            raw = _text(v)
+        for i, raw in enumerate(_texts(values)):
             if not raw:
                 if required:
                     self.bad(i, f"bad phone: missing {self.name}")
                 out.append(None)
+                continue
+            if len(raw) == 11 and raw.isdigit() and raw.isascii() and is_mobile(raw):
+                out.append(raw)  # already canonical: the common case
                 continue
             try:
                 number = normalize_phone(raw)
@@ -293,7 +301,7 @@ class _Column:
         return out
 
     def _numbers(self, values: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
-        texts = pd.Series([_text(v) for v in values], dtype=object)
+        texts = pd.Series(_texts(values), dtype=object)
         given = (texts != "").to_numpy()
         numbers = pd.to_numeric(texts.where(given, None), errors="coerce").to_numpy(dtype=float)
         for i in np.flatnonzero(given & np.isnan(numbers)).tolist():
@@ -331,18 +339,17 @@ class _Column:
 
     def _gender(self, values: Sequence[Any], _arg: Any) -> list[Any]:
         out = []
-        for i, v in enumerate(values):
-            g = _GENDER.get(_text(v).lower())
+        for i, t in enumerate(_texts(values)):
+            g = _GENDER.get(t.lower())
             if g is None:
-                self.bad(i, f"bad gender: {_text(v)!r}")
+                self.bad(i, f"bad gender: {t!r}")
             out.append(g)
         return out
 
     def _timezone(self, values: Sequence[Any], _arg: Any) -> list[Any]:
         zones = self.ctx.zones()
         out = []
-        for i, v in enumerate(values):
-            z = _text(v)
+        for i, z in enumerate(_texts(values)):
             if z and z not in zones:
                 self.bad(i, f"unknown time zone {z!r}")
             out.append(z or None)
@@ -350,18 +357,17 @@ class _Column:
 
     def _choice(self, values: Sequence[Any], choices: Sequence[str]) -> list[Any]:
         out = []
-        for i, v in enumerate(values):
-            c = _text(v).upper()
+        for i, t in enumerate(_texts(values)):
+            c = t.upper()
             if c and c not in choices:
-                self.bad(i, f"bad {self.name}: {_text(v)!r} (use {', '.join(x for x in choices if x)})")
+                self.bad(i, f"bad {self.name}: {t!r} (use {', '.join(x for x in choices if x)})")
             out.append(c or None)
         return out
 
     def _code(self, values: Sequence[Any], arg: tuple[set[str], dict[str, str]]) -> list[Any]:
         codes, zh = arg
         out = []
-        for i, v in enumerate(values):
-            t = _text(v)
+        for i, t in enumerate(_texts(values)):
             c = zh.get(t, t.lower())
             if t and c not in codes:
                 self.bad(i, f"bad {self.name}: {t!r}")
@@ -387,8 +393,7 @@ class _Column:
     def _ref(self, values: Sequence[Any], what: str) -> list[Any]:
         known = self.ctx.teams if what == "team" else self.ctx.stores
         out = []
-        for i, v in enumerate(values):
-            t = _text(v)
+        for i, t in enumerate(_texts(values)):
             if t and t not in known:
                 self.bad(i, f"unknown {what} {t!r}")
             out.append(t or None)
@@ -460,19 +465,23 @@ def validate(
     for name, col in mapped.items():
         parsed[name] = _Column(name, errors, context).parse(df[col].tolist())
     # duplicates: an identical row again, or the same id with other values
-    seen: dict[str, tuple[int, tuple[Any, ...]]] = {}
+    seen: dict[str, int] = {}
     ids = parsed["id"]
-    keys = list(zip(*(map(_hashable, parsed[c]) for c in mapped), strict=True))
+    cols = list(mapped)
+
+    def key(i: int) -> tuple[Any, ...]:
+        return tuple(_hashable(parsed[c][i]) for c in cols)
+
     for i in range(n):
         cid = ids[i]
         if not cid:
             continue
-        if cid in seen:
-            j, key = seen[cid]
-            what = "duplicate row" if key == keys[i] else "duplicate id"
+        j = seen.get(cid)
+        if j is not None:
+            what = "duplicate row" if key(j) == key(i) else "duplicate id"
             errors.setdefault(i, []).insert(0, f"{what} (same as line {j + first_line})")
         else:
-            seen[cid] = (i, keys[i])
+            seen[cid] = i
     lines = list(range(first_line, first_line + n))
     rows: list[dict[str, Any]] = []
     row_lines: list[int] = []
@@ -520,9 +529,15 @@ def _defaults() -> dict[str, Any]:
     return out
 
 
-def _wire(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.astimezone(dt.UTC).isoformat() if isinstance(v, dt.datetime) else v)
-            for k, v in row.items()}
+def _iso(value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _wire_json(row: dict[str, Any]) -> str:
+    """The change-log ``data`` of a customer row, as JSON text."""
+    return json.dumps(row, ensure_ascii=False, default=_iso)
 
 
 def _normalise_existing(row: dict[str, Any]) -> dict[str, Any]:
@@ -531,6 +546,64 @@ def _normalise_existing(row: dict[str, Any]) -> dict[str, Any]:
     if isinstance(ts, dt.datetime) and ts.tzinfo is None:
         out["updated_at"] = ts.replace(tzinfo=dt.UTC)
     return out
+
+
+class _RawWriter:
+    """Bulk writes through the DBAPI's executemany, bypassing per-row ORM work.
+
+    Values go through each column type's own bind processor (JSON encoding, UTC datetimes),
+    so what lands in the tables is exactly what the ORM would have written. Change-log rows
+    take their cursors from :func:`server_stub.changes.allocate_cursors`, which holds the
+    counter lock until commit, as :func:`server_stub.changes.append` does.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.conn = session.connection()
+        self.dialect = self.conn.dialect
+        self.mark = "?" if self.dialect.paramstyle == "qmark" else "%s"
+
+    def _processors(self, table: Any, columns: Sequence[str]) -> list[Callable[[Any], Any] | None]:
+        return [table.c[c].type._cached_bind_processor(self.dialect) for c in columns]
+
+    def insert(self, table: Any, columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> None:
+        procs = self._processors(table, columns)
+        sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
+               f"VALUES ({', '.join([self.mark] * len(columns))})")
+        params = [
+            tuple(p(r[c]) if p and r[c] is not None else r[c]
+                  for c, p in zip(columns, procs, strict=True))
+            for r in rows
+        ]
+        self.conn.exec_driver_sql(sql, params)
+
+    def update(self, table: Any, columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> None:
+        procs = self._processors(table, columns)
+        sets = ", ".join(f"{c} = {self.mark}" for c in columns)
+        sql = f"UPDATE {table.name} SET {sets} WHERE id = {self.mark}"
+        params = [
+            (*(p(r[c]) if p and r[c] is not None else r[c]
+               for c, p in zip(columns, procs, strict=True)), r["id"])
+            for r in rows
+        ]
+        self.conn.exec_driver_sql(sql, params)
+
+    def changes(self, session: Session, rows: Sequence[dict[str, Any]], now: dt.datetime) -> None:
+        if not rows:
+            return
+        first = allocate_cursors(session, len(rows))
+        log = m.ChangeLog.__table__
+        created = log.c.created_at.type._cached_bind_processor(self.dialect)
+        stamp = created(now) if created else now
+        cols = ["cursor", "entity", "entity_id", "op", "data", "team_id", "store_id",
+                "target_user_id", "created_at"]
+        sql = (f"INSERT INTO {log.name} ({', '.join(cols)}) "
+               f"VALUES ({', '.join([self.mark] * len(cols))})")
+        params = [
+            (first + i, "customer", r["id"], "upsert", _wire_json(r), r.get("team_id"),
+             r.get("store_id"), None, stamp)
+            for i, r in enumerate(rows)
+        ]
+        self.conn.exec_driver_sql(sql, params)
 
 
 def upsert(
@@ -547,7 +620,7 @@ def upsert(
     defaults = _defaults()
     table = m.Customer.__table__
     all_columns = [c.key for c in table.columns]
-    update_cols = [c for c in columns if c != "id"]
+    update_cols = [c for c in columns if c != "id"] + ["updated_at"]
     total = len(rows)
     done = 0
     for start in range(0, total, batch):
@@ -561,7 +634,6 @@ def upsert(
             }
             inserts: list[dict[str, Any]] = []
             updates: list[dict[str, Any]] = []
-            changes: list[Change] = []
             for r in chunk:
                 old = existing.get(r["id"])
                 if old is None:
@@ -576,24 +648,13 @@ def upsert(
                     if all(old.get(k) == v for k, v in given.items()):
                         report.unchanged += 1
                         continue
-                    new = {**old, **given, "updated_at": now}
-                    updates.append(new)
-                changes.append(Change("customer", new["id"], _wire(new),
-                                      team_id=new.get("team_id"), store_id=new.get("store_id")))
+                    updates.append({**old, **given, "updated_at": now})
+            writer = _RawWriter(session)
             if inserts:
-                session.execute(table.insert(), [{c: r[c] for c in all_columns} for r in inserts])
+                writer.insert(table, all_columns, inserts)
             if updates:
-                stmt = (
-                    update(table)
-                    .where(table.c.id == bindparam("_id"))
-                    .values({c: bindparam(f"v_{c}") for c in [*update_cols, "updated_at"]})
-                )
-                session.connection().execute(
-                    stmt,
-                    [{"_id": u["id"], **{f"v_{c}": u[c] for c in [*update_cols, "updated_at"]}}
-                     for u in updates],
-                )
-            append(session, changes)
+                writer.update(table, update_cols, updates)
+            writer.changes(session, inserts + updates, now)
             report.inserted += len(inserts)
             report.updated += len(updates)
         done += len(chunk)
