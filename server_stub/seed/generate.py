@@ -678,6 +678,8 @@ class _Gen:
         prior_g = d2.groupby(["c", "g"], sort=False)["a"].cumsum().to_numpy() - d2["a"].to_numpy()
         keep = ~(has_pol & ((prior_p > 0) | ((d2["g"].to_numpy() >= 0) & (prior_g > 0))))
         cust, ch, pol, ts, user, p, wr = (a[keep] for a in (cust, ch, pol, ts, user, p, wr))
+        keep = _cooldown_keep(cust, ch, ts, wr)
+        cust, ch, pol, ts, user, p, wr = (a[keep] for a in (cust, ch, pol, ts, user, p, wr))
 
         # showcase customers: a quiet last month, then the hand-written recent touches
         recent = np.zeros(len(cust), dtype=bool)
@@ -998,6 +1000,28 @@ class _Gen:
             "created_at": created,
             "due_at": created + 30 * DAY,
         }, team.tolist(), store.tolist()))
+
+
+def _cooldown_keep(cust: np.ndarray, ch: np.ndarray, ts: np.ndarray,
+                   wr: np.ndarray) -> np.ndarray:
+    """Which events survive the cool-down: no outbound call within 7 days of a refusal.
+
+    Events must be sorted by (customer, time). Sequential by nature, but only over the
+    outbound calls, so a plain loop is quick enough.
+    """
+    keep = np.ones(len(cust), dtype=bool)
+    out_idx = np.flatnonzero(ch == OUT)
+    refused = W["refused"]
+    last_c, until = -1, -1
+    for k, c, t, w in zip(out_idx.tolist(), cust[out_idx].tolist(), ts[out_idx].tolist(),
+                          wr[out_idx].tolist(), strict=True):
+        if c != last_c:
+            last_c, until = c, -1
+        if t < until:
+            keep[k] = False
+        elif w == refused:
+            until = t + 7 * DAY
+    return keep
 
 
 def _script_id(policy_id: str, section: str, variant: str) -> str:

@@ -225,6 +225,11 @@ def test_contact_history_is_valid_and_respects_pressure(seeded: Engine) -> None:
     # at most 2 outbound calls per customer and month; do-not-call: at most the one that asked
     out["month"] = local.dt.to_period("M").to_numpy()
     assert out.groupby(["customer_id", "month"]).size().max() <= 2
+    # cool-down: no outbound call within 7 days after a refused one
+    out = out.sort_values(["customer_id", "started_at"])
+    prev_refused = out.groupby("customer_id")["wrapup"].shift() == "refused"
+    gap = pd.to_datetime(out["started_at"]).groupby(out["customer_id"]).diff()
+    assert not (prev_refused & (gap < pd.Timedelta(days=7))).any()
     dnc = out[out["customer_id"].map(cust["do_not_call"])]
     assert dnc.groupby("customer_id").size().max() <= 1
     assert (dnc["wrapup"] == "do_not_call").all()
