@@ -2,7 +2,7 @@
 
 :func:`seed_demo` generates the data set (:mod:`server_stub.seed.generate`) and writes it in
 one transaction with bulk inserts, together with one change-log entry per row (the full row
-as :func:`workbench.local_store.entities.to_wire` would give it, tagged with the customer's
+as :func:`server_stub.sync.wire_row` gives it, tagged with the customer's
 team and store for customer-related rows), so that desktops can do their initial sync from
 the log. Either everything is written or nothing is.
 """
@@ -29,6 +29,7 @@ from sqlalchemy.sql import column, table
 from server_stub.changes import allocate_cursors
 from server_stub.seed.generate import DemoData, TableData, generate
 from server_stub.storage import models as m
+from server_stub.sync import PRIVATE_USER_FIELDS
 from workbench.local_store.entities import UTCDateTime, utcnow
 
 #: Reference date of the demo history when none is given (fixed, so that runs repeat).
@@ -72,8 +73,8 @@ _MODELS: dict[str, type[m.Base]] = {
     "pressure_limit": m.PressureLimit, "customer": m.Customer, "contact_event": m.ContactEvent,
     "acceptance": m.Acceptance, "work_order": m.WorkOrder, "task": m.Task,
 }
-#: Columns that never travel through sync.
-_PRIVATE = {"user": {"password_hash"}}
+#: Columns that never travel through sync (the server's own list).
+_PRIVATE = {"user": set(PRIVATE_USER_FIELDS)}
 #: Tables whose emptiness seed-demo requires.
 _MUST_BE_EMPTY = (m.Customer, m.User, m.Team, m.Policy)
 
