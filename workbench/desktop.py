@@ -106,6 +106,7 @@ def run_desktop(args: argparse.Namespace) -> int:
     from workbench.ipc import CallListener
     from workbench.services.call_events import CallEvent, Source
     from workbench.ui.main_window import MainWindow
+    from workbench.views.softphone_controller import SoftphoneController
     from workbench.views.sync_controller import SyncController
     from workbench.views.task_runner import TaskRunner
     from workbench.views.workbench_vm import WorkbenchViewModel
@@ -148,6 +149,15 @@ def run_desktop(args: argparse.Namespace) -> int:
     vm.undone.connect(lambda _ok: sync.kick())
     vm.message.connect(lambda _m: sync.kick(force=True))
 
+    phone = SoftphoneController(str(settings.get("softphone_host")), int(settings.get("softphone_port")))
+    phone.connection_changed.connect(window.on_softphone_connection)
+    phone.call_ringing.connect(vm.on_call_event)
+    phone.call_ended.connect(window.on_call_ended)
+    phone.command_failed.connect(lambda cmd, m: window.statusBar().showMessage(f"{cmd}: {m}", 10000))
+    window.dial_number.connect(phone.dial)
+    if int(settings.get("softphone_port")) == 0:
+        window.on_no_softphone()
+
     listener = CallListener()
     listener.call_received.connect(vm.on_call_event)
     listener.error.connect(lambda m: window.statusBar().showMessage(m, 10000))
@@ -155,6 +165,7 @@ def run_desktop(args: argparse.Namespace) -> int:
 
     window.show()
     sync.start()
+    phone.start()
     vm.refresh_worklist()
     if args.call:
         try:
@@ -163,6 +174,7 @@ def run_desktop(args: argparse.Namespace) -> int:
             window.statusBar().showMessage(str(exc), 8000)
     code = app.exec()
     listener.close()
+    phone.stop()
     sync.stop()
     runner.wait_for_done(5000)
     conn.close()

@@ -250,3 +250,28 @@ def test_many_thousand_qt_calls_do_not_crash(qtbot, local_ctx: LocalContext) -> 
         widget.show_snapshot(snap)  # dozens of void Qt calls each (setText, setVisible, ...)
         widget.warning_bar.hide()
     assert widget.name_label.text() == "王伟"
+
+
+def test_click_to_dial_checks_pressure_first(qtbot, local_ctx: LocalContext) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QMessageBox
+
+    win, vm, runner = _window(qtbot, local_ctx)
+    dialled: list[str] = []
+    win.dial_number.connect(dialled.append)
+    win.show()
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow)
+    with qtbot.waitSignal(vm.pop_ready, raising=True):
+        vm.on_call_event(CallEvent.from_number(WANG_PHONE, Source.SEARCH, channel="outbound"))
+    with qtbot.waitSignal(win.dial_number, raising=True):
+        qtbot.keyClick(win, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    assert dialled == [WANG_PHONE]
+    with qtbot.waitSignal(vm.pop_ready, raising=True):
+        vm.on_call_event(CallEvent.from_number(ZHAO_PHONE, Source.SEARCH, channel="outbound"))
+    with qtbot.waitSignal(vm.dial_blocked, raising=True) as blocked:
+        win.dial_current()
+    assert "do_not_call" in blocked.args[0].decision.codes
+    box = win.findChild(QMessageBox)
+    assert box is not None and box.isVisible() and "•" in box.text()
+    assert dialled == [WANG_PHONE]  # nothing dialled
+    runner.wait_for_done()

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from workbench.services.call_events import CallEvent, Source
 from workbench.services.codes import Role
+from workbench.services.dialing import DialCheck
 from workbench.services.outcomes import Recorded
 from workbench.services.phone import InvalidPhoneError
 from workbench.services.screen_pop import ScreenPop
@@ -63,9 +65,11 @@ class PopPage(QWidget):
 class MainWindow(QMainWindow):
     """Signals:
         language_change_requested(str): "zh" or "en", chosen in the menu.
+        dial_number(str): contact pressure allowed a call: the softphone should dial it.
     """
 
     language_change_requested = Signal(str)
+    dial_number = Signal(str)
 
     def __init__(self, vm: WorkbenchViewModel, undo_seconds: int = 5, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -142,6 +146,10 @@ class MainWindow(QMainWindow):
             act = QAction(name, self)
             act.triggered.connect(lambda _=False, c=code: self.language_change_requested.emit(c))
             lang.addAction(act)
+        dial = QAction(self.tr("Dial the customer"), self)
+        dial.setShortcut(QKeySequence("Ctrl+D"))
+        dial.triggered.connect(self.dial_current)
+        menu.addAction(dial)
         quit_action = QAction(self.tr("Quit"), self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -157,6 +165,10 @@ class MainWindow(QMainWindow):
         vm.worklist_ready.connect(self.on_worklist)
         vm.message.connect(lambda m: self.statusBar().showMessage(m, 6000))
         vm.lead_created.connect(self.on_lead_created)
+        vm.dial_ready.connect(self.dial_number.emit)
+        vm.dial_ready.connect(lambda n: self.statusBar().showMessage(self.tr("Dialling {n}…").format(n=n[-4:].rjust(len(n), "*")), 5000))
+        vm.dial_blocked.connect(self.on_dial_blocked)
+        vm.dial_refused.connect(lambda m: self.statusBar().showMessage(m, 10000))
         self._pending_lead_event: CallEvent | None = None
 
     # ------------------------------------------------------------------ work list
@@ -202,6 +214,35 @@ class MainWindow(QMainWindow):
         if dlg.exec():
             status, reason = dlg.values()
             self.vm.transition_work_order(item.id, status, reason)
+
+    # ------------------------------------------------------------------ dialling
+    def dial_current(self) -> None:
+        """Dial the customer of the open tab, or of the selected work-list line."""
+        page = self.current_page()
+        customer_id = page.customer_id if page is not None else None
+        if customer_id is None:
+            idx = self.work_view.currentIndex()
+            if idx.isValid():
+                customer_id = self.work_model.row(idx.row()).customer_id
+        if customer_id:
+            self.vm.request_dial(customer_id)
+
+    def on_dial_blocked(self, check: DialCheck) -> None:
+        reasons = "\n".join("• " + labels.warning(r.code, r.params) for r in check.decision.reasons)
+        if not (self.vm.can_override and check.decision.overridable):
+            hint = self.tr("A team lead can override this.") if check.decision.overridable else ""
+            box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Call not allowed"),
+                              self.tr("This call may not start now:") + "\n" + reasons + "\n" + hint,
+                              QMessageBox.StandardButton.Ok, self)
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
+            return
+        dlg = QInputDialog(self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.setWindowTitle(self.tr("Override contact pressure"))
+        dlg.setLabelText(reasons + "\n\n" + self.tr("Reason for the override (recorded):"))
+        dlg.textValueSelected.connect(lambda text: self.vm.dial_with_override(check, text))
+        dlg.open()
 
     # ------------------------------------------------------------------ search
     def _focus_search(self) -> None:
@@ -330,6 +371,24 @@ class MainWindow(QMainWindow):
     def on_language_saved(self) -> None:
         self.statusBar().showMessage(
             self.tr("Language saved: it takes effect the next time the workbench starts."), 8000)
+
+    def on_call_ended(self, call_id: str, talk_seconds: int) -> None:
+        """The softphone says the call ended: its talk time goes to that call's outcome form."""
+        target = self.current_page()
+        for i in range(self.tabs.count()):
+            page = self.tabs.widget(i)
+            if isinstance(page, PopPage) and page.call_event.call_id == call_id:
+                target = page
+        if target is not None:
+            target.form.set_call_duration(talk_seconds)
+
+    def on_softphone_connection(self, connected: bool, message: str) -> None:
+        self.set_phone_status(
+            self.tr("Softphone connected") if connected else self.tr("Softphone not connected: {m}").format(m=message),
+            connected)
+
+    def on_no_softphone(self) -> None:
+        self.set_phone_status(self.tr("No softphone configured"), True)
 
     def set_phone_status(self, text: str, ok: bool) -> None:
         self.phone_label.setText(text)

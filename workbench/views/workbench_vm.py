@@ -9,6 +9,7 @@ from PySide6.QtCore import QObject, Signal
 
 from workbench.services.actor import Actor
 from workbench.services.call_events import CallEvent
+from workbench.services.dialing import DialCheck, DialService
 from workbench.services.outcomes import InputError, OutcomeInput, OutcomeService, Recorded
 from workbench.services.screen_pop import ScreenPop, ScreenPopService
 from workbench.services.worklist import WorkItem, load_worklist, stores_by_city
@@ -31,6 +32,9 @@ class WorkbenchViewModel(QObject):
         undone(bool): True if the last save was taken back, False if it was already sent.
         worklist_ready(list): the refreshed work list.
         message(str): something to tell the user in the status bar.
+        dial_ready(str): contact pressure allows the call: dial this number.
+        dial_blocked(DialCheck): pressure blocks the call (a lead may override some reasons).
+        dial_refused(str): the call may not start; why.
     """
 
     pop_ready = Signal(object, object)
@@ -42,6 +46,9 @@ class WorkbenchViewModel(QObject):
     worklist_ready = Signal(list)
     lead_created = Signal(str)
     message = Signal(str)
+    dial_ready = Signal(str)
+    dial_blocked = Signal(object)
+    dial_refused = Signal(str)
 
     def __init__(
         self,
@@ -52,6 +59,7 @@ class WorkbenchViewModel(QObject):
         session_factory: Any,
         server_lookup: ServerLookup | None = None,
         parent: QObject | None = None,
+        dialing: DialService | None = None,
     ) -> None:
         super().__init__(parent)
         self.runner = runner
@@ -61,6 +69,7 @@ class WorkbenchViewModel(QObject):
         self._sf = session_factory
         self._server_lookup = server_lookup
         self._last_saved: Recorded | None = None
+        self._dialing = dialing or DialService(session_factory, actor)
 
     # ------------------------------------------------------------------ calls
     def on_call_event(self, event: CallEvent) -> None:
@@ -134,6 +143,27 @@ class WorkbenchViewModel(QObject):
             lambda _r: (self.message.emit(self.tr("Work order updated")), self.refresh_worklist()),
             lambda exc: self.save_failed.emit(str(exc)),
         )
+
+    # ------------------------------------------------------------------ dialling
+    @property
+    def can_override(self) -> bool:
+        return self._dialing.can_override
+
+    def request_dial(self, customer_id: str) -> None:
+        """Check contact pressure off the GUI thread, then dial or explain why not."""
+
+        def done(check: DialCheck) -> None:
+            if check.allowed:
+                self.dial_ready.emit(check.number)
+            else:
+                self.dial_blocked.emit(check)
+
+        self.runner.run(lambda: self._dialing.check(customer_id), done,
+                        lambda exc: self.dial_refused.emit(str(exc)))
+
+    def dial_with_override(self, check: DialCheck, reason: str) -> None:
+        self.runner.run(lambda: self._dialing.authorize(check, reason), self.dial_ready.emit,
+                        lambda exc: self.dial_refused.emit(str(exc)))
 
     # ------------------------------------------------------------------ lists
     def refresh_worklist(self) -> None:
