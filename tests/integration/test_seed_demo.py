@@ -1,20 +1,23 @@
-"""seed-demo on PostgreSQL: the same code writes the same rows as on SQLite."""
+"""seed-demo end to end: PostgreSQL equals SQLite row for row; the demo accounts work on a server."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from server_stub.seed import SeedError, seed_demo
 from server_stub.storage import models as m
 from server_stub.storage.db import open_central
+from workbench.local_store import models as local
+from workbench.local_store.db import open_local, session_factory
 from workbench.local_store.entities import to_wire
-
-pytestmark = pytest.mark.postgres
+from workbench.services.server_api import AuthError, ServerApi
+from workbench.services.sync_engine import SyncEngine
 
 
 def _rows(engine: Engine) -> dict[str, list[dict[str, object]]]:
@@ -42,6 +45,7 @@ def _pg_indexes(url: str) -> set[tuple[str, str]]:
         engine.dispose()
 
 
+@pytest.mark.postgres
 def test_seed_on_postgresql_matches_sqlite(pg_url: str, tmp_path: Path) -> None:
     indexes = _pg_indexes(pg_url)
     summary = seed_demo(pg_url, 200, 3)
@@ -63,3 +67,41 @@ def test_seed_on_postgresql_matches_sqlite(pg_url: str, tmp_path: Path) -> None:
     finally:
         pg.dispose()
         lite.dispose()
+
+
+def test_demo_desktops_sync_their_scope_from_the_seeded_log(
+    central_url: str, live_server: str, api_for: Callable[..., ServerApi], tmp_path: Path,
+) -> None:
+    """Demo accounts log in to a real server and do their initial sync from the change log."""
+    seed_demo(central_url, 300, 7)
+    api = api_for("agent1", "demo")
+    with pytest.raises(AuthError):
+        api_for("agent1", "wrong password")
+
+    def initial_sync(username: str) -> sessionmaker[Session]:
+        engine = open_local(tmp_path / f"{username}.db")
+        factory = session_factory(engine)
+        client = api_for(username, "demo")
+        SyncEngine(factory, client, SyncEngine.client_id_for(factory)).pull_all()
+        return factory
+
+    agent1, agent9, reception1 = (initial_sync(u) for u in ("agent1", "agent9", "reception1"))
+    for factory, team in ((agent1, "T01"), (agent9, "T02")):
+        with factory() as s:
+            teams = set(s.scalars(select(local.Customer.team_id)))
+            assert teams == {team}
+            assert s.scalar(select(func.count()).select_from(local.Policy)) == 12
+            assert s.scalar(select(func.count()).select_from(local.Script)) > 50
+            assert s.scalar(select(func.count()).select_from(local.ContactEvent)) > 100
+            assert s.scalar(select(func.count()).select_from(local.Task)) > 10
+    with agent1() as s:
+        c1 = s.get(local.Customer, "C0000001")
+        assert c1 is not None and c1.phone == "13800138000" and c1.plan_fee == 96
+        assert "price_sensitive" in c1.tags
+    with reception1() as s:
+        assert set(s.scalars(select(local.Customer.store_id))) == {"S001"}
+        assert s.scalar(select(func.count()).select_from(local.WorkOrder)) >= 2
+
+    found = api.lookup_customer("+86 138-0013-8000")
+    assert found is not None and found["customer"]["id"] == "C0000001"
+    assert api_for("agent9", "demo").lookup_customer("13800138000") is None
