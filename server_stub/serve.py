@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 
+import uvicorn
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Options of ``serve``."""
@@ -21,8 +23,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Migrate the store once, then serve until interrupted."""
-    import uvicorn
-
     from server_stub.storage.db import default_db_url, open_central
 
     url = args.db or default_db_url()
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         port=args.port,
         workers=max(1, args.workers),
         log_level=args.log_level,
-        timeout_graceful_shutdown=5,
+        timeout_graceful_shutdown=10,
         **kwargs,
     )
     return 0

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
+import threading
 import time
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -35,6 +37,8 @@ from workbench.services.phone import InvalidPhoneError
 SCHEMA_VERSION = 1
 #: Oldest client schema this server still accepts.
 MIN_CLIENT_SCHEMA = 1
+#: Set when this process is asked to stop: long-polls answer at once instead of being cut.
+SHUTTING_DOWN = threading.Event()
 
 
 @dataclass(frozen=True)
@@ -354,7 +358,7 @@ def create_app(
         current = cursor
         while True:
             page = await asyncio.to_thread(_pull_page, factory, p, current, limit)
-            if page.changes or time.monotonic() >= deadline:
+            if page.changes or time.monotonic() >= deadline or SHUTTING_DOWN.is_set():
                 return s.PullOut(changes=[s.ChangeOut(**c) for c in page.changes],
                                  next_cursor=page.next_cursor, has_more=page.has_more)
             # nothing visible yet: skip what we may not see, and ask the store again shortly
@@ -406,4 +410,24 @@ def app_from_env() -> FastAPI:
     """
     from server_stub.storage.db import default_db_url
 
+    _chain_exit_signals()
     return create_app(default_db_url(), migrate=False)
+
+
+def _chain_exit_signals() -> None:
+    """Make SIGTERM / SIGINT also release pending long-polls (uvicorn's own handler still runs).
+
+    Called while uvicorn loads the app, after it installed its handlers, in the main thread.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        previous = signal.getsignal(sig)
+        if not callable(previous):
+            continue
+
+        def handler(signum: int, frame: Any, _previous: Any = previous) -> None:
+            SHUTTING_DOWN.set()
+            _previous(signum, frame)
+
+        signal.signal(sig, handler)
