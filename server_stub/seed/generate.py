@@ -1060,7 +1060,7 @@ def _scripts() -> dict[str, list[Any]]:
         add(_script_id(pid, "closing", "A"), pid, None, "closing", "A", f"{name}·促成", closing, [])
         if ref.POLICIES[[p.id for p in ref.POLICIES].index(pid)].product in ("contract", "retention"):
             for stage, body in ref.LIFECYCLE_OPENINGS.items():
-                add(_script_id(pid, "opening", stage[:5]), pid, stage, "opening", "A",
+                add(_script_id(pid, "opening", stage), pid, stage, "opening", "A",
                     f"{name}·开场({stage})", body, [])
     return cols
 

@@ -232,7 +232,7 @@ PRESSURE_LIMITS: tuple[tuple[str, str, str, int, str, str, int], ...] = (
 
 # ---------------------------------------------------------------- scripts
 
-_OPENING = "您好,请问是{name}先生/女士吗?我是{team_name}的客户经理{agent_name},耽误您一分钟时间。"
+_OPENING = "您好,请问是{surname}{salutation}吗?我是{team_name}的客户经理{agent_name},耽误您一分钟时间。"
 _GENERIC_PROBING = "您目前用的是{plan_name},每月{plan_fee}元,平时流量和通话够用吗?"
 _GENERIC_CLOSING = "好的,那就帮您登记了,稍后会有短信确认,感谢您的支持,祝您生活愉快!"
 
@@ -331,12 +331,19 @@ OBJECTIONS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("need", ("不需要", "用不上", "不用", "够用"),
      "明白,很多用户一开始也这么想,不过{policy_name}不改变您现在的使用习惯,只是多一份优惠。"),
     ("think", ("考虑一下", "再说", "想想", "商量", "以后"),
-     "好的,不着急。这个活动名额有限,我先帮您保留,{callback}再跟您确认可以吗?"),
+     "好的,不着急。这个活动名额有限,我先帮您保留,过两天再跟您确认可以吗?"),
     ("contract", ("合约", "绑定", "违约", "锁定", "携号转网"),
      "合约期只有12个月,期间套餐和号码都不变,到期可以自由选择,没有额外的违约条款。"),
     ("trust", ("骗子", "诈骗", "不信", "真的吗"),
      "您可以拨打客服热线核实,我的工号是{agent_name},也可以到{store_name}现场办理。"),
 )
+
+#: Placeholders the templates may use: the screen pop fills them from the portrait, the
+#: policy and the agent (workbench/services/screen_pop.py).
+PLACEHOLDERS: frozenset[str] = frozenset({
+    "name", "surname", "salutation", "plan_name", "plan_fee", "tenure_months", "device", "city",
+    "network", "policy_name", "pitch", "value", "agent_name", "team_name", "store_name",
+})
 
 #: Lifecycle-specific openings for the contract policies (stage -> text).
 LIFECYCLE_OPENINGS: dict[str, str] = {

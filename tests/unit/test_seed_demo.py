@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import math
 import re
+import string
 from collections import Counter
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from server_stub.cli import main as cli_main
 from server_stub.seed import SeedError, seed_demo
 from server_stub.seed.demo import DEFAULT_TODAY
 from server_stub.seed.generate import generate
+from server_stub.seed.reference import PLACEHOLDERS
 from server_stub.storage import models as m
 from server_stub.storage.db import open_central
 from server_stub.sync import wire_row
@@ -116,6 +118,8 @@ def test_scripts_cover_every_section_with_placeholders(seeded: Engine) -> None:
     assert scripts["body"].str.contains("{plan_fee}").any()
     assert (scripts["variant"] == "B").any()
     assert scripts["lifecycle_stage"].notna().any()
+    used = {f for body in scripts["body"] for _, f, _, _ in string.Formatter().parse(body) if f}
+    assert used <= PLACEHOLDERS, used - PLACEHOLDERS
 
 
 def test_pressure_limits(seeded: Engine) -> None:
