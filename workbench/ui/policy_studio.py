@@ -1,0 +1,389 @@
+"""The policy studio: an admin window to create, edit, preview and publish policies.
+
+QWidgets only; everything goes through :class:`PolicyStudioViewModel`. The rule editor shows
+errors as you type, with the offending part of the text highlighted, and how many customers
+of the local book match.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableView,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.local_store.entities import parse_when
+from workbench.services.codes import Channel
+from workbench.services.policies import PolicySpec
+from workbench.services.policy_admin import PreviewRow, RuleCheck
+from workbench.views.policy_studio_vm import PolicyStudioViewModel
+from workbench.views.row_table import Column, RowTableModel
+
+
+class PolicyStudio(QWidget):
+    """Policy list on the left, the editor on the right.
+
+    Signals:
+        status_shown(str): a status line was shown (saved, published, imported...).
+    """
+
+    status_shown = Signal(str)
+
+    def __init__(self, vm: PolicyStudioViewModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.vm = vm
+        self.setWindowTitle(self.tr("Policy studio"))
+        self._current_id: str | None = None
+
+        # policy list
+        self.list_model = RowTableModel([
+            Column(self.tr("ID"), lambda p: p.id),
+            Column(self.tr("Name"), lambda p: p.name),
+            Column(self.tr("Status"), lambda p: p.status),
+            Column(self.tr("Version"), lambda p: str(p.version), align_right=True),
+        ], self)
+        self.list_view = QTableView()
+        self.list_view.setModel(self.list_model)
+        self.list_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.list_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list_view.verticalHeader().hide()
+        self.list_view.selectionModel().currentRowChanged.connect(self.on_row_changed)
+
+        # editor fields
+        self.id_edit = QLineEdit()
+        self.name_edit = QLineEdit()
+        self.pitch_edit = QLineEdit()
+        self.product_edit = QLineEdit()
+        self.channel_boxes = {c.value: QCheckBox(c.value) for c in Channel}
+        channels = QHBoxLayout()
+        for box in self.channel_boxes.values():
+            channels.addWidget(box)
+        self.priority_spin = QSpinBox()
+        self.priority_spin.setRange(-1000, 1000)
+        self.value_spin = QDoubleSpinBox()
+        self.value_spin.setRange(0, 1_000_000)
+        self.quota_total_edit = QLineEdit()
+        self.quota_store_edit = QLineEdit()
+        for e in (self.quota_total_edit, self.quota_store_edit):
+            e.setPlaceholderText(self.tr("unlimited"))
+        self.valid_from_edit = QLineEdit()
+        self.valid_to_edit = QLineEdit()
+        for e in (self.valid_from_edit, self.valid_to_edit):
+            e.setPlaceholderText("2026-12-01T00:00:00+08:00")
+        self.group_edit = QLineEdit()
+        self.script_edit = QLineEdit()
+        self.status_label = QLabel()
+
+        self.rule_edit = QPlainTextEdit()
+        self.rule_edit.setPlaceholderText('plan_fee == 96 and "price_sensitive" in tags')
+        self.rule_edit.textChanged.connect(self.on_rule_edited)
+        self.rule_status = QLabel()
+        self.rule_status.setWordWrap(True)
+        self.rule_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        form = QFormLayout()
+        form.addRow(self.tr("ID"), self.id_edit)
+        form.addRow(self.tr("Name"), self.name_edit)
+        form.addRow(self.tr("Pitch"), self.pitch_edit)
+        form.addRow(self.tr("Product"), self.product_edit)
+        form.addRow(self.tr("Channels"), channels)
+        form.addRow(self.tr("Priority"), self.priority_spin)
+        form.addRow(self.tr("Value (¥)"), self.value_spin)
+        form.addRow(self.tr("Quota, total"), self.quota_total_edit)
+        form.addRow(self.tr("Quota per store"), self.quota_store_edit)
+        form.addRow(self.tr("Valid from"), self.valid_from_edit)
+        form.addRow(self.tr("Valid to"), self.valid_to_edit)
+        form.addRow(self.tr("Exclusive group"), self.group_edit)
+        form.addRow(self.tr("Script"), self.script_edit)
+        form.addRow(self.tr("Status"), self.status_label)
+        form.addRow(self.tr("Rule"), self.rule_edit)
+        form.addRow("", self.rule_status)
+
+        # preview
+        self.preview_model = RowTableModel([
+            Column(self.tr("Customer"), lambda r: r.customer_id),
+            Column(self.tr("Name"), lambda r: r.name),
+            Column(self.tr("City"), lambda r: r.city),
+            Column(self.tr("Plan fee"), lambda r: str(r.plan_fee), align_right=True),
+            Column(self.tr("Why"), lambda r: "; ".join(r.explanation)),
+        ], self)
+        self.preview_view = QTableView()
+        self.preview_view.setModel(self.preview_model)
+        self.preview_view.verticalHeader().hide()
+
+        # buttons
+        self.new_button = QPushButton(self.tr("New"))
+        self.save_button = QPushButton(self.tr("Save"))
+        self.publish_button = QPushButton(self.tr("Publish"))
+        self.preview_button = QPushButton(self.tr("Preview"))
+        self.import_button = QPushButton(self.tr("Import YAML…"))
+        self.export_button = QPushButton(self.tr("Export YAML…"))
+        self.new_button.clicked.connect(self.on_new)
+        self.save_button.clicked.connect(self.on_save)
+        self.publish_button.clicked.connect(self.on_publish)
+        self.preview_button.clicked.connect(self.on_preview)
+        self.import_button.clicked.connect(self.on_import_clicked)
+        self.export_button.clicked.connect(self.on_export_clicked)
+        buttons = QHBoxLayout()
+        for b in (self.new_button, self.save_button, self.publish_button, self.preview_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        buttons.addWidget(self.import_button)
+        buttons.addWidget(self.export_button)
+        self.message = QLabel()
+
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.addLayout(form)
+        right_layout.addLayout(buttons)
+        right_layout.addWidget(self.message)
+        right_layout.addWidget(self.preview_view, 1)
+        splitter = QSplitter()
+        splitter.addWidget(self.list_view)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+
+        vm.policies_changed.connect(self.on_policies_changed)
+        vm.rule_checked.connect(self.on_rule_checked)
+        vm.preview_ready.connect(self.on_preview_ready)
+        vm.saved.connect(self.on_saved)
+        vm.published.connect(self.on_published)
+        vm.imported.connect(self.on_imported)
+        vm.exported.connect(self.on_exported)
+        vm.error.connect(self.on_error)
+        self.on_new()
+        vm.reload()
+
+    # ------------------------------------------------------------ list
+
+    def on_policies_changed(self, policies: list[PolicySpec]) -> None:
+        self.list_model.set_rows(policies)
+        if self._current_id:
+            for row, p in enumerate(policies):
+                if p.id == self._current_id:
+                    self.list_view.selectRow(row)
+                    self.status_label.setText(f"{p.status} · v{p.version}")
+                    break
+
+    def on_row_changed(self, current: object, _previous: object) -> None:
+        row = current.row() if hasattr(current, "row") else -1  # type: ignore[attr-defined]
+        if 0 <= row < self.list_model.rowCount():
+            policy = self.list_model.row(row)
+            if policy.id != self._current_id:
+                self.show_policy(policy)
+
+    def show_policy(self, p: PolicySpec) -> None:
+        """Fill the editor with ``p``."""
+        self._current_id = p.id
+        self.id_edit.setText(p.id)
+        self.id_edit.setReadOnly(True)
+        self.name_edit.setText(p.name)
+        self.pitch_edit.setText(p.pitch)
+        self.product_edit.setText(p.product)
+        for name, box in self.channel_boxes.items():
+            box.setChecked(name in p.channels)
+        self.priority_spin.setValue(p.priority)
+        self.value_spin.setValue(p.value)
+        self.quota_total_edit.setText("" if p.quota_total is None else str(p.quota_total))
+        self.quota_store_edit.setText("" if p.quota_per_store is None else str(p.quota_per_store))
+        self.valid_from_edit.setText(p.valid_from.isoformat() if p.valid_from else "")
+        self.valid_to_edit.setText(p.valid_to.isoformat() if p.valid_to else "")
+        self.group_edit.setText(p.exclusive_group or "")
+        self.script_edit.setText(p.script_id or "")
+        self.status_label.setText(f"{p.status} · v{p.version}")
+        self.rule_edit.setPlainText(p.rule)
+        self.publish_button.setEnabled(True)
+
+    def on_new(self) -> None:
+        self._current_id = None
+        self.list_view.clearSelection()
+        for e in (self.id_edit, self.name_edit, self.pitch_edit, self.product_edit,
+                  self.quota_total_edit, self.quota_store_edit, self.valid_from_edit,
+                  self.valid_to_edit, self.group_edit, self.script_edit):
+            e.clear()
+        self.id_edit.setReadOnly(False)
+        for box in self.channel_boxes.values():
+            box.setChecked(True)
+        self.priority_spin.setValue(0)
+        self.value_spin.setValue(0)
+        self.status_label.setText(self.tr("new (draft)"))
+        self.rule_edit.setPlainText("true")
+        self.publish_button.setEnabled(False)
+
+    # ------------------------------------------------------------ rule editor
+
+    def on_rule_edited(self) -> None:
+        self.vm.check_rule(self.rule_edit.toPlainText())
+
+    def on_rule_checked(self, check: RuleCheck) -> None:
+        if check.text != self.rule_edit.toPlainText():
+            return
+        if check.error is not None:
+            self.rule_status.setStyleSheet("color: #c62828;")
+            self.rule_status.setText(str(check.error))
+            self._highlight(check)
+            self.save_button.setEnabled(False)
+            return
+        self._highlight(None)
+        self.rule_status.setStyleSheet("")
+        if check.matching is None:
+            self.rule_status.setText(self.tr("Rule OK — counting matching customers…"))
+        else:
+            self.rule_status.setText(
+                self.tr("Rule OK — matches %1 of %2 customers in the local book")
+                .replace("%1", f"{check.matching:,}").replace("%2", f"{check.total:,}")
+            )
+        self.save_button.setEnabled(True)
+
+    def _highlight(self, check: RuleCheck | None) -> None:
+        selections: list[QTextEdit.ExtraSelection] = []
+        pos = check.error.position if check is not None and check.error is not None else None
+        if pos is not None:
+            text_len = len(self.rule_edit.toPlainText())
+            start = min(pos.offset, max(0, text_len - 1))
+            end = max(start + 1, min(pos.end_offset, text_len))
+            sel = QTextEdit.ExtraSelection()
+            fmt = QTextCharFormat()
+            fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
+            fmt.setUnderlineColor(QColor("#c62828"))
+            fmt.setBackground(QColor("#ffebee"))
+            sel.format = fmt
+            cursor = QTextCursor(self.rule_edit.document())
+            cursor.setPosition(start)
+            cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+            sel.cursor = cursor
+            selections.append(sel)
+        self.rule_edit.setExtraSelections(selections)
+
+    def highlighted_range(self) -> tuple[int, int] | None:
+        """The highlighted error span (start, end), if any."""
+        sels = self.rule_edit.extraSelections()
+        if not sels:
+            return None
+        c = sels[0].cursor
+        return c.selectionStart(), c.selectionEnd()
+
+    # ------------------------------------------------------------ actions
+
+    def spec_from_form(self) -> PolicySpec:
+        """The policy as the form shows it. Raises ``ValueError`` for unreadable fields."""
+        def quota(edit: QLineEdit, label: str) -> int | None:
+            text = edit.text().strip()
+            if not text:
+                return None
+            if not text.isdigit():
+                raise ValueError(self.tr("%1 must be a whole number").replace("%1", label))
+            return int(text)
+
+        def when(edit: QLineEdit, label: str) -> dt.datetime | None:
+            text = edit.text().strip()
+            if not text:
+                return None
+            try:
+                return parse_when(text, label)
+            except ValueError:
+                raise ValueError(self.tr("%1 must be a date like 2026-12-01").replace("%1", label)) from None
+
+        existing = next((p for p in self.vm.policies if p.id == self._current_id), None)
+        return PolicySpec(
+            id=self.id_edit.text().strip(),
+            code=existing.code if existing else self.id_edit.text().strip(),
+            name=self.name_edit.text().strip(),
+            rule=self.rule_edit.toPlainText(),
+            channels=tuple(n for n, b in self.channel_boxes.items() if b.isChecked()),
+            valid_from=when(self.valid_from_edit, self.tr("Valid from")),
+            valid_to=when(self.valid_to_edit, self.tr("Valid to")),
+            quota_total=quota(self.quota_total_edit, self.tr("Quota, total")),
+            quota_per_store=quota(self.quota_store_edit, self.tr("Quota per store")),
+            quota_used=existing.quota_used if existing else 0,
+            priority=self.priority_spin.value(),
+            value=self.value_spin.value(),
+            script_id=self.script_edit.text().strip() or None,
+            exclusive_group=self.group_edit.text().strip() or None,
+            status=existing.status if existing else "draft",
+            version=existing.version if existing else 1,
+            pitch=self.pitch_edit.text().strip(),
+            description=existing.description if existing else "",
+            product=self.product_edit.text().strip(),
+        )
+
+    def on_save(self) -> None:
+        try:
+            spec = self.spec_from_form()
+        except ValueError as exc:
+            self.on_error(str(exc))
+            return
+        self.vm.save(spec)
+
+    def on_saved(self, spec: PolicySpec) -> None:
+        self._current_id = spec.id
+        self.id_edit.setReadOnly(True)
+        self.publish_button.setEnabled(True)
+        self._status(self.tr("Saved %1").replace("%1", spec.id))
+
+    def on_publish(self) -> None:
+        if self._current_id:
+            self.vm.publish(self._current_id)
+
+    def on_published(self, spec: PolicySpec) -> None:
+        self.status_label.setText(f"{spec.status} · v{spec.version}")
+        self._status(self.tr("Published %1, version %2").replace("%1", spec.id)
+                     .replace("%2", str(spec.version)))
+
+    def on_preview(self) -> None:
+        check = self.vm.last_check
+        if check is not None and check.ok:
+            self.vm.preview(self.rule_edit.toPlainText())
+
+    def on_preview_ready(self, rows: list[PreviewRow]) -> None:
+        self.preview_model.set_rows(rows)
+        self.preview_view.resizeColumnsToContents()
+
+    def on_import_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Import policies"), "",
+                                              self.tr("YAML files (*.yaml *.yml)"))
+        if path:
+            self.vm.import_yaml(Path(path))
+
+    def on_export_clicked(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Export policies"), "policies.yaml",
+                                              self.tr("YAML files (*.yaml *.yml)"))
+        if path:
+            self.vm.export_yaml(Path(path))
+
+    def on_imported(self, n: int) -> None:
+        self._status(self.tr("Imported %1 items").replace("%1", str(n)))
+
+    def on_exported(self, path: str) -> None:
+        self._status(self.tr("Exported to %1").replace("%1", path))
+
+    def on_error(self, message: str) -> None:
+        self.message.setStyleSheet("color: #c62828;")
+        self.message.setText(message)
+        self.status_shown.emit(message)
+
+    def _status(self, text: str) -> None:
+        self.message.setStyleSheet("")
+        self.message.setText(text)
+        self.status_shown.emit(text)
