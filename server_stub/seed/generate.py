@@ -902,7 +902,7 @@ class _Gen:
         # acceptances
         a = np.flatnonzero(accepted & (pol >= 0))
         ka = len(a)
-        cancelled = rng.random(ka) < 0.03
+        cancelled = (rng.random(ka) < 0.03) & ~np.isin(cust[a], [i for i, _ in self.show])
         acc_team = team[a]
         acc_store_all = store[a]
         at = ev["ts"][a] + dur[a]

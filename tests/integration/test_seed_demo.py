@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from server_stub.storage.db import open_central
 from workbench.local_store import models as local
 from workbench.local_store.db import open_local, session_factory
 from workbench.local_store.entities import to_wire
+from workbench.services.actor import Actor
+from workbench.services.screen_pop import ScreenPopService
 from workbench.services.server_api import AuthError, ServerApi
 from workbench.services.sync_engine import SyncEngine
 
@@ -101,6 +104,21 @@ def test_demo_desktops_sync_their_scope_from_the_seeded_log(
     with reception1() as s:
         assert set(s.scalars(select(local.Customer.store_id))) == {"S001"}
         assert s.scalar(select(func.count()).select_from(local.WorkOrder)) >= 2
+
+    # the unified policy view on agent1's desktop, the morning after the history ends
+    pops = ScreenPopService(agent1, Actor("U-agent1", "agent1", "", "agent", team_id="T01"))
+    now = dt.datetime(2026, 11, 2, 2, 0, tzinfo=dt.UTC)  # 10:00 in Guangzhou
+    pop = pops.build("13800138000", now=now)
+    assert pop is not None and pop.portrait.id == "C0000001"
+    assert pop.offers[0].policy_id == "P-168-504"
+    assert {sc.section for sc in pop.script} >= {"opening", "offer", "objection", "closing"}
+    assert all("{" not in sc.text for sc in pop.script)
+    done = pops.build("15800158000", now=now)
+    assert done is not None
+    assert "P-168-504" in {a.policy_id for a in done.accepted}
+    assert "P-168-504" not in {o.policy_id for o in done.offers}
+    dnc = pops.build("13600136000", now=now)
+    assert dnc is not None and "do_not_call" in {w.code for w in dnc.warnings}
 
     found = api.lookup_customer("+86 138-0013-8000")
     assert found is not None and found["customer"]["id"] == "C0000001"
