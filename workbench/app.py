@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import traceback
 from dataclasses import dataclass
@@ -23,22 +22,6 @@ from workbench.services.screen_pop import ScreenPopService
 log = logging.getLogger("workbench")
 
 
-class NoDisplayError(RuntimeError):
-    """There is no screen to show a window on."""
-
-
-NO_DISPLAY_MESSAGE = (
-    "workbench: no display found (DISPLAY and WAYLAND_DISPLAY are unset). "
-    "Run it under a virtual display: `xvfb-run -a workbench ...` "
-    "(Debian: apt-get install xvfb), or set QT_QPA_PLATFORM=offscreen for a headless run."
-)
-
-
-def check_display() -> None:
-    """Raise :class:`NoDisplayError` on a Linux box without a screen (instead of Qt aborting)."""
-    if sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM"):
-        if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
-            raise NoDisplayError(NO_DISPLAY_MESSAGE)
 
 
 def make_qapp(language: str, argv: list[str] | None = None):  # type: ignore[no-untyped-def]

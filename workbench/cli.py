@@ -51,7 +51,8 @@ def _shot_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("workbench").setLevel(logging.INFO)
     if argv[:1] == ["call"]:
         return cmd_call(_call_parser().parse_args(argv[1:]))
     if argv[:1] == ["screenshot"]:
@@ -84,13 +85,15 @@ def cmd_call(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parse_size(text: str) -> tuple[int, int]:
+def _parse_size(text: str) -> tuple[int, int] | None:
     try:
         w, h = (int(x) for x in text.lower().split("x"))
     except ValueError:
-        raise SystemExit(f"workbench screenshot: --size must look like 1366x768, not {text!r}") from None
+        print(f"workbench screenshot: --size must look like 1366x768, not {text!r}", file=sys.stderr)
+        return None
     if not (320 <= w <= 7680 and 240 <= h <= 4320):
-        raise SystemExit("workbench screenshot: size out of range")
+        print("workbench screenshot: --size out of range (320x240 to 7680x4320)", file=sys.stderr)
+        return None
     return w, h
 
 
@@ -106,7 +109,10 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
     from workbench.views.task_runner import TaskRunner
     from workbench.views.workbench_vm import WorkbenchViewModel
 
-    width, height = _parse_size(args.size)
+    size = _parse_size(args.size)
+    if size is None:
+        return 2
+    width, height = size
     local = Path(args.local) if args.local else local_path_for(Settings(), args.user, args.data_dir)
     if not local.exists():
         print(f"workbench screenshot: no local store at {local}; log in once (or sync) first", file=sys.stderr)
@@ -152,7 +158,7 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from workbench.app import NoDisplayError, check_display
+    from workbench.display import NoDisplayError, check_display
 
     try:
         check_display()

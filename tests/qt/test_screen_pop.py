@@ -155,6 +155,9 @@ def test_save_from_the_window_writes_outbox_and_undo_takes_it_back(qtbot, local_
     page = win.current_page()
     assert page is not None
     page.form.note.setText("明天下午回电")
+    page.form.submit()  # no wrap-up chosen yet: refused in the form, nothing saved
+    assert "wrap-up" in page.form.status.text()
+    page.form.wrapup.setCurrentIndex(page.form.wrapup.findData("interested"))
     with qtbot.waitSignal(vm.saved, raising=True):
         qtbot.keyClick(page.form.note, Qt.Key.Key_Return)
     with local_ctx.sf() as s:

@@ -28,6 +28,7 @@ from workbench.local_store.models import (
     Script,
     Store,
     Task,
+    Team,
     User,
     WorkOrder,
 )
@@ -175,6 +176,7 @@ class _Reference:
     limits: list[PressureLimitSpec]
     users: dict[str, str]
     stores: dict[str, Store]
+    teams: dict[str, str]
 
 
 class ScreenPopService:
@@ -199,9 +201,10 @@ class ScreenPopService:
                 limits = [PressureLimitSpec.from_row(x) for x in s.execute(select(PressureLimit)).scalars()]
                 users = {u.id: u.display_name for u in s.execute(select(User)).scalars()}
                 stores = {st.id: st for st in s.execute(select(Store)).scalars()}
+                teams = dict(s.execute(select(Team.id, Team.name)).tuples().all())
                 for obj in [*scripts, *stores.values()]:
                     s.expunge(obj)
-                self._ref = _Reference(policies, scripts, limits, users, stores)
+                self._ref = _Reference(policies, scripts, limits, users, stores, teams)
             return self._ref
 
     # ------------------------------------------------------------------ lookup
@@ -398,6 +401,9 @@ class ScreenPopService:
             tenure_months=p.tenure_months, device=p.device, city=p.city, network=p.network,
             policy_name=policy.name if policy else "", pitch=policy.pitch if policy else "",
             value=f"{policy.value:.0f}" if policy else "",
+            agent_name=self._actor.display_name, team_name=ref.teams.get(self._actor.team_id or "", ""),
+            store_name=ref.stores[p.store_id].name if p.store_id in ref.stores else "",
+            salutation=("先生" if p.gender == "M" else "女士" if p.gender == "F" else ""),
         )
         out: list[ScriptSection] = []
         for section in SECTIONS:

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyqtgraph as pg
-from PySide6.QtCore import QCoreApplication, QDate, QPointF, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDate, QPointF, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -60,10 +60,6 @@ from workbench.views.task_runner import TaskRunner
 #: Colour-blind-safe palette (Okabe–Ito), in series order.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 _NO_DATE = QDate(2000, 1, 1)
-
-
-def _t(text: str) -> str:
-    return QCoreApplication.translate("Dashboard", text)
 
 
 # ------------------------------------------------------------------------------ charts
@@ -125,7 +121,7 @@ class CategoryChart(pg.PlotWidget):
         self._readout.setZValue(100)
         self._readout.setVisible(False)
         self.addItem(self._readout, ignoreBounds=True)
-        self._empty = pg.TextItem(_t("No data for these filters"), color="#808080", anchor=(0.5, 0.5))
+        self._empty = pg.TextItem(QCoreApplication.translate("Dashboard", "No data for these filters"), color="#808080", anchor=(0.5, 0.5))
         self.addItem(self._empty, ignoreBounds=True)
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
@@ -239,7 +235,7 @@ class CategoryChart(pg.PlotWidget):
             lines.append(f"{s.name}: {format_value(v, s.kind)}")  # type: ignore[arg-type]
         bounds = getattr(self, "_error_bounds", None)
         if bounds is not None and index < len(bounds[0]):
-            lines.append(_t("95% CI: {low} – {high}").format(
+            lines.append(QCoreApplication.translate("Dashboard", "95% CI: {low} – {high}").format(
                 low=format_value(bounds[0][index], "float"), high=format_value(bounds[1][index], "float")))
         return "\n".join(lines)
 
@@ -325,8 +321,8 @@ class _Page(QWidget):
 
     def add_export_buttons(self) -> None:
         self.controls.addStretch(1)
-        for fmt, text in (("csv", _t("Export table (CSV)")), ("xlsx", _t("Export table (Excel)")),
-                          ("png", _t("Export charts (PNG)"))):
+        for fmt, text in (("csv", QCoreApplication.translate("Dashboard", "Export table (CSV)")), ("xlsx", QCoreApplication.translate("Dashboard", "Export table (Excel)")),
+                          ("png", QCoreApplication.translate("Dashboard", "Export charts (PNG)"))):
             button = QPushButton(text)
             button.setObjectName(f"export_{fmt}")
             button.clicked.connect(lambda _=False, f=fmt: self.export_requested.emit(f))
@@ -367,16 +363,19 @@ def _metric_title(key: str) -> str:
 def _dim_label(dim: str) -> Callable[[Any], str]:
     """Display labels for the values of a breakdown dimension."""
     mapping: dict[str, Callable[[str], str]] = {
-        "channel": labels.channel, "gender": lambda c: labels.gender(c) or _t("Unknown"),
+        "channel": labels.channel, "gender": lambda c: labels.gender(c) or QCoreApplication.translate("Dashboard", "Unknown"),
         "value_tier": labels.value_tier, "lifecycle_stage": labels.lifecycle,
-        "age_band": lambda c: _t("Unknown") if c == "unknown" else c,
+        "age_band": lambda c: QCoreApplication.translate("Dashboard", "Unknown") if c == "unknown" else c,
     }
     fn = mapping.get(dim)
     return (lambda v: fn(str(v))) if fn else (lambda v: str(v))
 
 
 _FUNNEL_TITLES = {
-    "contacted": "Contacted", "reached": "Reached", "interested": "Interested", "accepted": "Accepted",
+    "contacted": QT_TRANSLATE_NOOP("DashboardWidget", "Contacted"),
+    "reached": QT_TRANSLATE_NOOP("DashboardWidget", "Reached"),
+    "interested": QT_TRANSLATE_NOOP("DashboardWidget", "Interested"),
+    "accepted": QT_TRANSLATE_NOOP("DashboardWidget", "Accepted"),
 }
 
 
@@ -829,7 +828,7 @@ class DashboardWidget(QWidget):
 
 
 def _translate_periods(frame: pd.DataFrame) -> pd.DataFrame:
-    names = {"week": _t("Week"), "month": _t("Month"), "year": _t("Year")}
+    names = {"week": QCoreApplication.translate("Dashboard", "Week"), "month": QCoreApplication.translate("Dashboard", "Month"), "year": QCoreApplication.translate("Dashboard", "Year")}
     if "period" not in frame:
         return frame
     return frame.assign(period=[names.get(p, p) for p in frame["period"]])

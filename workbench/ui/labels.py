@@ -8,7 +8,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QLocale
+
+from workbench.services import tags as tag_vocabulary
 
 
 def _t(text: str) -> str:
@@ -106,3 +108,13 @@ def warning(code: str, params: Mapping[str, Any]) -> str:
 
 def period(code: str) -> str:
     return {"day": _t(QT_TRANSLATE_NOOP("labels", "day")), "week": _t(QT_TRANSLATE_NOOP("labels", "week")), "month": _t(QT_TRANSLATE_NOOP("labels", "month"))}.get(code, code)
+
+
+def ui_language() -> str:
+    """"zh" or "en", from the default locale the app installed."""
+    return "zh" if QLocale().language() == QLocale.Language.Chinese else "en"
+
+
+def tag(code: str) -> str:
+    """A data-platform tag in words (the code itself if it is not in the vocabulary)."""
+    return tag_vocabulary.label(code, ui_language())

@@ -50,6 +50,7 @@ class OutcomeForm(QGroupBox):
         self._undo_left = 0
 
         self.wrapup = QComboBox()
+        self.wrapup.addItem(self.tr("— choose the outcome —"), None)
         for code in WrapUp:
             self.wrapup.addItem(labels.wrapup(code.value), code.value)
         self.intent = QComboBox()
@@ -175,7 +176,7 @@ class OutcomeForm(QGroupBox):
     def _on_transfer_toggled(self, on: bool) -> None:
         self.store.setEnabled(on)
         self.transfer_note.setEnabled(on)
-        if on and self.wrapup.currentData() not in (WrapUp.ACCEPTED.value,):
+        if on and self.wrapup.currentData() != WrapUp.ACCEPTED.value:
             self.wrapup.setCurrentIndex(self.wrapup.findData(WrapUp.TRANSFERRED.value))
 
     # ------------------------------------------------------------------ actions
@@ -210,6 +211,10 @@ class OutcomeForm(QGroupBox):
         )
 
     def submit(self) -> None:
+        if self.wrapup.currentData() is None:
+            self.on_failed(self.tr("Choose how the contact ended (wrap-up) first."))
+            self.wrapup.setFocus()
+            return
         data = self.current_input()
         if data is not None:
             self.save_button.setEnabled(False)

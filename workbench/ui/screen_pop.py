@@ -137,6 +137,11 @@ class ScreenPopWidget(QWidget):
         # --- what to offer
         self.offers_model = RowTableModel(self._offer_columns(), self)
         self.offers_view = _table(self.offers_model)
+        header = self.offers_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for col, width in enumerate((130, 200, 60, 70, 84, 70)):
+            header.resizeSection(col, width)
+        self.offers_view.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.offers_view.doubleClicked.connect(self._on_offer_activated)
         self.offers_view.activated.connect(self._on_offer_activated)
 
@@ -247,7 +252,7 @@ class ScreenPopWidget(QWidget):
                 network=p.network,
             )
         )
-        self.tags_label.setText(self.tr("Tags: ") + (" · ".join(p.tags[:12]) if p.tags else "—"))
+        self.tags_label.setText(self.tr("Tags: ") + (" · ".join(labels.tag(t) for t in p.tags[:12]) if p.tags else "—"))
         self.tier_badge.setText(labels.value_tier(p.value_tier))
         self.stage_badge.setText(labels.lifecycle(p.lifecycle_stage))
         self.lead_badge.setVisible(bool(p.lead_tier))

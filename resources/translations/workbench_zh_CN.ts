@@ -1,0 +1,1420 @@
+<?xml version='1.0' encoding='utf-8'?>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>Dashboard</name>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="124" />
+        <source>No data for these filters</source>
+        <extracomment>Colour-blind-safe palette (Okabe–Ito), in series order.</extracomment>
+        <translation>这些筛选条件下没有数据</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="238" />
+        <source>95% CI: {low} – {high}</source>
+        <translation>95% 置信区间：{low} – {high}</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="324" />
+        <source>Export table (CSV)</source>
+        <translation>导出表格 (CSV)</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="324" />
+        <source>Export table (Excel)</source>
+        <translation>导出表格 (Excel)</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="325" />
+        <source>Export charts (PNG)</source>
+        <translation>导出图表 (PNG)</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="366" />
+        <location filename="../../workbench/ui/dashboard.py" line="368" />
+        <source>Unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="831" />
+        <source>Week</source>
+        <translation>周</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="831" />
+        <source>Month</source>
+        <translation>月</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="831" />
+        <source>Year</source>
+        <translation>年</translation>
+    </message>
+</context>
+<context>
+    <name>DashboardWidget</name>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="375" />
+        <source>Contacted</source>
+        <translation>已接触</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="376" />
+        <source>Reached</source>
+        <translation>已接通</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="377" />
+        <source>Interested</source>
+        <translation>有意向</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="378" />
+        <source>Accepted</source>
+        <translation>已办理</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="394" />
+        <source>Dashboards</source>
+        <translation>看板</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="404" />
+        <source>Personal efficiency</source>
+        <translation>个人效能</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="405" />
+        <source>Trends</source>
+        <translation>趋势</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="406" />
+        <source>Breakdowns</source>
+        <translation>业务分析</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="407" />
+        <source>Rule experiments</source>
+        <translation>分配规则实验</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="438" />
+        <source>From</source>
+        <translation>从</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="438" />
+        <source>To</source>
+        <translation>到</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="440" />
+        <location filename="../../workbench/ui/dashboard.py" line="620" />
+        <source>Channel</source>
+        <translation>渠道</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="440" />
+        <location filename="../../workbench/ui/dashboard.py" line="617" />
+        <source>Region</source>
+        <translation>地区</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="440" />
+        <source>Gender</source>
+        <translation>性别</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="441" />
+        <source>Age band</source>
+        <translation>年龄段</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="441" />
+        <source>Job type</source>
+        <translation>职业</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="441" />
+        <source>Product</source>
+        <translation>产品</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="442" />
+        <source>Value tier</source>
+        <translation>价值层级</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="442" />
+        <source>Lifecycle stage</source>
+        <translation>生命周期</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="445" />
+        <source>Agent</source>
+        <translation>客户经理</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="447" />
+        <source>Team</source>
+        <translation>团队</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="452" />
+        <location filename="../../workbench/ui/dashboard.py" line="524" />
+        <source>All</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="460" />
+        <source>Clear filters</source>
+        <translation>清除筛选</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="479" />
+        <source>Any</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="517" />
+        <source>Unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="539" />
+        <source>Rank by</source>
+        <translation>排序依据</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="542" />
+        <source>Conversions vs expected, by agent</source>
+        <translation>各客户经理：实际成交 vs 预期成交</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="542" />
+        <location filename="../../workbench/ui/dashboard.py" line="580" />
+        <location filename="../../workbench/ui/dashboard.py" line="608" />
+        <source>Customers converted (count)</source>
+        <translation>成交客户数</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="543" />
+        <location filename="../../workbench/ui/dashboard.py" line="547" />
+        <location filename="../../workbench/ui/dashboard.py" line="550" />
+        <location filename="../../workbench/ui/dashboard.py" line="553" />
+        <source>Agent (ranked)</source>
+        <translation>客户经理（按排名）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="544" />
+        <location filename="../../workbench/ui/dashboard.py" line="581" />
+        <location filename="../../workbench/ui/dashboard.py" line="609" />
+        <source>Actual</source>
+        <translation>实际</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="545" />
+        <location filename="../../workbench/ui/dashboard.py" line="582" />
+        <location filename="../../workbench/ui/dashboard.py" line="610" />
+        <source>Expected</source>
+        <translation>预期</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="546" />
+        <source>Actual / expected conversions</source>
+        <translation>实际 / 预期成交</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="546" />
+        <location filename="../../workbench/ui/dashboard.py" line="583" />
+        <source>Ratio (1 = as predicted)</source>
+        <translation>比值（1 = 与预测一致）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="548" />
+        <location filename="../../workbench/ui/dashboard.py" line="584" />
+        <source>Actual / expected</source>
+        <translation>实际 / 预期</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="549" />
+        <location filename="../../workbench/ui/dashboard.py" line="585" />
+        <source>as predicted</source>
+        <translation>与预测一致</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="550" />
+        <source>Cost per call and per conversion</source>
+        <translation>单次通话成本与单笔成交成本</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="550" />
+        <source>Cost (¥)</source>
+        <translation>成本（元）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="551" />
+        <source>Cost per call</source>
+        <translation>单次通话成本</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="552" />
+        <source>Cost per conversion</source>
+        <translation>单笔成交成本</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="553" />
+        <source>Average call duration</source>
+        <translation>平均通话时长</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="553" />
+        <source>Duration (minutes)</source>
+        <translation>时长（分钟）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="554" />
+        <source>Avg duration</source>
+        <translation>平均时长</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="560" />
+        <source>Agent ranking</source>
+        <translation>客户经理排名</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="561" />
+        <source>This vs previous week / month / year</source>
+        <translation>本期 vs 上期（周 / 月 / 年）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="570" />
+        <source>Week</source>
+        <translation>周</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="570" />
+        <source>Month</source>
+        <translation>月</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="570" />
+        <source>Year</source>
+        <translation>年</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="571" />
+        <location filename="../../workbench/ui/dashboard.py" line="577" />
+        <location filename="../../workbench/ui/dashboard.py" line="580" />
+        <location filename="../../workbench/ui/dashboard.py" line="583" />
+        <location filename="../../workbench/ui/dashboard.py" line="611" />
+        <source>Period</source>
+        <translation>周期</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="574" />
+        <source>Metric</source>
+        <translation>指标</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="577" />
+        <source>Metric by period, beside the previous period</source>
+        <translation>各周期指标（与上期对比）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="578" />
+        <source>Previous period</source>
+        <translation>上期</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="579" />
+        <source>This period</source>
+        <translation>本期</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="580" />
+        <source>Conversions vs expected</source>
+        <translation>实际成交 vs 预期成交</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="583" />
+        <source>Actual / expected by period</source>
+        <translation>各周期实际 / 预期</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="605" />
+        <source>Break down by</source>
+        <translation>分析维度</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="608" />
+        <source>Conversions vs expected by group</source>
+        <translation>各分组实际 vs 预期成交</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="611" />
+        <source>Conversion trend</source>
+        <translation>成交趋势</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="611" />
+        <location filename="../../workbench/ui/dashboard.py" line="643" />
+        <location filename="../../workbench/ui/dashboard.py" line="644" />
+        <source>Conversion rate (%)</source>
+        <translation>成交率（%）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="612" />
+        <source>Conversion rate</source>
+        <translation>成交率</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="613" />
+        <source>Contact-to-deal funnel</source>
+        <translation>接触到成交漏斗</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="613" />
+        <source>Customers (count)</source>
+        <translation>客户数</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="613" />
+        <source>Stage</source>
+        <translation>阶段</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="614" />
+        <source>Customers</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="615" />
+        <location filename="../../workbench/ui/dashboard.py" line="628" />
+        <source>Hot products</source>
+        <translation>热销产品</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="615" />
+        <source>Deals (count)</source>
+        <translation>成交笔数</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="616" />
+        <source>Deals</source>
+        <translation>成交</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="617" />
+        <source>Region distribution</source>
+        <translation>地区分布</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="617" />
+        <source>Share (%)</source>
+        <translation>占比（%）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="618" />
+        <source>Share of calls</source>
+        <translation>通话占比</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="619" />
+        <source>Share of conversions</source>
+        <translation>成交占比</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="620" />
+        <source>Channel comparison</source>
+        <translation>渠道对比</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="620" />
+        <source>Amount (¥)</source>
+        <translation>金额（元）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="621" />
+        <source>Avg cost / customer gained</source>
+        <translation>获客平均成本</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="622" />
+        <source>Avg deal value</source>
+        <translation>平均成交价值</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="628" />
+        <source>Breakdown</source>
+        <translation>分析</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="629" />
+        <source>Regions</source>
+        <translation>地区</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="629" />
+        <source>Channels</source>
+        <translation>渠道</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="629" />
+        <source>Funnel</source>
+        <translation>漏斗</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="642" />
+        <source>Conversion by assignment rule (95% confidence interval)</source>
+        <translation>各分配规则成交率（95% 置信区间）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="643" />
+        <source>Assignment rule</source>
+        <translation>分配规则</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="669" />
+        <source>Computing…</source>
+        <translation>计算中…</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="672" />
+        <source>Could not compute: {0}</source>
+        <translation>无法计算：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="689" />
+        <source>{contacts} contacts · {customers} customers · {conversions} conversions vs {expected} expected (ratio {ratio}) · deal value {value}</source>
+        <translation>{contacts} 次接触 · {customers} 位客户 · 成交 {conversions} 笔，预期 {expected} 笔（比值 {ratio}）· 成交金额 {value}</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="702" />
+        <source>Updated: {0} contacts in {1:.2f} s</source>
+        <translation>已更新：{0} 次接触，用时 {1:.2f} 秒</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="723" />
+        <source>{0} by period, beside the previous period</source>
+        <translation>各周期{0}（与上期对比）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="734" />
+        <source>{0} (minutes)</source>
+        <translation>{0}（分钟）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="758" />
+        <source>Conversions vs expected by {0}</source>
+        <translation>按{0}：实际 vs 预期成交</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="788" />
+        <source>No assignment-rule experiment has been recorded yet.</source>
+        <translation>尚未记录分配规则实验。</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="790" />
+        <source>{leads} leads split at random between {rules} assignment rules; bars show the conversion rate, whiskers its 95% confidence interval.</source>
+        <translation>{leads} 条线索随机分配给 {rules} 条分配规则；柱形为成交率，误差线为 95% 置信区间。</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="812" />
+        <source>CSV (*.csv)</source>
+        <translation>CSV 文件 (*.csv)</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="812" />
+        <source>Excel (*.xlsx)</source>
+        <translation>Excel 文件 (*.xlsx)</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="812" />
+        <source>PNG image (*.png)</source>
+        <translation>PNG 图片 (*.png)</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="814" />
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="825" />
+        <source>Exported to {0}</source>
+        <translation>已导出到 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="827" />
+        <source>Export failed</source>
+        <translation>导出失败</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="827" />
+        <source>Could not export: {0}</source>
+        <translation>无法导出：{0}</translation>
+    </message>
+</context>
+<context>
+    <name>LoginDialog</name>
+    <message>
+        <location filename="../../workbench/ui/dialogs.py" line="30" />
+        <source>Agent Workbench — log in</source>
+        <translation>坐席工作台 — 登录</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dialogs.py" line="43" />
+        <source>&amp;Server</source>
+        <translation>服务器(&amp;S)</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dialogs.py" line="44" />
+        <source>&amp;User name</source>
+        <translation>用户名(&amp;U)</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dialogs.py" line="45" />
+        <source>&amp;Password</source>
+        <translation>密码(&amp;P)</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dialogs.py" line="49" />
+        <source>Log in</source>
+        <translation>登录</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dialogs.py" line="62" />
+        <source>Enter your user name and password.</source>
+        <translation>请输入用户名和密码。</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dialogs.py" line="65" />
+        <source>Logging in…</source>
+        <translation>正在登录…</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="79" />
+        <source>Agent Workbench — {name} ({role})</source>
+        <translation>坐席工作台 — {name}（{role}）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="85" />
+        <location filename="../../workbench/ui/main_window.py" line="183" />
+        <source>Mobile</source>
+        <translation>手机号</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="86" />
+        <source>Member no.</source>
+        <translation>会员号</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="87" />
+        <source>ID number (last 6)</source>
+        <translation>证件号（后6位）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="90" />
+        <source>Customer arrives / search: mobile, member no. or ID (Ctrl+F)</source>
+        <translation>客户到厅 / 查询：手机号、会员号或证件号 (Ctrl+F)</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="91" />
+        <source>Search a customer by mobile (Ctrl+F)</source>
+        <translation>按手机号查询客户 (Ctrl+F)</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="95" />
+        <source>Search</source>
+        <translation>查询</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="113" />
+        <source>My work</source>
+        <translation>我的工作</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="125" />
+        <source>Waiting for a call… (a call, a search or a task opens the customer here)</source>
+        <translation>等待来电…（来电、查询或任务会在这里打开客户）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="129" />
+        <location filename="../../workbench/ui/main_window.py" line="350" />
+        <source>Welcome</source>
+        <translation>欢迎</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="133" />
+        <source>Sync: starting…</source>
+        <translation>同步：启动中…</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="139" />
+        <source>&amp;Workbench</source>
+        <translation>工作台(&amp;W)</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="140" />
+        <source>Refresh work list</source>
+        <translation>刷新工作列表</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="144" />
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="149" />
+        <source>Dial the customer</source>
+        <translation>拨打客户</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="153" />
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="169" />
+        <source>Dialling {n}…</source>
+        <translation>正在拨打 {n}…</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="178" />
+        <source>Work order: {s}</source>
+        <translation>工单：{s}</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="182" />
+        <source>Customer</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="184" />
+        <source>Policy</source>
+        <translation>政策</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="185" />
+        <source>Task</source>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="186" />
+        <source>Tier</source>
+        <translation>等级</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="187" />
+        <source>Deal p.</source>
+        <translation>成单率</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="189" />
+        <source>Updated</source>
+        <translation>更新时间</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="233" />
+        <source>A team lead can override this.</source>
+        <translation>班组长可以放行。</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="234" />
+        <source>Call not allowed</source>
+        <translation>不允许外呼</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="235" />
+        <source>This call may not start now:</source>
+        <translation>现在不能发起这通电话：</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="242" />
+        <source>Override contact pressure</source>
+        <translation>放行接触管控</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="243" />
+        <source>Reason for the override (recorded):</source>
+        <translation>放行原因（将被记录）：</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="300" />
+        <source>No customer found for {q}</source>
+        <translation>未找到客户：{q}</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="314" />
+        <source>New lead saved</source>
+        <translation>新线索已保存</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="326" />
+        <source>Outcome saved</source>
+        <translation>结果已保存</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="334" />
+        <source>Not saved</source>
+        <translation>未保存</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="361" />
+        <source>Online · {n} waiting · last sync {t}</source>
+        <translation>在线 · {n} 条待上传 · 上次同步 {t}</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="363" />
+        <source>Offline — showing local data, {n} changes waiting</source>
+        <translation>离线 — 显示本地数据，{n} 条变更待上传</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="365" />
+        <source> · {n} refused by the server</source>
+        <translation> · {n} 条被服务器拒绝</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="369" />
+        <source>Syncing… {n} records</source>
+        <translation>同步中… {n} 条记录</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="373" />
+        <source>Language saved: it takes effect the next time the workbench starts.</source>
+        <translation>语言已保存：下次启动工作台时生效。</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="387" />
+        <source>Softphone connected</source>
+        <translation>软电话已连接</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="387" />
+        <source>Softphone not connected: {m}</source>
+        <translation>软电话未连接：{m}</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="391" />
+        <source>No softphone configured</source>
+        <translation>未配置软电话</translation>
+    </message>
+</context>
+<context>
+    <name>NewLeadDialog</name>
+    <message>
+        <location filename="../../workbench/ui/dialogs.py" line="80" />
+        <source>Unknown caller — new lead</source>
+        <translation>未知来电 — 新建线索</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dialogs.py" line="83" />
+        <source>Name, or e.g. 'Mr Wang'</source>
+        <translation>姓名，或如"王先生"</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dialogs.py" line="89" />
+        <source>&amp;Number</source>
+        <translation>号码(&amp;N)</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dialogs.py" line="90" />
+        <source>N&amp;ame</source>
+        <translation>姓名(&amp;A)</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dialogs.py" line="91" />
+        <source>&amp;City</source>
+        <translation>城市(&amp;C)</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dialogs.py" line="92" />
+        <source>N&amp;ote</source>
+        <translation>备注(&amp;O)</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dialogs.py" line="97" />
+        <source>Nobody with this number is known here or on the server.</source>
+        <translation>本地和服务器都没有这个号码的客户。</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dialogs.py" line="105" />
+        <source>Enter a name.</source>
+        <translation>请输入姓名。</translation>
+    </message>
+</context>
+<context>
+    <name>OutcomeForm</name>
+    <message>
+        <location filename="../../workbench/ui/outcome_form.py" line="44" />
+        <source>Outcome</source>
+        <translation>接触结果</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/outcome_form.py" line="53" />
+        <source>— choose the outcome —</source>
+        <translation>— 请选择结果 —</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/outcome_form.py" line="62" />
+        <source>Short note (Enter saves)</source>
+        <translation>简短备注（回车保存）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/outcome_form.py" line="64" />
+        <source>Call &amp;back at</source>
+        <translation>回访时间(&amp;B)</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/outcome_form.py" line="70" />
+        <source>&amp;Transfer to store</source>
+        <translation>转营业厅(&amp;T)</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/outcome_form.py" line="74" />
+        <source>Note for the store</source>
+        <translation>给营业厅的备注</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/outcome_form.py" line="78" />
+        <source>&amp;Save (Enter)</source>
+        <translation>保存(&amp;S)（回车）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/outcome_form.py" line="81" />
+        <source>&amp;Undo (Ctrl+Z)</source>
+        <translation>撤销(&amp;U)（Ctrl+Z）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/outcome_form.py" line="88" />
+        <source>&amp;Wrap-up</source>
+        <translation>小结(&amp;W)</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/outcome_form.py" line="89" />
+        <source>&amp;Intent</source>
+        <translation>办理意向(&amp;I)</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/outcome_form.py" line="90" />
+        <source>&amp;Policy</source>
+        <translation>政策(&amp;P)</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/outcome_form.py" line="91" />
+        <source>&amp;Note</source>
+        <translation>备注(&amp;N)</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/outcome_form.py" line="149" />
+        <source>(none)</source>
+        <translation>（无）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/outcome_form.py" line="215" />
+        <source>Choose how the contact ended (wrap-up) first.</source>
+        <translation>请先选择接触结果（小结）。</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/outcome_form.py" line="240" />
+        <source>Undone.</source>
+        <translation>已撤销。</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/outcome_form.py" line="240" />
+        <source>Too late to undo: already sent.</source>
+        <translation>无法撤销：已经上传。</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/outcome_form.py" line="245" />
+        <source>Saved. Ctrl+Z undoes it ({n} s).</source>
+        <translation>已保存。Ctrl+Z 可撤销（{n} 秒）。</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/outcome_form.py" line="247" />
+        <source>Saved.</source>
+        <translation>已保存。</translation>
+    </message>
+</context>
+<context>
+    <name>ScreenPopWidget</name>
+    <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="158" />
+        <source>Contact trail</source>
+        <translation>接触轨迹</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="159" />
+        <source>Work orders</source>
+        <translation>工单</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="161" />
+        <source>What to offer</source>
+        <translation>推荐政策</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="162" />
+        <source>What to say (F6: next objection answer)</source>
+        <translation>话术（F6：下一条异议应答）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="188" />
+        <location filename="../../workbench/ui/screen_pop.py" line="207" />
+        <location filename="../../workbench/ui/screen_pop.py" line="218" />
+        <source>Policy</source>
+        <translation>政策</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="189" />
+        <source>Pitch</source>
+        <translation>卖点</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="190" />
+        <source>Deal p.</source>
+        <translation>成单率</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="192" />
+        <source>Value ¥</source>
+        <translation>价值（元）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="194" />
+        <source>Valid to</source>
+        <translation>有效期至</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="195" />
+        <source>Quota left</source>
+        <translation>剩余名额</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="197" />
+        <source>Why eligible</source>
+        <translation>符合原因</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="202" />
+        <source>When</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="203" />
+        <source>Channel</source>
+        <translation>渠道</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="204" />
+        <source>Outcome</source>
+        <translation>接触结果</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="205" />
+        <source>Intent</source>
+        <translation>意向</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="206" />
+        <source>Who</source>
+        <translation>经办人</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="208" />
+        <source>Talk</source>
+        <translation>通话</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="210" />
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="215" />
+        <source>Created</source>
+        <translation>创建时间</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="216" />
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="217" />
+        <source>Store</source>
+        <translation>营业厅</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="219" />
+        <source>From</source>
+        <translation>从</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="220" />
+        <source>Note / result</source>
+        <translation>备注 / 结果</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="242" />
+        <source>{n} years</source>
+        <translation>{n} 岁</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="245" />
+        <source>Member {no}</source>
+        <translation>会员 {no}</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="247" />
+        <source>ID {id}</source>
+        <translation>证件 {id}</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="250" />
+        <source>Plan {plan} (¥{fee}/month) · tenure {tenure} months · {device} · {network}</source>
+        <translation>套餐 {plan}（{fee} 元/月）· 在网 {tenure} 个月 · {device} · {network}</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="255" />
+        <source>Tags: </source>
+        <translation>标签：</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="259" />
+        <source>Lead {tier}</source>
+        <translation>{tier} 类线索</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="275" />
+        <source>Work orders ({n})</source>
+        <translation>工单（{n}）</translation>
+    </message>
+</context>
+<context>
+    <name>SyncController</name>
+    <message>
+        <location filename="../../workbench/views/sync_controller.py" line="210" />
+        <source>Your session has expired: log in again to sync.</source>
+        <translation>登录已过期：请重新登录以同步。</translation>
+    </message>
+</context>
+<context>
+    <name>WorkOrderResultDialog</name>
+    <message>
+        <location filename="../../workbench/ui/dialogs.py" line="119" />
+        <source>Work order</source>
+        <translation>工单</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dialogs.py" line="124" />
+        <source>Reason (required when failed)</source>
+        <translation>原因（失败时必填）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dialogs.py" line="126" />
+        <source>&amp;Result</source>
+        <translation>结果(&amp;R)</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dialogs.py" line="127" />
+        <source>&amp;Reason</source>
+        <translation>原因(&amp;R)</translation>
+    </message>
+</context>
+<context>
+    <name>WorkbenchViewModel</name>
+    <message>
+        <location filename="../../workbench/views/workbench_vm.py" line="129" />
+        <source>Acceptance recorded</source>
+        <extracomment>``server_lookup(number) -&gt; bool``: ask the server once for an unknown caller; True if it found the customer and put them in the local store.</extracomment>
+        <translation>已记录办理</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/workbench_vm.py" line="143" />
+        <source>Work order updated</source>
+        <translation>工单已更新</translation>
+    </message>
+</context>
+<context>
+    <name>labels</name>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="22" />
+        <source>Outbound call</source>
+        <translation>外呼</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="22" />
+        <source>Hotline</source>
+        <translation>热线</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="22" />
+        <source>Store</source>
+        <translation>营业厅</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="23" />
+        <source>SMS</source>
+        <translation>短信</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="23" />
+        <source>Online</source>
+        <translation>网厅</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="29" />
+        <source>Accepted</source>
+        <translation>已办理</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="29" />
+        <source>Interested, call back</source>
+        <translation>有意向，待回访</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="30" />
+        <source>Refused</source>
+        <translation>拒绝</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="30" />
+        <source>No answer</source>
+        <translation>无人接听</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="30" />
+        <source>Busy</source>
+        <translation>占线</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="31" />
+        <source>Wrong number</source>
+        <translation>号码错误</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="31" />
+        <source>Complaint</source>
+        <translation>投诉</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="32" />
+        <source>Asked not to be called</source>
+        <translation>要求勿扰</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="32" />
+        <source>Transferred to store</source>
+        <translation>转营业厅</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="33" />
+        <source>Information only</source>
+        <translation>仅咨询</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="38" />
+        <source>High</source>
+        <translation>高</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="38" />
+        <source>Medium</source>
+        <translation>中</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="38" />
+        <source>Low</source>
+        <translation>低</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="38" />
+        <source>None</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="43" />
+        <source>Acquisition</source>
+        <translation>获取期</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="43" />
+        <source>Growth</source>
+        <translation>提升期</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="43" />
+        <source>Maturity</source>
+        <translation>成熟期</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="44" />
+        <source>Decline</source>
+        <translation>衰退期</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="44" />
+        <source>Churned</source>
+        <translation>流失期</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="50" />
+        <source>High value</source>
+        <translation>高价值</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="50" />
+        <source>Potential</source>
+        <translation>潜力</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="50" />
+        <source>Ordinary</source>
+        <translation>普通</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="51" />
+        <source>Low value</source>
+        <translation>低价值</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="56" />
+        <source>Male</source>
+        <translation>男</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="56" />
+        <source>Female</source>
+        <translation>女</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="61" />
+        <source>Opening</source>
+        <translation>开场</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="61" />
+        <source>Needs probing</source>
+        <translation>需求探询</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="61" />
+        <source>Offer</source>
+        <translation>推荐</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="62" />
+        <source>Objection handling</source>
+        <translation>异议处理</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="62" />
+        <source>Closing</source>
+        <translation>促成</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="68" />
+        <source>Waiting for customer</source>
+        <translation>等待客户到厅</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="68" />
+        <source>Customer arrived</source>
+        <translation>客户已到厅</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="69" />
+        <source>Done</source>
+        <translation>已办理</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="69" />
+        <source>Failed</source>
+        <translation>未办成</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="69" />
+        <source>Returned to agent</source>
+        <translation>已回单</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="70" />
+        <source>Cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="76" />
+        <source>Agent</source>
+        <translation>客户经理</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="76" />
+        <source>Receptionist</source>
+        <translation>营业员</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="76" />
+        <source>Team lead</source>
+        <translation>班组长</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="77" />
+        <source>Administrator</source>
+        <translation>管理员</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="85" />
+        <source>Contact cap reached: {count} of {limit} {channel} contacts this {period}</source>
+        <translation>已达接触上限：本{period}{channel} {count} 次（上限 {limit} 次）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="90" />
+        <source>Quiet hours in the customer's time zone ({start}–{end}, now {local})</source>
+        <translation>客户当地处于免打扰时段（{start}–{end}，当地时间 {local}）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="94" />
+        <source>Do not call: the customer asked not to be called</source>
+        <translation>勿扰：客户要求不要来电</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="96" />
+        <source>Do not send SMS</source>
+        <translation>勿发短信</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="98" />
+        <source>Refused recently: wait until {until}</source>
+        <translation>近期已拒绝：请等到 {until}</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="100" />
+        <source>Open complaint: solve it before offering anything</source>
+        <translation>有未结投诉：先处理投诉，不要推荐</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="102" />
+        <source>{policy} already accepted via {channel} ({where})</source>
+        <translation>{policy} 已通过{channel}办理（{where}）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="110" />
+        <source>day</source>
+        <translation>日</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="110" />
+        <source>week</source>
+        <translation>周</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="110" />
+        <source>month</source>
+        <translation>月</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,114 @@
+"""Make the README's screenshots from the real app, headless.
+
+Seeds a demo central store, serves it on loopback, logs in as a demo user and syncs that
+user's local store through the real API, then renders screen pops with
+``workbench screenshot`` at 1366×768 and 1920×1080, in Chinese and English.
+
+    .venv/bin/python scripts/make_screenshots.py [--customers 3000] [--out docs/img]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import uvicorn
+from sqlalchemy import select
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from server_stub.api.app import create_app  # noqa: E402
+from server_stub.seed.demo import seed_demo  # noqa: E402
+from workbench.local_store.db import default_local_path, open_local, session_factory  # noqa: E402
+from workbench.local_store.models import Acceptance, ContactEvent, Customer, Task  # noqa: E402
+from workbench.services.server_api import ServerApi  # noqa: E402
+from workbench.services.sync_engine import SyncEngine  # noqa: E402
+
+
+def serve(db_url: str) -> tuple[str, uvicorn.Server, threading.Thread]:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(db_url), log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    return f"http://127.0.0.1:{port}", server, thread
+
+
+def sync_user(base: str, username: str, data_dir: Path) -> Path:
+    path = default_local_path(username, data_dir)
+    factory = session_factory(open_local(path))
+    with httpx.Client(base_url=base, timeout=30) as http:
+        api = ServerApi(http)
+        api.login(username, "demo")
+        SyncEngine(factory, api, SyncEngine.client_id_for(factory)).pull_all()
+    return path
+
+
+def pick_numbers(local: Path) -> dict[str, str]:
+    """A busy customer with offers and history, and a do-not-call one."""
+    with session_factory(open_local(local))() as s:
+        busy = s.execute(
+            select(Customer.phone)
+            .join(Task, Task.customer_id == Customer.id)
+            .join(ContactEvent, ContactEvent.customer_id == Customer.id)
+            .where(Customer.plan_fee == 96, Customer.do_not_call.is_(False),
+                   Customer.open_complaint.is_(False), Task.status == "open",
+                   ~Customer.id.in_(select(Acceptance.customer_id)))
+            .group_by(Customer.phone).order_by(Customer.phone).limit(1)
+        ).scalar_one()
+        dnc = s.execute(select(Customer.phone).where(Customer.do_not_call.is_(True))
+                        .order_by(Customer.phone).limit(1)).scalar_one()
+    return {"pop": busy, "dnc": dnc}
+
+
+def shoot(local: Path, user: str, number: str, out: Path, size: str, lang: str) -> None:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    subprocess.run([sys.executable, "-m", "workbench", "screenshot", "--local", str(local), "--user", user,
+                    "--number", number, "--out", str(out), "--size", size, "--lang", lang],
+                   check=True, env=env)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--customers", type=int, default=3000)
+    ap.add_argument("--out", default=str(ROOT / "docs" / "img"))
+    args = ap.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        db_url = f"sqlite:///{tmp}/central.db"
+        print(f"seeding {args.customers} demo customers…")
+        seed_demo(db_url, customers=args.customers, seed=7)
+        base, server, thread = serve(db_url)
+        try:
+            agent = sync_user(base, "agent1", Path(tmp))
+            reception = sync_user(base, "reception1", Path(tmp))
+        finally:
+            server.should_exit = True
+            thread.join(10)
+        numbers = pick_numbers(agent)
+        shoot(agent, "agent1", numbers["pop"], out / "screen-pop-zh-1366.png", "1366x768", "zh")
+        shoot(agent, "agent1", numbers["pop"], out / "screen-pop-zh-1920.png", "1920x1080", "zh")
+        shoot(agent, "agent1", numbers["pop"], out / "screen-pop-en-1366.png", "1366x768", "en")
+        shoot(agent, "agent1", numbers["dnc"], out / "screen-pop-do-not-call-zh.png", "1366x768", "zh")
+        with session_factory(open_local(reception))() as s:
+            arrival = s.execute(select(Customer.phone).where(Customer.store_id == "S001")
+                                .order_by(Customer.phone).limit(1)).scalar_one()
+        shoot(reception, "reception1", arrival, out / "store-arrival-zh-1366.png", "1366x768", "zh")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
