@@ -326,20 +326,22 @@ def prepare_events(
         band.astype(object).where(band.notna(), "unknown"), categories=list(AGE_BANDS)
     )
 
-    pol_name = pol_product = None
+    pol_name: dict[Any, Any] = {}
+    pol_product: dict[Any, Any] = {}
     if policies is not None and len(policies):
-        pol_name = policies["name"].to_dict()
-        pol_product = policies["product"].to_dict()
-    pid = df["policy_id"].astype(object)
+        pol_name = {k: v for k, v in policies["name"].to_dict().items() if _present(v)}
+        pol_product = {
+            k: (v if _present(v) else pol_name.get(k, k)) for k, v in policies["product"].to_dict().items()
+        }
     if "policy_name" not in df:
-        df["policy_name"] = pid.map(pol_name).fillna(pid) if pol_name else pid
+        df["policy_name"] = _relabel(df["policy_id"], pol_name)
     if "product" not in df:
-        df["product"] = pid.map(pol_product) if pol_product else None
-    df["product"] = df["product"].where(df["product"].notna() & (df["product"] != ""), df["policy_name"])
+        df["product"] = _relabel(df["policy_id"], {**pol_name, **pol_product})
+    else:
+        df["product"] = df["product"].where(df["product"].notna() & (df["product"] != ""), df["policy_name"])
     if "agent" not in df:
         names = agents["name"].to_dict() if agents is not None and len(agents) else {}
-        uid = df["user_id"].astype(object)
-        df["agent"] = uid.map(names).fillna(uid) if names else uid
+        df["agent"] = _relabel(df["user_id"], names)
 
     for col in (*_CATEGORICAL, "policy_name", "product", "agent"):
         if not isinstance(df[col].dtype, pd.CategoricalDtype):
@@ -347,6 +349,21 @@ def prepare_events(
     if not df["started_at"].is_monotonic_increasing:
         df = df.sort_values("started_at", kind="stable")
     return df.reset_index(drop=True)
+
+
+def _present(value: Any) -> bool:
+    return value is not None and value == value and value != ""
+
+
+def _relabel(values: pd.Series, mapping: Mapping[Any, Any]) -> pd.Series:
+    """Categorical of ``mapping[v]`` (``v`` itself when unmapped), computed per category."""
+    cat = values if isinstance(values.dtype, pd.CategoricalDtype) else values.astype(object).astype("category")
+    cats = list(cat.cat.categories)
+    new = np.array([mapping.get(c, c) if _present(mapping.get(c)) else c for c in cats], dtype=object)
+    inverse, uniques = pd.factorize(new) if len(new) else (np.zeros(0, dtype="int64"), [])
+    codes = cat.cat.codes.to_numpy()
+    mapped = np.where(codes >= 0, np.asarray(inverse)[np.maximum(codes, 0)] if len(cats) else -1, -1)
+    return pd.Series(pd.Categorical.from_codes(mapped, categories=pd.Index(uniques, dtype=object)), index=values.index)
 
 
 def _default_for(col: str, n: int) -> Any:
@@ -390,6 +407,7 @@ def load_data(
     dashboards need are selected; the scope is applied in the SQL ``WHERE``.
     """
     engine: Engine = source if isinstance(source, Engine) else source.kw["bind"]
+    sqlite = engine.dialect.name == "sqlite"
     ce = ContactEvent.__table__.c
     # Times are read as stored text: parsing a million strings in pandas is far quicker
     # than building a million datetime objects row by row.
@@ -398,9 +416,9 @@ def load_data(
     stmt = _scope_where(stmt, scope, ce.user_id, ce.team_id)
     lo, hi = _utc_bounds(start, end)
     if lo is not None:
-        stmt = stmt.where(ce.started_at >= lo)
+        stmt = stmt.where(_time_col(ce.started_at, sqlite) >= _time_value(lo, sqlite))
     if hi is not None:
-        stmt = stmt.where(ce.started_at < hi)
+        stmt = stmt.where(_time_col(ce.started_at, sqlite) < _time_value(hi, sqlite))
 
     ac = Acceptance.__table__.c
     acc_stmt = select(
@@ -409,9 +427,9 @@ def load_data(
     ).where(ac.status == "accepted")
     acc_stmt = _scope_where(acc_stmt, scope, ac.user_id, ac.team_id)
     if lo is not None:
-        acc_stmt = acc_stmt.where(ac.accepted_at >= lo)
+        acc_stmt = acc_stmt.where(_time_col(ac.accepted_at, sqlite) >= _time_value(lo, sqlite))
     if hi is not None:
-        acc_stmt = acc_stmt.where(ac.accepted_at < hi)
+        acc_stmt = acc_stmt.where(_time_col(ac.accepted_at, sqlite) < _time_value(hi, sqlite))
 
     cu = Customer.__table__.c
     cust_stmt = select(cu.id, *[cu[c] for c in PORTRAIT_COLUMNS])
@@ -424,16 +442,15 @@ def load_data(
     user_stmt = _scope_where(user_stmt, scope, us.id, us.team_id)
 
     with engine.connect() as conn:
-        raw = _frame(conn.execute(stmt), EVENT_COLUMNS)
+        raw = _frame(_rows(conn, stmt), EVENT_COLUMNS, _CATEGORICAL)
         acc_raw = _frame(
-            conn.execute(acc_stmt),
+            _rows(conn, acc_stmt),
             ("customer_id", "policy_id", "channel", "user_id", "team_id", "accepted_at", "value"),
+            _CATEGORICAL,
         )
-        customers = _frame(conn.execute(cust_stmt), ("id", *PORTRAIT_COLUMNS)).set_index("id")
-        policies = _frame(conn.execute(pol_stmt), ("id", "name", "product")).set_index("id")
-        users = _frame(conn.execute(user_stmt), ("id", "name", "team_id", "role")).set_index("id")
-    for col in ("province", "city", "gender", "job_type", "value_tier", "lifecycle_stage"):
-        customers[col] = customers[col].astype("category")
+        customers = _frame(_rows(conn, cust_stmt), ("id", *PORTRAIT_COLUMNS), _CATEGORICAL).set_index("id")
+        policies = _frame(_rows(conn, pol_stmt), ("id", "name", "product")).set_index("id")
+        users = _frame(_rows(conn, user_stmt), ("id", "name", "team_id", "role")).set_index("id")
     raw["started_at"] = _parse_utc_text(raw["started_at"])
     acc_raw["accepted_at"] = _parse_utc_text(acc_raw["accepted_at"])
     as_of = as_of or dt.date.today()
@@ -463,12 +480,59 @@ def _utc_bounds(start: dt.date | None, end: dt.date | None) -> tuple[dt.datetime
     return lo, hi
 
 
-def _frame(result: Any, columns: Iterable[str]) -> pd.DataFrame:
+def _time_col(col: Any, sqlite: bool) -> Any:
+    """A time column for comparisons: its stored text on SQLite (see :func:`_rows`)."""
+    return type_coerce(col, String) if sqlite else col
+
+
+def _time_value(value: dt.datetime, sqlite: bool) -> Any:
+    """A bound time: on SQLite as SQLAlchemy stores it (naive UTC text), else as is."""
+    if sqlite:
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value
+
+
+def _rows(conn: Any, stmt: Any) -> list[tuple[Any, ...]]:
+    """All rows of ``stmt`` as plain tuples.
+
+    On SQLite the compiled SQL runs on the driver's cursor: building a SQLAlchemy ``Row`` per
+    result row costs more than the query for a million events. The statements passed here use
+    only column types without result processing (times are selected as text), and bound
+    parameters that need no processing, so both paths return the same values.
+    """
+    if conn.dialect.name != "sqlite":
+        return [tuple(r) for r in conn.execute(stmt).all()]
+    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.construct_params()
+    args = [params[name] for name in (compiled.positiontup or [])]
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.execute(str(compiled), args)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def _frame(rows: list[tuple[Any, ...]], columns: Iterable[str], categorical: Iterable[str] = ()) -> pd.DataFrame:
+    """A DataFrame of a query result, built column by column.
+
+    (``DataFrame.from_records`` on SQLAlchemy rows probes every row for attributes, which
+    costs seconds per million rows; transposing with ``zip`` does not.) Columns named in
+    ``categorical`` become categoricals straight from the Python strings.
+    """
     cols = list(columns)
-    rows = result.all()
+    cats = set(categorical)
     if not rows:
-        return pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
-    return pd.DataFrame.from_records(rows, columns=cols)
+        return pd.DataFrame({c: pd.Series([], dtype="category" if c in cats else object) for c in cols})
+    data: dict[str, Any] = {}
+    for name, values in zip(cols, zip(*rows, strict=True), strict=True):
+        if name in cats:
+            # Sorted categories give breakdowns a stable order; customer ids need none.
+            codes, uniques = pd.factorize(np.array(values, dtype=object), sort=name != "customer_id")
+            data[name] = pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=object))
+        else:
+            data[name] = pd.Series(np.array(values, dtype=object)).infer_objects()
+    return pd.DataFrame(data)
 
 
 def _parse_utc_text(values: pd.Series) -> pd.Series:
