@@ -921,7 +921,7 @@ class _Gen:
         used = np.bincount(pol[a][~cancelled], minlength=len(specs))
         self.data.table("policy").columns["quota_used"] = used.tolist()
         self.acc_pairs = pd.DataFrame({"c": cust[a][~cancelled], "p": pol[a][~cancelled],
-                                       "ch": ch[a][~cancelled]})
+                                       "ch": ch[a][~cancelled], "ts": at[~cancelled]})
 
     # -------------------------------------------------------- tasks
 
@@ -965,15 +965,23 @@ class _Gen:
         # status: done / suppressed where accepted (same policy, or same exclusive group)
         acc = self.acc_pairs
         groups = np.array([s.exclusive_group or "" for s in specs], dtype=object)
-        acc_pol = set(zip(acc["c"].tolist(), acc["p"].tolist(), strict=True))
-        acc_pol_ch = dict(zip(zip(acc["c"].tolist(), acc["p"].tolist(), strict=True),
-                              acc["ch"].tolist(), strict=True))
-        acc_grp = set(zip(acc["c"].tolist(), groups[acc["p"].to_numpy()].tolist(), strict=True))
+        # (customer, policy) -> (channel, time) and (customer, group) -> time, first acceptance
+        acc_pol: dict[tuple[int, int], tuple[int, int]] = {}
+        acc_grp: dict[tuple[int, str], int] = {}
+        for cc, pp, chh, tt in zip(acc["c"].tolist(), acc["p"].tolist(), acc["ch"].tolist(),
+                                   acc["ts"].tolist(), strict=True):
+            acc_pol.setdefault((cc, pp), (chh, tt))
+            if groups[pp]:
+                acc_grp.setdefault((cc, groups[pp]), tt)
         status = []
-        for cc, pp, chh in zip(rows_c.tolist(), rows_p.tolist(), rows_ch.tolist(), strict=True):
+        settled = np.full(k, -1, dtype=np.int64)  # when the acceptance settled the task
+        for i, (cc, pp, chh) in enumerate(zip(rows_c.tolist(), rows_p.tolist(),
+                                              rows_ch.tolist(), strict=True)):
             if (cc, pp) in acc_pol:
-                status.append("done" if acc_pol_ch[(cc, pp)] == chh else "suppressed")
+                a_ch, settled[i] = acc_pol[(cc, pp)]
+                status.append("done" if a_ch == chh else "suppressed")
             elif groups[pp] and (cc, groups[pp]) in acc_grp:
+                settled[i] = acc_grp[(cc, groups[pp])]
                 status.append("suppressed")
             else:
                 status.append("open")
@@ -982,6 +990,8 @@ class _Gen:
         q = np.quantile(x, [0.5, 0.8]) if k else np.zeros(2)
         tier = np.where(x >= q[1], "A", np.where(x >= q[0], "B", "C"))
         created = self.anchor - rng.integers(1, 29, k) * DAY + 3600
+        # a settled task was created before the acceptance that settled it
+        created = np.where(settled >= 0, settled - rng.integers(1, 31, k) * DAY, created)
         uid = np.array(self.user_ids, dtype=object)
         assignee = np.where(rows_ch == OUT, uid[self.c_owner[rows_c]], None)
         store = np.array(self.store_ids, dtype=object)[self.c_store[rows_c]]

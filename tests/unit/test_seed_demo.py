@@ -308,6 +308,10 @@ def test_acceptances_tasks_and_work_orders_are_consistent(seeded: Engine) -> Non
             == cust.loc[out["customer_id"], "team_id"].to_numpy()).all()
     assert not cust.loc[out["customer_id"], "do_not_call"].any()
     assert set(tasks["lead_tier"]) == {"A", "B", "C"}
+    # a settled task was created before the acceptance that settled it
+    first_acc = live.groupby(["customer_id", "policy_id"])["accepted_at"].min()
+    settled = tasks[tasks["status"] == "done"].set_index(["customer_id", "policy_id"])
+    assert (settled["created_at"] < first_acc.reindex(settled.index)).all()
     # work orders in every state, failed ones with a reason
     assert {"created", "arrived", "done", "failed", "returned"} <= set(wos["status"])
     assert set(wos["status"]) <= {s.value for s in codes.WorkOrderStatus}
