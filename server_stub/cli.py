@@ -18,6 +18,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "seed-demo": ("server_stub.seed.demo", "fill a central store with realistic demo data"),
     "generate-tasks": ("server_stub.task_generation", "match policies to customers and create tasks"),
     "import-customers": ("server_stub.importer", "upsert portraits and tags from CSV, Excel or Parquet"),
+    "import-policies": ("server_stub.policy_admin", "validate and publish policies, scripts and pressure limits from YAML"),
+    "export-policies": ("server_stub.policy_admin", "write policies, scripts and pressure limits as YAML"),
     "train": ("server_stub.training", "train the scoring models and write their reports"),
     "evaluate": ("server_stub.evaluation", "evaluate our model and two baselines on a table of past contacts"),
 }

@@ -1,0 +1,158 @@
+"""``workbench-server import-policies FILE`` / ``export-policies [FILE]``: policies as YAML.
+
+The YAML format is :func:`workbench.services.policies.dump_yaml`'s (the policy studio writes
+and reads the same files), so policies, scripts and pressure limits can live in version
+control. Importing validates the whole file first (nothing is written when any item is
+invalid), then upserts every item in one transaction and appends each changed row to the
+change log (reference data: no team/store tags, every desktop receives it). A policy whose
+content changed gets a new version unless the file already carries a higher one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from server_stub.storage import models as m
+from server_stub.sync import publish as publish_changes
+from workbench.services.policies import (
+    PolicyBundle,
+    PolicySpec,
+    PolicyYamlError,
+    ScriptSpec,
+    dump_yaml,
+    load_yaml,
+)
+from workbench.services.pressure import PressureLimitSpec
+
+
+@dataclass
+class PolicyImportReport:
+    """What an import changed, by entity: ids created, updated and unchanged."""
+
+    created: dict[str, list[str]] = field(default_factory=dict)
+    updated: dict[str, list[str]] = field(default_factory=dict)
+    unchanged: dict[str, list[str]] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        out = []
+        for entity in ("policy", "script", "pressure_limit"):
+            c, u, n = (len(d.get(entity, [])) for d in (self.created, self.updated, self.unchanged))
+            out.append(f"{entity}: {c} created, {u} updated, {n} unchanged")
+        return out
+
+
+def _limit_row(spec: PressureLimitSpec) -> dict[str, Any]:
+    return {
+        "id": spec.id, "channel": spec.channel, "period": spec.period,
+        "max_contacts": spec.max_contacts, "quiet_start": spec.quiet_start or "",
+        "quiet_end": spec.quiet_end or "",
+        "cooldown_days_after_refusal": spec.cooldown_days_after_refusal,
+    }
+
+
+def _policy_row(spec: PolicySpec, existing: m.Policy | None) -> dict[str, Any]:
+    if existing is not None:
+        old = PolicySpec.from_row(existing)
+        if replace(old, version=spec.version) != spec and spec.version <= old.version:
+            spec = replace(spec, version=old.version + 1)
+    return spec.to_row()
+
+
+def apply_bundle(engine: Engine, bundle: PolicyBundle) -> PolicyImportReport:
+    """Upsert a validated bundle and publish each change to the change log, atomically."""
+    report = PolicyImportReport()
+    items: list[tuple[str, type[m.Base], str, Any]] = [
+        *(("policy", m.Policy, p.id, p) for p in bundle.policies),
+        *(("script", m.Script, s.id, s) for s in bundle.scripts),
+        *(("pressure_limit", m.PressureLimit, x.id, x) for x in bundle.pressure_limits),
+    ]
+    with Session(engine) as session, session.begin():
+        changed: dict[str, list[Any]] = {}
+        for entity, model, item_id, spec in items:
+            row = session.get(model, item_id)
+            if entity == "policy":
+                values = _policy_row(spec, row)  # type: ignore[arg-type]
+            elif entity == "script":
+                values = ScriptSpec.to_dict(spec)
+            else:
+                values = _limit_row(spec)
+            if row is None:
+                row = model(**values)
+                session.add(row)
+                report.created.setdefault(entity, []).append(item_id)
+            elif all(getattr(row, k) == v for k, v in values.items()):
+                report.unchanged.setdefault(entity, []).append(item_id)
+                continue
+            else:
+                for key, value in values.items():
+                    setattr(row, key, value)
+                report.updated.setdefault(entity, []).append(item_id)
+            changed.setdefault(entity, []).append(row)
+        session.flush()
+        for entity, rows in changed.items():
+            publish_changes(session, entity, rows)
+    return report
+
+
+def export_yaml(engine: Engine) -> str:
+    """Every policy, script and pressure limit of the central store as YAML."""
+    with Session(engine) as s:
+        return dump_yaml(
+            s.scalars(select(m.Policy).order_by(m.Policy.id)).all(),
+            s.scalars(select(m.Script).order_by(m.Script.id)).all(),
+            s.scalars(select(m.PressureLimit).order_by(m.PressureLimit.id)).all(),
+        )
+
+
+# ---------------------------------------------------------------- CLI
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Options of ``import-policies`` and ``export-policies``."""
+    parser.add_argument("file", nargs="?", type=Path,
+                        help="YAML file (export: default standard output)")
+    parser.add_argument("--db", help="central store URL (default: $WORKBENCH_SERVER_DB or the user's data folder)")
+    parser.add_argument("--dry-run", action="store_true", help="import: validate only")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Import (validate, upsert, publish) or export, by the command name."""
+    from server_stub.storage.db import default_db_url, open_central
+
+    engine = open_central(args.db or default_db_url())
+    try:
+        if args.command == "export-policies":
+            text = export_yaml(engine)
+            if args.file:
+                args.file.write_text(text, encoding="utf-8")
+                print(f"written to {args.file}")
+            else:
+                sys.stdout.write(text)
+            return 0
+        if args.file is None:
+            print("error: import-policies needs a FILE", file=sys.stderr)
+            return 2
+        try:
+            bundle = load_yaml(args.file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"error: {args.file}: {exc}", file=sys.stderr)
+            return 1
+        except PolicyYamlError as exc:
+            print(f"error: {args.file}: {exc}", file=sys.stderr)
+            print("nothing was imported", file=sys.stderr)
+            return 1
+        if args.dry_run:
+            print(f"valid: {len(bundle.policies)} policies, {len(bundle.scripts)} scripts, "
+                  f"{len(bundle.pressure_limits)} pressure limits")
+            return 0
+        print("\n".join(apply_bundle(engine, bundle).lines()))
+        return 0
+    finally:
+        engine.dispose()
