@@ -875,6 +875,7 @@ class _Gen:
         store = store_ids[self.c_store[cust]]
         cids = np.array(self.cust_ids, dtype=object)[cust]
         ids = _ids("E", m, 9)
+        self.ev_final = {"cust": cust, "pol": pol, "ch": ch, "ts": ev["ts"]}
         self.data.tables.append(TableData("contact_event", {
             "id": ids,
             "customer_id": cids.tolist(),
@@ -1010,6 +1011,22 @@ class _Gen:
             "created_at": created,
             "due_at": created + 30 * DAY,
         }, team.tolist(), store.tolist()))
+        self._link_events_to_tasks(rows_c, rows_p, rows_ch, created)
+
+    def _link_events_to_tasks(self, c: np.ndarray, p: np.ndarray, ch: np.ndarray,
+                              created: np.ndarray) -> None:
+        """Set ``task_id`` on the contacts that worked a task (same customer, policy and
+        channel, between the task's creation and its due date)."""
+        ev = self.ev_final
+        tasks = pd.DataFrame({"c": c, "p": p, "ch": ch, "t0": created, "k": np.arange(len(c))})
+        events = pd.DataFrame({"c": ev["cust"], "p": ev["pol"], "ch": ev["ch"], "ts": ev["ts"],
+                               "e": np.arange(len(ev["cust"]))})
+        both = events.merge(tasks, on=["c", "p", "ch"])
+        both = both[(both["ts"] >= both["t0"]) & (both["ts"] < both["t0"] + 30 * DAY)]
+        task_ids = self.data.table("task").columns["id"]
+        column = self.data.table("contact_event").columns["task_id"]
+        for e, k in zip(both["e"].tolist(), both["k"].tolist(), strict=True):
+            column[e] = task_ids[k]
 
 
 def _cooldown_keep(cust: np.ndarray, ch: np.ndarray, ts: np.ndarray,

@@ -312,6 +312,13 @@ def test_acceptances_tasks_and_work_orders_are_consistent(seeded: Engine) -> Non
     first_acc = live.groupby(["customer_id", "policy_id"])["accepted_at"].min()
     settled = tasks[tasks["status"] == "done"].set_index(["customer_id", "policy_id"])
     assert (settled["created_at"] < first_acc.reindex(settled.index)).all()
+    # contacts that worked a task point at it
+    linked = ev[ev["task_id"].notna()].merge(tasks, left_on="task_id", right_on="id",
+                                             suffixes=("", "_task"))
+    assert len(linked) > 0
+    assert (linked["customer_id"] == linked["customer_id_task"]).all()
+    assert (linked["policy_id"] == linked["policy_id_task"]).all()
+    assert (linked["started_at"] >= linked["created_at"]).all()
     # work orders in every state, failed ones with a reason
     assert {"created", "arrived", "done", "failed", "returned"} <= set(wos["status"])
     assert set(wos["status"]) <= {s.value for s in codes.WorkOrderStatus}
