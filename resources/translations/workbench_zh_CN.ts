@@ -51,6 +51,404 @@
     </message>
 </context>
 <context>
+    <name>DashboardColumns</name>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="51" />
+        <location filename="../../workbench/views/dashboard_vm.py" line="92" />
+        <location filename="../../workbench/views/dashboard_vm.py" line="114" />
+        <source>Actual / expected</source>
+        <extracomment>Metrics offered for rankings and trends, in menu order.</extracomment>
+        <translation>实际 / 预期</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="52" />
+        <location filename="../../workbench/views/dashboard_vm.py" line="89" />
+        <location filename="../../workbench/views/dashboard_vm.py" line="113" />
+        <location filename="../../workbench/views/dashboard_vm.py" line="148" />
+        <location filename="../../workbench/views/dashboard_vm.py" line="173" />
+        <source>Conversions</source>
+        <translation>成交</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="53" />
+        <source>Expected conversions</source>
+        <translation>预期成交</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="54" />
+        <location filename="../../workbench/views/dashboard_vm.py" line="93" />
+        <location filename="../../workbench/views/dashboard_vm.py" line="149" />
+        <location filename="../../workbench/views/dashboard_vm.py" line="159" />
+        <location filename="../../workbench/views/dashboard_vm.py" line="174" />
+        <source>Conversion rate</source>
+        <translation>成交率</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="55" />
+        <location filename="../../workbench/views/dashboard_vm.py" line="86" />
+        <location filename="../../workbench/views/dashboard_vm.py" line="112" />
+        <location filename="../../workbench/views/dashboard_vm.py" line="146" />
+        <source>Calls</source>
+        <translation>呼叫数</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="56" />
+        <location filename="../../workbench/views/dashboard_vm.py" line="87" />
+        <source>Reached</source>
+        <translation>已接通</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="57" />
+        <location filename="../../workbench/views/dashboard_vm.py" line="94" />
+        <source>Talk time</source>
+        <translation>通话时长</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="58" />
+        <source>Avg call duration</source>
+        <translation>平均通话时长</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="59" />
+        <location filename="../../workbench/views/dashboard_vm.py" line="96" />
+        <source>Cost (¥)</source>
+        <translation>成本（元）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="60" />
+        <source>Cost per call (¥)</source>
+        <translation>单次通话成本（元）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="61" />
+        <source>Cost per conversion (¥)</source>
+        <translation>单笔成交成本（元）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="62" />
+        <location filename="../../workbench/views/dashboard_vm.py" line="99" />
+        <location filename="../../workbench/views/dashboard_vm.py" line="115" />
+        <location filename="../../workbench/views/dashboard_vm.py" line="140" />
+        <location filename="../../workbench/views/dashboard_vm.py" line="152" />
+        <source>Deal value (¥)</source>
+        <translation>成交金额（元）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="68" />
+        <source>Month</source>
+        <extracomment>Breakdown dimensions offered, in menu order, with English source titles.</extracomment>
+        <translation>月</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="69" />
+        <source>Week</source>
+        <translation>周</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="70" />
+        <source>Day</source>
+        <translation>日</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="71" />
+        <location filename="../../workbench/views/dashboard_vm.py" line="145" />
+        <source>Region</source>
+        <translation>地区</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="72" />
+        <source>City</source>
+        <translation>城市</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="73" />
+        <location filename="../../workbench/views/dashboard_vm.py" line="155" />
+        <source>Channel</source>
+        <translation>渠道</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="74" />
+        <source>Gender</source>
+        <translation>性别</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="75" />
+        <source>Age band</source>
+        <translation>年龄段</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="76" />
+        <source>Job type</source>
+        <translation>职业</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="77" />
+        <location filename="../../workbench/views/dashboard_vm.py" line="135" />
+        <source>Policy</source>
+        <translation>政策</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="78" />
+        <location filename="../../workbench/views/dashboard_vm.py" line="136" />
+        <source>Product</source>
+        <translation>产品</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="79" />
+        <source>Value tier</source>
+        <translation>价值层级</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="80" />
+        <source>Lifecycle stage</source>
+        <translation>生命周期</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="81" />
+        <location filename="../../workbench/views/dashboard_vm.py" line="106" />
+        <source>Agent</source>
+        <translation>客户经理</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="82" />
+        <source>Team</source>
+        <translation>团队</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="88" />
+        <source>Reach rate</source>
+        <translation>接通率</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="90" />
+        <source>Expected</source>
+        <translation>预期</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="91" />
+        <source>Sum of the customers' predicted deal probabilities at first contact</source>
+        <translation>首次接触时客户预测成单概率之和</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="95" />
+        <source>Avg duration</source>
+        <translation>平均时长</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="97" />
+        <source>Cost / call (¥)</source>
+        <translation>单次通话成本（元）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="98" />
+        <source>Cost / conversion (¥)</source>
+        <translation>单笔成交成本（元）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="105" />
+        <source>Rank</source>
+        <extracomment>Column specs of every table the dashboards show, by table name of :class:`PageResult`.</extracomment>
+        <translation>排名</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="110" />
+        <location filename="../../workbench/views/dashboard_vm.py" line="125" />
+        <source>Period</source>
+        <translation>周期</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="111" />
+        <source>This period</source>
+        <translation>本期</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="116" />
+        <location filename="../../workbench/views/dashboard_vm.py" line="188" />
+        <source>Previous period</source>
+        <translation>上期</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="117" />
+        <source>Calls (prev.)</source>
+        <translation>呼叫数（上期）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="118" />
+        <source>Conversions (prev.)</source>
+        <translation>成交（上期）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="119" />
+        <source>Actual / expected (prev.)</source>
+        <translation>实际 / 预期（上期）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="120" />
+        <source>Deal value (prev., ¥)</source>
+        <translation>成交金额（上期，元）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="121" />
+        <source>Conversions change</source>
+        <translation>成交环比</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="122" />
+        <source>Deal value change</source>
+        <translation>成交金额环比</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="129" />
+        <source>Group</source>
+        <translation>分组</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="131" />
+        <location filename="../../workbench/views/dashboard_vm.py" line="150" />
+        <source>Share of calls</source>
+        <translation>通话占比</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="132" />
+        <location filename="../../workbench/views/dashboard_vm.py" line="151" />
+        <source>Share of conversions</source>
+        <translation>成交占比</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="137" />
+        <source>Offers</source>
+        <translation>推荐次数</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="138" />
+        <source>Deals</source>
+        <translation>成交</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="139" />
+        <source>Deals / offers</source>
+        <translation>成交 / 推荐</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="141" />
+        <location filename="../../workbench/views/dashboard_vm.py" line="162" />
+        <source>Avg deal value (¥)</source>
+        <translation>平均成交金额（元）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="142" />
+        <source>Accepted, all channels</source>
+        <translation>全渠道办理数</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="147" />
+        <location filename="../../workbench/views/dashboard_vm.py" line="157" />
+        <location filename="../../workbench/views/dashboard_vm.py" line="166" />
+        <source>Customers</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="156" />
+        <source>Contacts</source>
+        <translation>接触数</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="158" />
+        <source>Customers gained</source>
+        <translation>获客数</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="160" />
+        <source>Avg cost / contact (¥)</source>
+        <translation>平均每次接触成本（元）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="161" />
+        <source>Avg cost / customer gained (¥)</source>
+        <translation>平均获客成本（元）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="165" />
+        <source>Stage</source>
+        <translation>阶段</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="167" />
+        <source>Of contacted</source>
+        <translation>占已接触</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="168" />
+        <source>Of previous stage</source>
+        <translation>占上一阶段</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="171" />
+        <source>Assignment rule</source>
+        <translation>分配规则</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="172" />
+        <source>Leads</source>
+        <translation>线索数</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="175" />
+        <source>95% CI low</source>
+        <translation>95% 置信区间下限</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="176" />
+        <source>95% CI high</source>
+        <translation>95% 置信区间上限</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="177" />
+        <source>Difference vs first rule</source>
+        <translation>与第一条规则之差</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="178" />
+        <source>Conversion rate minus the first (reference) rule's, in percentage points</source>
+        <translation>转化率减去第一条（对照）规则的转化率，单位为百分点</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="179" />
+        <source>Difference 95% CI low</source>
+        <translation>差值 95% 置信区间下限</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="180" />
+        <source>Difference 95% CI high</source>
+        <translation>差值 95% 置信区间上限</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="181" />
+        <source>Significant</source>
+        <translation>显著</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="182" />
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="182" />
+        <source>no</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="183" />
+        <source>Lift vs first rule</source>
+        <translation>相对第一条规则提升</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/dashboard_vm.py" line="188" />
+        <source>Change vs previous</source>
+        <translation>环比变化</translation>
+    </message>
+</context>
+<context>
     <name>DashboardWidget</name>
     <message>
         <location filename="../../workbench/ui/dashboard.py" line="375" />
@@ -937,6 +1335,218 @@
         <location filename="../../workbench/ui/outcome_form.py" line="247" />
         <source>Saved.</source>
         <translation>已保存。</translation>
+    </message>
+</context>
+<context>
+    <name>PolicyStudio</name>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="54" />
+        <source>Policy studio</source>
+        <translation>政策配置</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="59" />
+        <location filename="../../workbench/ui/policy_studio.py" line="104" />
+        <source>ID</source>
+        <translation>编号</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="60" />
+        <location filename="../../workbench/ui/policy_studio.py" line="105" />
+        <location filename="../../workbench/ui/policy_studio.py" line="124" />
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="61" />
+        <location filename="../../workbench/ui/policy_studio.py" line="117" />
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="62" />
+        <source>Version</source>
+        <translation>版本</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="87" />
+        <source>unlimited</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="106" />
+        <source>Pitch</source>
+        <translation>卖点</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="107" />
+        <source>Product</source>
+        <translation>产品</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="108" />
+        <source>Channels</source>
+        <translation>渠道</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="109" />
+        <source>Priority</source>
+        <translation>优先级</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="110" />
+        <source>Value (¥)</source>
+        <translation>价值（元）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="111" />
+        <location filename="../../workbench/ui/policy_studio.py" line="317" />
+        <source>Quota, total</source>
+        <translation>总配额</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="112" />
+        <location filename="../../workbench/ui/policy_studio.py" line="318" />
+        <source>Quota per store</source>
+        <translation>单厅配额</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="113" />
+        <location filename="../../workbench/ui/policy_studio.py" line="315" />
+        <source>Valid from</source>
+        <translation>生效日期</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="114" />
+        <location filename="../../workbench/ui/policy_studio.py" line="316" />
+        <source>Valid to</source>
+        <translation>有效期至</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="115" />
+        <source>Exclusive group</source>
+        <translation>互斥组</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="116" />
+        <source>Script</source>
+        <translation>话术</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="118" />
+        <source>Rule</source>
+        <translation>规则</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="123" />
+        <source>Customer</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="125" />
+        <source>City</source>
+        <translation>城市</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="126" />
+        <source>Plan fee</source>
+        <translation>套餐月费</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="127" />
+        <source>Why</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="134" />
+        <source>New</source>
+        <translation>新建</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="135" />
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="136" />
+        <source>Publish</source>
+        <translation>发布</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="137" />
+        <source>Preview</source>
+        <translation>预览</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="138" />
+        <source>Import YAML…</source>
+        <translation>导入 YAML…</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="139" />
+        <source>Export YAML…</source>
+        <translation>导出 YAML…</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="230" />
+        <source>new (draft)</source>
+        <translation>新建（草稿）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="251" />
+        <source>Rule OK — counting matching customers…</source>
+        <translation>规则正确 — 正在统计匹配客户…</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="254" />
+        <source>Rule OK — matches %1 of %2 customers in the local book</source>
+        <translation>规则正确 — 本地客户中 %2 位有 %1 位匹配</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="296" />
+        <source>%1 must be a whole number</source>
+        <translation>%1 须为整数</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="306" />
+        <source>%1 must be a date like 2026-12-01</source>
+        <translation>%1 须为日期，例如 2026-12-01</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="343" />
+        <source>Saved %1</source>
+        <translation>已保存 %1</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="351" />
+        <source>Published %1, version %2</source>
+        <translation>已发布 %1，版本 %2</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="364" />
+        <source>Import policies</source>
+        <translation>导入政策</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="365" />
+        <location filename="../../workbench/ui/policy_studio.py" line="371" />
+        <source>YAML files (*.yaml *.yml)</source>
+        <translation>YAML 文件 (*.yaml *.yml)</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="370" />
+        <source>Export policies</source>
+        <translation>导出政策</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="376" />
+        <source>Imported %1 items</source>
+        <translation>已导入 %1 项</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="379" />
+        <source>Exported to %1</source>
+        <translation>已导出到 %1</translation>
     </message>
 </context>
 <context>
