@@ -174,15 +174,17 @@ class _Formatter:
         """Epoch seconds (-1 = none) -> (database values, ISO 8601 wire strings)."""
         secs = np.asarray(arr, dtype=np.int64)
         none = secs < 0
-        text = np.datetime_as_string(np.where(none, 0, secs).astype("datetime64[s]"), unit="s")
-        wire = np.char.add(text, "+00:00").astype(object)
-        wire[none] = None
+        clean = np.where(none, 0, secs)
+        text = np.datetime_as_string(clean.astype("datetime64[s]"), unit="s").tolist()
+        wire: list[Any] = [t + "+00:00" for t in text]
         if self.sqlite:
-            db = np.char.add(np.char.replace(text, "T", " "), ".000000").astype(object)
+            # SQLAlchemy's own storage format for DateTime on SQLite
+            db: list[Any] = [t[:10] + " " + t[11:] + ".000000" for t in text]
         else:
-            db = np.where(none, 0, secs).astype("datetime64[s]").astype("datetime64[us]").astype(object)
-        db[none] = None
-        return db.tolist(), wire.tolist()
+            db = clean.astype("datetime64[s]").astype("datetime64[us]").astype(object).tolist()
+        for i in np.flatnonzero(none).tolist():
+            wire[i] = db[i] = None
+        return db, wire
 
 
 def _write(engine: Engine, data: DemoData, report: Progress) -> tuple[int, int, dict[str, int]]:
@@ -309,11 +311,12 @@ def _encode(values: list[Any], kind: str) -> list[str]:
                 text = cache[id(v)] = _dumps(v)
             out.append(text)
         return out
-    distinct = set(values)
-    if len(distinct) * 2 <= len(values) or _UNSAFE.search("".join(
-            v for v in distinct if v is not None)):
-        enc = {v: _dumps(v) for v in distinct}
+    sample = values[:256]
+    if len(set(sample)) * 2 <= len(sample) or _UNSAFE.search(
+            "".join(v for v in values if v is not None)):
+        enc = {v: _dumps(v) for v in set(values)}
         return [enc[v] for v in values]
+    # distinct, plain strings (ids, names, numbers): quoting is all they need
     return ["null" if v is None else '"' + v + '"' for v in values]
 
 
