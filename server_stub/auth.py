@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import threading
 import uuid
 from dataclasses import dataclass
 
@@ -35,7 +36,11 @@ FAILURE_WINDOW = dt.timedelta(minutes=15)
 MAX_FAILURES_PER_USER = 5
 MAX_FAILURES_PER_ADDRESS = 30
 
-_hasher = PasswordHasher()
+#: Argon2id with OWASP's recommended minimum (19 MiB, 2 passes, 1 lane): slow for attackers,
+#: still affordable for a burst of logins when a shift starts.
+_hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+#: Argon2 takes ~64 MiB and tens of ms per check: a burst of logins must not exhaust memory.
+_HASH_SLOTS = threading.BoundedSemaphore(4)
 # Verified against when the username is unknown, so both paths cost the same time.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
@@ -77,13 +82,15 @@ class IssuedTokens:
 
 def hash_password(password: str) -> str:
     """An Argon2id hash of ``password``."""
-    return _hasher.hash(password)
+    with _HASH_SLOTS:
+        return _hasher.hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     """True if ``password`` matches ``password_hash`` (never raises on a malformed hash)."""
     try:
-        return _hasher.verify(password_hash, password)
+        with _HASH_SLOTS:
+            return _hasher.verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

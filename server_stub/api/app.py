@@ -21,8 +21,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
-from sqlalchemy.exc import DataError, StatementError
+from sqlalchemy.exc import DataError, OperationalError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -235,6 +236,8 @@ def create_app(
     app.state.factory = factory
     app.state.settings = settings
     app.add_middleware(_EdgeMiddleware, max_body=settings.max_body_bytes)
+    watcher = _CounterWatch(factory, settings.poll_interval_s)
+    app.state.watcher = watcher
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
@@ -252,6 +255,12 @@ def create_app(
     @app.exception_handler(DataError)
     async def _data_error(_request: Request, _exc: DataError) -> JSONResponse:
         return JSONResponse({"detail": "the request holds values the store cannot accept"}, status_code=400)
+
+    @app.exception_handler(OperationalError)
+    async def _store_busy(_request: Request, _exc: OperationalError) -> JSONResponse:
+        # the store is unreachable or too busy right now: the client retries later
+        return JSONResponse({"detail": "The central store is busy or unavailable; try again shortly."},
+                            status_code=503, headers={"Retry-After": "1"})
 
     @app.exception_handler(StatementError)
     async def _statement_error(_request: Request, exc: StatementError) -> JSONResponse:
@@ -355,15 +364,18 @@ def create_app(
     ) -> s.PullOut:
         """Changes after ``cursor`` visible to the caller; with ``wait``, long-poll for the first."""
         deadline = time.monotonic() + min(wait, settings.max_wait_s)
-        current = cursor
-        while True:
-            page = await asyncio.to_thread(_pull_page, factory, p, current, limit)
-            if page.changes or time.monotonic() >= deadline or SHUTTING_DOWN.is_set():
-                return s.PullOut(changes=[s.ChangeOut(**c) for c in page.changes],
-                                 next_cursor=page.next_cursor, has_more=page.has_more)
-            # nothing visible yet: skip what we may not see, and ask the store again shortly
-            current = page.next_cursor
-            await asyncio.sleep(settings.poll_interval_s)
+        page = await run_in_threadpool(_pull_page, factory, p, cursor, limit)
+        while not page.changes and not SHUTTING_DOWN.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            # nothing visible yet: wait until the log grows past what we have seen (the
+            # watcher re-reads the store's counter, so writes through other processes count)
+            if await watcher.wait_beyond(page.next_cursor, remaining):
+                page = await run_in_threadpool(_pull_page, factory, p, page.next_cursor, limit)
+        # plain dicts straight to JSON (the model documents them)
+        return JSONResponse({"changes": page.changes, "next_cursor": page.next_cursor,  # type: ignore[return-value]
+                             "has_more": page.has_more})
 
     # ------------------------------------------------------------------ lookup, health
 
@@ -393,6 +405,66 @@ def create_app(
 
     cti.register(app, factory, settings, ApiError)
     return app
+
+
+class _CounterWatch:
+    """One poller per process: re-reads the change-log counter every ``interval`` seconds
+    while someone long-polls, and wakes the waiters when it grows.
+
+    Many long-polls thus cost one tiny query per interval instead of one query each, and
+    a change committed through any server process is noticed within an interval.
+    """
+
+    def __init__(self, factory: sessionmaker[Session], interval: float) -> None:
+        self.factory = factory
+        self.interval = interval
+        self.value = -1
+        self.waiters = 0
+        self._changed: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def _read(self) -> int:
+        from server_stub.changes import current_cursor
+
+        with self.factory() as session:
+            return current_cursor(session)
+
+    async def _run(self) -> None:
+        try:
+            while self.waiters > 0:
+                value = await run_in_threadpool(self._read)
+                if value != self.value:
+                    self.value = value
+                    assert self._changed is not None
+                    self._changed.set()
+                    self._changed = asyncio.Event()
+                await asyncio.sleep(self.interval)
+        finally:
+            self._task = None
+
+    async def wait_beyond(self, cursor: int, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for the counter to exceed ``cursor``."""
+        if self._changed is None:
+            self._changed = asyncio.Event()
+        self.waiters += 1
+        try:
+            if self._task is None:
+                self.value = -1  # unknown until the poller has read it
+            deadline = time.monotonic() + timeout
+            while not (self.value > cursor) and not SHUTTING_DOWN.is_set():
+                if self._task is None:  # (re)start the poller; it stops when nobody waits
+                    self._task = asyncio.ensure_future(self._run())
+                remaining = min(deadline - time.monotonic(), self.interval * 2)
+                if deadline - time.monotonic() <= 0:
+                    return False
+                event = self._changed
+                try:
+                    await asyncio.wait_for(event.wait(), remaining)
+                except TimeoutError:
+                    pass
+            return self.value > cursor
+        finally:
+            self.waiters -= 1
 
 
 def _pull_page(factory: sessionmaker[Session], p: auth.Principal, cursor: int, limit: int) -> sync.PullPage:
