@@ -160,7 +160,9 @@ class _Gen:
                 s_names.append(f"{city.city}{district}营业厅")
                 s_prov.append(city.province)
                 s_city.append(city.city)
-                prefix = city.city if city.province == city.city else city.province + city.city
+                full = {"广西": "广西壮族自治区", "新疆": "新疆维吾尔自治区"}.get(
+                    city.province, city.province + "省")
+                prefix = city.city if city.province == city.city else full + city.city
                 street = ref.STREETS[int(rng.integers(len(ref.STREETS)))]
                 s_addr.append(f"{prefix}市{district}区{street}{int(rng.integers(1, 300))}号")
             self.city_stores.append(idxs)
@@ -313,7 +315,7 @@ class _Gen:
         max_tenure = np.maximum((age - 16) * 12, 1)
         tenure = np.clip((rng.gamma(2.0, 24.0, n) + 1).astype(np.int64), 1,
                          np.minimum(max_tenure, 240))
-        usage = allowance * rng.lognormal(-0.35 + 0.35 * young, 0.55, n)
+        usage = allowance * rng.lognormal(-0.6 + 0.3 * young, 0.5, n)
         usage = np.where(net == 0, usage * 0.3, usage)
         overage = usage > allowance
         arpu = fee * rng.lognormal(0.03, 0.12, n) + np.where(
