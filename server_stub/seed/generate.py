@@ -408,7 +408,7 @@ class _Gen:
             city[i] = 0 if spec.get("city", "广州") == "广州" else 1
             teams[i] = spec.get("team", "T01")
             store_idx[i] = self.city_stores[city[i]][0]
-            owner[i] = self.team_agents[teams[i]][0 if teams[i] == "T01" else 0]
+            owner[i] = self.team_agents[teams[i]][0]  # agent1 (T01) or agent9 (T02)
             age[i] = spec.get("age", 38)
             net[i] = ref.NETWORKS.index(spec.get("network", "4G"))
             plan[i] = ref.PLAN_FEES.index(spec["fee"])
@@ -577,7 +577,7 @@ class _Gen:
         targeted = any_e & (rng.random(m) < 0.72)
         wts = np.where(e, prio[None, :], 0.0)
         wts[~targeted] = 1.0
-        pol = _pick(rng, wts + 1e-12 * (~targeted)[:, None])
+        pol = _pick(rng, wts)
         allowed = np.array([[c in p.channels for c in CHANNELS] for p in self.policies])
         no_pol = ~allowed[pol, ch] | ((ch == HOT) & (rng.random(m) < 0.35))
         pol = np.where(no_pol, -1, pol)
