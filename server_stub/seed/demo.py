@@ -17,12 +17,13 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sqlalchemy import JSON, Boolean, Engine, Float, Integer, func, insert, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import column, table
 
@@ -95,6 +96,14 @@ def check_url(url: str) -> str:
     return url
 
 
+def _prepare_sqlite_folder(url: str) -> str:
+    """Create the folder of a SQLite file URL if it is missing; return the URL."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    return url
+
+
 def _check_args(customers: int, seed: int) -> None:
     if not isinstance(customers, int) or isinstance(customers, bool) or customers < 1:
         raise SeedError(f"--customers must be a positive whole number, got {customers!r}")
@@ -136,7 +145,7 @@ def seed_demo(
     if isinstance(engine_or_url, str):
         from server_stub.storage.db import open_central
 
-        engine = open_central(check_url(engine_or_url))
+        engine = open_central(_prepare_sqlite_folder(check_url(engine_or_url)))
     else:
         engine = engine_or_url
         check_url(engine.url.render_as_string(hide_password=False))
@@ -425,7 +434,13 @@ def run(args: argparse.Namespace) -> int:
     except SeedError as exc:
         print(f"seed-demo: {exc}", file=sys.stderr)
         return 2
-    engine = open_central(url)
+    try:
+        engine = open_central(_prepare_sqlite_folder(url))
+    except (SQLAlchemyError, OSError) as exc:
+        shown = make_url(url).render_as_string(hide_password=True)
+        print(f"seed-demo: cannot open the central store at {shown}: "
+              f"{str(exc).splitlines()[0]}", file=sys.stderr)
+        return 1
     try:
         if args.if_empty and not store_is_empty(engine):
             print("seed-demo: the store already has data; nothing to do")

@@ -445,6 +445,18 @@ def test_cli_reports_bad_arguments_clearly(tmp_path: Path, capsys: pytest.Captur
     assert "--today" in capsys.readouterr().err
 
 
+def test_cli_creates_the_folder_and_reports_an_unreachable_store(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "new" / "folder" / "central.db"
+    assert cli_main(["seed-demo", "--db", _url(db), "--customers", "5", "--quiet"]) == 0
+    assert db.exists()
+    capsys.readouterr()
+    bad = "postgresql+psycopg://nobody:secret@127.0.0.1:1/none"
+    assert cli_main(["seed-demo", "--db", bad, "--customers", "5"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot open the central store" in err and "secret" not in err
+
+
 def test_cli_seeds_and_prints_a_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     url = _url(tmp_path / "h.db")
     assert cli_main(["seed-demo", "--db", url, "--customers", "40", "--seed", "2"]) == 0
