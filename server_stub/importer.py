@@ -26,7 +26,6 @@ import argparse
 import csv
 import datetime as dt
 import io
-import json
 import re
 import sys
 import time
@@ -42,7 +41,7 @@ import pandas as pd
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from server_stub.changes import allocate_cursors
+from server_stub.bulk import LogEntry, RawWriter, wire_json
 from server_stub.storage import models as m
 from workbench.local_store.entities import EDITABLE_FIELDS, PLATFORM_FIELDS, utcnow
 from workbench.services.codes import Channel, Lifecycle, ValueTier
@@ -529,81 +528,12 @@ def _defaults() -> dict[str, Any]:
     return out
 
 
-def _iso(value: Any) -> str:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-def _wire_json(row: dict[str, Any]) -> str:
-    """The change-log ``data`` of a customer row, as JSON text."""
-    return json.dumps(row, ensure_ascii=False, default=_iso)
-
-
 def _normalise_existing(row: dict[str, Any]) -> dict[str, Any]:
     out = dict(row)
     ts = out.get("updated_at")
     if isinstance(ts, dt.datetime) and ts.tzinfo is None:
         out["updated_at"] = ts.replace(tzinfo=dt.UTC)
     return out
-
-
-class _RawWriter:
-    """Bulk writes through the DBAPI's executemany, bypassing per-row ORM work.
-
-    Values go through each column type's own bind processor (JSON encoding, UTC datetimes),
-    so what lands in the tables is exactly what the ORM would have written. Change-log rows
-    take their cursors from :func:`server_stub.changes.allocate_cursors`, which holds the
-    counter lock until commit, as :func:`server_stub.changes.append` does.
-    """
-
-    def __init__(self, session: Session) -> None:
-        self.conn = session.connection()
-        self.dialect = self.conn.dialect
-        self.mark = "?" if self.dialect.paramstyle == "qmark" else "%s"
-
-    def _processors(self, table: Any, columns: Sequence[str]) -> list[Callable[[Any], Any] | None]:
-        return [table.c[c].type._cached_bind_processor(self.dialect) for c in columns]
-
-    def insert(self, table: Any, columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> None:
-        procs = self._processors(table, columns)
-        sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
-               f"VALUES ({', '.join([self.mark] * len(columns))})")
-        params = [
-            tuple(p(r[c]) if p and r[c] is not None else r[c]
-                  for c, p in zip(columns, procs, strict=True))
-            for r in rows
-        ]
-        self.conn.exec_driver_sql(sql, params)
-
-    def update(self, table: Any, columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> None:
-        procs = self._processors(table, columns)
-        sets = ", ".join(f"{c} = {self.mark}" for c in columns)
-        sql = f"UPDATE {table.name} SET {sets} WHERE id = {self.mark}"
-        params = [
-            (*(p(r[c]) if p and r[c] is not None else r[c]
-               for c, p in zip(columns, procs, strict=True)), r["id"])
-            for r in rows
-        ]
-        self.conn.exec_driver_sql(sql, params)
-
-    def changes(self, session: Session, rows: Sequence[dict[str, Any]], now: dt.datetime) -> None:
-        if not rows:
-            return
-        first = allocate_cursors(session, len(rows))
-        log = m.ChangeLog.__table__
-        created = log.c.created_at.type._cached_bind_processor(self.dialect)
-        stamp = created(now) if created else now
-        cols = ["cursor", "entity", "entity_id", "op", "data", "team_id", "store_id",
-                "target_user_id", "created_at"]
-        sql = (f"INSERT INTO {log.name} ({', '.join(cols)}) "
-               f"VALUES ({', '.join([self.mark] * len(cols))})")
-        params = [
-            (first + i, "customer", r["id"], "upsert", _wire_json(r), r.get("team_id"),
-             r.get("store_id"), None, stamp)
-            for i, r in enumerate(rows)
-        ]
-        self.conn.exec_driver_sql(sql, params)
 
 
 def upsert(
@@ -649,12 +579,13 @@ def upsert(
                         report.unchanged += 1
                         continue
                     updates.append({**old, **given, "updated_at": now})
-            writer = _RawWriter(session)
-            if inserts:
-                writer.insert(table, all_columns, inserts)
-            if updates:
-                writer.update(table, update_cols, updates)
-            writer.changes(session, inserts + updates, now)
+            writer = RawWriter(session)
+            writer.insert(table, all_columns, inserts)
+            writer.update(table, update_cols, updates)
+            writer.changes([
+                LogEntry("customer", r["id"], wire_json(r), r.get("team_id"), r.get("store_id"))
+                for r in inserts + updates
+            ], now)
             report.inserted += len(inserts)
             report.updated += len(updates)
         done += len(chunk)

@@ -44,7 +44,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from server_stub.changes import Change, append
+from server_stub.bulk import LogEntry, RawWriter, wire_json
 from server_stub.storage import models as m
 from workbench.local_store.entities import utcnow
 from workbench.services.codes import AcceptanceStatus, Channel, Role, TaskStatus
@@ -475,21 +475,18 @@ def _generate_chunk(
                 tags[tid] = (team[i], store[i] if store[i] else task_store)
     if not rows:
         return 0
-    inserted = _insert_new(session, rows)
-    changes = []
+    # Existing triples were filtered above; ON CONFLICT guards against a concurrent run
+    # (whose change-log entries for the same task carry the same row: harmless upserts).
+    writer = RawWriter(session)
+    writer.insert(m.Task.__table__, list(rows[0]), rows, ignore_existing=True)
+    entries = []
     for row in rows:
-        if row["id"] not in inserted:
-            report.skipped["exists"] += 1
-            continue
         report.created[row["channel"]] += 1
         report.created_by_policy[row["policy_id"]] += 1
-        data = dict(row)
-        data["created_at"] = now.astimezone(dt.UTC).isoformat()
-        data["due_at"] = row["due_at"].astimezone(dt.UTC).isoformat() if row["due_at"] else None
         team_tag, store_tag = tags[row["id"]]
-        changes.append(Change("task", row["id"], data, team_id=team_tag, store_id=store_tag))
-    append(session, changes)
-    return len(changes)
+        entries.append(LogEntry("task", row["id"], wire_json(row), team_tag, store_tag))
+    writer.changes(entries, now)
+    return len(entries)
 
 
 def _objects(series: pd.Series) -> np.ndarray:
@@ -507,21 +504,6 @@ def _group_of_policy(pid: str, group_policy_ids: dict[str, set[str]]) -> str | N
         if pid in members:
             return group
     return None
-
-
-def _insert_new(session: Session, rows: list[dict[str, Any]]) -> set[str]:
-    """Insert rows whose id is new; return the ids actually inserted."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    inserted: set[str] = set()
-    for start in range(0, len(rows), 5000):
-        batch = rows[start:start + 5000]
-        stmt = dialect_insert(m.Task).on_conflict_do_nothing(index_elements=["id"]).returning(m.Task.id)
-        inserted.update(session.execute(stmt, batch).scalars().all())
-    return inserted
 
 
 # ---------------------------------------------------------------- CLI
