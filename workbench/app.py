@@ -34,7 +34,29 @@ def make_qapp(language: str, argv: list[str] | None = None):  # type: ignore[no-
     app.setApplicationName("Agent Workbench")
     app.setOrganizationName("agent-workbench")
     install_language(app, language)
+    use_cjk_font(app)
     return app
+
+
+#: Fonts with Chinese glyphs, best first. Using one as the application font spares Qt a
+#: per-character fallback search (and keeps Chinese from rendering as boxes).
+CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "Microsoft YaHei",
+             "PingFang SC", "SimHei")
+
+
+def use_cjk_font(app) -> str | None:  # type: ignore[no-untyped-def]
+    """Make the first installed CJK font the application font; returns its family."""
+    from PySide6.QtGui import QFont, QFontDatabase
+
+    installed = set(QFontDatabase.families())
+    for family in CJK_FONTS:
+        if family in installed:
+            font = QFont(app.font())
+            font.setFamily(family)
+            app.setFont(font)
+            return family
+    log.warning("no CJK font found: Chinese text may render as boxes (Debian: apt-get install fonts-wqy-microhei)")
+    return None
 
 
 def install_excepthook() -> None:

@@ -140,7 +140,7 @@ def run_desktop(args: argparse.Namespace) -> int:
     sync = SyncController(engine, ctx.sf, hold_seconds=float(settings.get("undo_seconds")), reauth=reauth)
 
     sync.status_changed.connect(window.on_sync_status)
-    sync.data_changed.connect(ctx.pops.invalidate)
+    sync.data_changed.connect(vm.invalidate)
     sync.data_changed.connect(vm.refresh_worklist)
     sync.call_event.connect(vm.on_call_event)
     sync.initial_progress.connect(window.on_sync_progress)

@@ -19,7 +19,7 @@ from workbench.local_store.models import Acceptance, ContactEvent, Outbox
 from workbench.services.call_events import CallEvent, Source
 from workbench.services.outcomes import OutcomeInput
 from workbench.ui.dialogs import NewLeadDialog
-from workbench.ui.main_window import MainWindow, PopPage
+from workbench.ui.main_window import MainWindow
 from workbench.ui.outcome_form import OutcomeForm
 from workbench.ui.screen_pop import ScreenPopWidget
 from workbench.views.task_runner import TaskRunner
@@ -139,12 +139,13 @@ def test_second_call_opens_a_tab_and_keeps_the_first(qtbot, local_ctx: LocalCont
         vm.on_call_event(CallEvent.from_number("+86 138-0013-8000", Source.CLI))
     with qtbot.waitSignal(vm.pop_ready, raising=True):
         vm.on_call_event(CallEvent.from_number("8613700137000", Source.SERVER))
-    pages = [win.tabs.widget(i) for i in range(win.tabs.count())]
-    assert [p.customer_id for p in pages if isinstance(p, PopPage)] == ["C1", "C3"]
+    assert [p.customer_id for p in win.open_pages()] == ["C1", "C3"]
     assert win.tabs.currentWidget().customer_id == "C3"
     with qtbot.waitSignal(vm.pop_ready, raising=True):  # the same customer again: reuses the tab
         vm.on_call_event(CallEvent.from_number("13800138000", Source.SOFTPHONE))
-    assert win.tabs.count() == 2 and win.tabs.currentWidget().customer_id == "C1"
+    assert len(win.open_pages()) == 2 and win.tabs.currentWidget().customer_id == "C1"
+    win._close_tab(win.tabs.indexOf(win.open_pages()[0]))
+    assert [p.customer_id for p in win.open_pages()] == ["C3"]  # the other call stays
     runner.wait_for_done()
 
 

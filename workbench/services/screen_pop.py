@@ -44,6 +44,11 @@ from workbench.services.pressure import (
 )
 
 TRAIL_LIMIT = 50
+_T_CUSTOMER = Customer.__table__
+_T_EVENT = ContactEvent.__table__
+_T_ACCEPTANCE = Acceptance.__table__
+_T_ORDER = WorkOrder.__table__
+_T_TASK = Task.__table__
 
 
 @dataclass(frozen=True)
@@ -247,37 +252,28 @@ class ScreenPopService:
     ) -> ScreenPop | None:
         now = now or utcnow()
         ref = self._reference(s)
-        c = s.get(Customer, customer_id)
+        # Core rows (no identity map, no ORM instances): the pop is on the hot path.
+        c = s.execute(select(_T_CUSTOMER).where(_T_CUSTOMER.c.id == customer_id)).first()
         if c is None:
             return None
-        portrait = self._portrait(c, now)
-        events = list(
-            s.execute(
-                select(ContactEvent)
-                .where(ContactEvent.customer_id == c.id)
-                .order_by(ContactEvent.started_at.desc())
-                .limit(TRAIL_LIMIT)
-            ).scalars()
-        )
-        acceptances = list(
-            s.execute(
-                select(Acceptance).where(
-                    Acceptance.customer_id == c.id, Acceptance.status == "accepted"
-                )
-            ).scalars()
-        )
-        orders = list(
-            s.execute(
-                select(WorkOrder)
-                .where(WorkOrder.customer_id == c.id)
-                .order_by(WorkOrder.created_at.desc())
-            ).scalars()
-        )
-        tasks = list(
-            s.execute(
-                select(Task).where(Task.customer_id == c.id, Task.status == TaskStatus.OPEN.value)
-            ).scalars()
-        )
+        portrait = self._portrait(c, now)  # type: ignore[arg-type]
+        events = s.execute(
+            select(_T_EVENT)
+            .where(_T_EVENT.c.customer_id == c.id)
+            .order_by(_T_EVENT.c.started_at.desc())
+            .limit(TRAIL_LIMIT)
+        ).all()
+        acceptances = s.execute(
+            select(_T_ACCEPTANCE).where(
+                _T_ACCEPTANCE.c.customer_id == c.id, _T_ACCEPTANCE.c.status == "accepted"
+            )
+        ).all()
+        orders = s.execute(
+            select(_T_ORDER).where(_T_ORDER.c.customer_id == c.id).order_by(_T_ORDER.c.created_at.desc())
+        ).all()
+        tasks = s.execute(
+            select(_T_TASK).where(_T_TASK.c.customer_id == c.id, _T_TASK.c.status == TaskStatus.OPEN.value)
+        ).all()
         accepted_ids = {a.policy_id for a in acceptances}
         warnings, offers = self._decide(portrait, c, events, acceptances, ref, channel, now)
         top = offers[0].policy_id if offers else None
@@ -429,6 +425,6 @@ class _FillValues(dict[str, Any]):
         return "{" + key + "}"
 
 
-def portrait_mapping(c: Customer) -> dict[str, Any]:
-    """A customer row as the mapping the eligibility rules read."""
-    return {col.key: getattr(c, col.key) for col in Customer.__table__.columns}
+def portrait_mapping(c: Any) -> dict[str, Any]:
+    """A customer (ORM object or Core row) as the mapping the eligibility rules read."""
+    return {col.key: getattr(c, col.key) for col in _T_CUSTOMER.columns}

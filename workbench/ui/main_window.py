@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -107,7 +107,11 @@ class MainWindow(QMainWindow):
         self.work_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.work_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.work_view.verticalHeader().setVisible(False)
-        self.work_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header = self.work_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for col, width in enumerate((64, 84, 110, 96, 36, 52)):
+            header.resizeSection(col, width)
         self.work_view.activated.connect(self._on_work_item)
         self.work_view.doubleClicked.connect(self._on_work_item)
         dock = QDockWidget(self.tr("My work"), self)
@@ -170,6 +174,8 @@ class MainWindow(QMainWindow):
         vm.dial_blocked.connect(self.on_dial_blocked)
         vm.dial_refused.connect(lambda m: self.statusBar().showMessage(m, 10000))
         self._pending_lead_event: CallEvent | None = None
+        self._spare: PopPage | None = None
+        QTimer.singleShot(0, self._make_spare)  # the next call's page, built while idle
 
     # ------------------------------------------------------------------ work list
     def _work_columns(self) -> list[Column]:
@@ -267,28 +273,59 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ calls
     def page_for(self, customer_id: str) -> PopPage | None:
-        for i in range(self.tabs.count()):
-            page = self.tabs.widget(i)
-            if isinstance(page, PopPage) and page.customer_id == customer_id:
-                return page
-        return None
+        return next((p for p in self.open_pages() if p.customer_id == customer_id), None)
 
     def on_pop_ready(self, pop: ScreenPop, event: CallEvent) -> None:
         """A new call opens a tab (earlier calls stay open); the same customer reuses theirs."""
         page = self.page_for(pop.portrait.id)
         if page is None:
-            page = PopPage(event)
-            page.form.submitted.connect(self.vm.save_outcome)
-            page.form.undo_requested.connect(self.vm.undo_last)
+            page = self._take_page(event)
             if self.tabs.indexOf(self.placeholder) >= 0:
                 self.tabs.removeTab(self.tabs.indexOf(self.placeholder))
-            self.tabs.addTab(page, pop.portrait.name)
+            self.tabs.setTabText(self.tabs.indexOf(page), pop.portrait.name)
         page.call_event = event
         page.pop_widget.show_snapshot(pop)
         page.form.load(pop, event.channel, self.vm.stores_for(pop.portrait.city))
         self.tabs.setCurrentWidget(page)
         self.activateWindow()
         self.raise_()
+
+    def _new_page(self) -> PopPage:
+        page = PopPage(CallEvent(number="", source=Source.CLI))
+        page.form.submitted.connect(self.vm.save_outcome)
+        page.form.undo_requested.connect(self.vm.undo_last)
+        return page
+
+    def _take_page(self, event: CallEvent) -> PopPage:
+        """A ready-made page (built and shown once while idle) so that a pop only fills in data."""
+        page = self._spare
+        self._spare = None
+        if page is None:
+            page = self._new_page()
+            self.tabs.addTab(page, "")
+        self.tabs.setTabVisible(self.tabs.indexOf(page), True)
+        page.call_event = event
+        QTimer.singleShot(0, self._make_spare)
+        return page
+
+    def _make_spare(self) -> None:
+        """Build the next call's page in idle time: created, polished, laid out and shown once
+        in a hidden tab, so that the first paint of a pop costs no widget set-up."""
+        if self._spare is not None:
+            return
+        page = self._new_page()
+        current = self.tabs.currentWidget()
+        index = self.tabs.addTab(page, "")
+        self.tabs.setCurrentIndex(index)
+        if current is not None:
+            self.tabs.setCurrentWidget(current)
+        self.tabs.setTabVisible(index, False)
+        self._spare = page
+
+    def open_pages(self) -> list[PopPage]:
+        """The calls on screen, in tab order."""
+        pages = [self.tabs.widget(i) for i in range(self.tabs.count()) if self.tabs.isTabVisible(i)]
+        return [p for p in pages if isinstance(p, PopPage)]
 
     def current_page(self) -> PopPage | None:
         page = self.tabs.currentWidget()
@@ -343,11 +380,12 @@ class MainWindow(QMainWindow):
 
     def _close_tab(self, index: int) -> None:
         widget = self.tabs.widget(index)
-        if isinstance(widget, PopPage):
+        if isinstance(widget, PopPage) and widget is not self._spare:
             self.tabs.removeTab(index)
             widget.deleteLater()
-        if self.tabs.count() == 0:
-            self.tabs.addTab(self.placeholder, self.tr("Welcome"))
+        if not self.open_pages() and self.tabs.indexOf(self.placeholder) < 0:
+            self.tabs.insertTab(0, self.placeholder, self.tr("Welcome"))
+            self.tabs.setCurrentIndex(0)
 
     # ------------------------------------------------------------------ status
     def set_sync_status(self, text: str, ok: bool) -> None:
@@ -375,9 +413,8 @@ class MainWindow(QMainWindow):
     def on_call_ended(self, call_id: str, talk_seconds: int) -> None:
         """The softphone says the call ended: its talk time goes to that call's outcome form."""
         target = self.current_page()
-        for i in range(self.tabs.count()):
-            page = self.tabs.widget(i)
-            if isinstance(page, PopPage) and page.call_event.call_id == call_id:
+        for page in self.open_pages():
+            if page.call_event.call_id == call_id:
                 target = page
         if target is not None:
             target.form.set_call_duration(talk_seconds)

@@ -59,7 +59,9 @@ class Badge(QLabel):
         )
 
 
-def _table(model: RowTableModel) -> QTableView:
+def _table(model: RowTableModel, widths: tuple[int, ...] = ()) -> QTableView:
+    """A read-only table with fixed starting column widths (resize-to-contents would
+    measure every row on every layout: too slow for a pop that must paint in milliseconds)."""
     view = QTableView()
     view.setModel(model)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -68,9 +70,13 @@ def _table(model: RowTableModel) -> QTableView:
     view.setAlternatingRowColors(True)
     view.verticalHeader().setVisible(False)
     view.verticalHeader().setDefaultSectionSize(22)
-    view.horizontalHeader().setStretchLastSection(True)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header = view.horizontalHeader()
+    header.setStretchLastSection(True)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    for col, width in enumerate(widths):
+        header.resizeSection(col, width)
     view.setWordWrap(False)
+    view.setTextElideMode(Qt.TextElideMode.ElideRight)
     return view
 
 
@@ -136,12 +142,7 @@ class ScreenPopWidget(QWidget):
 
         # --- what to offer
         self.offers_model = RowTableModel(self._offer_columns(), self)
-        self.offers_view = _table(self.offers_model)
-        header = self.offers_view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for col, width in enumerate((130, 200, 60, 70, 84, 70)):
-            header.resizeSection(col, width)
-        self.offers_view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.offers_view = _table(self.offers_model, (130, 200, 60, 70, 84, 70))
         self.offers_view.doubleClicked.connect(self._on_offer_activated)
         self.offers_view.activated.connect(self._on_offer_activated)
 
@@ -151,9 +152,9 @@ class ScreenPopWidget(QWidget):
 
         # --- what happened
         self.trail_model = RowTableModel(self._trail_columns(), self)
-        self.trail_view = _table(self.trail_model)
+        self.trail_view = _table(self.trail_model, (130, 70, 90, 50, 70, 110, 50))
         self.orders_model = RowTableModel(self._order_columns(), self)
-        self.orders_view = _table(self.orders_model)
+        self.orders_view = _table(self.orders_model, (130, 110, 140, 110, 70))
         self.history_tabs = QTabWidget()
         self.history_tabs.addTab(self.trail_view, self.tr("Contact trail"))
         self.history_tabs.addTab(self.orders_view, self.tr("Work orders"))

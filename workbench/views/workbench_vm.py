@@ -69,6 +69,7 @@ class WorkbenchViewModel(QObject):
         self._sf = session_factory
         self._server_lookup = server_lookup
         self._last_saved: Recorded | None = None
+        self._stores: list[tuple[str, str, str]] | None = None
         self._dialing = dialing or DialService(session_factory, actor)
 
     # ------------------------------------------------------------------ calls
@@ -171,8 +172,15 @@ class WorkbenchViewModel(QObject):
                         lambda exc: self.message.emit(str(exc)))
 
     def stores_for(self, city: str) -> list[tuple[str, str, str]]:
-        """Stores, nearest city first (small reference query; fine on the GUI thread's caller)."""
-        return stores_by_city(self._sf, city)
+        """Stores, those in ``city`` first (reference data, cached until :meth:`invalidate`)."""
+        if self._stores is None:
+            self._stores = stores_by_city(self._sf, "")
+        return sorted(self._stores, key=lambda r: (r[2] != city, r[2], r[1]))
+
+    def invalidate(self) -> None:
+        """Reference data changed (after a sync)."""
+        self._stores = None
+        self._pops.invalidate()
 
 
 __all__ = ["WorkItem", "WorkbenchViewModel"]

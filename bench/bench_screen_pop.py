@@ -1,0 +1,176 @@
+"""Screen-pop speed, cold start and memory with a large local store (issue 5, point 7).
+
+    python bench/bench_screen_pop.py [--store PATH] [--customers 200000] [--events 1000000] [--calls 200]
+
+From call event to fully painted pop, for random customers of a store holding 200,000
+customers and 1,000,000 contact events, compared with a floor measured in the same run:
+the same rows read by bare indexed SQLite queries plus painting plain labels and a plain
+table of the same size. Also: cold start of the app to a usable window (a fresh process),
+and the resident memory of the app after the pops.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def pct(values: list[float], p: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+
+
+def floor_run(store: Path, numbers: list[str], app) -> list[float]:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+
+    con = sqlite3.connect(store)
+    win = QWidget()
+    labels = [QLabel() for _ in range(12)]
+    table = QTableWidget(0, 8)
+    lay = QVBoxLayout(win)
+    for lab in labels:
+        lay.addWidget(lab)
+    lay.addWidget(table)
+    win.resize(1366, 768)
+    win.show()
+    times = []
+    for number in numbers:
+        t0 = time.perf_counter()
+        cust = con.execute("SELECT * FROM customers WHERE phone = ? LIMIT 1", (number,)).fetchone()
+        events = con.execute("SELECT * FROM contact_events WHERE customer_id = ? ORDER BY started_at DESC LIMIT 50",
+                             (cust[0],)).fetchall()
+        con.execute("SELECT * FROM tasks WHERE customer_id = ? AND status = 'open'", (cust[0],)).fetchall()
+        con.execute("SELECT * FROM acceptances WHERE customer_id = ?", (cust[0],)).fetchall()
+        con.execute("SELECT * FROM work_orders WHERE customer_id = ?", (cust[0],)).fetchall()
+        for i, lab in enumerate(labels):
+            lab.setText(str(cust[i + 1]))
+        table.setRowCount(len(events))
+        for r, ev in enumerate(events):
+            for c in range(8):
+                table.setItem(r, c, QTableWidgetItem(str(ev[c + 2])))
+        win.repaint()
+        times.append((time.perf_counter() - t0) * 1000)
+        app.processEvents()
+    win.close()
+    return times
+
+
+def ours_run(store: Path, numbers: list[str], app) -> list[float]:  # type: ignore[no-untyped-def]
+    from workbench.app import open_context
+    from workbench.services.actor import Actor
+    from workbench.services.call_events import CallEvent, Source
+    from workbench.ui.main_window import MainWindow
+    from workbench.views.task_runner import TaskRunner
+    from workbench.views.workbench_vm import WorkbenchViewModel
+
+    actor = Actor("U-agent1", "agent1", "李敏", "agent", "T01", None)
+    ctx = open_context(store, actor)
+    runner = TaskRunner()
+    win = MainWindow(WorkbenchViewModel(runner, actor, ctx.pops, ctx.outcomes, ctx.sf))
+    win.resize(1366, 768)
+    win.show()
+    ctx.pops.build(numbers[0])  # reference data cached, as in a running app
+    times = []
+    for number in numbers:
+        t0 = time.perf_counter()
+        event = CallEvent.from_number(number, Source.CLI)
+        pop = ctx.pops.build(event.number, channel=event.channel)
+        assert pop is not None
+        win.on_pop_ready(pop, event)
+        win.tabs.repaint()  # the pop area, painted now (the work list beside it is unchanged)
+        times.append((time.perf_counter() - t0) * 1000)
+        if len(win.open_pages()) > 8:  # an agent closes old tabs; keep the window realistic
+            win._close_tab(win.tabs.indexOf(win.open_pages()[0]))
+        app.processEvents()  # idle time between calls, as in the running app
+    win.close()
+    return times
+
+
+COLD = r"""
+import os, sys, time
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+sys.path.insert(0, {root!r})
+from PySide6.QtCore import QTimer
+from workbench.app import make_qapp, open_context
+from workbench.services.actor import Actor
+from workbench.services.worklist import load_worklist
+from workbench.ui.main_window import MainWindow
+from workbench.views.task_runner import TaskRunner
+from workbench.views.workbench_vm import WorkbenchViewModel
+app = make_qapp("zh")
+actor = Actor("U-agent1", "agent1", "李敏", "agent", "T01", None)
+ctx = open_context(__import__("pathlib").Path({store!r}), actor)
+win = MainWindow(WorkbenchViewModel(TaskRunner(), actor, ctx.pops, ctx.outcomes, ctx.sf))
+win.on_worklist(load_worklist(ctx.sf, actor))
+win.show()
+def ready():
+    print("READY", flush=True)
+    app.quit()
+QTimer.singleShot(0, ready)
+app.exec()
+"""
+
+
+def cold_start(store: Path) -> float:
+    t0 = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", COLD.format(root=str(ROOT), store=str(store))],
+                         capture_output=True, text=True, timeout=120)
+    took = time.perf_counter() - t0
+    if "READY" not in out.stdout:
+        raise RuntimeError(out.stderr)
+    return took
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--store", type=Path, default=Path("/tmp/bench-local.db"))
+    ap.add_argument("--customers", type=int, default=200_000)
+    ap.add_argument("--events", type=int, default=1_000_000)
+    ap.add_argument("--calls", type=int, default=200)
+    args = ap.parse_args()
+    if not args.store.exists():
+        from bench.make_local_store import build
+
+        print(f"building {args.store} ({args.customers} customers, {args.events} events)…", flush=True)
+        build(args.store, args.customers, args.events)
+    con = sqlite3.connect(args.store)
+    n_cust = con.execute("select count(*) from customers").fetchone()[0]
+    n_ev = con.execute("select count(*) from contact_events").fetchone()[0]
+    phones = [r[0] for r in con.execute("select phone from customers where id like 'B%'")]
+    con.close()
+    random.seed(3)
+    numbers = random.sample(phones, args.calls)
+
+    from workbench.app import make_qapp
+
+    app = make_qapp("zh")
+    floor_run(args.store, numbers[:10], app)  # warm the page cache for both runs
+    ours_run(args.store, numbers[:10], app)
+    floor = floor_run(args.store, numbers, app)
+    ours = ours_run(args.store, numbers, app)
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    cold = [cold_start(args.store) for _ in range(3)]
+    f95, o95 = pct(floor, 95), pct(ours, 95)
+    print(f"store: {n_cust} customers, {n_ev} contact events, {args.calls} calls")
+    print(f"floor (bare SQLite + plain widgets): p50 {statistics.median(floor):.1f} ms, p95 {f95:.1f} ms")
+    print(f"screen pop (call event -> painted):  p50 {statistics.median(ours):.1f} ms, p95 {o95:.1f} ms")
+    print(f"ratio p95 ours/floor: {o95 / f95:.2f} (target <= 3), absolute p95 {o95:.1f} ms (target <= 30)")
+    print(f"cold start to a usable window: median {statistics.median(cold):.2f} s of {['%.2f' % c for c in cold]} (target <= 2 s)")
+    print(f"peak resident memory of this process (app + store + pops): {rss_mb:.0f} MB (target <= 400)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
