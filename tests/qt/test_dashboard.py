@@ -212,6 +212,21 @@ def test_hover_readout_shows_the_category_values(qtbot: Any, lead_dashboard: Any
     assert first_agent in text and "Actual" in text and "Expected" in text
 
 
+def test_hover_on_the_horizontal_hot_products_chart(qtbot: Any, lead_dashboard: Any) -> None:
+    widget, _vm = lead_dashboard
+    with qtbot.waitSignal(widget.rendered, raising=True, timeout=WAIT):
+        widget.show_page("breakdowns")
+    chart = widget.pages["breakdowns"].charts["products"]
+    products = widget.pages["breakdowns"].tables["products"].table_model.frame()
+    n = len(products)
+    vb = chart.getPlotItem().vb
+    (x0, x1), _ = vb.viewRange()
+    chart._on_mouse_moved(vb.mapViewToScene(QPointF((x0 + x1) / 4, n - 1)))  # the top bar: rank 1
+    text = chart._readout.toPlainText()
+    assert text.splitlines()[0] == products["policy"].iloc[0]
+    assert f": {products['deals'].iloc[0]:,}" in text
+
+
 def test_exports_png_csv_and_excel(qtbot: Any, lead_dashboard: Any, tmp_path: Path) -> None:
     widget, _vm = lead_dashboard
     page_png = widget.export_png("efficiency", tmp_path / "page.png")

@@ -346,6 +346,8 @@ def prepare_events(
     for col in (*_CATEGORICAL, "policy_name", "product", "agent"):
         if not isinstance(df[col].dtype, pd.CategoricalDtype):
             df[col] = df[col].astype(object).where(df[col].notna(), None).astype("category")
+    for name, values in outcome_flags(df).items():
+        df[name] = values
     if not df["started_at"].is_monotonic_increasing:
         df = df.sort_values("started_at", kind="stable")
     return df.reset_index(drop=True)
@@ -607,6 +609,22 @@ def _map_floats(values: pd.Series, mapping: Mapping[str, float]) -> np.ndarray:
     return values.map(lambda v: float(mapping.get(str(v), 0.0))).to_numpy(dtype="float64")
 
 
+def outcome_flags(df: pd.DataFrame) -> dict[str, np.ndarray]:
+    """``reached``, ``accepted``, ``interested`` of each event, from its wrap-up and intent.
+
+    They do not depend on filters, so :func:`prepare_events` computes them once.
+    """
+    wrap = df["wrapup"] if isinstance(df["wrapup"].dtype, pd.CategoricalDtype) else df["wrapup"].astype(object)
+    return {
+        "reached": _isin(wrap, [w.value for w in REACHED]),
+        "accepted": _isin(wrap, [WrapUp.ACCEPTED.value]),
+        "interested": (
+            _isin(wrap, [w.value for w in _INTERESTED_WRAPUPS])
+            | _isin(df["intent"], [i.value for i in _INTERESTED_INTENTS])
+        ),
+    }
+
+
 def add_flags(df: pd.DataFrame, settings: CostSettings | None = None) -> pd.DataFrame:
     """The prepared events plus the per-event flags every aggregate sums.
 
@@ -616,15 +634,10 @@ def add_flags(df: pd.DataFrame, settings: CostSettings | None = None) -> pd.Data
     """
     settings = settings or CostSettings()
     out = df.copy(deep=False)
-    wrap = df["wrapup"].astype(object) if not isinstance(df["wrapup"].dtype, pd.CategoricalDtype) else df["wrapup"]
-    intent = df["intent"]
-    out["reached"] = _isin(wrap, [w.value for w in REACHED])
-    accepted = _isin(wrap, [WrapUp.ACCEPTED.value])
-    out["accepted"] = accepted
-    out["interested"] = (
-        _isin(wrap, [w.value for w in _INTERESTED_WRAPUPS])
-        | _isin(intent, [i.value for i in _INTERESTED_INTENTS])
-    )
+    if not {"reached", "accepted", "interested"} <= set(df.columns):
+        for name, values in outcome_flags(df).items():
+            out[name] = values
+    accepted = out["accepted"].to_numpy(dtype=bool)
     pair = _pair_codes(df)
     first = _first_occurrence(pair)
     p = df["predicted_p"].to_numpy(dtype="float64")
@@ -699,17 +712,27 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
 )
 
 
-def _derive(out: pd.DataFrame) -> pd.DataFrame:
-    out["reach_rate"] = _div(out["reached"], out["contacts"])
-    out["avg_duration_s"] = _div(out["talk_time_s"], out["reached"])
-    out["cost_per_contact"] = _div(out["cost"], out["contacts"])
-    out["conversion_rate"] = _div(out["customers_converted"], out["customers"])
-    out["cost_per_conversion"] = _div(out["cost"], out["conversions"])
-    out["ratio"] = _div(out["conversions"], out["expected"])
-    out["avg_deal_value"] = _div(out["deal_value"], out["deals"])
-    for col in ("contacts", "customers", "customers_converted", "reached", "talk_time_s", "conversions", "deals"):
-        out[col] = out[col].fillna(0).astype("int64")
-    return out[list(SUMMARY_COLUMNS)]
+_INT_COLUMNS = ("contacts", "customers", "customers_converted", "reached", "talk_time_s", "conversions", "deals")
+
+
+def _derive(out: pd.DataFrame | dict[str, np.ndarray], index: Any = None) -> pd.DataFrame:
+    """Sums (a frame, or a dict of arrays with ``index``) plus the ratios, as one new frame."""
+    if isinstance(out, pd.DataFrame):
+        index = out.index
+        cols = {c: out[c].to_numpy(dtype="float64") for c in (*SUM_COLUMNS, "customers", "customers_converted")}
+    else:
+        cols = out
+    d = dict(cols)
+    d["reach_rate"] = _div(cols["reached"], cols["contacts"])
+    d["avg_duration_s"] = _div(cols["talk_time_s"], cols["reached"])
+    d["cost_per_contact"] = _div(cols["cost"], cols["contacts"])
+    d["conversion_rate"] = _div(cols["customers_converted"], cols["customers"])
+    d["cost_per_conversion"] = _div(cols["cost"], cols["conversions"])
+    d["ratio"] = _div(cols["conversions"], cols["expected"])
+    d["avg_deal_value"] = _div(cols["deal_value"], cols["deals"])
+    for col in _INT_COLUMNS:
+        d[col] = np.nan_to_num(np.asarray(cols[col], dtype="float64")).astype("int64")
+    return pd.DataFrame({c: d[c] for c in SUMMARY_COLUMNS}, index=index)
 
 
 def summarise(
@@ -738,7 +761,7 @@ def summarise(
             codes = codes.astype("int64")
             labels = pd.Index(labels)
     out = _summarise_codes(flagged, codes, labels, mask)
-    if by is not None:
+    if by is not None and not (out["contacts"] > 0).all():
         out = out[out["contacts"] > 0]
     return out
 
@@ -762,7 +785,7 @@ def _summarise_codes(
     rows["customers"] = _group_nunique(codes, cust, n + 1)[:n].astype("float64")
     conv = flagged["conv"].to_numpy(dtype=bool)
     rows["customers_converted"] = _group_nunique(np.where(conv, codes, dump), cust, n + 1)[:n].astype("float64")
-    return _derive(pd.DataFrame(rows, index=pd.Index(labels)))
+    return _derive(rows, pd.Index(labels))
 
 
 def _group_nunique(groups: np.ndarray, items: np.ndarray, n_groups: int) -> np.ndarray:
@@ -1052,25 +1075,41 @@ def hot_products(flagged: pd.DataFrame, acceptances: pd.DataFrame | None = None,
 
 
 def _labels_by(df: pd.DataFrame, key: str, col: str) -> dict[Any, str]:
-    """The first ``col`` label seen for each ``key`` value."""
-    sub = df[[key, col]].drop_duplicates(key)
-    return {
-        k: ("" if v is None or v != v else str(v))
-        for k, v in zip(sub[key].astype(object), sub[col].astype(object), strict=True)
-        if k is not None and k == k
-    }
+    """The first ``col`` label seen for each ``key`` value (found by key codes, no copying)."""
+    if df.empty:
+        return {}
+    keys = df[key]
+    if not isinstance(keys.dtype, pd.CategoricalDtype):
+        keys = keys.astype(object).astype("category")
+    codes = keys.cat.codes.to_numpy().astype("int64")
+    n = len(keys.cat.categories)
+    first = np.full(n + 1, -1, dtype=np.int64)
+    where = np.where(codes >= 0, codes, n)
+    first[where[::-1]] = np.arange(len(codes) - 1, -1, -1)
+    out: dict[Any, str] = {}
+    values = df[col]
+    for k, pos in zip(keys.cat.categories, first[:n], strict=True):
+        if pos >= 0:
+            v = values.iloc[int(pos)]
+            out[k] = "" if v is None or v != v else str(v)
+    return out
 
 
 def channel_comparison(flagged: pd.DataFrame) -> pd.DataFrame:
     """Per channel: contacts, customers gained, cost per contact and per customer gained,
     average deal value, conversion rate."""
     base = breakdown(flagged, "channel")
-    acc = flagged[flagged["accepted"]]
-    if len(acc):
-        gained = acc.groupby(acc["channel"].astype(object), sort=False)["customer_id"].nunique()
-    else:
-        gained = pd.Series(dtype="int64")
-    base["customers_gained"] = [int(gained.get(v, 0)) for v in base["value"]]
+    gained: dict[Any, int] = {}
+    if len(flagged):
+        chan = flagged["channel"]
+        if not isinstance(chan.dtype, pd.CategoricalDtype):
+            chan = chan.astype(object).astype("category")
+        n = len(chan.cat.categories)
+        codes = chan.cat.codes.to_numpy().astype("int64")
+        codes = np.where((codes >= 0) & flagged["accepted"].to_numpy(dtype=bool), codes, n)
+        counts = _group_nunique(codes, _codes(flagged["customer_id"]), n + 1)[:n]
+        gained = {str(c): int(k) for c, k in zip(chan.cat.categories, counts, strict=True)}
+    base["customers_gained"] = [gained.get(str(v), 0) for v in base["value"]]
     base["cost_per_customer_gained"] = _div(base["cost"], base["customers_gained"])
     return base[["value", "contacts", "customers", "customers_gained", "conversion_rate", "cost",
                  "cost_per_contact", "cost_per_customer_gained", "deal_value", "avg_deal_value"]]
