@@ -127,6 +127,7 @@ def run_desktop(args: argparse.Namespace) -> int:
     vm = WorkbenchViewModel(runner, actor, ctx.pops, ctx.outcomes, ctx.sf, server_lookup)
     window = MainWindow(vm, undo_seconds=int(settings.get("undo_seconds")))
     window.language_change_requested.connect(lambda lang: _switch_language(settings, lang, window))
+    _add_tools(window, ctx, actor, runner)
     if not keyring_state.usable:
         window.statusBar().showMessage(keyring_state.message, 15000)
 
@@ -186,3 +187,24 @@ def _switch_language(settings: Settings, language: str, window: Any) -> None:
     settings.set("language", language)
     settings.save()
     window.on_language_saved()
+
+
+def _add_tools(window: Any, ctx: Any, actor: Actor, runner: Any) -> None:
+    """Dashboards for everyone (scoped: own / team / all), the policy studio for admins."""
+    from workbench.services.codes import Role
+    from workbench.ui.dashboard import create_dashboard
+
+    window.add_dashboards(lambda: create_dashboard(ctx.sf, actor, runner)[0])
+    if actor.role == Role.ADMIN:
+        from workbench.services.policy_admin import PolicyAdminService
+        from workbench.ui.policy_studio import PolicyStudio
+        from workbench.views.policy_studio_vm import PolicyStudioViewModel
+
+        def studio() -> Any:
+            vm = PolicyStudioViewModel(PolicyAdminService(ctx.sf), runner)
+            widget = PolicyStudio(vm)
+            vm.setParent(widget)
+            vm.reload()
+            return widget
+
+        window.add_policy_studio(studio)

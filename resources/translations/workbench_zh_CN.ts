@@ -994,209 +994,224 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="79" />
+        <location filename="../../workbench/ui/main_window.py" line="81" />
         <source>Agent Workbench — {name} ({role})</source>
         <translation>坐席工作台 — {name}（{role}）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="85" />
-        <location filename="../../workbench/ui/main_window.py" line="183" />
+        <location filename="../../workbench/ui/main_window.py" line="87" />
+        <location filename="../../workbench/ui/main_window.py" line="193" />
         <source>Mobile</source>
         <translation>手机号</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="86" />
+        <location filename="../../workbench/ui/main_window.py" line="88" />
         <source>Member no.</source>
         <translation>会员号</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="87" />
+        <location filename="../../workbench/ui/main_window.py" line="89" />
         <source>ID number (last 6)</source>
         <translation>证件号（后6位）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="90" />
+        <location filename="../../workbench/ui/main_window.py" line="92" />
         <source>Customer arrives / search: mobile, member no. or ID (Ctrl+F)</source>
         <translation>客户到厅 / 查询：手机号、会员号或证件号 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="91" />
+        <location filename="../../workbench/ui/main_window.py" line="93" />
         <source>Search a customer by mobile (Ctrl+F)</source>
         <translation>按手机号查询客户 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="95" />
+        <location filename="../../workbench/ui/main_window.py" line="97" />
         <source>Search</source>
         <translation>查询</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="113" />
+        <location filename="../../workbench/ui/main_window.py" line="119" />
         <source>My work</source>
         <translation>我的工作</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="125" />
+        <location filename="../../workbench/ui/main_window.py" line="131" />
         <source>Waiting for a call… (a call, a search or a task opens the customer here)</source>
         <translation>等待来电…（来电、查询或任务会在这里打开客户）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="129" />
-        <location filename="../../workbench/ui/main_window.py" line="350" />
+        <location filename="../../workbench/ui/main_window.py" line="135" />
+        <location filename="../../workbench/ui/main_window.py" line="423" />
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="133" />
+        <location filename="../../workbench/ui/main_window.py" line="139" />
         <source>Sync: starting…</source>
         <translation>同步：启动中…</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="139" />
+        <location filename="../../workbench/ui/main_window.py" line="145" />
         <source>&amp;Workbench</source>
         <translation>工作台(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="140" />
+        <location filename="../../workbench/ui/main_window.py" line="146" />
         <source>Refresh work list</source>
         <translation>刷新工作列表</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="144" />
+        <location filename="../../workbench/ui/main_window.py" line="150" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="149" />
+        <location filename="../../workbench/ui/main_window.py" line="155" />
         <source>Dial the customer</source>
         <translation>拨打客户</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="153" />
+        <location filename="../../workbench/ui/main_window.py" line="159" />
+        <source>&amp;Tools</source>
+        <translation>工具(&amp;T)</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="161" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="169" />
+        <location filename="../../workbench/ui/main_window.py" line="177" />
         <source>Dialling {n}…</source>
         <translation>正在拨打 {n}…</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="178" />
+        <location filename="../../workbench/ui/main_window.py" line="188" />
         <source>Work order: {s}</source>
         <translation>工单：{s}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="182" />
+        <location filename="../../workbench/ui/main_window.py" line="192" />
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="184" />
+        <location filename="../../workbench/ui/main_window.py" line="194" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="185" />
+        <location filename="../../workbench/ui/main_window.py" line="195" />
         <source>Task</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="186" />
+        <location filename="../../workbench/ui/main_window.py" line="196" />
         <source>Tier</source>
         <translation>等级</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="187" />
+        <location filename="../../workbench/ui/main_window.py" line="197" />
         <source>Deal p.</source>
         <translation>成单率</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="189" />
+        <location filename="../../workbench/ui/main_window.py" line="199" />
         <source>Updated</source>
         <translation>更新时间</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="233" />
+        <location filename="../../workbench/ui/main_window.py" line="250" />
+        <source>&amp;Dashboards</source>
+        <translation>效能看板(&amp;D)</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="253" />
+        <source>&amp;Policy studio</source>
+        <translation>政策配置(&amp;P)</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="275" />
         <source>A team lead can override this.</source>
         <translation>班组长可以放行。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="234" />
+        <location filename="../../workbench/ui/main_window.py" line="276" />
         <source>Call not allowed</source>
         <translation>不允许外呼</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="235" />
+        <location filename="../../workbench/ui/main_window.py" line="277" />
         <source>This call may not start now:</source>
         <translation>现在不能发起这通电话：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="242" />
+        <location filename="../../workbench/ui/main_window.py" line="284" />
         <source>Override contact pressure</source>
         <translation>放行接触管控</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="243" />
+        <location filename="../../workbench/ui/main_window.py" line="285" />
         <source>Reason for the override (recorded):</source>
         <translation>放行原因（将被记录）：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="300" />
+        <location filename="../../workbench/ui/main_window.py" line="373" />
         <source>No customer found for {q}</source>
         <translation>未找到客户：{q}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="314" />
+        <location filename="../../workbench/ui/main_window.py" line="387" />
         <source>New lead saved</source>
         <translation>新线索已保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="326" />
+        <location filename="../../workbench/ui/main_window.py" line="399" />
         <source>Outcome saved</source>
         <translation>结果已保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="334" />
+        <location filename="../../workbench/ui/main_window.py" line="407" />
         <source>Not saved</source>
         <translation>未保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="361" />
+        <location filename="../../workbench/ui/main_window.py" line="435" />
         <source>Online · {n} waiting · last sync {t}</source>
         <translation>在线 · {n} 条待上传 · 上次同步 {t}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="363" />
+        <location filename="../../workbench/ui/main_window.py" line="437" />
         <source>Offline — showing local data, {n} changes waiting</source>
         <translation>离线 — 显示本地数据，{n} 条变更待上传</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="365" />
+        <location filename="../../workbench/ui/main_window.py" line="439" />
         <source> · {n} refused by the server</source>
         <translation> · {n} 条被服务器拒绝</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="369" />
+        <location filename="../../workbench/ui/main_window.py" line="443" />
         <source>Syncing… {n} records</source>
         <translation>同步中… {n} 条记录</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="373" />
+        <location filename="../../workbench/ui/main_window.py" line="447" />
         <source>Language saved: it takes effect the next time the workbench starts.</source>
         <translation>语言已保存：下次启动工作台时生效。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="387" />
+        <location filename="../../workbench/ui/main_window.py" line="460" />
         <source>Softphone connected</source>
         <translation>软电话已连接</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="387" />
+        <location filename="../../workbench/ui/main_window.py" line="460" />
         <source>Softphone not connected: {m}</source>
         <translation>软电话未连接：{m}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="391" />
+        <location filename="../../workbench/ui/main_window.py" line="464" />
         <source>No softphone configured</source>
         <translation>未配置软电话</translation>
     </message>
@@ -1552,154 +1567,154 @@
 <context>
     <name>ScreenPopWidget</name>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="158" />
+        <location filename="../../workbench/ui/screen_pop.py" line="159" />
         <source>Contact trail</source>
         <translation>接触轨迹</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="159" />
+        <location filename="../../workbench/ui/screen_pop.py" line="160" />
         <source>Work orders</source>
         <translation>工单</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="161" />
+        <location filename="../../workbench/ui/screen_pop.py" line="162" />
         <source>What to offer</source>
         <translation>推荐政策</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="162" />
+        <location filename="../../workbench/ui/screen_pop.py" line="163" />
         <source>What to say (F6: next objection answer)</source>
         <translation>话术（F6：下一条异议应答）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="188" />
-        <location filename="../../workbench/ui/screen_pop.py" line="207" />
-        <location filename="../../workbench/ui/screen_pop.py" line="218" />
+        <location filename="../../workbench/ui/screen_pop.py" line="189" />
+        <location filename="../../workbench/ui/screen_pop.py" line="208" />
+        <location filename="../../workbench/ui/screen_pop.py" line="219" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="189" />
+        <location filename="../../workbench/ui/screen_pop.py" line="190" />
         <source>Pitch</source>
         <translation>卖点</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="190" />
+        <location filename="../../workbench/ui/screen_pop.py" line="191" />
         <source>Deal p.</source>
         <translation>成单率</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="192" />
+        <location filename="../../workbench/ui/screen_pop.py" line="193" />
         <source>Value ¥</source>
         <translation>价值（元）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="194" />
+        <location filename="../../workbench/ui/screen_pop.py" line="195" />
         <source>Valid to</source>
         <translation>有效期至</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="195" />
+        <location filename="../../workbench/ui/screen_pop.py" line="196" />
         <source>Quota left</source>
         <translation>剩余名额</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="197" />
+        <location filename="../../workbench/ui/screen_pop.py" line="198" />
         <source>Why eligible</source>
         <translation>符合原因</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="202" />
+        <location filename="../../workbench/ui/screen_pop.py" line="203" />
         <source>When</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="203" />
+        <location filename="../../workbench/ui/screen_pop.py" line="204" />
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="204" />
+        <location filename="../../workbench/ui/screen_pop.py" line="205" />
         <source>Outcome</source>
         <translation>接触结果</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="205" />
+        <location filename="../../workbench/ui/screen_pop.py" line="206" />
         <source>Intent</source>
         <translation>意向</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="206" />
+        <location filename="../../workbench/ui/screen_pop.py" line="207" />
         <source>Who</source>
         <translation>经办人</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="208" />
+        <location filename="../../workbench/ui/screen_pop.py" line="209" />
         <source>Talk</source>
         <translation>通话</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="210" />
+        <location filename="../../workbench/ui/screen_pop.py" line="211" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="215" />
+        <location filename="../../workbench/ui/screen_pop.py" line="216" />
         <source>Created</source>
         <translation>创建时间</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="216" />
+        <location filename="../../workbench/ui/screen_pop.py" line="217" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="217" />
+        <location filename="../../workbench/ui/screen_pop.py" line="218" />
         <source>Store</source>
         <translation>营业厅</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="219" />
+        <location filename="../../workbench/ui/screen_pop.py" line="220" />
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="220" />
+        <location filename="../../workbench/ui/screen_pop.py" line="221" />
         <source>Note / result</source>
         <translation>备注 / 结果</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="242" />
+        <location filename="../../workbench/ui/screen_pop.py" line="243" />
         <source>{n} years</source>
         <translation>{n} 岁</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="245" />
+        <location filename="../../workbench/ui/screen_pop.py" line="246" />
         <source>Member {no}</source>
         <translation>会员 {no}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="247" />
+        <location filename="../../workbench/ui/screen_pop.py" line="248" />
         <source>ID {id}</source>
         <translation>证件 {id}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="250" />
+        <location filename="../../workbench/ui/screen_pop.py" line="251" />
         <source>Plan {plan} (¥{fee}/month) · tenure {tenure} months · {device} · {network}</source>
         <translation>套餐 {plan}（{fee} 元/月）· 在网 {tenure} 个月 · {device} · {network}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="255" />
+        <location filename="../../workbench/ui/screen_pop.py" line="256" />
         <source>Tags: </source>
         <translation>标签：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="259" />
+        <location filename="../../workbench/ui/screen_pop.py" line="260" />
         <source>Lead {tier}</source>
         <translation>{tier} 类线索</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="275" />
+        <location filename="../../workbench/ui/screen_pop.py" line="276" />
         <source>Work orders ({n})</source>
         <translation>工单（{n}）</translation>
     </message>
@@ -1738,13 +1753,13 @@
 <context>
     <name>WorkbenchViewModel</name>
     <message>
-        <location filename="../../workbench/views/workbench_vm.py" line="129" />
+        <location filename="../../workbench/views/workbench_vm.py" line="130" />
         <source>Acceptance recorded</source>
         <extracomment>``server_lookup(number) -&gt; bool``: ask the server once for an unknown caller; True if it found the customer and put them in the local store.</extracomment>
         <translation>已记录办理</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/workbench_vm.py" line="143" />
+        <location filename="../../workbench/views/workbench_vm.py" line="144" />
         <source>Work order updated</source>
         <translation>工单已更新</translation>
     </message>

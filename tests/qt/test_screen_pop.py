@@ -279,3 +279,24 @@ def test_click_to_dial_checks_pressure_first(qtbot, local_ctx: LocalContext) -> 
     assert box is not None and box.isVisible() and "•" in box.text()
     assert dialled == [WANG_PHONE]  # nothing dialled
     runner.wait_for_done()
+
+
+def test_tool_windows_open_from_the_menu(qtbot, local_ctx: LocalContext) -> None:  # type: ignore[no-untyped-def]
+    from workbench.ui.dashboard import DashboardWidget, create_dashboard
+
+    win, vm, runner = _window(qtbot, local_ctx)
+    made: list[DashboardWidget] = []
+
+    def factory() -> DashboardWidget:
+        widget = create_dashboard(local_ctx.sf, local_ctx.actor, runner)[0]
+        made.append(widget)
+        return widget
+
+    action = win.add_dashboards(factory)
+    assert action.shortcut().toString() == "Ctrl+Shift+D"
+    action.trigger()
+    action.trigger()  # opened once, then raised
+    assert len(made) == 1 and made[0].isVisible()
+    win.close()
+    assert not made[0].isVisible()
+    runner.wait_for_done()

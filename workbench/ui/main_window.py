@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -154,6 +156,8 @@ class MainWindow(QMainWindow):
         dial.setShortcut(QKeySequence("Ctrl+D"))
         dial.triggered.connect(self.dial_current)
         menu.addAction(dial)
+        self.tools_menu = self.menuBar().addMenu(self.tr("&Tools"))
+        self._tool_windows: dict[str, QWidget] = {}
         quit_action = QAction(self.tr("Quit"), self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -220,6 +224,38 @@ class MainWindow(QMainWindow):
         if dlg.exec():
             status, reason = dlg.values()
             self.vm.transition_work_order(item.id, status, reason)
+
+    # ------------------------------------------------------------------ tool windows
+    def add_tool_window(self, key: str, title: str, shortcut: str, factory: Callable[[], QWidget]) -> QAction:
+        """A menu entry opening a window (dashboards, policy studio) built on first use."""
+        action = QAction(title, self)
+        action.setShortcut(QKeySequence(shortcut))
+
+        def open_window() -> None:
+            window = self._tool_windows.get(key)
+            if window is None:
+                window = factory()
+                window.setWindowTitle(title.replace("&", ""))
+                window.resize(1280, 800)
+                self._tool_windows[key] = window
+            window.show()
+            window.raise_()
+            window.activateWindow()
+
+        action.triggered.connect(open_window)
+        self.tools_menu.addAction(action)
+        return action
+
+    def add_dashboards(self, factory: Callable[[], QWidget]) -> QAction:
+        return self.add_tool_window("dashboard", self.tr("&Dashboards"), "Ctrl+Shift+D", factory)
+
+    def add_policy_studio(self, factory: Callable[[], QWidget]) -> QAction:
+        return self.add_tool_window("studio", self.tr("&Policy studio"), "Ctrl+Shift+P", factory)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        for window in self._tool_windows.values():
+            window.close()
+        super().closeEvent(event)
 
     # ------------------------------------------------------------------ dialling
     def dial_current(self) -> None:
