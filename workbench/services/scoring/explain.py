@@ -154,7 +154,8 @@ def explain_row(predict: Callable[[pd.DataFrame], np.ndarray], row: pd.DataFrame
         variants.append(v)
     batch = pd.concat(variants, ignore_index=True)
     for col in row.columns:
-        batch[col] = batch[col].astype(row[col].dtype, copy=False) if row[col].dtype != object else batch[col]
+        if row[col].dtype != object and batch[col].dtype != row[col].dtype:
+            batch[col] = batch[col].astype(row[col].dtype)
     probs = np.asarray(predict(batch), dtype=float)
     p = float(probs[0]) if probability is None else probability
     weights = float(probs[0]) - probs[1:]

@@ -114,10 +114,13 @@ class AutoTabularClassifier(ClassifierMixin, BaseEstimator):
     def _hgb(self, n_rows: int) -> HistGradientBoostingClassifier:
         n_cat = len(self.categorical_)
         return HistGradientBoostingClassifier(
-            learning_rate=self.learning_rate, max_depth=self.max_depth, max_iter=self.max_iter,
-            min_samples_leaf=self.min_samples_leaf, l2_regularization=self.l2_regularization,
+            learning_rate=self.learning_rate, max_depth=self.max_depth,
+            # small sets: too few rows to hold out for early stopping, so cap the rounds
+            max_iter=self.max_iter if n_rows >= 300 else min(self.max_iter, 100),
+            min_samples_leaf=min(self.min_samples_leaf, max(5, n_rows // 20)),
+            l2_regularization=self.l2_regularization,
             categorical_features=[True] * n_cat + [False] * len(self.numeric_),
-            early_stopping=n_rows >= 1000, validation_fraction=0.15, n_iter_no_change=30,
+            early_stopping=n_rows >= 300, validation_fraction=0.15, n_iter_no_change=30,
             random_state=self.random_state,
         )
 

@@ -1,0 +1,191 @@
+"""Calibration on known probabilities, model files (corrupt / wrong version), explanations."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from workbench.services.scoring.features import build_features, spec_for
+from workbench.services.scoring.models import (
+    MAGIC,
+    AutoTabularClassifier,
+    FrequencyNaiveBayes,
+    LogisticBaseline,
+    ModelLoadError,
+    ModelRegistry,
+    ScoreModel,
+    calibration_slope,
+    fit_calibrated,
+    metrics,
+    reliability,
+    top_decile_lift,
+    train_score_model,
+)
+from workbench.services.scoring.synthetic import synthetic_book
+
+NOW = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+
+
+def _known_probabilities(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.uniform(-2, 2, size=n),
+                      "c": rng.choice(["x", "y", "z"], size=n)})
+    z = -1.0 + 1.2 * X["a"] - 0.8 * np.sin(2 * X["b"]) + X["c"].map({"x": 0.0, "y": 0.7, "z": -0.5})
+    p = 1 / (1 + np.exp(-z.to_numpy()))
+    y = (rng.random(n) < p).astype(int)
+    return X, y, p
+
+
+def test_calibration_on_known_probabilities() -> None:
+    X, y, p = _known_probabilities(7000, seed=3)
+    tr, te = np.arange(5000), np.arange(5000, 7000)
+    fit = fit_calibrated(X.iloc[tr], y[tr], seed=0, candidates=("hgb", "gam"))
+    q = fit.estimator.predict_proba(X.iloc[te])[:, 1]
+    irreducible = float(np.mean(p[te] * (1 - p[te])))  # Brier of the true probabilities, expected
+    brier = metrics(y[te], q)["brier"]
+    oracle = metrics(y[te], p[te])["brier"]
+    assert brier - oracle < 0.01
+    assert abs(brier - irreducible) < 0.02
+    slope, intercept = calibration_slope(y[te], q)
+    assert 0.8 < slope < 1.25
+    assert abs(intercept) < 0.25
+    # predictions track the true probabilities closely
+    assert np.mean(np.abs(q - p[te])) < 0.06
+
+
+def test_metrics_helpers_on_known_values() -> None:
+    y = np.array([1, 0, 0, 0, 0, 0, 0, 0, 0, 1] * 10)
+    p = np.where(y == 1, 0.9, 0.1)
+    assert top_decile_lift(y, p) == pytest.approx(5.0)  # top 10% all positive, base rate 20%
+    pts = reliability(y, p, bins=10)
+    assert [round(r["observed"], 2) for r in pts] == [0.0, 1.0]
+    assert sum(r["count"] for r in pts) == 100
+
+
+def test_baselines_and_candidates_learn_signal() -> None:
+    X, y, _ = _known_probabilities(2000, seed=5)
+    for est in (FrequencyNaiveBayes(), LogisticBaseline(), AutoTabularClassifier("hgb"),
+                AutoTabularClassifier("gam"), AutoTabularClassifier("blend")):
+        q = est.fit(X.iloc[:1500], y[:1500]).predict_proba(X.iloc[1500:])[:, 1]
+        assert metrics(y[1500:], q)["auc"] > 0.7, type(est).__name__
+
+
+def test_unseen_categories_and_missing_values_are_scored() -> None:
+    X, y, _ = _known_probabilities(600, seed=6)
+    est = AutoTabularClassifier("blend").fit(X, y)
+    odd = pd.DataFrame({"a": [np.nan, 0.1], "b": [0.0, np.nan], "c": ["never seen", None]})
+    q = est.predict_proba(odd)[:, 1]
+    assert np.isfinite(q).all()
+
+
+# ------------------------------------------------------------------ the shipped model
+
+
+@pytest.fixture(scope="module")
+def deal_model() -> tuple[ScoreModel, pd.DataFrame, pd.DataFrame]:
+    customers, events = synthetic_book(1500, seed=11, now=NOW)
+    reached = events[events["wrapup"] != "no_answer"].reset_index(drop=True)
+    rows = customers.set_index("id").loc[reached["customer_id"]].reset_index()
+    spec = spec_for("deal", customers)
+    X = build_features(spec, rows, events, as_of=reached["started_at"])
+    y = (reached["wrapup"] == "accepted").to_numpy(int)
+    model = train_score_model("deal", X, y, spec=spec, order=reached["started_at"], version=3,
+                              candidates=("hgb", "gam"))
+    return model, customers, events
+
+
+def test_round_trip_and_predict_one_with_plain_word_factors(deal_model) -> None:
+    model, customers, events = deal_model
+    data = model.to_bytes()
+    assert data.startswith(MAGIC)
+    loaded = ScoreModel.load(data)
+    assert (loaded.kind, loaded.version, loaded.features) == ("deal", 3, model.features)
+    portrait = customers.iloc[0].to_dict()
+    history = events[events["customer_id"] == portrait["id"]].to_dict("records")
+    a = model.predict_one(portrait, history, now=NOW)
+    b = loaded.predict_one(portrait, history, now=NOW)
+    assert 0.0 < a.probability < 1.0
+    assert a.probability == pytest.approx(b.probability)
+    assert 1 <= len(a.top_factors) <= 3
+    weights = [abs(f.weight) for f in a.top_factors]
+    assert weights == sorted(weights, reverse=True)
+    for f in a.top_factors:
+        assert f.key in model.features and f.text_zh and f.text_en
+        assert "百分点" in f.text_zh and "pts" in f.text_en
+    # a customer with missing fields and no history still gets a score
+    bare = model.predict_one({"id": "NEW"}, [], now=NOW)
+    assert 0.0 < bare.probability < 1.0
+
+
+def test_base64_and_path_sources(deal_model, tmp_path) -> None:
+    model = deal_model[0]
+    assert ScoreModel.load(model.to_b64()).version == 3
+    path = model.save(tmp_path / "deal-v3.wbscore")
+    assert ScoreModel.load(path).version == 3
+
+
+def _tamper_header(data: bytes, **changes: object) -> bytes:
+    end = data.index(b"\n", len(MAGIC))
+    header = json.loads(data[len(MAGIC):end])
+    header.update(changes)
+    return MAGIC + json.dumps(header).encode() + data[end:]
+
+
+@pytest.mark.parametrize("case, message", [
+    ("garbage", "not a scoring model"),
+    ("truncated", "corrupt|truncated"),
+    ("flipped", "checksum"),
+    ("format", "format 99"),
+    ("sklearn", "scikit-learn 0.1"),
+    ("header", "unreadable header"),
+])
+def test_corrupt_or_wrong_version_files_are_rejected(deal_model, case: str, message: str) -> None:
+    good = deal_model[0].to_bytes()
+    bad = {
+        "garbage": b"PK\x03\x04 not a model",
+        "truncated": good[: len(good) // 2],
+        "flipped": good[:-100] + bytes([good[-100] ^ 0xFF]) + good[-99:],
+        "format": _tamper_header(good, format=99),
+        "sklearn": _tamper_header(good, sklearn="0.1.0"),
+        "header": MAGIC + b"{not json\n" + good[-50:],
+    }[case]
+    with pytest.raises(ModelLoadError, match=message):
+        ScoreModel.load(bad)
+
+
+def test_registry_keeps_the_previous_model_when_a_new_one_fails(deal_model, tmp_path) -> None:
+    model = deal_model[0]
+    errors: list[str] = []
+    reg = ModelRegistry(on_error=lambda kind, exc: errors.append(str(exc)))
+    reg.install(model.to_bytes())
+    assert reg.get("deal").version == 3
+    good = model.to_bytes()
+    with pytest.raises(ModelLoadError):
+        reg.install(good[:-10])  # corrupt
+    with pytest.raises(ModelLoadError):
+        reg.install(_tamper_header(good, format=2, version=4))  # wrong version
+    with pytest.raises(ModelLoadError):
+        reg.install(tmp_path / "missing.wbscore")
+    assert reg.get("deal").version == 3 and len(errors) == 3
+    # synced rows: the newest (v5, corrupt) fails, nothing newer loads, v3 stays in use
+    rows = [{"kind": "deal", "version": 5, "payload_b64": base64.b64encode(good[:-10]).decode()}]
+    errs = reg.install_rows(rows)
+    assert len(errs) == 1 and reg.get("deal").version == 3
+
+
+def test_registry_install_rows_takes_newest_loadable(deal_model) -> None:
+    model = deal_model[0]
+    newer = ScoreModel(**{**model.__dict__, "version": 4})
+    rows = [
+        {"kind": "deal", "version": 3, "payload_b64": model.to_b64()},
+        {"kind": "deal", "version": 4, "payload_b64": newer.to_b64()},
+        {"kind": "deal", "version": 6, "payload_b64": base64.b64encode(b"junk").decode()},
+    ]
+    reg = ModelRegistry()
+    errs = reg.install_rows(rows)
+    assert len(errs) == 1 and reg.get("deal").version == 4
