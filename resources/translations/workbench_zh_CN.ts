@@ -1714,7 +1714,12 @@
         <translation>{tier} 类线索</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="276" />
+        <location filename="../../workbench/ui/screen_pop.py" line="266" />
+        <source>Do not push:</source>
+        <translation>不宜推送：</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="277" />
         <source>Work orders ({n})</source>
         <translation>工单（{n}）</translation>
     </message>

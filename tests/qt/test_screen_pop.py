@@ -80,7 +80,7 @@ def test_red_bar_for_each_reason_not_to_push(qtbot, local_ctx: LocalContext, cas
     assert expected in {w.code for w in snap.warnings}
     widget.show_snapshot(snap)
     assert not widget.warning_bar.isHidden()
-    assert widget.warning_bar.text().startswith("⛔")
+    assert widget.warning_bar.text().startswith("Do not push:")
     if case == "accepted":
         assert "天河营业厅" in widget.warning_bar.text()
         assert widget.offers_model.rowCount() == 0  # never offered again

@@ -263,7 +263,8 @@ class ScreenPopWidget(QWidget):
         self.score_label.setText("   ".join(x for x in scores if x))
 
         if pop.warnings:
-            self.warning_bar.setText("⛔ " + "   |   ".join(labels.warning(w.code, w.params) for w in pop.warnings))
+            self.warning_bar.setText(self.tr("Do not push:") + "  " + "   |   ".join(
+                labels.warning(w.code, w.params) for w in pop.warnings))
             self.warning_bar.show()
         else:
             self.warning_bar.hide()
