@@ -312,3 +312,15 @@ def test_empty_store_shows_empty_pages(qtbot: Any, tmp_path: Path) -> None:
     assert widget.pages["experiments"].tables["experiments"].table_model.rowCount() == 0
     vm.shutdown()
     engine.dispose()
+
+
+def test_a_failing_load_is_reported_not_raised(qtbot: Any) -> None:
+    def broken() -> analytics.AnalyticsData:
+        raise OSError("local store is locked")
+
+    vm = DashboardViewModel(broken, analytics.Scope("lead", "U-lead1", "T01"))
+    with qtbot.waitSignal(vm.failed, raising=True, timeout=WAIT) as failed:
+        vm.refresh()
+    assert "local store is locked" in failed.args[0]
+    qtbot.waitUntil(lambda: not vm.busy, timeout=WAIT)
+    vm.shutdown()
