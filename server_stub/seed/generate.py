@@ -587,6 +587,13 @@ class _Gen:
         lo, hi = -(spec.valid_to_days or 0), -(spec.valid_from_days or 0)
         day = np.where(is_summer, rng.integers(lo, hi, m), day)
 
+        # call centres work Saturdays but rarely Sundays: most Sunday calls move to a day
+        # of the week before
+        weekday = (self.today.weekday() - (day + 1)) % 7
+        moved = day + rng.integers(1, 7, m)
+        sunday_call = ((ch == OUT) & (weekday == 6) & (rng.random(m) < 0.75)
+                       & (moved < np.floor(window[cust])) & ~is_summer)
+        day = np.where(sunday_call, moved, day)
         hour = (rng.random(m)[:, None] >= HOURS_CUM[ch]).sum(axis=1)
         ts = (self.anchor - self.c_tz_off[cust] - (day + 1) * DAY + hour * 3600
               + rng.integers(0, 3600, m))

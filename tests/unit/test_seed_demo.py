@@ -523,3 +523,17 @@ def test_a_failure_while_writing_changes_nothing(tmp_path: Path,
             assert not s.scalar(select(m.CursorCounter.value))
     finally:
         engine.dispose()
+
+
+def test_offers_fall_inside_the_policy_validity(seeded: Engine) -> None:
+    ev = _frame(seeded, m.ContactEvent)
+    policies = _frame(seeded, m.Policy).set_index("id")
+    offers = ev[ev["policy_id"].notna()]
+    when = pd.to_datetime(offers["started_at"])
+    start = pd.to_datetime(policies.loc[offers["policy_id"], "valid_from"]).to_numpy()
+    end = pd.to_datetime(policies.loc[offers["policy_id"], "valid_to"]).to_numpy()
+    assert ((when.to_numpy() >= start) & (when.to_numpy() <= end)).all()
+    # few outbound calls on Sundays (local time)
+    out = pd.to_datetime(ev.loc[ev["channel"] == "outbound", "started_at"]) + pd.Timedelta(hours=8)
+    share = (out.dt.day_of_week == 6).mean()
+    assert share < 0.07
