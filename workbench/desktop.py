@@ -105,7 +105,10 @@ def run_desktop(args: argparse.Namespace) -> int:
 
     from workbench.ipc import CallListener
     from workbench.services.call_events import CallEvent, Source
+    from workbench.services.desk_scoring import DeskScoring
+    from workbench.services.screen_pop import ScreenPopService
     from workbench.ui.main_window import MainWindow
+    from workbench.views.scoring_controller import ScoringController
     from workbench.views.softphone_controller import SoftphoneController
     from workbench.views.sync_controller import SyncController
     from workbench.views.task_runner import TaskRunner
@@ -124,7 +127,10 @@ def run_desktop(args: argparse.Namespace) -> int:
         return True
 
     runner = TaskRunner()
-    vm = WorkbenchViewModel(runner, actor, ctx.pops, ctx.outcomes, ctx.sf, server_lookup)
+    scoring = DeskScoring(ctx.sf)
+    ctx.pops = ScreenPopService(ctx.sf, actor, lambda: scoring.cross_sell_rules)
+    vm = WorkbenchViewModel(runner, actor, ctx.pops, ctx.outcomes, ctx.sf, server_lookup,
+                            explain=scoring.explain)
     window = MainWindow(vm, undo_seconds=int(settings.get("undo_seconds")))
     window.language_change_requested.connect(lambda lang: _switch_language(settings, lang, window))
     _add_tools(window, ctx, actor, runner)
@@ -140,6 +146,11 @@ def run_desktop(args: argparse.Namespace) -> int:
 
     sync = SyncController(engine, ctx.sf, hold_seconds=float(settings.get("undo_seconds")), reauth=reauth)
 
+    scorer = ScoringController(scoring, runner)
+    scorer.progress.connect(window.on_scoring_progress)
+    scorer.refreshed.connect(lambda _n: (vm.invalidate(), vm.refresh_worklist()))
+    scorer.model_error.connect(window.on_model_error)
+    sync.data_changed.connect(scorer.check)
     sync.status_changed.connect(window.on_sync_status)
     sync.data_changed.connect(vm.invalidate)
     sync.data_changed.connect(vm.refresh_worklist)
@@ -168,6 +179,7 @@ def run_desktop(args: argparse.Namespace) -> int:
     sync.start()
     phone.start()
     vm.refresh_worklist()
+    scorer.check()
     if args.call:
         try:
             vm.on_call_event(CallEvent.from_number(args.call, Source.CLI))
@@ -175,6 +187,7 @@ def run_desktop(args: argparse.Namespace) -> int:
             window.statusBar().showMessage(str(exc), 8000)
     code = app.exec()
     listener.close()
+    scorer.cancel()
     phone.stop()
     sync.stop()
     runner.wait_for_done(5000)

@@ -954,6 +954,64 @@
     </message>
 </context>
 <context>
+    <name>LimitsPage</name>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="514" />
+        <location filename="../../workbench/ui/policy_studio.py" line="540" />
+        <source>ID</source>
+        <translation>编号</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="515" />
+        <location filename="../../workbench/ui/policy_studio.py" line="541" />
+        <source>Channel</source>
+        <translation>渠道</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="516" />
+        <location filename="../../workbench/ui/policy_studio.py" line="542" />
+        <source>Period</source>
+        <translation>周期</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="517" />
+        <location filename="../../workbench/ui/policy_studio.py" line="543" />
+        <source>At most</source>
+        <translation>最多</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="519" />
+        <source>Quiet hours</source>
+        <translation>免打扰时段</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="521" />
+        <location filename="../../workbench/ui/policy_studio.py" line="546" />
+        <source>Cool-down (days)</source>
+        <translation>冷却期（天）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="544" />
+        <source>Quiet from</source>
+        <translation>免打扰开始</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="545" />
+        <source>Quiet until</source>
+        <translation>免打扰结束</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="547" />
+        <source>New</source>
+        <translation>新建</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="548" />
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+</context>
+<context>
     <name>LoginDialog</name>
     <message>
         <location filename="../../workbench/ui/dialogs.py" line="30" />
@@ -994,224 +1052,234 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="81" />
+        <location filename="../../workbench/ui/main_window.py" line="83" />
         <source>Agent Workbench — {name} ({role})</source>
         <translation>坐席工作台 — {name}（{role}）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="87" />
-        <location filename="../../workbench/ui/main_window.py" line="193" />
+        <location filename="../../workbench/ui/main_window.py" line="89" />
+        <location filename="../../workbench/ui/main_window.py" line="200" />
         <source>Mobile</source>
         <translation>手机号</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="88" />
+        <location filename="../../workbench/ui/main_window.py" line="90" />
         <source>Member no.</source>
         <translation>会员号</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="89" />
+        <location filename="../../workbench/ui/main_window.py" line="91" />
         <source>ID number (last 6)</source>
         <translation>证件号（后6位）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="92" />
+        <location filename="../../workbench/ui/main_window.py" line="94" />
         <source>Customer arrives / search: mobile, member no. or ID (Ctrl+F)</source>
         <translation>客户到厅 / 查询：手机号、会员号或证件号 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="93" />
+        <location filename="../../workbench/ui/main_window.py" line="95" />
         <source>Search a customer by mobile (Ctrl+F)</source>
         <translation>按手机号查询客户 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="97" />
+        <location filename="../../workbench/ui/main_window.py" line="99" />
         <source>Search</source>
         <translation>查询</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="119" />
+        <location filename="../../workbench/ui/main_window.py" line="121" />
         <source>My work</source>
         <translation>我的工作</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="131" />
+        <location filename="../../workbench/ui/main_window.py" line="133" />
         <source>Waiting for a call… (a call, a search or a task opens the customer here)</source>
         <translation>等待来电…（来电、查询或任务会在这里打开客户）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="135" />
-        <location filename="../../workbench/ui/main_window.py" line="423" />
+        <location filename="../../workbench/ui/main_window.py" line="137" />
+        <location filename="../../workbench/ui/main_window.py" line="453" />
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="139" />
+        <location filename="../../workbench/ui/main_window.py" line="141" />
         <source>Sync: starting…</source>
         <translation>同步：启动中…</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="145" />
+        <location filename="../../workbench/ui/main_window.py" line="151" />
         <source>&amp;Workbench</source>
         <translation>工作台(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="146" />
+        <location filename="../../workbench/ui/main_window.py" line="152" />
         <source>Refresh work list</source>
         <translation>刷新工作列表</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="150" />
+        <location filename="../../workbench/ui/main_window.py" line="156" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="155" />
+        <location filename="../../workbench/ui/main_window.py" line="161" />
         <source>Dial the customer</source>
         <translation>拨打客户</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="159" />
+        <location filename="../../workbench/ui/main_window.py" line="165" />
         <source>&amp;Tools</source>
         <translation>工具(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="161" />
+        <location filename="../../workbench/ui/main_window.py" line="167" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="177" />
+        <location filename="../../workbench/ui/main_window.py" line="183" />
         <source>Dialling {n}…</source>
         <translation>正在拨打 {n}…</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="188" />
+        <location filename="../../workbench/ui/main_window.py" line="195" />
         <source>Work order: {s}</source>
         <translation>工单：{s}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="192" />
+        <location filename="../../workbench/ui/main_window.py" line="199" />
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="194" />
+        <location filename="../../workbench/ui/main_window.py" line="201" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="195" />
+        <location filename="../../workbench/ui/main_window.py" line="202" />
         <source>Task</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="196" />
+        <location filename="../../workbench/ui/main_window.py" line="203" />
         <source>Tier</source>
         <translation>等级</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="197" />
+        <location filename="../../workbench/ui/main_window.py" line="204" />
         <source>Deal p.</source>
         <translation>成单率</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="199" />
+        <location filename="../../workbench/ui/main_window.py" line="206" />
         <source>Updated</source>
         <translation>更新时间</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="250" />
+        <location filename="../../workbench/ui/main_window.py" line="257" />
         <source>&amp;Dashboards</source>
         <translation>效能看板(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="253" />
+        <location filename="../../workbench/ui/main_window.py" line="260" />
         <source>&amp;Policy studio</source>
         <translation>政策配置(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="275" />
+        <location filename="../../workbench/ui/main_window.py" line="282" />
         <source>A team lead can override this.</source>
         <translation>班组长可以放行。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="276" />
+        <location filename="../../workbench/ui/main_window.py" line="283" />
         <source>Call not allowed</source>
         <translation>不允许外呼</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="277" />
+        <location filename="../../workbench/ui/main_window.py" line="284" />
         <source>This call may not start now:</source>
         <translation>现在不能发起这通电话：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="284" />
+        <location filename="../../workbench/ui/main_window.py" line="291" />
         <source>Override contact pressure</source>
         <translation>放行接触管控</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="285" />
+        <location filename="../../workbench/ui/main_window.py" line="292" />
         <source>Reason for the override (recorded):</source>
         <translation>放行原因（将被记录）：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="373" />
+        <location filename="../../workbench/ui/main_window.py" line="389" />
+        <source>Refreshing scores</source>
+        <translation>正在更新评分</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="393" />
+        <source>A new scoring model could not be loaded; the previous one stays in use: {m}</source>
+        <translation>新评分模型无法加载，继续使用旧模型：{m}</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="403" />
         <source>No customer found for {q}</source>
         <translation>未找到客户：{q}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="387" />
+        <location filename="../../workbench/ui/main_window.py" line="417" />
         <source>New lead saved</source>
         <translation>新线索已保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="399" />
+        <location filename="../../workbench/ui/main_window.py" line="429" />
         <source>Outcome saved</source>
         <translation>结果已保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="407" />
+        <location filename="../../workbench/ui/main_window.py" line="437" />
         <source>Not saved</source>
         <translation>未保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="435" />
+        <location filename="../../workbench/ui/main_window.py" line="465" />
         <source>Online · {n} waiting · last sync {t}</source>
         <translation>在线 · {n} 条待上传 · 上次同步 {t}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="437" />
+        <location filename="../../workbench/ui/main_window.py" line="467" />
         <source>Offline — showing local data, {n} changes waiting</source>
         <translation>离线 — 显示本地数据，{n} 条变更待上传</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="439" />
+        <location filename="../../workbench/ui/main_window.py" line="469" />
         <source> · {n} refused by the server</source>
         <translation> · {n} 条被服务器拒绝</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="443" />
+        <location filename="../../workbench/ui/main_window.py" line="473" />
         <source>Syncing… {n} records</source>
         <translation>同步中… {n} 条记录</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="447" />
+        <location filename="../../workbench/ui/main_window.py" line="477" />
         <source>Language saved: it takes effect the next time the workbench starts.</source>
         <translation>语言已保存：下次启动工作台时生效。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="460" />
+        <location filename="../../workbench/ui/main_window.py" line="490" />
         <source>Softphone connected</source>
         <translation>软电话已连接</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="460" />
+        <location filename="../../workbench/ui/main_window.py" line="490" />
         <source>Softphone not connected: {m}</source>
         <translation>软电话未连接：{m}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="464" />
+        <location filename="../../workbench/ui/main_window.py" line="494" />
         <source>No softphone configured</source>
         <translation>未配置软电话</translation>
     </message>
@@ -1355,211 +1423,228 @@
 <context>
     <name>PolicyStudio</name>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="54" />
+        <location filename="../../workbench/ui/policy_studio.py" line="57" />
         <source>Policy studio</source>
         <translation>政策配置</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="59" />
-        <location filename="../../workbench/ui/policy_studio.py" line="104" />
+        <location filename="../../workbench/ui/policy_studio.py" line="62" />
+        <location filename="../../workbench/ui/policy_studio.py" line="107" />
         <source>ID</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="60" />
-        <location filename="../../workbench/ui/policy_studio.py" line="105" />
-        <location filename="../../workbench/ui/policy_studio.py" line="124" />
+        <location filename="../../workbench/ui/policy_studio.py" line="63" />
+        <location filename="../../workbench/ui/policy_studio.py" line="108" />
+        <location filename="../../workbench/ui/policy_studio.py" line="127" />
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="61" />
-        <location filename="../../workbench/ui/policy_studio.py" line="117" />
+        <location filename="../../workbench/ui/policy_studio.py" line="64" />
+        <location filename="../../workbench/ui/policy_studio.py" line="120" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="62" />
+        <location filename="../../workbench/ui/policy_studio.py" line="65" />
         <source>Version</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="87" />
+        <location filename="../../workbench/ui/policy_studio.py" line="90" />
         <source>unlimited</source>
         <translation>不限</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="106" />
+        <location filename="../../workbench/ui/policy_studio.py" line="109" />
         <source>Pitch</source>
         <translation>卖点</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="107" />
+        <location filename="../../workbench/ui/policy_studio.py" line="110" />
         <source>Product</source>
         <translation>产品</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="108" />
+        <location filename="../../workbench/ui/policy_studio.py" line="111" />
         <source>Channels</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="109" />
+        <location filename="../../workbench/ui/policy_studio.py" line="112" />
         <source>Priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="110" />
+        <location filename="../../workbench/ui/policy_studio.py" line="113" />
         <source>Value (¥)</source>
         <translation>价值（元）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="111" />
-        <location filename="../../workbench/ui/policy_studio.py" line="317" />
+        <location filename="../../workbench/ui/policy_studio.py" line="114" />
+        <location filename="../../workbench/ui/policy_studio.py" line="328" />
         <source>Quota, total</source>
         <translation>总配额</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="112" />
-        <location filename="../../workbench/ui/policy_studio.py" line="318" />
+        <location filename="../../workbench/ui/policy_studio.py" line="115" />
+        <location filename="../../workbench/ui/policy_studio.py" line="329" />
         <source>Quota per store</source>
         <translation>单厅配额</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="113" />
-        <location filename="../../workbench/ui/policy_studio.py" line="315" />
+        <location filename="../../workbench/ui/policy_studio.py" line="116" />
+        <location filename="../../workbench/ui/policy_studio.py" line="326" />
         <source>Valid from</source>
         <translation>生效日期</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="114" />
-        <location filename="../../workbench/ui/policy_studio.py" line="316" />
+        <location filename="../../workbench/ui/policy_studio.py" line="117" />
+        <location filename="../../workbench/ui/policy_studio.py" line="327" />
         <source>Valid to</source>
         <translation>有效期至</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="115" />
+        <location filename="../../workbench/ui/policy_studio.py" line="118" />
         <source>Exclusive group</source>
         <translation>互斥组</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="116" />
+        <location filename="../../workbench/ui/policy_studio.py" line="119" />
         <source>Script</source>
         <translation>话术</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="118" />
+        <location filename="../../workbench/ui/policy_studio.py" line="121" />
         <source>Rule</source>
         <translation>规则</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="123" />
+        <location filename="../../workbench/ui/policy_studio.py" line="126" />
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="125" />
+        <location filename="../../workbench/ui/policy_studio.py" line="128" />
         <source>City</source>
         <translation>城市</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="126" />
+        <location filename="../../workbench/ui/policy_studio.py" line="129" />
         <source>Plan fee</source>
         <translation>套餐月费</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="127" />
+        <location filename="../../workbench/ui/policy_studio.py" line="130" />
         <source>Why</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="134" />
+        <location filename="../../workbench/ui/policy_studio.py" line="137" />
         <source>New</source>
         <translation>新建</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="135" />
+        <location filename="../../workbench/ui/policy_studio.py" line="138" />
         <source>Save</source>
         <translation>保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="136" />
+        <location filename="../../workbench/ui/policy_studio.py" line="139" />
         <source>Publish</source>
         <translation>发布</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="137" />
+        <location filename="../../workbench/ui/policy_studio.py" line="140" />
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="138" />
+        <location filename="../../workbench/ui/policy_studio.py" line="141" />
         <source>Import YAML…</source>
         <translation>导入 YAML…</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="139" />
+        <location filename="../../workbench/ui/policy_studio.py" line="142" />
         <source>Export YAML…</source>
         <translation>导出 YAML…</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="230" />
+        <location filename="../../workbench/ui/policy_studio.py" line="169" />
+        <source>Policies</source>
+        <translation>政策</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="170" />
+        <source>Scripts</source>
+        <translation>话术</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="171" />
+        <source>Pressure limits</source>
+        <translation>接触管控</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="241" />
         <source>new (draft)</source>
         <translation>新建（草稿）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="251" />
+        <location filename="../../workbench/ui/policy_studio.py" line="262" />
         <source>Rule OK — counting matching customers…</source>
         <translation>规则正确 — 正在统计匹配客户…</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="254" />
+        <location filename="../../workbench/ui/policy_studio.py" line="265" />
         <source>Rule OK — matches %1 of %2 customers in the local book</source>
         <translation>规则正确 — 本地客户中 %2 位有 %1 位匹配</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="296" />
+        <location filename="../../workbench/ui/policy_studio.py" line="307" />
         <source>%1 must be a whole number</source>
         <translation>%1 须为整数</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="306" />
+        <location filename="../../workbench/ui/policy_studio.py" line="317" />
         <source>%1 must be a date like 2026-12-01</source>
         <translation>%1 须为日期，例如 2026-12-01</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="343" />
+        <location filename="../../workbench/ui/policy_studio.py" line="184" />
+        <location filename="../../workbench/ui/policy_studio.py" line="185" />
+        <location filename="../../workbench/ui/policy_studio.py" line="354" />
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="351" />
+        <location filename="../../workbench/ui/policy_studio.py" line="362" />
         <source>Published %1, version %2</source>
         <translation>已发布 %1，版本 %2</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="364" />
+        <location filename="../../workbench/ui/policy_studio.py" line="375" />
         <source>Import policies</source>
         <translation>导入政策</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="365" />
-        <location filename="../../workbench/ui/policy_studio.py" line="371" />
+        <location filename="../../workbench/ui/policy_studio.py" line="376" />
+        <location filename="../../workbench/ui/policy_studio.py" line="382" />
         <source>YAML files (*.yaml *.yml)</source>
         <translation>YAML 文件 (*.yaml *.yml)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="370" />
+        <location filename="../../workbench/ui/policy_studio.py" line="381" />
         <source>Export policies</source>
         <translation>导出政策</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="376" />
+        <location filename="../../workbench/ui/policy_studio.py" line="387" />
         <source>Imported %1 items</source>
         <translation>已导入 %1 项</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="379" />
+        <location filename="../../workbench/ui/policy_studio.py" line="390" />
         <source>Exported to %1</source>
         <translation>已导出到 %1</translation>
     </message>
@@ -1567,161 +1652,239 @@
 <context>
     <name>ScreenPopWidget</name>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="159" />
+        <location filename="../../workbench/ui/screen_pop.py" line="165" />
         <source>Contact trail</source>
         <translation>接触轨迹</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="160" />
+        <location filename="../../workbench/ui/screen_pop.py" line="166" />
         <source>Work orders</source>
         <translation>工单</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="162" />
+        <location filename="../../workbench/ui/screen_pop.py" line="172" />
         <source>What to offer</source>
         <translation>推荐政策</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="163" />
+        <location filename="../../workbench/ui/screen_pop.py" line="174" />
         <source>What to say (F6: next objection answer)</source>
         <translation>话术（F6：下一条异议应答）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="189" />
-        <location filename="../../workbench/ui/screen_pop.py" line="208" />
+        <location filename="../../workbench/ui/screen_pop.py" line="200" />
         <location filename="../../workbench/ui/screen_pop.py" line="219" />
+        <location filename="../../workbench/ui/screen_pop.py" line="230" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="190" />
+        <location filename="../../workbench/ui/screen_pop.py" line="201" />
         <source>Pitch</source>
         <translation>卖点</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="191" />
+        <location filename="../../workbench/ui/screen_pop.py" line="202" />
         <source>Deal p.</source>
         <translation>成单率</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="193" />
+        <location filename="../../workbench/ui/screen_pop.py" line="204" />
         <source>Value ¥</source>
         <translation>价值（元）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="195" />
+        <location filename="../../workbench/ui/screen_pop.py" line="206" />
         <source>Valid to</source>
         <translation>有效期至</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="196" />
+        <location filename="../../workbench/ui/screen_pop.py" line="207" />
         <source>Quota left</source>
         <translation>剩余名额</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="198" />
+        <location filename="../../workbench/ui/screen_pop.py" line="209" />
         <source>Why eligible</source>
         <translation>符合原因</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="203" />
+        <location filename="../../workbench/ui/screen_pop.py" line="214" />
         <source>When</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="204" />
+        <location filename="../../workbench/ui/screen_pop.py" line="215" />
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="205" />
+        <location filename="../../workbench/ui/screen_pop.py" line="216" />
         <source>Outcome</source>
         <translation>接触结果</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="206" />
+        <location filename="../../workbench/ui/screen_pop.py" line="217" />
         <source>Intent</source>
         <translation>意向</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="207" />
+        <location filename="../../workbench/ui/screen_pop.py" line="218" />
         <source>Who</source>
         <translation>经办人</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="209" />
+        <location filename="../../workbench/ui/screen_pop.py" line="220" />
         <source>Talk</source>
         <translation>通话</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="211" />
+        <location filename="../../workbench/ui/screen_pop.py" line="222" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="216" />
+        <location filename="../../workbench/ui/screen_pop.py" line="227" />
         <source>Created</source>
         <translation>创建时间</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="217" />
+        <location filename="../../workbench/ui/screen_pop.py" line="228" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="218" />
+        <location filename="../../workbench/ui/screen_pop.py" line="229" />
         <source>Store</source>
         <translation>营业厅</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="220" />
+        <location filename="../../workbench/ui/screen_pop.py" line="231" />
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="221" />
+        <location filename="../../workbench/ui/screen_pop.py" line="232" />
         <source>Note / result</source>
         <translation>备注 / 结果</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="243" />
+        <location filename="../../workbench/ui/screen_pop.py" line="254" />
         <source>{n} years</source>
         <translation>{n} 岁</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="246" />
+        <location filename="../../workbench/ui/screen_pop.py" line="257" />
         <source>Member {no}</source>
         <translation>会员 {no}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="248" />
+        <location filename="../../workbench/ui/screen_pop.py" line="259" />
         <source>ID {id}</source>
         <translation>证件 {id}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="251" />
+        <location filename="../../workbench/ui/screen_pop.py" line="262" />
         <source>Plan {plan} (¥{fee}/month) · tenure {tenure} months · {device} · {network}</source>
         <translation>套餐 {plan}（{fee} 元/月）· 在网 {tenure} 个月 · {device} · {network}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="256" />
+        <location filename="../../workbench/ui/screen_pop.py" line="267" />
         <source>Tags: </source>
         <translation>标签：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="260" />
+        <location filename="../../workbench/ui/screen_pop.py" line="271" />
         <source>Lead {tier}</source>
         <translation>{tier} 类线索</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="266" />
+        <location filename="../../workbench/ui/screen_pop.py" line="277" />
         <source>Do not push:</source>
         <translation>不宜推送：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="277" />
+        <location filename="../../workbench/ui/screen_pop.py" line="285" />
+        <source>Customers who took {x} also took: </source>
+        <translation>办理过{x}的客户还办理了：</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="287" />
+        <source>{name} ({conf}, lift {lift:.1f}×)</source>
+        <translation>{name}（置信度 {conf}，提升度 {lift:.1f}×）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="297" />
         <source>Work orders ({n})</source>
         <translation>工单（{n}）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="305" />
+        <source>Deal {p} because: {reasons}</source>
+        <translation>成单率 {p}，主要因素：{reasons}</translation>
+    </message>
+</context>
+<context>
+    <name>ScriptsPage</name>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="419" />
+        <location filename="../../workbench/ui/policy_studio.py" line="439" />
+        <source>ID</source>
+        <translation>编号</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="420" />
+        <location filename="../../workbench/ui/policy_studio.py" line="440" />
+        <source>Policy</source>
+        <translation>政策</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="421" />
+        <location filename="../../workbench/ui/policy_studio.py" line="442" />
+        <source>Section</source>
+        <translation>环节</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="422" />
+        <location filename="../../workbench/ui/policy_studio.py" line="443" />
+        <source>Variant</source>
+        <translation>版本</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="423" />
+        <location filename="../../workbench/ui/policy_studio.py" line="444" />
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="437" />
+        <source>comma-separated</source>
+        <translation>用逗号分隔</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="441" />
+        <source>Lifecycle stage</source>
+        <translation>生命周期</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="445" />
+        <source>Text</source>
+        <translation>内容</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="446" />
+        <source>Keywords</source>
+        <translation>关键词</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="447" />
+        <source>New</source>
+        <translation>新建</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="448" />
+        <source>Save</source>
+        <translation>保存</translation>
     </message>
 </context>
 <context>
@@ -1758,13 +1921,18 @@
 <context>
     <name>WorkbenchViewModel</name>
     <message>
-        <location filename="../../workbench/views/workbench_vm.py" line="130" />
-        <source>Acceptance recorded</source>
+        <location filename="../../workbench/views/workbench_vm.py" line="110" />
+        <source>Could not explain the score: {e}</source>
         <extracomment>``server_lookup(number) -&gt; bool``: ask the server once for an unknown caller; True if it found the customer and put them in the local store.</extracomment>
+        <translation>无法解释评分：{e}</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/workbench_vm.py" line="148" />
+        <source>Acceptance recorded</source>
         <translation>已记录办理</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/workbench_vm.py" line="144" />
+        <location filename="../../workbench/views/workbench_vm.py" line="162" />
         <source>Work order updated</source>
         <translation>工单已更新</translation>
     </message>

@@ -132,4 +132,5 @@ ENTITIES: dict[str, type[Base]] = {
     "contact_event": ContactEvent,
     "acceptance": Acceptance,
     "work_order": WorkOrder,
+    "scoring_model": ScoringModelFile,
 }

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -159,6 +159,17 @@ class AcceptedItem:
 
 
 @dataclass(frozen=True)
+class CrossSellItem:
+    """"Customers who took X also took Y": a policy to mention, and why."""
+
+    policy_id: str
+    policy_name: str
+    confidence: float
+    lift: float
+    because: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ScreenPop:
     """One immutable snapshot of the unified policy view."""
 
@@ -172,6 +183,7 @@ class ScreenPop:
     tasks: tuple[TaskItem, ...]
     accepted: tuple[AcceptedItem, ...]
     built_at: dt.datetime
+    cross_sell: tuple[CrossSellItem, ...] = ()
 
 
 @dataclass
@@ -187,9 +199,15 @@ class _Reference:
 class ScreenPopService:
     """Builds :class:`ScreenPop` snapshots from the local store. Thread-safe; no Qt."""
 
-    def __init__(self, session_factory: sessionmaker[Session], actor: Actor) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        actor: Actor,
+        cross_sell_rules: Callable[[], Sequence[Any]] | None = None,
+    ) -> None:
         self._sf = session_factory
         self._actor = actor
+        self._cross_sell_rules = cross_sell_rules
         self._ref: _Reference | None = None
         self._lock = threading.Lock()
 
@@ -316,6 +334,7 @@ class ScreenPopService:
                 for a in acceptances
             ),
             built_at=utcnow(),
+            cross_sell=self._cross_sell(ref, accepted_ids),
         )
 
     # ------------------------------------------------------------------ parts
@@ -383,6 +402,20 @@ class ScreenPopService:
             for e in eligible
         ]
         return warnings, offers
+
+    def _cross_sell(self, ref: _Reference, accepted_ids: set[str]) -> tuple[CrossSellItem, ...]:
+        rules = self._cross_sell_rules() if self._cross_sell_rules is not None else ()
+        if not rules or not accepted_ids:
+            return ()
+        from workbench.services.scoring.crosssell import cross_sell
+
+        name = lambda pid: ref.policies[pid].name if pid in ref.policies else pid  # noqa: E731
+        return tuple(
+            CrossSellItem(sug.policy_id, name(sug.policy_id), sug.confidence, sug.lift,
+                          tuple(name(b) for b in sug.because))
+            for sug in cross_sell(accepted_ids, rules, top_n=3)
+            if sug.policy_id in ref.policies
+        )
 
     def _script(self, ref: _Reference, policy_id: str | None, p: Portrait) -> list[ScriptSection]:
         """The script of the top offer for the customer's stage, filled with their data."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMessageBox,
+    QProgressBar,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -138,6 +140,10 @@ class MainWindow(QMainWindow):
         # --- status bar
         self.sync_label = QLabel(self.tr("Sync: starting…"))
         self.phone_label = QLabel("")
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(260)
+        self.progress.hide()
+        self.statusBar().addPermanentWidget(self.progress)
         self.statusBar().addPermanentWidget(self.phone_label)
         self.statusBar().addPermanentWidget(self.sync_label)
 
@@ -176,6 +182,7 @@ class MainWindow(QMainWindow):
         vm.dial_ready.connect(self.dial_number.emit)
         vm.dial_ready.connect(lambda n: self.statusBar().showMessage(self.tr("Dialling {n}…").format(n=n[-4:].rjust(len(n), "*")), 5000))
         vm.dial_blocked.connect(self.on_dial_blocked)
+        vm.explanation_ready.connect(self.on_explanation)
         vm.dial_refused.connect(lambda m: self.statusBar().showMessage(m, 10000))
         self._pending_lead_event: CallEvent | None = None
         self._spare: PopPage | None = None
@@ -362,6 +369,29 @@ class MainWindow(QMainWindow):
         """The calls on screen, in tab order."""
         pages = [self.tabs.widget(i) for i in range(self.tabs.count()) if self.tabs.isTabVisible(i)]
         return [p for p in pages if isinstance(p, PopPage)]
+
+    def on_explanation(self, customer_id: str, score: Any) -> None:
+        page = self.page_for(customer_id)
+        if page is not None:
+            page.pop_widget.show_explanation(score)
+
+    def show_progress(self, done: int, total: int, text: str) -> None:
+        """A progress bar in the status bar for long background work (hidden when done)."""
+        if total <= 0 or done >= total:
+            self.progress.hide()
+            return
+        self.progress.setFormat(text + " %p%")
+        self.progress.setMaximum(total)
+        self.progress.setValue(done)
+        self.progress.show()
+
+    def on_scoring_progress(self, done: int, total: int) -> None:
+        self.show_progress(done, total, self.tr("Refreshing scores"))
+
+    def on_model_error(self, message: str) -> None:
+        self.statusBar().showMessage(
+            self.tr("A new scoring model could not be loaded; the previous one stays in use: {m}").format(m=message),
+            15000)
 
     def current_page(self) -> PopPage | None:
         page = self.tabs.currentWidget()

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.services.scoring.explain import Score
 from workbench.services.screen_pop import Offer, ScreenPop
 from workbench.ui import labels
 from workbench.views.row_table import Column, RowTableModel
@@ -112,6 +113,10 @@ class ScreenPopWidget(QWidget):
         self.plan_label = QLabel()
         self.tags_label = QLabel()
         self.tags_label.setWordWrap(True)
+        self.explain_label = QLabel()
+        self.explain_label.setWordWrap(True)
+        self.explain_label.setStyleSheet("color: #555;")
+        self.explain_label.hide()
 
         head = QHBoxLayout()
         head.addWidget(self.name_label)
@@ -129,6 +134,7 @@ class ScreenPopWidget(QWidget):
         who.addWidget(self.facts_label)
         who.addWidget(self.plan_label)
         who.addWidget(self.tags_label)
+        who.addWidget(self.explain_label)
 
         # --- why not
         self.warning_bar = QLabel()
@@ -159,7 +165,12 @@ class ScreenPopWidget(QWidget):
         self.history_tabs.addTab(self.trail_view, self.tr("Contact trail"))
         self.history_tabs.addTab(self.orders_view, self.tr("Work orders"))
 
+        self.cross_label = QLabel()
+        self.cross_label.setWordWrap(True)
+        self.cross_label.setStyleSheet("color: #2e5e8c;")
+        self.cross_label.hide()
         offers_box = self._boxed(self.tr("What to offer"), self.offers_view)
+        offers_box.layout().addWidget(self.cross_label)
         script_box = self._boxed(self.tr("What to say (F6: next objection answer)"), self.script_view)
         middle = QSplitter(Qt.Orientation.Horizontal)
         middle.addWidget(offers_box)
@@ -269,6 +280,15 @@ class ScreenPopWidget(QWidget):
         else:
             self.warning_bar.hide()
 
+        self.explain_label.hide()
+        if pop.cross_sell:
+            self.cross_label.setText(self.tr("Customers who took {x} also took: ").format(
+                x="、".join(sorted({b for c in pop.cross_sell for b in c.because})))
+                + "; ".join(self.tr("{name} ({conf}, lift {lift:.1f}×)").format(
+                    name=c.policy_name, conf=fmt_pct(c.confidence), lift=c.lift) for c in pop.cross_sell))
+            self.cross_label.show()
+        else:
+            self.cross_label.hide()
         self.offers_model.set_rows(pop.offers)
         if pop.offers:
             self.offers_view.selectRow(0)
@@ -277,6 +297,14 @@ class ScreenPopWidget(QWidget):
         self.history_tabs.setTabText(1, self.tr("Work orders ({n})").format(n=len(pop.work_orders)))
         self._objection_index = 0
         self._render_script()
+
+    def show_explanation(self, score: Score) -> None:
+        """The deal score's top reasons, in the interface language (arrives after the pop)."""
+        zh = labels.ui_language() == "zh"
+        reasons = "; ".join(f.text_zh if zh else f.text_en for f in score.top_factors)
+        self.explain_label.setText(self.tr("Deal {p} because: {reasons}").format(
+            p=fmt_pct(score.probability), reasons=reasons or "—"))
+        self.explain_label.show()
 
     def _render_script(self) -> None:
         pop = self.snapshot

@@ -35,6 +35,7 @@ class WorkbenchViewModel(QObject):
         dial_ready(str): contact pressure allows the call: dial this number.
         dial_blocked(DialCheck): pressure blocks the call (a lead may override some reasons).
         dial_refused(str): the call may not start; why.
+        explanation_ready(str, Score): a customer's deal score and its top reasons (after the pop).
     """
 
     pop_ready = Signal(object, object)
@@ -49,6 +50,7 @@ class WorkbenchViewModel(QObject):
     dial_ready = Signal(str)
     dial_blocked = Signal(object)
     dial_refused = Signal(str)
+    explanation_ready = Signal(str, object)
 
     def __init__(
         self,
@@ -60,6 +62,7 @@ class WorkbenchViewModel(QObject):
         server_lookup: ServerLookup | None = None,
         parent: QObject | None = None,
         dialing: DialService | None = None,
+        explain: Callable[[str], Any] | None = None,
     ) -> None:
         super().__init__(parent)
         self.runner = runner
@@ -71,6 +74,7 @@ class WorkbenchViewModel(QObject):
         self._last_saved: Recorded | None = None
         self._stores: list[tuple[str, str, str]] | None = None
         self._dialing = dialing or DialService(session_factory, actor)
+        self._explain = explain
 
     # ------------------------------------------------------------------ calls
     def on_call_event(self, event: CallEvent) -> None:
@@ -88,8 +92,22 @@ class WorkbenchViewModel(QObject):
                 self.unknown_caller.emit(event)
             else:
                 self.pop_ready.emit(pop, event)
+                self.request_explanation(pop.portrait.id)
 
         self.runner.run(work, done, lambda exc: self.lookup_failed.emit(str(exc)))
+
+    def request_explanation(self, customer_id: str) -> None:
+        """Second stage of a pop: why the model scores this customer as it does."""
+        explain = self._explain
+        if explain is None:
+            return
+
+        def done(score: Any) -> None:
+            if score is not None:
+                self.explanation_ready.emit(customer_id, score)
+
+        self.runner.run(lambda: explain(customer_id), done,
+                        lambda exc: self.message.emit(self.tr("Could not explain the score: {e}").format(e=exc)))
 
     def refresh_pop(self, customer_id: str, event: CallEvent) -> None:
         """Rebuild a shown snapshot (after a save or a sync)."""

@@ -1,0 +1,66 @@
+"""Keeps the desktop's scores fresh: installs synced models and re-scores the book in the
+background, with progress; mines cross-sell rules. No widgets."""
+
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import QObject, Signal
+
+from workbench.services.desk_scoring import DeskScoring
+from workbench.views.task_runner import TaskRunner
+
+
+class ScoringController(QObject):
+    """Signals:
+        progress(int, int): customers scored so far, and in all (during a refresh).
+        refreshed(int): a refresh finished; how many customers were scored.
+        model_error(str): a synced model could not be loaded; the previous one stays in use.
+    """
+
+    progress = Signal(int, int)
+    refreshed = Signal(int)
+    model_error = Signal(str)
+
+    def __init__(self, scoring: DeskScoring, runner: TaskRunner, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.scoring = scoring
+        self._runner = runner
+        self._busy = False
+        self._again = False
+        self._cancel = threading.Event()
+
+    def check(self) -> None:
+        """After a sync: install newer models (then re-score) and refresh cross-sell rules."""
+        if self._busy:
+            self._again = True
+            return
+        self._busy = True
+        self._cancel.clear()
+
+        def work() -> int:
+            self.scoring.mine_cross_sell()
+            changed, errors = self.scoring.reload_models()
+            for message in errors:
+                self.model_error.emit(message)
+            if not changed:
+                return -1
+            return self.scoring.refresh_book(lambda d, t: self.progress.emit(d, t), self._cancel.is_set)
+
+        self._runner.run(work, self._done, self._failed)
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def _done(self, scored: int) -> None:
+        self._busy = False
+        if scored >= 0:
+            self.refreshed.emit(scored)
+        if self._again:
+            self._again = False
+            self.check()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._busy = False
+        self.progress.emit(0, 0)
+        self.model_error.emit(str(exc))
