@@ -186,3 +186,49 @@ def test_a_bad_yaml_file_changes_nothing(qtbot: Any, studio: Any, tmp_path: Path
     assert "policies[1] (P-BROKEN).rule" in w.message.text()
     assert service.get("P-168-504").name == "预存168得504"  # type: ignore[union-attr]
     assert service.get("P-BROKEN") is None
+
+
+def test_scripts_tab_lists_edits_and_validates(qtbot: Any, studio: Any) -> None:
+    w, service, _ = studio
+    page = w.scripts_page
+    qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=WAIT)
+    page.view.selectRow(0)
+    assert page.id_edit.text() == "S-168-obj" and page.keywords_edit.text() == "太贵, 贵"
+    page.on_new()
+    page.id_edit.setText("S-NEW")
+    page.policy_edit.setText("P-SIM-4G")
+    page.section_combo.setCurrentText("closing")
+    page.title_edit.setText("收尾")
+    page.body_edit.setPlainText("{name}，欢迎到{store}办理。")
+    page.keywords_edit.setText("到厅，换卡")
+    with qtbot.waitSignal(w.vm.script_saved, raising=True, timeout=WAIT):
+        page.save_button.click()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 4, timeout=WAIT)
+    stored = next(x for x in service.list_scripts() if x.id == "S-NEW")
+    assert stored.section == "closing" and stored.keywords == ("到厅", "换卡")
+    page.on_new()
+    page.title_edit.setText("no id")
+    with qtbot.waitSignal(w.vm.error, raising=True, timeout=WAIT):
+        page.save_button.click()
+    assert "scripts[0].id: is required" in w.message.text()
+
+
+def test_limits_tab_lists_edits_and_validates(qtbot: Any, studio: Any) -> None:
+    w, service, _ = studio
+    page = w.limits_page
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=WAIT)
+    assert page.model.data(page.model.index(0, 4)) == "21:00–09:00"
+    page.view.selectRow(0)
+    assert page.id_edit.text() == "L-out" and page.max_spin.value() == 2
+    page.max_spin.setValue(3)
+    with qtbot.waitSignal(w.vm.limit_saved, raising=True, timeout=WAIT):
+        page.save_button.click()
+    assert service.list_limits()[0].max_contacts == 3
+    page.on_new()
+    page.id_edit.setText("L-sms")
+    page.channel_combo.setCurrentText("sms")
+    page.quiet_start_edit.setText("25:00")
+    with qtbot.waitSignal(w.vm.error, raising=True, timeout=WAIT):
+        page.save_button.click()
+    assert "quiet_start: must be a time like 21:00" in w.message.text()
+    assert [x.id for x in service.list_limits()] == ["L-out"]

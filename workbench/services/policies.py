@@ -38,6 +38,7 @@ __all__ = [
     "dump_yaml",
     "eligible_policies",
     "is_active",
+    "load_document",
     "load_yaml",
     "publish",
     "remaining_quota",
@@ -584,7 +585,6 @@ def load_yaml(text: str) -> PolicyBundle:
         PolicyYamlError: listing every problem (section, item, field, message). When it
             is raised nothing may be applied.
     """
-    v = _Validator()
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -592,6 +592,15 @@ def load_yaml(text: str) -> PolicyBundle:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise PolicyYamlError([YamlIssue("file", None, None, None, f"not valid YAML{where}: "
                                          f"{getattr(exc, 'problem', None) or exc}")]) from None
+    return load_document(doc)
+
+
+def load_document(doc: Any) -> PolicyBundle:
+    """Validate an already-parsed document (a mapping of sections); see :func:`load_yaml`.
+
+    The policy studio validates single items this way, e.g. ``{"scripts": [values]}``.
+    """
+    v = _Validator()
     if doc is None:
         doc = {}
     if not isinstance(doc, Mapping):

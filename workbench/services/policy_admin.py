@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +29,7 @@ from workbench.services.policies import (
     PolicySpec,
     ScriptSpec,
     dump_yaml,
+    load_document,
     load_yaml,
     publish,
 )
@@ -178,6 +179,31 @@ class PolicyAdminService:
             row.version = spec.version
         if self._publisher is not None:
             self._publisher(spec)
+        return spec
+
+    # ------------------------------------------------------------ scripts and limits
+
+    def list_scripts(self) -> list[ScriptSpec]:
+        with self._sf() as s:
+            return [ScriptSpec.from_row(r) for r in s.scalars(select(Script).order_by(Script.id))]
+
+    def list_limits(self) -> list[PressureLimitSpec]:
+        with self._sf() as s:
+            return [PressureLimitSpec.from_row(r)
+                    for r in s.scalars(select(PressureLimit).order_by(PressureLimit.id))]
+
+    def save_script(self, values: Mapping[str, Any]) -> ScriptSpec:
+        """Validate (as in YAML import) and store a script; raises ``PolicyYamlError``."""
+        spec = load_document({"scripts": [dict(values)]}).scripts[0]
+        with self._sf.begin() as s:
+            _upsert(s, Script, [_script_row(spec)])
+        return spec
+
+    def save_limit(self, values: Mapping[str, Any]) -> PressureLimitSpec:
+        """Validate (as in YAML import) and store a pressure limit; raises ``PolicyYamlError``."""
+        spec = load_document({"pressure_limits": [dict(values)]}).pressure_limits[0]
+        with self._sf.begin() as s:
+            _upsert(s, PressureLimit, [_limit_row(spec)])
         return spec
 
     # ------------------------------------------------------------ YAML

@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
+    QComboBox,
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
@@ -26,15 +27,17 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QSplitter,
     QTableView,
+    QTabWidget,
     QTextEdit,
     QVBoxLayout,
     QWidget,
 )
 
 from workbench.local_store.entities import parse_when
-from workbench.services.codes import Channel
-from workbench.services.policies import PolicySpec
+from workbench.services.codes import Channel, Lifecycle, ScriptSection
+from workbench.services.policies import PolicySpec, ScriptSpec
 from workbench.services.policy_admin import PreviewRow, RuleCheck
+from workbench.services.pressure import ALL_CHANNELS, PressureLimitSpec
 from workbench.views.policy_studio_vm import PolicyStudioViewModel
 from workbench.views.row_table import Column, RowTableModel
 
@@ -155,14 +158,20 @@ class PolicyStudio(QWidget):
         right_layout = QVBoxLayout(right)
         right_layout.addLayout(form)
         right_layout.addLayout(buttons)
-        right_layout.addWidget(self.message)
         right_layout.addWidget(self.preview_view, 1)
         splitter = QSplitter()
         splitter.addWidget(self.list_view)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 2)
+        self.scripts_page = ScriptsPage(vm)
+        self.limits_page = LimitsPage(vm)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(splitter, self.tr("Policies"))
+        self.tabs.addTab(self.scripts_page, self.tr("Scripts"))
+        self.tabs.addTab(self.limits_page, self.tr("Pressure limits"))
         layout = QVBoxLayout(self)
-        layout.addWidget(splitter)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.message)
 
         vm.policies_changed.connect(self.on_policies_changed)
         vm.rule_checked.connect(self.on_rule_checked)
@@ -172,6 +181,8 @@ class PolicyStudio(QWidget):
         vm.imported.connect(self.on_imported)
         vm.exported.connect(self.on_exported)
         vm.error.connect(self.on_error)
+        vm.script_saved.connect(lambda spec: self._status(self.tr("Saved %1").replace("%1", spec.id)))
+        vm.limit_saved.connect(lambda spec: self._status(self.tr("Saved %1").replace("%1", spec.id)))
         self.on_new()
         vm.reload()
 
@@ -387,3 +398,206 @@ class PolicyStudio(QWidget):
         self.message.setStyleSheet("")
         self.message.setText(text)
         self.status_shown.emit(text)
+
+
+def _item_table(model: RowTableModel) -> QTableView:
+    view = QTableView()
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.verticalHeader().hide()
+    return view
+
+
+class ScriptsPage(QWidget):
+    """Script templates: a list and an editor (validated like a YAML import)."""
+
+    def __init__(self, vm: PolicyStudioViewModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.vm = vm
+        self.model = RowTableModel([
+            Column(self.tr("ID"), lambda x: x.id),
+            Column(self.tr("Policy"), lambda x: x.policy_id or ""),
+            Column(self.tr("Section"), lambda x: x.section),
+            Column(self.tr("Variant"), lambda x: x.variant),
+            Column(self.tr("Title"), lambda x: x.title),
+        ], self)
+        self.view = _item_table(self.model)
+        self.view.selectionModel().currentRowChanged.connect(self.on_row_changed)
+        self.id_edit = QLineEdit()
+        self.policy_edit = QLineEdit()
+        self.stage_combo = QComboBox()
+        self.stage_combo.addItems(["", *(x.value for x in Lifecycle)])
+        self.section_combo = QComboBox()
+        self.section_combo.addItems([x.value for x in ScriptSection])
+        self.variant_edit = QLineEdit("A")
+        self.title_edit = QLineEdit()
+        self.body_edit = QPlainTextEdit()
+        self.keywords_edit = QLineEdit()
+        self.keywords_edit.setPlaceholderText(self.tr("comma-separated"))
+        form = QFormLayout()
+        form.addRow(self.tr("ID"), self.id_edit)
+        form.addRow(self.tr("Policy"), self.policy_edit)
+        form.addRow(self.tr("Lifecycle stage"), self.stage_combo)
+        form.addRow(self.tr("Section"), self.section_combo)
+        form.addRow(self.tr("Variant"), self.variant_edit)
+        form.addRow(self.tr("Title"), self.title_edit)
+        form.addRow(self.tr("Text"), self.body_edit)
+        form.addRow(self.tr("Keywords"), self.keywords_edit)
+        self.new_button = QPushButton(self.tr("New"))
+        self.save_button = QPushButton(self.tr("Save"))
+        self.new_button.clicked.connect(self.on_new)
+        self.save_button.clicked.connect(self.on_save)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.new_button)
+        buttons.addWidget(self.save_button)
+        buttons.addStretch(1)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.addLayout(form)
+        right_layout.addLayout(buttons)
+        splitter = QSplitter()
+        splitter.addWidget(self.view)
+        splitter.addWidget(right)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+        vm.scripts_changed.connect(self.model.set_rows)
+
+    def on_row_changed(self, current: object, _previous: object) -> None:
+        row = current.row() if hasattr(current, "row") else -1  # type: ignore[attr-defined]
+        if 0 <= row < self.model.rowCount():
+            self.show_script(self.model.row(row))
+
+    def show_script(self, x: ScriptSpec) -> None:
+        self.id_edit.setText(x.id)
+        self.policy_edit.setText(x.policy_id or "")
+        self.stage_combo.setCurrentText(x.lifecycle_stage or "")
+        self.section_combo.setCurrentText(x.section)
+        self.variant_edit.setText(x.variant)
+        self.title_edit.setText(x.title)
+        self.body_edit.setPlainText(x.body)
+        self.keywords_edit.setText(", ".join(x.keywords))
+
+    def on_new(self) -> None:
+        self.view.clearSelection()
+        for e in (self.id_edit, self.policy_edit, self.title_edit, self.keywords_edit):
+            e.clear()
+        self.variant_edit.setText("A")
+        self.body_edit.clear()
+        self.stage_combo.setCurrentIndex(0)
+        self.section_combo.setCurrentIndex(0)
+
+    def values(self) -> dict[str, object]:
+        return {
+            "id": self.id_edit.text().strip(),
+            "policy_id": self.policy_edit.text().strip() or None,
+            "lifecycle_stage": self.stage_combo.currentText() or None,
+            "section": self.section_combo.currentText(),
+            "variant": self.variant_edit.text().strip() or "A",
+            "title": self.title_edit.text().strip(),
+            "body": self.body_edit.toPlainText(),
+            "keywords": [k.strip() for k in self.keywords_edit.text().replace("，", ",").split(",")
+                         if k.strip()],
+        }
+
+    def on_save(self) -> None:
+        self.vm.save_script(self.values())
+
+
+class LimitsPage(QWidget):
+    """Contact-pressure limits: a list and an editor (validated like a YAML import)."""
+
+    def __init__(self, vm: PolicyStudioViewModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.vm = vm
+        self.model = RowTableModel([
+            Column(self.tr("ID"), lambda x: x.id),
+            Column(self.tr("Channel"), lambda x: x.channel),
+            Column(self.tr("Period"), lambda x: x.period),
+            Column(self.tr("At most"), lambda x: "" if x.max_contacts is None else str(x.max_contacts),
+                   align_right=True),
+            Column(self.tr("Quiet hours"),
+                   lambda x: f"{x.quiet_start}–{x.quiet_end}" if x.quiet_start else ""),
+            Column(self.tr("Cool-down (days)"), lambda x: str(x.cooldown_days_after_refusal),
+                   align_right=True),
+        ], self)
+        self.view = _item_table(self.model)
+        self.view.selectionModel().currentRowChanged.connect(self.on_row_changed)
+        self.id_edit = QLineEdit()
+        self.channel_combo = QComboBox()
+        self.channel_combo.addItems([*(c.value for c in Channel), ALL_CHANNELS])
+        self.period_combo = QComboBox()
+        self.period_combo.addItems(["day", "week", "month"])
+        self.max_spin = QSpinBox()
+        self.max_spin.setRange(0, 1000)
+        self.quiet_start_edit = QLineEdit()
+        self.quiet_end_edit = QLineEdit()
+        self.quiet_start_edit.setPlaceholderText("21:00")
+        self.quiet_end_edit.setPlaceholderText("09:00")
+        self.cooldown_spin = QSpinBox()
+        self.cooldown_spin.setRange(0, 365)
+        form = QFormLayout()
+        form.addRow(self.tr("ID"), self.id_edit)
+        form.addRow(self.tr("Channel"), self.channel_combo)
+        form.addRow(self.tr("Period"), self.period_combo)
+        form.addRow(self.tr("At most"), self.max_spin)
+        form.addRow(self.tr("Quiet from"), self.quiet_start_edit)
+        form.addRow(self.tr("Quiet until"), self.quiet_end_edit)
+        form.addRow(self.tr("Cool-down (days)"), self.cooldown_spin)
+        self.new_button = QPushButton(self.tr("New"))
+        self.save_button = QPushButton(self.tr("Save"))
+        self.new_button.clicked.connect(self.on_new)
+        self.save_button.clicked.connect(self.on_save)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.new_button)
+        buttons.addWidget(self.save_button)
+        buttons.addStretch(1)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.addLayout(form)
+        right_layout.addLayout(buttons)
+        right_layout.addStretch(1)
+        splitter = QSplitter()
+        splitter.addWidget(self.view)
+        splitter.addWidget(right)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+        vm.limits_changed.connect(self.model.set_rows)
+
+    def on_row_changed(self, current: object, _previous: object) -> None:
+        row = current.row() if hasattr(current, "row") else -1  # type: ignore[attr-defined]
+        if 0 <= row < self.model.rowCount():
+            self.show_limit(self.model.row(row))
+
+    def show_limit(self, x: PressureLimitSpec) -> None:
+        self.id_edit.setText(x.id)
+        self.channel_combo.setCurrentText(x.channel)
+        self.period_combo.setCurrentText(x.period)
+        self.max_spin.setValue(x.max_contacts or 0)
+        self.quiet_start_edit.setText(x.quiet_start or "")
+        self.quiet_end_edit.setText(x.quiet_end or "")
+        self.cooldown_spin.setValue(x.cooldown_days_after_refusal)
+
+    def on_new(self) -> None:
+        self.view.clearSelection()
+        self.id_edit.clear()
+        self.channel_combo.setCurrentIndex(0)
+        self.period_combo.setCurrentText("month")
+        self.max_spin.setValue(2)
+        self.quiet_start_edit.setText("21:00")
+        self.quiet_end_edit.setText("09:00")
+        self.cooldown_spin.setValue(7)
+
+    def values(self) -> dict[str, object]:
+        return {
+            "id": self.id_edit.text().strip(),
+            "channel": self.channel_combo.currentText(),
+            "period": self.period_combo.currentText(),
+            "max_contacts": self.max_spin.value(),
+            "quiet_start": self.quiet_start_edit.text().strip() or None,
+            "quiet_end": self.quiet_end_edit.text().strip() or None,
+            "cooldown_days_after_refusal": self.cooldown_spin.value(),
+        }
+
+    def on_save(self) -> None:
+        self.vm.save_limit(self.values())

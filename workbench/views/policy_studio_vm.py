@@ -35,10 +35,17 @@ class PolicyStudioViewModel(QObject):
         published(object): the ``PolicySpec`` as published (new version).
         imported(int): number of policies, scripts and limits imported from YAML.
         exported(str): the path a YAML export was written to.
+        scripts_changed(list): the scripts (``ScriptSpec``).
+        limits_changed(list): the pressure limits (``PressureLimitSpec``).
+        script_saved(object), limit_saved(object): the item as stored.
         error(str): something the user can act on (an invalid rule on save, a bad file).
     """
 
     policies_changed = Signal(list)
+    scripts_changed = Signal(list)
+    limits_changed = Signal(list)
+    script_saved = Signal(object)
+    limit_saved = Signal(object)
     rule_checked = Signal(object)
     preview_ready = Signal(list)
     saved = Signal(object)
@@ -65,8 +72,24 @@ class PolicyStudioViewModel(QObject):
     # ------------------------------------------------------------ policies
 
     def reload(self) -> None:
-        """Load the policy list (off the GUI thread)."""
+        """Load the policies, scripts and pressure limits (off the GUI thread)."""
         self._run(self._service.list_policies, self._on_policies)
+        self._run(self._service.list_scripts, self.scripts_changed.emit)
+        self._run(self._service.list_limits, self.limits_changed.emit)
+
+    def save_script(self, values: dict[str, Any]) -> None:
+        """Validate and store a script; ``script_saved`` or ``error`` follows."""
+        def done(spec: Any) -> None:
+            self.script_saved.emit(spec)
+            self._run(self._service.list_scripts, self.scripts_changed.emit)
+        self._run(lambda: self._service.save_script(values), done)
+
+    def save_limit(self, values: dict[str, Any]) -> None:
+        """Validate and store a pressure limit; ``limit_saved`` or ``error`` follows."""
+        def done(spec: Any) -> None:
+            self.limit_saved.emit(spec)
+            self._run(self._service.list_limits, self.limits_changed.emit)
+        self._run(lambda: self._service.save_limit(values), done)
 
     def _on_policies(self, policies: list[PolicySpec]) -> None:
         self.policies = list(policies)
