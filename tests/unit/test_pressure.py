@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from workbench.services.pressure import (
     ALL_CHANNELS,
@@ -381,3 +384,62 @@ def test_period_bounds() -> None:
     assert period_bounds("day", now, SH) == (at(2026, 12, 15, 0), at(2026, 12, 16, 0))
     with pytest.raises(ValueError):
         period_bounds("year", now, SH)
+
+
+# ---------------------------------------------------------------- properties
+
+
+CHANNELS = ["outbound", "sms", "hotline", "store", "online"]
+WRAPUPS = ["no_answer", "refused", "interested", "accepted", "busy", "do_not_call"]
+ZONES = ["Asia/Shanghai", "Asia/Urumqi", "Europe/Berlin", "America/New_York", "UTC"]
+BASE = dt.datetime(2026, 11, 1, tzinfo=UTC)
+
+moments = st.integers(0, 60 * 24 * 60).map(lambda m: BASE + dt.timedelta(minutes=m))
+records = st.builds(ContactRecord, st.sampled_from(CHANNELS), moments, st.sampled_from(WRAPUPS),
+                    st.sampled_from([None, "P1", "P2"]))
+limits = st.builds(
+    PressureLimitSpec, st.sampled_from([*CHANNELS, ALL_CHANNELS]),
+    st.sampled_from(["day", "week", "month"]), st.one_of(st.none(), st.integers(0, 4)),
+    st.sampled_from([None, "21:00", "22:30", "12:00"]), st.sampled_from([None, "09:00", "08:00", "14:00"]),
+    st.integers(0, 10),
+)
+subjects = st.builds(PressureSubject, st.just("C"), st.sampled_from(ZONES), st.booleans(),
+                     st.booleans(), st.booleans())
+
+
+@settings(max_examples=300, deadline=None)
+@given(subject=subjects, history=st.lists(records, max_size=8), lims=st.lists(limits, max_size=3),
+       channel=st.sampled_from(CHANNELS), now=moments, extra=records,
+       policy=st.sampled_from([None, "P1", "P2"]))
+def test_more_history_never_unblocks(subject: PressureSubject, history: list[ContactRecord],
+                                     lims: list[PressureLimitSpec], channel: str, now: dt.datetime,
+                                     extra: ContactRecord, policy: str | None) -> None:
+    """Adding a past contact can add reasons but never remove a cap, consent or acceptance."""
+    before = check_pressure(subject, history, lims, channel, now, policy_id=policy)
+    after = check_pressure(subject, [*history, extra], lims, channel, now, policy_id=policy)
+    sticky = {"cap_reached", "do_not_call", "do_not_sms", "already_accepted", "quiet_hours",
+              "open_complaint"}
+    assert set(before.codes) & sticky <= set(after.codes)
+    assert before.allowed == (not before.reasons)
+    # the decision does not depend on the order of the history
+    shuffled = check_pressure(subject, list(reversed([*history, extra])), lims, channel, now,
+                              policy_id=policy)
+    assert shuffled.codes == after.codes
+
+
+@settings(max_examples=200, deadline=None)
+@given(subject=subjects, lim=limits, now=moments)
+def test_cap_counts_match_a_plain_count(subject: PressureSubject, lim: PressureLimitSpec,
+                                        now: dt.datetime) -> None:
+    """cap_reached's count is the number of same-channel contacts in the local period."""
+    history = [ContactRecord("outbound", now - dt.timedelta(hours=h), "busy") for h in range(0, 24 * 40, 7)]
+    d = check_pressure(subject, history, [dataclasses.replace(lim, channel="outbound")], "outbound", now)
+    start, end = period_bounds(lim.period, now, subject.zone)
+    expected = sum(1 for h in history if start <= h.started_at < end and h.started_at <= now)
+    cap = d.reason("cap_reached")
+    if lim.max_contacts is None:
+        assert cap is None
+    elif expected >= lim.max_contacts:
+        assert cap is not None and cap.params["count"] == expected
+    else:
+        assert cap is None
