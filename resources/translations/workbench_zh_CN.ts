@@ -1058,7 +1058,7 @@
     </message>
     <message>
         <location filename="../../workbench/ui/main_window.py" line="89" />
-        <location filename="../../workbench/ui/main_window.py" line="200" />
+        <location filename="../../workbench/ui/main_window.py" line="201" />
         <source>Mobile</source>
         <translation>手机号</translation>
     </message>
@@ -1099,7 +1099,7 @@
     </message>
     <message>
         <location filename="../../workbench/ui/main_window.py" line="137" />
-        <location filename="../../workbench/ui/main_window.py" line="453" />
+        <location filename="../../workbench/ui/main_window.py" line="473" />
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
@@ -1144,142 +1144,142 @@
         <translation>正在拨打 {n}…</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="195" />
+        <location filename="../../workbench/ui/main_window.py" line="196" />
         <source>Work order: {s}</source>
         <translation>工单：{s}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="199" />
+        <location filename="../../workbench/ui/main_window.py" line="200" />
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="201" />
+        <location filename="../../workbench/ui/main_window.py" line="202" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="202" />
+        <location filename="../../workbench/ui/main_window.py" line="203" />
         <source>Task</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="203" />
+        <location filename="../../workbench/ui/main_window.py" line="204" />
         <source>Tier</source>
         <translation>等级</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="204" />
+        <location filename="../../workbench/ui/main_window.py" line="205" />
         <source>Deal p.</source>
         <translation>成单率</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="206" />
+        <location filename="../../workbench/ui/main_window.py" line="207" />
         <source>Updated</source>
         <translation>更新时间</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="257" />
+        <location filename="../../workbench/ui/main_window.py" line="258" />
         <source>&amp;Dashboards</source>
         <translation>效能看板(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="260" />
+        <location filename="../../workbench/ui/main_window.py" line="261" />
         <source>&amp;Policy studio</source>
         <translation>政策配置(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="282" />
+        <location filename="../../workbench/ui/main_window.py" line="283" />
         <source>A team lead can override this.</source>
         <translation>班组长可以放行。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="283" />
+        <location filename="../../workbench/ui/main_window.py" line="284" />
         <source>Call not allowed</source>
         <translation>不允许外呼</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="284" />
+        <location filename="../../workbench/ui/main_window.py" line="285" />
         <source>This call may not start now:</source>
         <translation>现在不能发起这通电话：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="291" />
+        <location filename="../../workbench/ui/main_window.py" line="292" />
         <source>Override contact pressure</source>
         <translation>放行接触管控</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="292" />
+        <location filename="../../workbench/ui/main_window.py" line="293" />
         <source>Reason for the override (recorded):</source>
         <translation>放行原因（将被记录）：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="389" />
+        <location filename="../../workbench/ui/main_window.py" line="409" />
         <source>Refreshing scores</source>
         <translation>正在更新评分</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="393" />
+        <location filename="../../workbench/ui/main_window.py" line="413" />
         <source>A new scoring model could not be loaded; the previous one stays in use: {m}</source>
         <translation>新评分模型无法加载，继续使用旧模型：{m}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="403" />
+        <location filename="../../workbench/ui/main_window.py" line="423" />
         <source>No customer found for {q}</source>
         <translation>未找到客户：{q}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="417" />
+        <location filename="../../workbench/ui/main_window.py" line="437" />
         <source>New lead saved</source>
         <translation>新线索已保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="429" />
+        <location filename="../../workbench/ui/main_window.py" line="449" />
         <source>Outcome saved</source>
         <translation>结果已保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="437" />
+        <location filename="../../workbench/ui/main_window.py" line="457" />
         <source>Not saved</source>
         <translation>未保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="465" />
+        <location filename="../../workbench/ui/main_window.py" line="485" />
         <source>Online · {n} waiting · last sync {t}</source>
         <translation>在线 · {n} 条待上传 · 上次同步 {t}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="467" />
+        <location filename="../../workbench/ui/main_window.py" line="487" />
         <source>Offline — showing local data, {n} changes waiting</source>
         <translation>离线 — 显示本地数据，{n} 条变更待上传</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="469" />
+        <location filename="../../workbench/ui/main_window.py" line="489" />
         <source> · {n} refused by the server</source>
         <translation> · {n} 条被服务器拒绝</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="473" />
+        <location filename="../../workbench/ui/main_window.py" line="493" />
         <source>Syncing… {n} records</source>
         <translation>同步中… {n} 条记录</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="477" />
+        <location filename="../../workbench/ui/main_window.py" line="497" />
         <source>Language saved: it takes effect the next time the workbench starts.</source>
         <translation>语言已保存：下次启动工作台时生效。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="490" />
+        <location filename="../../workbench/ui/main_window.py" line="510" />
         <source>Softphone connected</source>
         <translation>软电话已连接</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="490" />
+        <location filename="../../workbench/ui/main_window.py" line="510" />
         <source>Softphone not connected: {m}</source>
         <translation>软电话未连接：{m}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="494" />
+        <location filename="../../workbench/ui/main_window.py" line="514" />
         <source>No softphone configured</source>
         <translation>未配置软电话</translation>
     </message>
@@ -1652,174 +1652,179 @@
 <context>
     <name>ScreenPopWidget</name>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="165" />
+        <location filename="../../workbench/ui/screen_pop.py" line="166" />
         <source>Contact trail</source>
         <translation>接触轨迹</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="166" />
+        <location filename="../../workbench/ui/screen_pop.py" line="167" />
         <source>Work orders</source>
         <translation>工单</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="172" />
+        <location filename="../../workbench/ui/screen_pop.py" line="173" />
+        <source>Customer accepts the selected offer (F8)</source>
+        <translation>客户办理所选政策 (F8)</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="175" />
         <source>What to offer</source>
         <translation>推荐政策</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="174" />
+        <location filename="../../workbench/ui/screen_pop.py" line="178" />
         <source>What to say (F6: next objection answer)</source>
         <translation>话术（F6：下一条异议应答）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="200" />
-        <location filename="../../workbench/ui/screen_pop.py" line="219" />
-        <location filename="../../workbench/ui/screen_pop.py" line="230" />
+        <location filename="../../workbench/ui/screen_pop.py" line="205" />
+        <location filename="../../workbench/ui/screen_pop.py" line="224" />
+        <location filename="../../workbench/ui/screen_pop.py" line="235" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="201" />
+        <location filename="../../workbench/ui/screen_pop.py" line="206" />
         <source>Pitch</source>
         <translation>卖点</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="202" />
+        <location filename="../../workbench/ui/screen_pop.py" line="207" />
         <source>Deal p.</source>
         <translation>成单率</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="204" />
+        <location filename="../../workbench/ui/screen_pop.py" line="209" />
         <source>Value ¥</source>
         <translation>价值（元）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="206" />
+        <location filename="../../workbench/ui/screen_pop.py" line="211" />
         <source>Valid to</source>
         <translation>有效期至</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="207" />
+        <location filename="../../workbench/ui/screen_pop.py" line="212" />
         <source>Quota left</source>
         <translation>剩余名额</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="209" />
+        <location filename="../../workbench/ui/screen_pop.py" line="214" />
         <source>Why eligible</source>
         <translation>符合原因</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="214" />
+        <location filename="../../workbench/ui/screen_pop.py" line="219" />
         <source>When</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="215" />
+        <location filename="../../workbench/ui/screen_pop.py" line="220" />
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="216" />
+        <location filename="../../workbench/ui/screen_pop.py" line="221" />
         <source>Outcome</source>
         <translation>接触结果</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="217" />
+        <location filename="../../workbench/ui/screen_pop.py" line="222" />
         <source>Intent</source>
         <translation>意向</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="218" />
+        <location filename="../../workbench/ui/screen_pop.py" line="223" />
         <source>Who</source>
         <translation>经办人</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="220" />
+        <location filename="../../workbench/ui/screen_pop.py" line="225" />
         <source>Talk</source>
         <translation>通话</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="222" />
+        <location filename="../../workbench/ui/screen_pop.py" line="227" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="227" />
+        <location filename="../../workbench/ui/screen_pop.py" line="232" />
         <source>Created</source>
         <translation>创建时间</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="228" />
+        <location filename="../../workbench/ui/screen_pop.py" line="233" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="229" />
+        <location filename="../../workbench/ui/screen_pop.py" line="234" />
         <source>Store</source>
         <translation>营业厅</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="231" />
+        <location filename="../../workbench/ui/screen_pop.py" line="236" />
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="232" />
+        <location filename="../../workbench/ui/screen_pop.py" line="237" />
         <source>Note / result</source>
         <translation>备注 / 结果</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="254" />
+        <location filename="../../workbench/ui/screen_pop.py" line="259" />
         <source>{n} years</source>
         <translation>{n} 岁</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="257" />
+        <location filename="../../workbench/ui/screen_pop.py" line="262" />
         <source>Member {no}</source>
         <translation>会员 {no}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="259" />
+        <location filename="../../workbench/ui/screen_pop.py" line="264" />
         <source>ID {id}</source>
         <translation>证件 {id}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="262" />
+        <location filename="../../workbench/ui/screen_pop.py" line="267" />
         <source>Plan {plan} (¥{fee}/month) · tenure {tenure} months · {device} · {network}</source>
         <translation>套餐 {plan}（{fee} 元/月）· 在网 {tenure} 个月 · {device} · {network}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="267" />
+        <location filename="../../workbench/ui/screen_pop.py" line="272" />
         <source>Tags: </source>
         <translation>标签：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="271" />
+        <location filename="../../workbench/ui/screen_pop.py" line="276" />
         <source>Lead {tier}</source>
         <translation>{tier} 类线索</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="277" />
+        <location filename="../../workbench/ui/screen_pop.py" line="282" />
         <source>Do not push:</source>
         <translation>不宜推送：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="285" />
+        <location filename="../../workbench/ui/screen_pop.py" line="290" />
         <source>Customers who took {x} also took: </source>
         <translation>办理过{x}的客户还办理了：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="287" />
+        <location filename="../../workbench/ui/screen_pop.py" line="292" />
         <source>{name} ({conf}, lift {lift:.1f}×)</source>
         <translation>{name}（置信度 {conf}，提升度 {lift:.1f}×）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="297" />
+        <location filename="../../workbench/ui/screen_pop.py" line="303" />
         <source>Work orders ({n})</source>
         <translation>工单（{n}）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="305" />
+        <location filename="../../workbench/ui/screen_pop.py" line="311" />
         <source>Deal {p} because: {reasons}</source>
         <translation>成单率 {p}，主要因素：{reasons}</translation>
     </message>
@@ -1921,18 +1926,18 @@
 <context>
     <name>WorkbenchViewModel</name>
     <message>
-        <location filename="../../workbench/views/workbench_vm.py" line="110" />
+        <location filename="../../workbench/views/workbench_vm.py" line="114" />
         <source>Could not explain the score: {e}</source>
         <extracomment>``server_lookup(number) -&gt; bool``: ask the server once for an unknown caller; True if it found the customer and put them in the local store.</extracomment>
         <translation>无法解释评分：{e}</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/workbench_vm.py" line="148" />
+        <location filename="../../workbench/views/workbench_vm.py" line="154" />
         <source>Acceptance recorded</source>
         <translation>已记录办理</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/workbench_vm.py" line="162" />
+        <location filename="../../workbench/views/workbench_vm.py" line="170" />
         <source>Work order updated</source>
         <translation>工单已更新</translation>
     </message>

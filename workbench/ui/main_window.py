@@ -183,6 +183,7 @@ class MainWindow(QMainWindow):
         vm.dial_ready.connect(lambda n: self.statusBar().showMessage(self.tr("Dialling {n}…").format(n=n[-4:].rjust(len(n), "*")), 5000))
         vm.dial_blocked.connect(self.on_dial_blocked)
         vm.explanation_ready.connect(self.on_explanation)
+        vm.pop_refreshed.connect(self.on_pop_refreshed)
         vm.dial_refused.connect(lambda m: self.statusBar().showMessage(m, 10000))
         self._pending_lead_event: CallEvent | None = None
         self._spare: PopPage | None = None
@@ -337,7 +338,13 @@ class MainWindow(QMainWindow):
         page = PopPage(CallEvent(number="", source=Source.CLI))
         page.form.submitted.connect(self.vm.save_outcome)
         page.form.undo_requested.connect(self.vm.undo_last)
+        page.pop_widget.accept_requested.connect(lambda pid, p=page: self._accept(p, pid))
         return page
+
+    def _accept(self, page: PopPage, policy_id: str) -> None:
+        """Record that the customer took the offer; every desktop stops offering it."""
+        if page.customer_id:
+            self.vm.accept_policy(page.customer_id, policy_id, page.call_event.channel)
 
     def _take_page(self, event: CallEvent) -> PopPage:
         """A ready-made page (built and shown once while idle) so that a pop only fills in data."""
@@ -369,6 +376,19 @@ class MainWindow(QMainWindow):
         """The calls on screen, in tab order."""
         pages = [self.tabs.widget(i) for i in range(self.tabs.count()) if self.tabs.isTabVisible(i)]
         return [p for p in pages if isinstance(p, PopPage)]
+
+    def on_pop_refreshed(self, pop: ScreenPop) -> None:
+        """Newer data for a customer on screen (keeps the call, the tab and what was typed)."""
+        page = self.page_for(pop.portrait.id)
+        if page is not None:
+            page.pop_widget.show_snapshot(pop)
+            page.form.load(pop, page.call_event.channel, self.vm.stores_for(pop.portrait.city))
+
+    def refresh_open_pops(self) -> None:
+        """After a sync: every customer on screen is rebuilt (e.g. an offer accepted elsewhere)."""
+        for page in self.open_pages():
+            if page.customer_id:
+                self.vm.refresh_pop(page.customer_id, page.call_event.channel)
 
     def on_explanation(self, customer_id: str, score: Any) -> None:
         page = self.page_for(customer_id)
@@ -425,7 +445,7 @@ class MainWindow(QMainWindow):
         if page is not None:
             page.form.on_saved(self.undo_seconds)
             if page.customer_id:
-                self.vm.refresh_pop(page.customer_id, page.call_event)
+                self.vm.refresh_pop(page.customer_id, page.call_event.channel)
         self.statusBar().showMessage(self.tr("Outcome saved"), 4000)
         self.vm.refresh_worklist()
 
@@ -441,7 +461,7 @@ class MainWindow(QMainWindow):
         if page is not None:
             page.form.on_undone(ok)
             if ok and page.customer_id:
-                self.vm.refresh_pop(page.customer_id, page.call_event)
+                self.vm.refresh_pop(page.customer_id, page.call_event.channel)
         self.vm.refresh_worklist()
 
     def _close_tab(self, index: int) -> None:

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -169,8 +170,11 @@ class ScreenPopWidget(QWidget):
         self.cross_label.setWordWrap(True)
         self.cross_label.setStyleSheet("color: #2e5e8c;")
         self.cross_label.hide()
+        self.accept_button = QPushButton(self.tr("Customer accepts the selected offer (F8)"))
+        self.accept_button.clicked.connect(self._on_accept)
         offers_box = self._boxed(self.tr("What to offer"), self.offers_view)
         offers_box.layout().addWidget(self.cross_label)
+        offers_box.layout().addWidget(self.accept_button)
         script_box = self._boxed(self.tr("What to say (F6: next objection answer)"), self.script_view)
         middle = QSplitter(Qt.Orientation.Horizontal)
         middle.addWidget(offers_box)
@@ -193,6 +197,7 @@ class ScreenPopWidget(QWidget):
         layout.addWidget(body, 1)
 
         QShortcut(QKeySequence(Qt.Key.Key_F6), self, self.next_objection)
+        QShortcut(QKeySequence(Qt.Key.Key_F8), self, self._on_accept)
 
     # ------------------------------------------------------------------ columns
     def _offer_columns(self) -> list[Column]:
@@ -290,6 +295,7 @@ class ScreenPopWidget(QWidget):
         else:
             self.cross_label.hide()
         self.offers_model.set_rows(pop.offers)
+        self.accept_button.setEnabled(bool(pop.offers))
         if pop.offers:
             self.offers_view.selectRow(0)
         self.trail_model.set_rows(pop.trail)
@@ -336,6 +342,11 @@ class ScreenPopWidget(QWidget):
         if not idx.isValid():
             return None
         return self.offers_model.row(idx.row())
+
+    def _on_accept(self) -> None:
+        offer = self.selected_offer()
+        if offer is not None:
+            self.accept_requested.emit(offer.policy_id)
 
     def _on_offer_activated(self, index: object) -> None:
         offer = self.selected_offer()

@@ -36,6 +36,8 @@ class WorkbenchViewModel(QObject):
         dial_blocked(DialCheck): pressure blocks the call (a lead may override some reasons).
         dial_refused(str): the call may not start; why.
         explanation_ready(str, Score): a customer's deal score and its top reasons (after the pop).
+        accepted(str, str): customer id and policy id of an acceptance just recorded.
+        pop_refreshed(ScreenPop): a newer snapshot of a customer already on screen.
     """
 
     pop_ready = Signal(object, object)
@@ -51,6 +53,8 @@ class WorkbenchViewModel(QObject):
     dial_blocked = Signal(object)
     dial_refused = Signal(str)
     explanation_ready = Signal(str, object)
+    accepted = Signal(str, str)
+    pop_refreshed = Signal(object)
 
     def __init__(
         self,
@@ -109,16 +113,16 @@ class WorkbenchViewModel(QObject):
         self.runner.run(lambda: explain(customer_id), done,
                         lambda exc: self.message.emit(self.tr("Could not explain the score: {e}").format(e=exc)))
 
-    def refresh_pop(self, customer_id: str, event: CallEvent) -> None:
-        """Rebuild a shown snapshot (after a save or a sync)."""
+    def refresh_pop(self, customer_id: str, channel: str = "outbound") -> None:
+        """Rebuild a shown snapshot (after a save, an acceptance or a sync)."""
 
         def work() -> ScreenPop | None:
             with self._sf() as s:
-                return self._pops.build_for(s, customer_id, query=event.number, channel=event.channel)
+                return self._pops.build_for(s, customer_id, channel=channel)
 
         def done(pop: ScreenPop | None) -> None:
             if pop is not None:
-                self.pop_ready.emit(pop, event)
+                self.pop_refreshed.emit(pop)
 
         self.runner.run(work, done, lambda exc: self.lookup_failed.emit(str(exc)))
 
@@ -143,11 +147,15 @@ class WorkbenchViewModel(QObject):
                         lambda exc: self.save_failed.emit(str(exc)))
 
     def accept_policy(self, customer_id: str, policy_id: str, channel: str) -> None:
-        self.runner.run(
-            lambda: self._outcomes.accept_policy(customer_id, policy_id, channel),
-            lambda _id: self.message.emit(self.tr("Acceptance recorded")),
-            lambda exc: self.save_failed.emit(str(exc)),
-        )
+        """Record an acceptance now (pushed at once: other desktops must stop offering it)."""
+
+        def done(_acceptance_id: str) -> None:
+            self.accepted.emit(customer_id, policy_id)
+            self.message.emit(self.tr("Acceptance recorded"))
+            self.refresh_pop(customer_id, channel)
+
+        self.runner.run(lambda: self._outcomes.accept_policy(customer_id, policy_id, channel), done,
+                        lambda exc: self.save_failed.emit(str(exc)))
 
     def create_lead(self, number: str, name: str, city: str, note: str) -> None:
         self.runner.run(
