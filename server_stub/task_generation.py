@@ -6,7 +6,10 @@ and tasks make sense (outbound calls, store visits, SMS):
 
 - outbound tasks go to an agent of the customer's team: round-robin, or round-robin among
   the agents whose skills fit the policy's product (``--assign skill``);
-- store tasks go to the customer's store, or else to a store in the customer's city;
+- store tasks go to the customer's store, or else to a store in the customer's city; by
+  default only as the fallback where no outbound task covers the customer (do-not-call, no
+  agent in the team, or a store-only policy), so stores get the visits agents cannot arrange
+  by phone (``--store-tasks all``: for every match);
 - SMS tasks carry no assignee (the SMS gateway sends them).
 
 Idempotent: a task's id is derived from customer + policy + channel, an existing task for
@@ -56,6 +59,8 @@ from workbench.services.pressure import BLOCKING_FLAG
 TASK_CHANNELS: tuple[str, ...] = (Channel.OUTBOUND.value, Channel.STORE.value, Channel.SMS.value)
 CHUNK = 50_000
 ASSIGN_MODES = ("round-robin", "skill")
+#: Store tasks for every match ("all"), or only where no outbound task covers the customer.
+STORE_TASK_MODES = ("fallback", "all")
 
 #: progress(customers done, customers total, tasks created so far)
 Progress = Callable[[int, int, int], None]
@@ -314,6 +319,7 @@ def generate_tasks(
     policy_id: str | None = None,
     channels: Sequence[str] = TASK_CHANNELS,
     assign: str = "round-robin",
+    store_tasks: str = "fallback",
     now: dt.datetime | None = None,
     chunk: int = CHUNK,
     progress: Progress | None = None,
@@ -321,6 +327,9 @@ def generate_tasks(
     """Create the missing tasks for active published policies; see the module docstring."""
     if assign not in ASSIGN_MODES:
         raise GenerationError(f"assign must be one of {', '.join(ASSIGN_MODES)}")
+    if store_tasks not in STORE_TASK_MODES:
+        raise GenerationError(f"store_tasks must be one of {', '.join(STORE_TASK_MODES)}")
+    channels = [c for c in TASK_CHANNELS if c in channels] + [c for c in channels if c not in TASK_CHANNELS]
     bad = [c for c in channels if c not in TASK_CHANNELS]
     if bad:
         raise GenerationError(f"no tasks for channel(s) {', '.join(bad)}; use {', '.join(TASK_CHANNELS)}")
@@ -353,7 +362,7 @@ def generate_tasks(
             with Session(engine) as session, session.begin():
                 created = _generate_chunk(
                     session, df, policies, channels, assigner, now, today, report,
-                    pindex, group_of, all_groups, group_policy_ids,
+                    pindex, group_of, all_groups, group_policy_ids, store_tasks,
                 )
             done += len(df)
             report.customers = done
@@ -377,6 +386,7 @@ def _generate_chunk(
     group_of: dict[str, str | None],
     all_groups: set[str],
     group_policy_ids: dict[str, set[str]],
+    store_tasks: str,
 ) -> int:
     ids = df["id"].tolist()
     lo, hi = ids[0], ids[-1]
@@ -433,25 +443,34 @@ def _generate_chunk(
         hits = np.flatnonzero(matrix[:, j])
         if not len(hits):
             continue
+        called: set[int] = set()  # customers an outbound task covers for this policy
         for channel in channels:
             if not usable_in(policy, channel):
                 continue
             flag = BLOCKING_FLAG.get(channel)
+            outbound = channel == Channel.OUTBOUND.value
+            fallback_only = channel == Channel.STORE.value and store_tasks == "fallback"
             for i in hits.tolist():
                 cid = ids[i]
                 if (cid, policy.id, channel) in existing:
                     report.skipped["exists"] += 1
+                    if outbound:
+                        called.add(i)
+                    continue
+                if fallback_only and i in called:
+                    report.skipped["store_covered_by_outbound"] += 1
                     continue
                 if flag and flags[flag][i]:
                     report.skipped[flag] += 1
                     continue
                 assignee = None
                 task_store = store[i]
-                if channel == Channel.OUTBOUND.value:
+                if outbound:
                     assignee = assigner.agent(team[i], policy)
                     if assignee is None:
                         report.skipped["no_agent"] += 1
                         continue
+                    called.add(i)
                 elif channel == Channel.STORE.value:
                     task_store = assigner.store(cid, store[i], city[i])
                     if task_store is None:
@@ -517,6 +536,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help=f"comma-separated task channels (default: {','.join(TASK_CHANNELS)})")
     parser.add_argument("--assign", choices=ASSIGN_MODES, default="round-robin",
                         help="outbound tasks: round-robin over the team's agents, or among skilled agents first")
+    parser.add_argument("--store-tasks", choices=STORE_TASK_MODES, default="fallback",
+                        help="store tasks only where no outbound task covers the customer (default), or for every match")
     parser.add_argument("--every", type=float, metavar="MINUTES",
                         help="keep running, generating again every MINUTES (Ctrl+C stops)")
     parser.add_argument("--chunk", type=int, default=CHUNK, help=argparse.SUPPRESS)
@@ -546,7 +567,8 @@ def run(args: argparse.Namespace) -> int:
         while True:
             try:
                 report = generate_tasks(engine, policy_id=args.policy, channels=channels,
-                                        assign=args.assign, chunk=args.chunk,
+                                        assign=args.assign, store_tasks=args.store_tasks,
+                                        chunk=args.chunk,
                                         progress=_terminal_progress)
             except GenerationError as exc:
                 print(f"error: {exc}", file=sys.stderr)

@@ -70,8 +70,8 @@ def world(central_url: str) -> Iterator[Engine]:
             s.add(m.Policy(**p.to_row()))
         s.add(m.Policy(**dataclasses.replace(P168, id="P-DRAFT", status="draft").to_row()))
         s.add_all([
-            customer("C01"),                                       # 168: outbound, store, sms
-            customer("C02", do_not_call=True, store_id="S003"),    # 168: no outbound
+            customer("C01"),                                       # 168: outbound, sms
+            customer("C02", do_not_call=True, store_id="S003"),    # 168: store instead, sms
             customer("C03", plan_fee=126, team_id="T02", do_not_sms=True),  # 228: no sms
             customer("C04", network="3G", plan_fee=58, city="深圳"),  # SIM swap
             customer("C05", tenure_months=72, tags=["handset_old"], value_tier="high",
@@ -81,6 +81,7 @@ def world(central_url: str) -> Iterator[Engine]:
             customer("C08", plan_fee=58),                          # nothing matches
             customer("C09", team_id=None, city="杭州"),            # no agent, no store
             customer("C10"),                                       # has an old task for 168
+            customer("C11", team_id=None, city="深圳"),            # no agent: a store in the city
         ])
         s.add(m.Acceptance(id="A1", customer_id="C07", policy_id="P-LOYAL", channel="store",
                            accepted_at=NOW))
@@ -106,25 +107,25 @@ def test_generation_matches_assigns_and_skips(world: Engine) -> None:
     got = tasks(world)
     created = {key for key, t in got.items() if t.id != "OLD-1"}
     assert created == {
-        ("C01", "P-168-504", "outbound"), ("C01", "P-168-504", "store"), ("C01", "P-168-504", "sms"),
+        ("C01", "P-168-504", "outbound"), ("C01", "P-168-504", "sms"),
         ("C02", "P-168-504", "store"), ("C02", "P-168-504", "sms"),
-        ("C03", "P-228-684", "outbound"), ("C03", "P-228-684", "store"),
-        ("C04", "P-SIM-4G", "outbound"), ("C04", "P-SIM-4G", "store"),
-        ("C05", "P-168-504", "outbound"), ("C05", "P-168-504", "store"),
-        ("C05", "P-168-504", "sms"), ("C05", "P-HANDSET", "outbound"),
-        ("C05", "P-HANDSET", "store"),
+        ("C03", "P-228-684", "outbound"),
+        ("C04", "P-SIM-4G", "outbound"),
+        ("C05", "P-168-504", "outbound"), ("C05", "P-168-504", "sms"),
+        ("C05", "P-HANDSET", "outbound"),
         ("C06", "P-LOYAL", "outbound"),
         ("C09", "P-168-504", "sms"),
-        ("C10", "P-168-504", "store"), ("C10", "P-168-504", "sms"),
+        ("C10", "P-168-504", "sms"),
+        ("C11", "P-168-504", "store"), ("C11", "P-168-504", "sms"),
     }
-    assert report.total_created == len(created) == 18
-    assert report.created == Counter({"outbound": 6, "store": 7, "sms": 5})
+    assert report.total_created == len(created) == 14
+    assert report.created == Counter({"outbound": 6, "store": 2, "sms": 6})
     assert report.skipped["do_not_call"] == 1 and report.skipped["do_not_sms"] == 1
-    assert report.skipped["no_agent"] == 1 and report.skipped["no_store"] == 1
-    assert report.skipped["exists"] == 1
-    assert report.customers == 10 and "P-DRAFT" not in report.policies
-    assert progress[-1] == (10, 10, 18) and len(progress) == 3
-    assert any("tasks created: 18" in line for line in report.lines())
+    assert report.skipped["no_agent"] == 2 and report.skipped["no_store"] == 1
+    assert report.skipped["exists"] == 1 and report.skipped["store_covered_by_outbound"] == 6
+    assert report.customers == 11 and "P-DRAFT" not in report.policies
+    assert progress[-1] == (11, 11, 14) and len(progress) == 3
+    assert any("tasks created: 14" in line for line in report.lines())
 
     # ids are deterministic; fields filled from policy and customer
     t = got[("C01", "P-168-504", "outbound")]
@@ -136,9 +137,17 @@ def test_generation_matches_assigns_and_skips(world: Engine) -> None:
     assert {t.assignee_id for k, t in got.items() if k[2] == "outbound" and t.team_id == "T01"} <= {"U-a1", "U-a2"}
     # stores: the customer's own, else one in the customer's city
     assert got[("C02", "P-168-504", "store")].store_id == "S003"
-    assert got[("C04", "P-SIM-4G", "store")].store_id == "S003"  # 深圳
-    assert got[("C01", "P-168-504", "store")].store_id in {"S001", "S002"}
+    assert got[("C11", "P-168-504", "store")].store_id == "S003"  # 深圳
     assert got[("C01", "P-168-504", "sms")].assignee_id is None
+
+
+def test_store_tasks_for_every_match(world: Engine) -> None:
+    report = generate_tasks(world, now=NOW, store_tasks="all")
+    got = tasks(world)
+    assert report.created == Counter({"outbound": 6, "store": 8, "sms": 6})
+    assert got[("C01", "P-168-504", "store")].store_id in {"S001", "S002"}  # 广州
+    assert got[("C04", "P-SIM-4G", "store")].store_id == "S003"  # 深圳
+    assert ("C10", "P-168-504", "store") in got
 
 
 def test_round_robin_balances_a_team(world: Engine) -> None:
@@ -177,8 +186,9 @@ def test_change_log_entries_carry_team_and_store(world: Engine) -> None:
     assert entry.op == "upsert" and entry.team_id == "T01" and entry.store_id == "S003"
     assert entry.data["customer_id"] == "C02" and entry.data["status"] == "open"
     assert entry.data["created_at"] == NOW.isoformat()
-    city_store = tasks(world)[("C01", "P-168-504", "store")]
-    assert rows[city_store.id].store_id == city_store.store_id  # tagged for the store that serves it
+    city_store = tasks(world)[("C11", "P-168-504", "store")]
+    entry = rows[city_store.id]
+    assert entry.store_id == "S003" and entry.team_id is None  # tagged for the store that serves it
 
 
 def test_acceptance_after_a_run_stops_new_tasks_for_the_group(world: Engine) -> None:
@@ -214,7 +224,7 @@ def test_cli(world: Engine, capsys: pytest.CaptureFixture[str]) -> None:
     url = world.url.render_as_string(hide_password=False)
     assert cli.main(["generate-tasks", "--db", url, "--policy", "P-SIM-4G"]) == 0
     out = capsys.readouterr()
-    assert "tasks created: 2" in out.out and "customers" in out.err
+    assert "tasks created: 1 (outbound 1)" in out.out and "customers" in out.err
     assert cli.main(["generate-tasks", "--db", url]) == 0
     assert cli.main(["generate-tasks", "--db", url, "--policy", "P-NOPE"]) == 1
     assert "no policy" in capsys.readouterr().err
