@@ -151,6 +151,8 @@ def test_client_killed_at_random_points(central_url: str, tmp_path: Path) -> Non
             assert printed[u] <= local, "an outcome the user saw saved is gone"
             assert local <= central
         assert kills["n"] > 0
+        print(f"\nFAULT client SIGKILL: {len(users)} clients, {kills['n']} kills, {len(central)} outcomes, "
+              "each exactly once")
     finally:
         server.stop()
 
@@ -192,13 +194,15 @@ def test_server_killed_mid_batch(central_url: str, tmp_path: Path) -> None:
         desktops = _desktops(server.base_url, world, tmp_path, int(150 * SCALE))
         threads = _push_in_threads(desktops)
         rng = random.Random(7)
-        for _ in range(max(1, int(1 * SCALE))):
+        kills = max(1, int(1 * SCALE))
+        for _ in range(kills):
             time.sleep(rng.uniform(0.2, 0.8))
             server.kill()
             server.start()
         for t in threads:
             t.join()
-        assert_quiet_and_equal(central_url, desktops)
+        central = assert_quiet_and_equal(central_url, desktops)
+        print(f"\nFAULT server SIGKILL mid-batch: {kills} kills, {len(central)} outcomes, each exactly once")
     finally:
         server.stop()
 
@@ -209,14 +213,16 @@ def test_server_paused_and_resumed(central_url: str, tmp_path: Path) -> None:
     try:
         desktops = _desktops(server.base_url, world, tmp_path, int(150 * SCALE), timeout=1.0)
         threads = _push_in_threads(desktops)
-        for _ in range(max(1, int(1 * SCALE))):
+        pauses = max(1, int(1 * SCALE))
+        for _ in range(pauses):
             time.sleep(0.3)
             server.signal(signal.SIGSTOP)
             time.sleep(1.5)  # longer than the clients' timeout: they see the server as gone
             server.signal(signal.SIGCONT)
         for t in threads:
             t.join()
-        assert_quiet_and_equal(central_url, desktops)
+        central = assert_quiet_and_equal(central_url, desktops)
+        print(f"\nFAULT server SIGSTOP 1.5 s: {pauses} pauses, {len(central)} outcomes, each exactly once")
     finally:
         server.stop()
 
@@ -246,7 +252,9 @@ def test_network_cuts_connections(world: World, live_server: str, tmp_path: Path
             t.join()
         assert proxy.cuts > 0
         proxy.drop_rate = 0.0  # the network heals
-        assert_quiet_and_equal(world.url, desktops)
+        central = assert_quiet_and_equal(world.url, desktops)
+        print(f"\nFAULT network cuts (30% of connections): {proxy.cuts} cut, {len(central)} outcomes, "
+              "desktops equal to the server")
     finally:
         proxy.stop()
 
@@ -272,3 +280,4 @@ def test_local_store_recreated_while_others_pending(world: World, desktop: Calla
     b2.sync.pull_all()
     central = assert_quiet_and_equal(world.url, [(a.path, a.sync), (b2.path, b2.sync)])
     assert set(pending_a) <= central and len(central) == 40
+    print(f"\nFAULT local store re-created: {len(central)} outcomes, both desktops equal to the server")
