@@ -175,6 +175,7 @@ class GenerationReport:
     created: Counter[str] = field(default_factory=Counter)
     created_by_policy: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
+    warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -194,6 +195,7 @@ class GenerationReport:
                        f"tasks created {self.created_by_policy[pid]:,}")
         if self.skipped:
             out.append("skipped: " + ", ".join(f"{k} {v:,}" for k, v in sorted(self.skipped.items())))
+        out.extend(f"warning: {w}" for w in self.warnings)
         out.append(f"time: {self.seconds:.1f} s")
         return out
 
@@ -250,7 +252,9 @@ def _skills_for(policy: PolicySpec) -> frozenset[str]:
     return frozenset(wanted)
 
 
-def _load_policies(session: Session, now: dt.datetime, policy_id: str | None) -> list[PolicySpec]:
+def _load_policies(
+    session: Session, now: dt.datetime, policy_id: str | None, warnings: list[str]
+) -> list[PolicySpec]:
     query = select(m.Policy)
     if policy_id:
         query = query.where(m.Policy.id == policy_id)
@@ -272,7 +276,7 @@ def _load_policies(session: Session, now: dt.datetime, policy_id: str | None) ->
         except RuleError as exc:
             if policy_id:
                 raise GenerationError(f"policy {policy_id} has an invalid rule: {exc}") from None
-            print(f"warning: policy {spec.id} skipped, invalid rule: {exc}", file=sys.stderr)
+            warnings.append(f"policy {spec.id} skipped: invalid rule: {exc}")
             continue
         specs.append(spec)
     return sorted(specs, key=lambda p: p.id)
@@ -338,7 +342,7 @@ def generate_tasks(
     today = now.date()
     report = GenerationReport()
     with Session(engine) as session:
-        policies = _load_policies(session, now, policy_id)
+        policies = _load_policies(session, now, policy_id, report.warnings)
         report.policies = [p.id for p in policies]
         assigner = _load_assigner(session, assign)
         total = session.execute(select(func.count()).select_from(m.Customer)).scalar_one()
@@ -360,7 +364,7 @@ def generate_tasks(
     with Session(engine) as reader:
         for df in _customer_chunks(reader, columns, chunk):
             with Session(engine) as session, session.begin():
-                created = _generate_chunk(
+                _generate_chunk(
                     session, df, policies, channels, assigner, now, today, report,
                     pindex, group_of, all_groups, group_policy_ids, store_tasks,
                 )
@@ -368,7 +372,6 @@ def generate_tasks(
             report.customers = done
             if progress:
                 progress(done, total, report.total_created)
-            del created
     report.seconds = time.perf_counter() - started
     return report
 
@@ -409,7 +412,6 @@ def _generate_chunk(
                 if p.exclusive_group == group and p.id != pid:
                     closed[i, j] = True
     # acceptances close the policy and its group
-    accepted_pairs = 0
     for cid, pid in session.execute(
         select(m.Acceptance.customer_id, m.Acceptance.policy_id)
         .where(m.Acceptance.customer_id >= lo, m.Acceptance.customer_id <= hi,
@@ -420,7 +422,6 @@ def _generate_chunk(
             continue
         j = pindex.get(pid)
         if j is not None:
-            accepted_pairs += 1
             closed[i, j] = True
         group = group_of.get(pid) or _group_of_policy(pid, group_policy_ids)
         if group:

@@ -268,3 +268,14 @@ def test_match_policies_agrees_with_eligible_policies() -> None:
         server = {policies[j].id for j in range(len(policies)) if result.matrix[i, j]}
         desktop = {e.policy.id for e in eligible_policies(p, policies, "outbound", NOW, ())}
         assert server == desktop, p
+
+
+def test_a_stored_policy_with_a_broken_rule_is_skipped_with_a_warning(world: Engine) -> None:
+    with Session(world) as s, s.begin():
+        s.add(m.Policy(**dataclasses.replace(P168, id="P-BROKEN", rule="plan_fee ==").to_row()))
+    report = generate_tasks(world, now=NOW)
+    assert "P-BROKEN" not in report.policies and report.total_created == 14
+    assert any("P-BROKEN" in w and "invalid rule" in w for w in report.warnings)
+    assert any(line.startswith("warning: policy P-BROKEN") for line in report.lines())
+    with pytest.raises(GenerationError, match="invalid rule"):
+        generate_tasks(world, now=NOW, policy_id="P-BROKEN")
