@@ -68,8 +68,13 @@ __all__ = [
     "PortraitFrame",
     "Rule",
     "RuleError",
+    "check_rule",
+    "compile_cached",
     "compile_rule",
     "field_schema",
+    "needed_columns",
+    "parse",
+    "rules_mask",
     "unparse",
 ]
 
