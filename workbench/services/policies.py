@@ -29,6 +29,8 @@ from workbench.services.pressure import ALL_CHANNELS, PressureLimitSpec
 
 __all__ = [
     "POLICY_STATUSES",
+    "SEED_POLICIES",
+    "YAML_FORMAT_VERSION",
     "EligiblePolicy",
     "PolicyBundle",
     "PolicySpec",
@@ -42,6 +44,7 @@ __all__ = [
     "load_yaml",
     "publish",
     "remaining_quota",
+    "usable_in",
 ]
 
 log = logging.getLogger(__name__)
