@@ -638,6 +638,7 @@ def import_customers(
     batch: int = BATCH,
     dry_run: bool = False,
     progress: Progress | None = None,
+    stage: Callable[[str], None] | None = None,
 ) -> ImportReport:
     """Validate ``path`` as a whole, then upsert its valid rows (see the module docstring).
 
@@ -646,15 +647,22 @@ def import_customers(
             plus those already in the store.
         rejects_path: where to write the rejected rows, if given.
         dry_run: validate and report only.
+        progress: called with (rows written, rows to write) after each batch.
+        stage: called with a short line when a stage starts (reading, validating, writing).
 
     Raises:
         ImportFileError: the file cannot be imported at all; nothing was changed.
     """
     started = time.perf_counter()
     report = ImportReport(file=str(path))
+    say = stage or (lambda _text: None)
+    say(f"reading {path.name}")
     df, report.encoding = read_table(path, encoding)
     context = _context(engine, plans)
+    say(f"validating {len(df):,} rows")
     validated = validate(df, context, report)
+    say(f"{report.valid:,} valid, {report.rejected:,} rejected"
+        + ("" if dry_run or not validated.rows else "; writing"))
     if rejects_path is not None and report.rejects:
         write_rejects(rejects_path, validated)
     if not dry_run and validated.rows:
@@ -714,7 +722,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         report = import_customers(engine, args.file, encoding=args.encoding, plans=plans,
                                   rejects_path=args.rejects, batch=args.batch,
-                                  dry_run=args.dry_run, progress=_Bar())
+                                  dry_run=args.dry_run, progress=_Bar(),
+                                  stage=lambda text: print(text, file=sys.stderr, flush=True))
     except ImportFileError as exc:
         print(f"error: {args.file}: {exc}", file=sys.stderr)
         print("nothing was imported", file=sys.stderr)

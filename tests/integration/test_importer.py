@@ -222,6 +222,7 @@ def test_cli(store: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert cli.main(["import-customers", str(good), "--db", url, "--rejects", str(rejects)]) == 0
     out = capsys.readouterr()
     assert "inserted: 3" in out.out and "rejected: 1" in out.out and "100%" in out.err
+    assert "validating 4 rows" in out.err
     assert rejects.exists()
     bad = write(tmp_path, "bad.csv", "name,phone\nx,1\n")
     assert cli.main(["import-customers", str(bad), "--db", url]) == 1

@@ -324,6 +324,9 @@ def test_all_reasons_are_reported_together() -> None:
 def test_naive_now_means_utc() -> None:
     naive = dt.datetime(2026, 11, 23, 14, 0)  # 22:00 in Beijing
     assert not decide(limits=[QUIET], now=naive).allowed
+    record = ContactRecord("outbound", dt.datetime(2026, 11, 2, 4, 0), "busy")
+    assert record.started_at == dt.datetime(2026, 11, 2, 4, 0, tzinfo=UTC)
+    assert not decide([record, call(at(2026, 11, 3))], [MONTHLY_2]).allowed
 
 
 # ---------------------------------------------------------------- overrides

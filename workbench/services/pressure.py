@@ -156,6 +156,10 @@ class ContactRecord:
     policy_id: str | None = None
     id: str | None = None
 
+    def __post_init__(self) -> None:
+        if self.started_at.tzinfo is None:  # naive means UTC, as everywhere in the stores
+            object.__setattr__(self, "started_at", self.started_at.replace(tzinfo=dt.UTC))
+
     @classmethod
     def from_row(cls, row: Any) -> ContactRecord:
         """From a contact-event row or its wire dict (``started_at`` may be ISO text)."""
