@@ -28,6 +28,7 @@ from workbench.services.scoring.models import (
     LogisticBaseline,
     calibration_slope,
     fit_calibrated,
+    limited_threads,
     metrics,
 )
 
@@ -165,6 +166,12 @@ def held_out_split(y: np.ndarray, order: pd.Series | None, test_size: float,
 def evaluate_frame(X: pd.DataFrame, y: np.ndarray, order: pd.Series | None = None, *,
                    test_size: float = 0.25, seed: int = 0) -> dict[str, Any]:
     """Fit our model and both baselines on the training part; figures on the held-out part."""
+    with limited_threads():
+        return _evaluate_frame(X, y, order, test_size=test_size, seed=seed)
+
+
+def _evaluate_frame(X: pd.DataFrame, y: np.ndarray, order: pd.Series | None, *,
+                    test_size: float, seed: int) -> dict[str, Any]:
     tr, te = held_out_split(y, order, test_size, seed)
     if len(np.unique(y[te])) < 2 or len(np.unique(y[tr])) < 2:
         raise EvaluationError("the split left only one class in training or test; use more data")

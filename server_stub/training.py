@@ -47,6 +47,7 @@ from workbench.services.scoring.models import (
     LogisticBaseline,
     ScoreModel,
     calibration_slope,
+    limited_threads,
     metrics,
     reliability,
     train_score_model,
@@ -206,6 +207,12 @@ def train_one(kind: str, X: pd.DataFrame, y: np.ndarray, order: pd.Series | None
     if y.sum() < 10 or (len(y) - y.sum()) < 10:
         raise TrainingError(f"{kind}: needs at least 10 positive and 10 negative rows "
                             f"(has {int(y.sum())} / {int(len(y) - y.sum())})")
+    with limited_threads():
+        return _train_one(kind, X, y, order, spec, version=version, seed=seed)
+
+
+def _train_one(kind: str, X: pd.DataFrame, y: np.ndarray, order: pd.Series | None, spec: Any, *,
+               version: int, seed: int) -> tuple[ScoreModel, dict[str, Any]]:
     tr, te = time_split(order, y, seed)
     if len(np.unique(y[te])) < 2 or len(np.unique(y[tr])) < 2:
         raise TrainingError(f"{kind}: the time split left one class only; more history needed")

@@ -27,6 +27,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+import os
 import pickle
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -53,6 +54,26 @@ from workbench.services.scoring.features import FeatureSpec, check_pre_call, one
 FORMAT_VERSION = 1
 MAGIC = b"WBSCORE\n"
 KINDS = ("deal", "deal_policy", "churn", "renewal")
+
+
+def compute_threads() -> int:
+    """Native threads (OpenMP / BLAS) for scoring work: ``$WORKBENCH_SCORING_THREADS``, default 1.
+
+    One thread by default: the desktop shares the machine with the UI and the server with
+    other work, and oversubscribed OpenMP/BLAS threads were measured 10x slower on a busy
+    2-core box (Telco evaluation 47 s with default threads vs 4 s with one).
+    """
+    try:
+        return max(1, int(os.environ.get("WORKBENCH_SCORING_THREADS", "1")))
+    except ValueError:
+        return 1
+
+
+def limited_threads() -> Any:
+    """A context manager capping native threads at :func:`compute_threads`."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=compute_threads())
 
 
 class ModelLoadError(Exception):
@@ -384,6 +405,13 @@ def fit_calibrated(X: pd.DataFrame, y: Any, *, order: Any = None, seed: int = 0,
         calibration: ``"isotonic"``, ``"sigmoid"`` or ``None`` = isotonic when there are at
             least 1,000 positives and negatives in training, sigmoid otherwise.
     """
+    with limited_threads():
+        return _fit_calibrated(X, y, order=order, seed=seed, candidates=candidates,
+                               calibration=calibration)
+
+
+def _fit_calibrated(X: pd.DataFrame, y: Any, *, order: Any, seed: int,
+                    candidates: Sequence[str], calibration: str | None) -> FitResult:
     X = pd.DataFrame(X).reset_index(drop=True)
     y = np.asarray(y).astype(int)
     order_arr = None if order is None else np.asarray(pd.Series(order).rank(method="first"))
@@ -461,7 +489,8 @@ class ScoreModel:
 
     def predict_frame(self, X: pd.DataFrame) -> np.ndarray:
         """Probabilities for a frame of model input (columns = :attr:`features`)."""
-        return self.estimator.predict_proba(X[self.features])[:, 1]
+        with limited_threads():
+            return self.estimator.predict_proba(X[self.features])[:, 1]
 
     def predict_one(self, portrait: Mapping[str, Any], history: Sequence[Mapping[str, Any]] = (),
                     policy: Mapping[str, Any] | None = None, now: dt.datetime | None = None,

@@ -59,6 +59,20 @@ def _json(value: Any, memo: dict[str, Any]) -> Any:
     return hit
 
 
+def _fetch(session: Session, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """Rows as plain tuples from the session's own DBAPI connection (same transaction).
+
+    SQLAlchemy ``Row`` objects make ``DataFrame.from_records`` probe attributes row by row
+    (measured: 4 s of 6 s for 200,000 rows); tuples do not.
+    """
+    cur = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cur.execute(sql, tuple(params))
+        return cur.fetchall()
+    finally:
+        cur.close()
+
+
 def load_book(session: Session, with_events: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(portraits, contact events) of the local store as DataFrames.
 
@@ -67,17 +81,15 @@ def load_book(session: Session, with_events: bool = True) -> tuple[pd.DataFrame,
     """
     from workbench.local_store.models import ContactEvent, Customer
 
-    conn = session.connection()
     cols = ", ".join(_PORTRAIT_COLUMNS)
-    rows = conn.exec_driver_sql(f"SELECT {cols} FROM {Customer.__tablename__}").fetchall()
+    rows = _fetch(session, f"SELECT {cols} FROM {Customer.__tablename__}")
     customers = pd.DataFrame.from_records(rows, columns=list(_PORTRAIT_COLUMNS))
     memo: dict[str, Any] = {}
     customers["tags"] = [_json(v, memo) or [] for v in customers["tags"]]
     ev_cols = ("customer_id", "started_at", "wrapup", "intent", "duration_s")
     if not with_events:
         return customers, pd.DataFrame(columns=list(ev_cols))
-    ev_rows = conn.exec_driver_sql(
-        f"SELECT {', '.join(ev_cols)} FROM {ContactEvent.__tablename__}").fetchall()
+    ev_rows = _fetch(session, f"SELECT {', '.join(ev_cols)} FROM {ContactEvent.__tablename__}")
     events = pd.DataFrame.from_records(ev_rows, columns=list(ev_cols))
     if len(events):
         events["started_at"] = pd.to_datetime(events["started_at"], utc=True, format="ISO8601")
@@ -100,25 +112,23 @@ def load_history_sql(session: Session, customer_ids: Sequence[str],
     from workbench.local_store.models import ContactEvent
     from workbench.services.scoring.features import _REACHED, HISTORY_FEATURES, INTENT_LEVEL
 
-    conn = session.connection()
     table = ContactEvent.__tablename__
     bound = as_of.astimezone(dt.UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
     reached = _in_list(_REACHED)
-    agg = conn.exec_driver_sql(
+    agg = _fetch(session,
         f"""SELECT customer_id, COUNT(*),
               SUM(wrapup IN ({reached})), SUM(wrapup = 'refused'), SUM(wrapup = 'interested'),
               SUM(wrapup = 'accepted'), SUM(wrapup IN ('complaint', 'do_not_call')),
               SUM(wrapup IN ('no_answer', 'busy')), SUM(duration_s) / 60.0, MAX(started_at),
               MAX(CASE WHEN wrapup = 'refused' THEN started_at END)
-            FROM {table} WHERE started_at < ? GROUP BY customer_id""", (bound,)).fetchall()
+            FROM {table} WHERE started_at < ? GROUP BY customer_id""", (bound,))
     cols = ["cid", "hist_contacts", "hist_reached", "hist_refused", "hist_interested",
             "hist_accepted", "hist_complaints", "hist_no_answer", "hist_talk_minutes",
             "last_t", "refusal_t"]
     a = pd.DataFrame.from_records(agg, columns=cols).set_index("cid")
-    last = conn.exec_driver_sql(
+    last = _fetch(session,
         f"""SELECT customer_id, MAX(started_at), intent FROM {table}
-            WHERE started_at < ? AND wrapup IN ({reached}) GROUP BY customer_id""",
-        (bound,)).fetchall()
+            WHERE started_at < ? AND wrapup IN ({reached}) GROUP BY customer_id""", (bound,))
     li = pd.DataFrame.from_records(last, columns=["cid", "t", "intent"]).set_index("cid")
     a["hist_last_intent"] = li["intent"].map(INTENT_LEVEL).fillna(0).reindex(a.index)
     a = a.reindex(pd.Index(customer_ids))

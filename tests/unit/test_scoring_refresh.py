@@ -1,0 +1,105 @@
+"""Refreshing the scores of a local book: bulk write, progress, merge, cancel, SQL = pandas."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import insert, select
+
+from workbench.local_store.db import open_local, session_factory
+from workbench.local_store.models import ContactEvent, Customer
+from workbench.services.scoring.features import build_features, history_features, spec_for
+from workbench.services.scoring.models import train_score_model
+from workbench.services.scoring.refresh import (
+    RefreshCancelled,
+    load_book,
+    load_history_sql,
+    refresh_book,
+)
+from workbench.services.scoring.synthetic import synthetic_book
+from workbench.services.scoring.tiers import TierThresholds
+
+NOW = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory: pytest.TempPathFactory):
+    customers, events = synthetic_book(400, seed=21, now=NOW)
+    path = Path(tmp_path_factory.mktemp("book")) / "local.db"
+    engine = open_local(path)
+    rows = customers.to_dict("records")
+    for r in rows:
+        r.update(birth_year=int(r["birth_year"]), tenure_months=int(r["tenure_months"]),
+                 plan_fee=int(r["plan_fee"]), open_complaint=bool(r["open_complaint"]), scores={})
+    ev = events.drop(columns=["true_p"]).to_dict("records")
+    for r in ev:
+        r.update(started_at=r["started_at"].floor("us").to_pydatetime(), duration_s=int(r["duration_s"]))
+    with engine.begin() as conn:
+        conn.execute(insert(Customer.__table__), rows)
+        conn.execute(insert(ContactEvent.__table__), ev)
+    reached = events[events["wrapup"] != "no_answer"].reset_index(drop=True)
+    port = customers.set_index("id").loc[reached["customer_id"]].reset_index()
+    spec = spec_for("deal", customers)
+    X = build_features(spec, port, events, as_of=reached["started_at"])
+    y = (reached["wrapup"] == "accepted").to_numpy(int)
+    deal = train_score_model("deal", X, y, spec=spec, candidates=("gam",), calibration="sigmoid")
+    churn = train_score_model("churn", X.drop(columns=["lifecycle_stage"]), y,
+                              spec=spec_for("churn", customers), candidates=("gam",),
+                              calibration="sigmoid")
+    yield engine, deal, churn, customers, events
+    engine.dispose()
+
+
+def test_sql_history_equals_pandas_history(book) -> None:
+    engine, *_ = book
+    factory = session_factory(engine)
+    as_of = NOW - dt.timedelta(days=90)
+    with factory() as s:
+        customers, events = load_book(s)
+        ids = customers["id"].tolist()
+        sql = load_history_sql(s, ids, as_of)
+    pandas = history_features(events, pd.DataFrame({"customer_id": ids, "as_of": [as_of] * len(ids)}))
+    pd.testing.assert_frame_equal(sql.reset_index(drop=True), pandas.reset_index(drop=True),
+                                  check_dtype=False, atol=1e-6)
+
+
+def test_refresh_writes_scores_and_tiers_with_progress(book) -> None:
+    engine, deal, churn, customers, events = book
+    factory = session_factory(engine)
+    with factory.begin() as s:  # a score of another kind must survive the refresh
+        s.get(Customer, customers["id"].iloc[0]).scores = {"legacy": 0.5}
+    calls: list[tuple[int, int]] = []
+    n = refresh_book(factory, {"deal": deal, "churn": churn}, lambda d, t: calls.append((d, t)),
+                     now=NOW, chunk_size=150)
+    assert n == len(customers)
+    assert calls[-1] == (2 * len(customers), 2 * len(customers))
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls) and len(calls) == 6
+    with factory() as s:
+        got = {c.id: (c.scores, c.lead_tier) for c in s.execute(select(Customer)).scalars()}
+    first = got[customers["id"].iloc[0]][0]
+    assert first["legacy"] == 0.5 and 0 < first["deal"] < 1 and 0 < first["churn"] < 1
+    tiers = pd.Series([t for _, t in got.values()]).value_counts()
+    assert set(tiers.index) == {"A", "B", "C"} and tiers["A"] == pytest.approx(80, abs=3)
+    # the stored deal score equals the screen pop's score for the same customer and moment
+    cid = customers["id"].iloc[5]
+    portrait = customers[customers["id"] == cid].iloc[0].to_dict()
+    history = events[events["customer_id"] == cid].to_dict("records")
+    assert got[cid][0]["deal"] == pytest.approx(deal.predict_one(portrait, history, now=NOW).probability,
+                                                abs=1e-5)
+
+
+def test_fixed_thresholds_and_cancel(book) -> None:
+    engine, deal, _churn, customers, _ = book
+    factory = session_factory(engine)
+    refresh_book(factory, deal, None, now=NOW, tiers=TierThresholds(a=1.0, b=1.0))
+    with factory() as s:
+        assert set(s.execute(select(Customer.lead_tier)).scalars()) == {"C"}
+    with pytest.raises(RefreshCancelled):
+        refresh_book(factory, deal, None, now=NOW, tiers=TierThresholds(a=0.0, b=0.0),
+                     cancel=lambda: True)
+    with factory() as s:  # nothing written by the cancelled run
+        assert set(s.execute(select(Customer.lead_tier)).scalars()) == {"C"}
+    assert refresh_book(factory, [], None) == 0
