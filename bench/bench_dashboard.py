@@ -159,6 +159,9 @@ def run(n_events: int, with_store: bool) -> dict[str, Any]:
                 "rows": res.facts["events"],
             })
         pages[page] = rows
+        print(f"  {page}: totals per switch " + ", ".join(
+            f"{name}={value or 'all'} {r['total']:.2f}s ({r['rows']:,} rows)"
+            for (name, value), r in zip(SWITCHES, rows, strict=True)), flush=True)
         worst = max(r["total"] for r in rows)
         print(f"{page:12s} recompute median {statistics.median(r['recompute'] for r in rows):.3f} s · "
               f"redraw median {statistics.median(r['redraw'] for r in rows):.3f} s · "

@@ -916,24 +916,16 @@ def trend(
         last = period_start(np.array([np.datetime64(end)]), freq)[0]
     if first is None or last is None or first > last:
         return _trend_frame(pd.DataFrame(columns=list(SUMMARY_COLUMNS)), pd.DatetimeIndex([]), freq)
-    grouped = summarise(flagged, pd.Series(keys, index=flagged.index, name="period")) if len(keys) else None
     # One period earlier than the first shown, so the first row has its "previous" too.
     prev_first = period_start(np.array([pd.Timestamp(first) - pd.Timedelta(days=1)], dtype="datetime64[ns]"), freq)[0]
     full = _period_range(prev_first, last, freq)
-    frame = _reindex_summary(grouped, full)
+    # Every period of the range is a group (empty ones give zeros); rows outside it drop out.
+    starts = full.values.astype("datetime64[D]")
+    codes = np.searchsorted(starts, keys, side="right").astype("int64") - 1
+    codes[(keys < starts[0]) | (keys > starts[-1])] = -1
+    frame = _summarise_codes(flagged, codes, full)
     out = _trend_frame(frame, full, freq)
     return out.iloc[1:].reset_index(drop=True)
-
-
-def _reindex_summary(grouped: pd.DataFrame | None, index: pd.DatetimeIndex) -> pd.DataFrame:
-    if grouped is None or grouped.empty:
-        base = pd.DataFrame(0.0, index=index, columns=list(SUMMARY_COLUMNS))
-    else:
-        grouped.index = pd.DatetimeIndex(grouped.index)
-        base = grouped.reindex(index)
-    sums = ["contacts", "customers", "customers_converted", "reached", "talk_time_s", "cost", "conversions", "expected", "deals", "deal_value"]
-    base[sums] = base[sums].fillna(0)
-    return _derive(base)
 
 
 def _trend_frame(frame: pd.DataFrame, index: pd.DatetimeIndex, freq: Freq) -> pd.DataFrame:
@@ -974,11 +966,6 @@ def period_comparison(flagged: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
             row[f"change_{m}"] = _div(float(cs[m]) - float(ps[m]), abs(float(ps[m]))) if ps[m] == ps[m] else math.nan
         rows[freq] = row
     return pd.DataFrame.from_dict(rows, orient="index")
-
-
-def _between(df: pd.DataFrame, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
-    t = df["started_at"]
-    return df[(t >= lo) & (t < hi)]
 
 
 # ---------------------------------------------------------------------------- breakdowns
