@@ -10,7 +10,9 @@ DEMO_DIR ?= .demo
 DEMO_DB  = sqlite:///$(abspath $(DEMO_DIR))/central.db
 DEMO_CUSTOMERS ?= 20000
 PORT ?= 8765
-APT_PACKAGES = fonts-wqy-microhei baresip-core sip-tester xvfb xauth
+APT_PACKAGES = fonts-wqy-microhei baresip-core sip-tester xvfb xauth \
+	libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-randr0 libxcb-render-util0 \
+	libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0 libegl1 libgl1 libdbus-1-3
 
 .PHONY: demo test setup setup-test system-packages lint migrations screenshots clean
 
@@ -29,6 +31,7 @@ setup: system-packages $(VENV)/.installed
 setup-test: system-packages $(VENV)/.installed-test
 
 # Debian packages the app and the tests use: a CJK font (else Chinese renders as boxes),
+# the X11 libraries Qt's xcb platform plugin loads (a desktop has most of them already),
 # the baresip softphone and sipp for the softphone tests, Xvfb for a virtual display.
 # Skipped with a clear line when not root or not on Debian; the tests that need them skip.
 system-packages:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -40,6 +41,8 @@ from workbench.ui.outcome_form import OutcomeForm
 from workbench.ui.screen_pop import ScreenPopWidget, fmt_pct, fmt_time
 from workbench.views.row_table import Column, RowTableModel
 from workbench.views.workbench_vm import WorkbenchViewModel
+
+log = logging.getLogger(__name__)
 
 
 class PopPage(QWidget):
@@ -328,6 +331,7 @@ class MainWindow(QMainWindow):
                 self.tabs.removeTab(self.tabs.indexOf(self.placeholder))
             self.tabs.setTabText(self.tabs.indexOf(page), pop.portrait.name)
         page.call_event = event
+        log.info("screen pop: customer %s (%s call via %s)", pop.portrait.id, event.channel, event.source)
         page.pop_widget.show_snapshot(pop)
         page.form.load(pop, event.channel, self.vm.stores_for(pop.portrait.city))
         self.tabs.setCurrentWidget(page)
