@@ -35,17 +35,17 @@
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="831" />
+        <location filename="../../workbench/ui/dashboard.py" line="837" />
         <source>Week</source>
         <translation>周</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="831" />
+        <location filename="../../workbench/ui/dashboard.py" line="837" />
         <source>Month</source>
         <translation>月</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="831" />
+        <location filename="../../workbench/ui/dashboard.py" line="837" />
         <source>Year</source>
         <translation>年</translation>
     </message>
@@ -507,13 +507,13 @@
     </message>
     <message>
         <location filename="../../workbench/ui/dashboard.py" line="440" />
-        <location filename="../../workbench/ui/dashboard.py" line="620" />
+        <location filename="../../workbench/ui/dashboard.py" line="624" />
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
         <location filename="../../workbench/ui/dashboard.py" line="440" />
-        <location filename="../../workbench/ui/dashboard.py" line="617" />
+        <location filename="../../workbench/ui/dashboard.py" line="621" />
         <source>Region</source>
         <translation>地区</translation>
     </message>
@@ -559,7 +559,7 @@
     </message>
     <message>
         <location filename="../../workbench/ui/dashboard.py" line="452" />
-        <location filename="../../workbench/ui/dashboard.py" line="524" />
+        <location filename="../../workbench/ui/dashboard.py" line="528" />
         <source>All</source>
         <translation>全部</translation>
     </message>
@@ -569,386 +569,401 @@
         <translation>清除筛选</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="479" />
+        <location filename="../../workbench/ui/dashboard.py" line="462" />
+        <source>Reload data</source>
+        <translation>重新加载数据</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="463" />
+        <source>Read the contact history again from the local store (after a sync)</source>
+        <translation>从本地库重新读取接触记录（同步之后）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="483" />
         <source>Any</source>
         <translation>不限</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="517" />
+        <location filename="../../workbench/ui/dashboard.py" line="521" />
         <source>Unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="539" />
+        <location filename="../../workbench/ui/dashboard.py" line="543" />
         <source>Rank by</source>
         <translation>排序依据</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="542" />
+        <location filename="../../workbench/ui/dashboard.py" line="546" />
         <source>Conversions vs expected, by agent</source>
         <translation>各客户经理：实际成交 vs 预期成交</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="542" />
-        <location filename="../../workbench/ui/dashboard.py" line="580" />
-        <location filename="../../workbench/ui/dashboard.py" line="608" />
+        <location filename="../../workbench/ui/dashboard.py" line="546" />
+        <location filename="../../workbench/ui/dashboard.py" line="584" />
+        <location filename="../../workbench/ui/dashboard.py" line="612" />
         <source>Customers converted (count)</source>
         <translation>成交客户数</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="543" />
         <location filename="../../workbench/ui/dashboard.py" line="547" />
-        <location filename="../../workbench/ui/dashboard.py" line="550" />
-        <location filename="../../workbench/ui/dashboard.py" line="553" />
+        <location filename="../../workbench/ui/dashboard.py" line="551" />
+        <location filename="../../workbench/ui/dashboard.py" line="554" />
+        <location filename="../../workbench/ui/dashboard.py" line="557" />
         <source>Agent (ranked)</source>
         <translation>客户经理（按排名）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="544" />
-        <location filename="../../workbench/ui/dashboard.py" line="581" />
-        <location filename="../../workbench/ui/dashboard.py" line="609" />
+        <location filename="../../workbench/ui/dashboard.py" line="548" />
+        <location filename="../../workbench/ui/dashboard.py" line="585" />
+        <location filename="../../workbench/ui/dashboard.py" line="613" />
         <source>Actual</source>
         <translation>实际</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="545" />
-        <location filename="../../workbench/ui/dashboard.py" line="582" />
-        <location filename="../../workbench/ui/dashboard.py" line="610" />
+        <location filename="../../workbench/ui/dashboard.py" line="549" />
+        <location filename="../../workbench/ui/dashboard.py" line="586" />
+        <location filename="../../workbench/ui/dashboard.py" line="614" />
         <source>Expected</source>
         <translation>预期</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="546" />
+        <location filename="../../workbench/ui/dashboard.py" line="550" />
         <source>Actual / expected conversions</source>
         <translation>实际 / 预期成交</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="546" />
-        <location filename="../../workbench/ui/dashboard.py" line="583" />
+        <location filename="../../workbench/ui/dashboard.py" line="550" />
+        <location filename="../../workbench/ui/dashboard.py" line="587" />
         <source>Ratio (1 = as predicted)</source>
         <translation>比值（1 = 与预测一致）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="548" />
-        <location filename="../../workbench/ui/dashboard.py" line="584" />
+        <location filename="../../workbench/ui/dashboard.py" line="552" />
+        <location filename="../../workbench/ui/dashboard.py" line="588" />
         <source>Actual / expected</source>
         <translation>实际 / 预期</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="549" />
-        <location filename="../../workbench/ui/dashboard.py" line="585" />
+        <location filename="../../workbench/ui/dashboard.py" line="553" />
+        <location filename="../../workbench/ui/dashboard.py" line="589" />
         <source>as predicted</source>
         <translation>与预测一致</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="550" />
+        <location filename="../../workbench/ui/dashboard.py" line="554" />
         <source>Cost per call and per conversion</source>
         <translation>单次通话成本与单笔成交成本</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="550" />
+        <location filename="../../workbench/ui/dashboard.py" line="554" />
         <source>Cost (¥)</source>
         <translation>成本（元）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="551" />
+        <location filename="../../workbench/ui/dashboard.py" line="555" />
         <source>Cost per call</source>
         <translation>单次通话成本</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="552" />
+        <location filename="../../workbench/ui/dashboard.py" line="556" />
         <source>Cost per conversion</source>
         <translation>单笔成交成本</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="553" />
+        <location filename="../../workbench/ui/dashboard.py" line="557" />
         <source>Average call duration</source>
         <translation>平均通话时长</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="553" />
+        <location filename="../../workbench/ui/dashboard.py" line="557" />
         <source>Duration (minutes)</source>
         <translation>时长（分钟）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="554" />
+        <location filename="../../workbench/ui/dashboard.py" line="558" />
         <source>Avg duration</source>
         <translation>平均时长</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="560" />
+        <location filename="../../workbench/ui/dashboard.py" line="564" />
         <source>Agent ranking</source>
         <translation>客户经理排名</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="561" />
+        <location filename="../../workbench/ui/dashboard.py" line="565" />
         <source>This vs previous week / month / year</source>
         <translation>本期 vs 上期（周 / 月 / 年）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="570" />
+        <location filename="../../workbench/ui/dashboard.py" line="574" />
         <source>Week</source>
         <translation>周</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="570" />
+        <location filename="../../workbench/ui/dashboard.py" line="574" />
         <source>Month</source>
         <translation>月</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="570" />
+        <location filename="../../workbench/ui/dashboard.py" line="574" />
         <source>Year</source>
         <translation>年</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="571" />
-        <location filename="../../workbench/ui/dashboard.py" line="577" />
-        <location filename="../../workbench/ui/dashboard.py" line="580" />
-        <location filename="../../workbench/ui/dashboard.py" line="583" />
-        <location filename="../../workbench/ui/dashboard.py" line="611" />
+        <location filename="../../workbench/ui/dashboard.py" line="575" />
+        <location filename="../../workbench/ui/dashboard.py" line="581" />
+        <location filename="../../workbench/ui/dashboard.py" line="584" />
+        <location filename="../../workbench/ui/dashboard.py" line="587" />
+        <location filename="../../workbench/ui/dashboard.py" line="615" />
         <source>Period</source>
         <translation>周期</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="574" />
+        <location filename="../../workbench/ui/dashboard.py" line="578" />
         <source>Metric</source>
         <translation>指标</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="577" />
+        <location filename="../../workbench/ui/dashboard.py" line="581" />
         <source>Metric by period, beside the previous period</source>
         <translation>各周期指标（与上期对比）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="578" />
+        <location filename="../../workbench/ui/dashboard.py" line="582" />
         <source>Previous period</source>
         <translation>上期</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="579" />
+        <location filename="../../workbench/ui/dashboard.py" line="583" />
         <source>This period</source>
         <translation>本期</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="580" />
+        <location filename="../../workbench/ui/dashboard.py" line="584" />
         <source>Conversions vs expected</source>
         <translation>实际成交 vs 预期成交</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="583" />
+        <location filename="../../workbench/ui/dashboard.py" line="587" />
         <source>Actual / expected by period</source>
         <translation>各周期实际 / 预期</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="605" />
+        <location filename="../../workbench/ui/dashboard.py" line="609" />
         <source>Break down by</source>
         <translation>分析维度</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="608" />
+        <location filename="../../workbench/ui/dashboard.py" line="612" />
         <source>Conversions vs expected by group</source>
         <translation>各分组实际 vs 预期成交</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="611" />
+        <location filename="../../workbench/ui/dashboard.py" line="615" />
         <source>Conversion trend</source>
         <translation>成交趋势</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="611" />
-        <location filename="../../workbench/ui/dashboard.py" line="643" />
-        <location filename="../../workbench/ui/dashboard.py" line="644" />
+        <location filename="../../workbench/ui/dashboard.py" line="615" />
+        <location filename="../../workbench/ui/dashboard.py" line="647" />
+        <location filename="../../workbench/ui/dashboard.py" line="648" />
         <source>Conversion rate (%)</source>
         <translation>成交率（%）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="612" />
+        <location filename="../../workbench/ui/dashboard.py" line="616" />
         <source>Conversion rate</source>
         <translation>成交率</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="613" />
+        <location filename="../../workbench/ui/dashboard.py" line="617" />
         <source>Contact-to-deal funnel</source>
         <translation>接触到成交漏斗</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="613" />
+        <location filename="../../workbench/ui/dashboard.py" line="617" />
         <source>Customers (count)</source>
         <translation>客户数</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="613" />
+        <location filename="../../workbench/ui/dashboard.py" line="617" />
         <source>Stage</source>
         <translation>阶段</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="614" />
+        <location filename="../../workbench/ui/dashboard.py" line="618" />
         <source>Customers</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="615" />
-        <location filename="../../workbench/ui/dashboard.py" line="628" />
+        <location filename="../../workbench/ui/dashboard.py" line="619" />
+        <location filename="../../workbench/ui/dashboard.py" line="632" />
         <source>Hot products</source>
         <translation>热销产品</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="615" />
+        <location filename="../../workbench/ui/dashboard.py" line="619" />
         <source>Deals (count)</source>
         <translation>成交笔数</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="616" />
+        <location filename="../../workbench/ui/dashboard.py" line="620" />
         <source>Deals</source>
         <translation>成交</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="617" />
+        <location filename="../../workbench/ui/dashboard.py" line="621" />
         <source>Region distribution</source>
         <translation>地区分布</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="617" />
+        <location filename="../../workbench/ui/dashboard.py" line="621" />
         <source>Share (%)</source>
         <translation>占比（%）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="618" />
+        <location filename="../../workbench/ui/dashboard.py" line="622" />
         <source>Share of calls</source>
         <translation>通话占比</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="619" />
+        <location filename="../../workbench/ui/dashboard.py" line="623" />
         <source>Share of conversions</source>
         <translation>成交占比</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="620" />
+        <location filename="../../workbench/ui/dashboard.py" line="624" />
         <source>Channel comparison</source>
         <translation>渠道对比</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="620" />
+        <location filename="../../workbench/ui/dashboard.py" line="624" />
         <source>Amount (¥)</source>
         <translation>金额（元）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="621" />
+        <location filename="../../workbench/ui/dashboard.py" line="625" />
         <source>Avg cost / customer gained</source>
         <translation>获客平均成本</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="622" />
+        <location filename="../../workbench/ui/dashboard.py" line="626" />
         <source>Avg deal value</source>
         <translation>平均成交价值</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="628" />
+        <location filename="../../workbench/ui/dashboard.py" line="632" />
         <source>Breakdown</source>
         <translation>分析</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="629" />
+        <location filename="../../workbench/ui/dashboard.py" line="633" />
         <source>Regions</source>
         <translation>地区</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="629" />
+        <location filename="../../workbench/ui/dashboard.py" line="633" />
         <source>Channels</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="629" />
+        <location filename="../../workbench/ui/dashboard.py" line="633" />
         <source>Funnel</source>
         <translation>漏斗</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="642" />
+        <location filename="../../workbench/ui/dashboard.py" line="646" />
         <source>Conversion by assignment rule (95% confidence interval)</source>
         <translation>各分配规则成交率（95% 置信区间）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="643" />
+        <location filename="../../workbench/ui/dashboard.py" line="647" />
         <source>Assignment rule</source>
         <translation>分配规则</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="669" />
+        <location filename="../../workbench/ui/dashboard.py" line="674" />
         <source>Computing…</source>
         <translation>计算中…</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="672" />
+        <location filename="../../workbench/ui/dashboard.py" line="675" />
+        <source>Loading the contact history…</source>
+        <translation>正在加载接触记录…</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dashboard.py" line="678" />
         <source>Could not compute: {0}</source>
         <translation>无法计算：{0}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="689" />
+        <location filename="../../workbench/ui/dashboard.py" line="695" />
         <source>{contacts} contacts · {customers} customers · {conversions} conversions vs {expected} expected (ratio {ratio}) · deal value {value}</source>
         <translation>{contacts} 次接触 · {customers} 位客户 · 成交 {conversions} 笔，预期 {expected} 笔（比值 {ratio}）· 成交金额 {value}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="702" />
+        <location filename="../../workbench/ui/dashboard.py" line="708" />
         <source>Updated: {0} contacts in {1:.2f} s</source>
         <translation>已更新：{0} 次接触，用时 {1:.2f} 秒</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="723" />
+        <location filename="../../workbench/ui/dashboard.py" line="729" />
         <source>{0} by period, beside the previous period</source>
         <translation>各周期{0}（与上期对比）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="734" />
+        <location filename="../../workbench/ui/dashboard.py" line="740" />
         <source>{0} (minutes)</source>
         <translation>{0}（分钟）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="758" />
+        <location filename="../../workbench/ui/dashboard.py" line="764" />
         <source>Conversions vs expected by {0}</source>
         <translation>按{0}：实际 vs 预期成交</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="788" />
+        <location filename="../../workbench/ui/dashboard.py" line="794" />
         <source>No assignment-rule experiment has been recorded yet.</source>
         <translation>尚未记录分配规则实验。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="790" />
+        <location filename="../../workbench/ui/dashboard.py" line="796" />
         <source>{leads} leads split at random between {rules} assignment rules; bars show the conversion rate, whiskers its 95% confidence interval.</source>
         <translation>{leads} 条线索随机分配给 {rules} 条分配规则；柱形为成交率，误差线为 95% 置信区间。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="812" />
+        <location filename="../../workbench/ui/dashboard.py" line="818" />
         <source>CSV (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="812" />
+        <location filename="../../workbench/ui/dashboard.py" line="818" />
         <source>Excel (*.xlsx)</source>
         <translation>Excel 文件 (*.xlsx)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="812" />
+        <location filename="../../workbench/ui/dashboard.py" line="818" />
         <source>PNG image (*.png)</source>
         <translation>PNG 图片 (*.png)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="814" />
+        <location filename="../../workbench/ui/dashboard.py" line="820" />
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="825" />
+        <location filename="../../workbench/ui/dashboard.py" line="831" />
         <source>Exported to {0}</source>
         <translation>已导出到 {0}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="827" />
+        <location filename="../../workbench/ui/dashboard.py" line="833" />
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="827" />
+        <location filename="../../workbench/ui/dashboard.py" line="833" />
         <source>Could not export: {0}</source>
         <translation>无法导出：{0}</translation>
     </message>
@@ -1052,234 +1067,234 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="83" />
+        <location filename="../../workbench/ui/main_window.py" line="86" />
         <source>Agent Workbench — {name} ({role})</source>
         <translation>坐席工作台 — {name}（{role}）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="89" />
-        <location filename="../../workbench/ui/main_window.py" line="201" />
+        <location filename="../../workbench/ui/main_window.py" line="92" />
+        <location filename="../../workbench/ui/main_window.py" line="204" />
         <source>Mobile</source>
         <translation>手机号</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="90" />
+        <location filename="../../workbench/ui/main_window.py" line="93" />
         <source>Member no.</source>
         <translation>会员号</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="91" />
+        <location filename="../../workbench/ui/main_window.py" line="94" />
         <source>ID number (last 6)</source>
         <translation>证件号（后6位）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="94" />
+        <location filename="../../workbench/ui/main_window.py" line="97" />
         <source>Customer arrives / search: mobile, member no. or ID (Ctrl+F)</source>
         <translation>客户到厅 / 查询：手机号、会员号或证件号 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="95" />
+        <location filename="../../workbench/ui/main_window.py" line="98" />
         <source>Search a customer by mobile (Ctrl+F)</source>
         <translation>按手机号查询客户 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="99" />
+        <location filename="../../workbench/ui/main_window.py" line="102" />
         <source>Search</source>
         <translation>查询</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="121" />
+        <location filename="../../workbench/ui/main_window.py" line="124" />
         <source>My work</source>
         <translation>我的工作</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="133" />
+        <location filename="../../workbench/ui/main_window.py" line="136" />
         <source>Waiting for a call… (a call, a search or a task opens the customer here)</source>
         <translation>等待来电…（来电、查询或任务会在这里打开客户）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="137" />
-        <location filename="../../workbench/ui/main_window.py" line="473" />
+        <location filename="../../workbench/ui/main_window.py" line="140" />
+        <location filename="../../workbench/ui/main_window.py" line="477" />
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="141" />
+        <location filename="../../workbench/ui/main_window.py" line="144" />
         <source>Sync: starting…</source>
         <translation>同步：启动中…</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="151" />
+        <location filename="../../workbench/ui/main_window.py" line="154" />
         <source>&amp;Workbench</source>
         <translation>工作台(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="152" />
+        <location filename="../../workbench/ui/main_window.py" line="155" />
         <source>Refresh work list</source>
         <translation>刷新工作列表</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="156" />
+        <location filename="../../workbench/ui/main_window.py" line="159" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="161" />
+        <location filename="../../workbench/ui/main_window.py" line="164" />
         <source>Dial the customer</source>
         <translation>拨打客户</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="165" />
+        <location filename="../../workbench/ui/main_window.py" line="168" />
         <source>&amp;Tools</source>
         <translation>工具(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="167" />
+        <location filename="../../workbench/ui/main_window.py" line="170" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="183" />
+        <location filename="../../workbench/ui/main_window.py" line="186" />
         <source>Dialling {n}…</source>
         <translation>正在拨打 {n}…</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="196" />
+        <location filename="../../workbench/ui/main_window.py" line="199" />
         <source>Work order: {s}</source>
         <translation>工单：{s}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="200" />
+        <location filename="../../workbench/ui/main_window.py" line="203" />
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="202" />
+        <location filename="../../workbench/ui/main_window.py" line="205" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="203" />
+        <location filename="../../workbench/ui/main_window.py" line="206" />
         <source>Task</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="204" />
+        <location filename="../../workbench/ui/main_window.py" line="207" />
         <source>Tier</source>
         <translation>等级</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="205" />
+        <location filename="../../workbench/ui/main_window.py" line="208" />
         <source>Deal p.</source>
         <translation>成单率</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="207" />
+        <location filename="../../workbench/ui/main_window.py" line="210" />
         <source>Updated</source>
         <translation>更新时间</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="258" />
+        <location filename="../../workbench/ui/main_window.py" line="261" />
         <source>&amp;Dashboards</source>
         <translation>效能看板(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="261" />
+        <location filename="../../workbench/ui/main_window.py" line="264" />
         <source>&amp;Policy studio</source>
         <translation>政策配置(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="283" />
+        <location filename="../../workbench/ui/main_window.py" line="286" />
         <source>A team lead can override this.</source>
         <translation>班组长可以放行。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="284" />
+        <location filename="../../workbench/ui/main_window.py" line="287" />
         <source>Call not allowed</source>
         <translation>不允许外呼</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="285" />
+        <location filename="../../workbench/ui/main_window.py" line="288" />
         <source>This call may not start now:</source>
         <translation>现在不能发起这通电话：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="292" />
+        <location filename="../../workbench/ui/main_window.py" line="295" />
         <source>Override contact pressure</source>
         <translation>放行接触管控</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="293" />
+        <location filename="../../workbench/ui/main_window.py" line="296" />
         <source>Reason for the override (recorded):</source>
         <translation>放行原因（将被记录）：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="409" />
+        <location filename="../../workbench/ui/main_window.py" line="413" />
         <source>Refreshing scores</source>
         <translation>正在更新评分</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="413" />
+        <location filename="../../workbench/ui/main_window.py" line="417" />
         <source>A new scoring model could not be loaded; the previous one stays in use: {m}</source>
         <translation>新评分模型无法加载，继续使用旧模型：{m}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="423" />
+        <location filename="../../workbench/ui/main_window.py" line="427" />
         <source>No customer found for {q}</source>
         <translation>未找到客户：{q}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="437" />
+        <location filename="../../workbench/ui/main_window.py" line="441" />
         <source>New lead saved</source>
         <translation>新线索已保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="449" />
+        <location filename="../../workbench/ui/main_window.py" line="453" />
         <source>Outcome saved</source>
         <translation>结果已保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="457" />
+        <location filename="../../workbench/ui/main_window.py" line="461" />
         <source>Not saved</source>
         <translation>未保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="485" />
+        <location filename="../../workbench/ui/main_window.py" line="489" />
         <source>Online · {n} waiting · last sync {t}</source>
         <translation>在线 · {n} 条待上传 · 上次同步 {t}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="487" />
+        <location filename="../../workbench/ui/main_window.py" line="491" />
         <source>Offline — showing local data, {n} changes waiting</source>
         <translation>离线 — 显示本地数据，{n} 条变更待上传</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="489" />
+        <location filename="../../workbench/ui/main_window.py" line="493" />
         <source> · {n} refused by the server</source>
         <translation> · {n} 条被服务器拒绝</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="493" />
+        <location filename="../../workbench/ui/main_window.py" line="497" />
         <source>Syncing… {n} records</source>
         <translation>同步中… {n} 条记录</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="497" />
+        <location filename="../../workbench/ui/main_window.py" line="501" />
         <source>Language saved: it takes effect the next time the workbench starts.</source>
         <translation>语言已保存：下次启动工作台时生效。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="510" />
+        <location filename="../../workbench/ui/main_window.py" line="514" />
         <source>Softphone connected</source>
         <translation>软电话已连接</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="510" />
+        <location filename="../../workbench/ui/main_window.py" line="514" />
         <source>Softphone not connected: {m}</source>
         <translation>软电话未连接：{m}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="514" />
+        <location filename="../../workbench/ui/main_window.py" line="518" />
         <source>No softphone configured</source>
         <translation>未配置软电话</translation>
     </message>

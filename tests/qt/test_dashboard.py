@@ -314,6 +314,21 @@ def test_empty_store_shows_empty_pages(qtbot: Any, tmp_path: Path) -> None:
     engine.dispose()
 
 
+def test_reload_reads_new_events(qtbot: Any, lead_dashboard: Any, store: Any) -> None:
+    from workbench.local_store.models import ContactEvent
+
+    widget, vm = lead_dashboard
+    before = vm.data.events.shape[0]
+    with store.begin() as s:
+        s.add(ContactEvent(id="E-new", customer_id=str(vm.data.events["customer_id"].iloc[0]), channel="outbound",
+                           user_id="U-agent1", team_id="T01", started_at=dt.datetime(2026, 11, 19, 2, tzinfo=dt.UTC),
+                           duration_s=60, wrapup="accepted", intent="high", policy_id="P-168-504",
+                           predicted_p=0.2, deal_value=336.0))
+    with qtbot.waitSignal(widget.rendered, raising=True, timeout=WAIT) as blocker:
+        widget.reload_button.click()
+    assert blocker.args[0].facts["events"] == before + 1
+
+
 def test_a_failing_load_is_reported_not_raised(qtbot: Any) -> None:
     def broken() -> analytics.AnalyticsData:
         raise OSError("local store is locked")

@@ -459,6 +459,9 @@ class DashboardWidget(QWidget):
             grid.addWidget(widget, row, col * 2 + 1)
         clear = QPushButton(self.tr("Clear filters"))
         clear.clicked.connect(self._on_clear)
+        self.reload_button = QPushButton(self.tr("Reload data"))
+        self.reload_button.setToolTip(self.tr("Read the contact history again from the local store (after a sync)"))
+        self.reload_button.clicked.connect(self.vm.reload)
         self.busy_bar = QProgressBar()
         self.busy_bar.setRange(0, 0)
         self.busy_bar.setMaximumWidth(120)
@@ -467,8 +470,9 @@ class DashboardWidget(QWidget):
         self.status = QLabel("")
         last_row = (len(items) - 1) // 6 + 1
         grid.addWidget(clear, last_row, 0, 1, 2)
-        grid.addWidget(self.busy_bar, last_row, 2, 1, 2)
-        grid.addWidget(self.status, last_row, 4, 1, 8)
+        grid.addWidget(self.reload_button, last_row, 2, 1, 2)
+        grid.addWidget(self.busy_bar, last_row, 4, 1, 2)
+        grid.addWidget(self.status, last_row, 6, 1, 6)
         return bar
 
     def _date_edit(self) -> QDateEdit:
@@ -665,8 +669,10 @@ class DashboardWidget(QWidget):
 
     def _on_busy_changed(self, busy: bool) -> None:
         self.busy_bar.setVisible(busy)
+        self.reload_button.setEnabled(not busy)
         if busy:
-            self.status.setText(self.tr("Computing…"))
+            self.status.setText(self.tr("Computing…") if self.vm.data is not None
+                                else self.tr("Loading the contact history…"))
 
     def _on_failed(self, message: str) -> None:
         self.status.setText(self.tr("Could not compute: {0}").format(message))
