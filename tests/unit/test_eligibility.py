@@ -249,6 +249,24 @@ def test_explain_lists_the_clauses_that_matched() -> None:
     assert rule.explain_failures(portrait()) == ["plan fee is not 126 (customer: 96)"]
 
 
+def test_explanations_in_chinese() -> None:
+    rule = compile_rule(SEED_RULE)
+    assert rule.explain(portrait(), lang="zh") == [
+        "套餐月费为96（客户: 96）",
+        "在网时长(月)不低于12（客户: 24）",
+        "标签含「资费敏感」",
+        "地区属于广东、广西（客户: 广东）",
+    ]
+    rule = compile_rule('not do_not_call and "vip" not in tags and "5G" in plan_name')
+    assert rule.explain(portrait(plan_name="5G畅享"), lang="zh") == [
+        "免打扰: 否", "标签不含「vip」", "套餐包含「5G」（客户: 5G畅享）"]
+    assert compile_rule("plan_fee == 126").explain_failures(portrait(), lang="zh") == [
+        "套餐月费不为126（客户: 96）"]
+    # unknown languages fall back to English
+    assert compile_rule("plan_fee == 96").explain(portrait(), lang="fr") == [
+        "plan fee is 96 (customer: 96)"]
+
+
 # ---------------------------------------------------------------- property tests
 
 NUM_FIELDS = ["plan_fee", "tenure_months", "arpu", "age", "birth_year"]
@@ -366,8 +384,10 @@ def test_matches_agrees_with_mask_and_reference(node: Node, rows: list[dict[str,
     assert mask.tolist() == expected
     # a match always has at least one reason, a miss at least one failing clause
     for p, ok in zip(rows, expected, strict=True):
-        lines = rule.explain(p, today=TODAY) if ok else rule.explain_failures(p, today=TODAY)
-        assert lines and all(isinstance(line, str) and line for line in lines)
+        for lang in ("en", "zh"):
+            lines = (rule.explain(p, today=TODAY, lang=lang) if ok
+                     else rule.explain_failures(p, today=TODAY, lang=lang))
+            assert lines and all(isinstance(line, str) and line for line in lines)
 
 
 @settings(max_examples=300, deadline=None)

@@ -69,6 +69,12 @@ def test_explanation_quota_and_rank() -> None:
     assert first.probability is None and first.expected_value is None
 
 
+def test_explanation_in_chinese() -> None:
+    [offer] = eligible_policies(portrait(network="3G", tags=[], plan_fee=58), SEED_POLICIES,
+                                "store", NOW, (), lang="zh")
+    assert offer.explanation == ("网络属于2G、3G（客户: 3G）",)
+
+
 def test_validity_window_and_status() -> None:
     p = dataclasses.replace(P168, valid_from=NOW, valid_to=NOW + dt.timedelta(days=1))
     assert is_active(p, NOW)

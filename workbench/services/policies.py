@@ -239,6 +239,7 @@ def eligible_policies(
     scores: Mapping[str, float] | None = None,
     store_used: Mapping[str, int] | None = None,
     today: dt.date | None = None,
+    lang: str = "en",
 ) -> list[EligiblePolicy]:
     """The policies ``portrait`` may be offered in ``channel`` at ``now``, best first.
 
@@ -253,7 +254,8 @@ def eligible_policies(
     ``"*"``, else the portrait's ``scores["deal"]``; unknown sorts last), then priority
     (higher first), then value, then id.
 
-    Policies whose stored rule no longer compiles are skipped (and logged).
+    ``explanation`` is worded in ``lang`` ("en" or "zh"). Policies whose stored rule no
+    longer compiles are skipped (and logged).
     """
     if now.tzinfo is None:
         now = now.replace(tzinfo=dt.UTC)
@@ -279,7 +281,7 @@ def eligible_policies(
         p = _deal_probability(policy, portrait, scores)
         expected = None if p is None else p * policy.value
         key = (expected is None, -(expected or 0.0), -policy.priority, -policy.value, policy.id)
-        explanation = tuple(rule.explain(portrait, today=today))
+        explanation = tuple(rule.explain(portrait, today=today, lang=lang))
         candidates.append((key, policy, explanation, left, p, expected))
     candidates.sort(key=lambda c: c[0])
     out: list[EligiblePolicy] = []
