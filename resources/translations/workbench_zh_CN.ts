@@ -1073,7 +1073,7 @@
     </message>
     <message>
         <location filename="../../workbench/ui/main_window.py" line="92" />
-        <location filename="../../workbench/ui/main_window.py" line="204" />
+        <location filename="../../workbench/ui/main_window.py" line="205" />
         <source>Mobile</source>
         <translation>手机号</translation>
     </message>
@@ -1114,7 +1114,7 @@
     </message>
     <message>
         <location filename="../../workbench/ui/main_window.py" line="140" />
-        <location filename="../../workbench/ui/main_window.py" line="477" />
+        <location filename="../../workbench/ui/main_window.py" line="495" />
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
@@ -1159,142 +1159,142 @@
         <translation>正在拨打 {n}…</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="199" />
+        <location filename="../../workbench/ui/main_window.py" line="200" />
         <source>Work order: {s}</source>
         <translation>工单：{s}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="203" />
+        <location filename="../../workbench/ui/main_window.py" line="204" />
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="205" />
+        <location filename="../../workbench/ui/main_window.py" line="206" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="206" />
+        <location filename="../../workbench/ui/main_window.py" line="207" />
         <source>Task</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="207" />
+        <location filename="../../workbench/ui/main_window.py" line="208" />
         <source>Tier</source>
         <translation>等级</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="208" />
+        <location filename="../../workbench/ui/main_window.py" line="209" />
         <source>Deal p.</source>
         <translation>成单率</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="210" />
+        <location filename="../../workbench/ui/main_window.py" line="211" />
         <source>Updated</source>
         <translation>更新时间</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="261" />
+        <location filename="../../workbench/ui/main_window.py" line="262" />
         <source>&amp;Dashboards</source>
         <translation>效能看板(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="264" />
+        <location filename="../../workbench/ui/main_window.py" line="265" />
         <source>&amp;Policy studio</source>
         <translation>政策配置(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="286" />
+        <location filename="../../workbench/ui/main_window.py" line="287" />
         <source>A team lead can override this.</source>
         <translation>班组长可以放行。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="287" />
+        <location filename="../../workbench/ui/main_window.py" line="288" />
         <source>Call not allowed</source>
         <translation>不允许外呼</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="288" />
+        <location filename="../../workbench/ui/main_window.py" line="289" />
         <source>This call may not start now:</source>
         <translation>现在不能发起这通电话：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="295" />
+        <location filename="../../workbench/ui/main_window.py" line="296" />
         <source>Override contact pressure</source>
         <translation>放行接触管控</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="296" />
+        <location filename="../../workbench/ui/main_window.py" line="297" />
         <source>Reason for the override (recorded):</source>
         <translation>放行原因（将被记录）：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="413" />
+        <location filename="../../workbench/ui/main_window.py" line="431" />
         <source>Refreshing scores</source>
         <translation>正在更新评分</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="417" />
+        <location filename="../../workbench/ui/main_window.py" line="435" />
         <source>A new scoring model could not be loaded; the previous one stays in use: {m}</source>
         <translation>新评分模型无法加载，继续使用旧模型：{m}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="427" />
+        <location filename="../../workbench/ui/main_window.py" line="445" />
         <source>No customer found for {q}</source>
         <translation>未找到客户：{q}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="441" />
+        <location filename="../../workbench/ui/main_window.py" line="459" />
         <source>New lead saved</source>
         <translation>新线索已保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="453" />
+        <location filename="../../workbench/ui/main_window.py" line="471" />
         <source>Outcome saved</source>
         <translation>结果已保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="461" />
+        <location filename="../../workbench/ui/main_window.py" line="479" />
         <source>Not saved</source>
         <translation>未保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="489" />
+        <location filename="../../workbench/ui/main_window.py" line="507" />
         <source>Online · {n} waiting · last sync {t}</source>
         <translation>在线 · {n} 条待上传 · 上次同步 {t}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="491" />
+        <location filename="../../workbench/ui/main_window.py" line="509" />
         <source>Offline — showing local data, {n} changes waiting</source>
         <translation>离线 — 显示本地数据，{n} 条变更待上传</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="493" />
+        <location filename="../../workbench/ui/main_window.py" line="511" />
         <source> · {n} refused by the server</source>
         <translation> · {n} 条被服务器拒绝</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="497" />
+        <location filename="../../workbench/ui/main_window.py" line="515" />
         <source>Syncing… {n} records</source>
         <translation>同步中… {n} 条记录</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="501" />
+        <location filename="../../workbench/ui/main_window.py" line="519" />
         <source>Language saved: it takes effect the next time the workbench starts.</source>
         <translation>语言已保存：下次启动工作台时生效。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="514" />
+        <location filename="../../workbench/ui/main_window.py" line="532" />
         <source>Softphone connected</source>
         <translation>软电话已连接</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="514" />
+        <location filename="../../workbench/ui/main_window.py" line="532" />
         <source>Softphone not connected: {m}</source>
         <translation>软电话未连接：{m}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="518" />
+        <location filename="../../workbench/ui/main_window.py" line="536" />
         <source>No softphone configured</source>
         <translation>未配置软电话</translation>
     </message>
@@ -1667,179 +1667,184 @@
 <context>
     <name>ScreenPopWidget</name>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="166" />
+        <location filename="../../workbench/ui/screen_pop.py" line="169" />
         <source>Contact trail</source>
         <translation>接触轨迹</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="167" />
+        <location filename="../../workbench/ui/screen_pop.py" line="170" />
         <source>Work orders</source>
         <translation>工单</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="173" />
+        <location filename="../../workbench/ui/screen_pop.py" line="176" />
         <source>Customer accepts the selected offer (F8)</source>
         <translation>客户办理所选政策 (F8)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="175" />
+        <location filename="../../workbench/ui/screen_pop.py" line="178" />
         <source>What to offer</source>
         <translation>推荐政策</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="178" />
+        <location filename="../../workbench/ui/screen_pop.py" line="182" />
+        <source>Customer says… (F7, Enter finds the answer)</source>
+        <translation>客户说…（F7，回车查找应答）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="186" />
         <source>What to say (F6: next objection answer)</source>
         <translation>话术（F6：下一条异议应答）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="205" />
-        <location filename="../../workbench/ui/screen_pop.py" line="224" />
-        <location filename="../../workbench/ui/screen_pop.py" line="235" />
+        <location filename="../../workbench/ui/screen_pop.py" line="215" />
+        <location filename="../../workbench/ui/screen_pop.py" line="234" />
+        <location filename="../../workbench/ui/screen_pop.py" line="245" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="206" />
+        <location filename="../../workbench/ui/screen_pop.py" line="216" />
         <source>Pitch</source>
         <translation>卖点</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="207" />
+        <location filename="../../workbench/ui/screen_pop.py" line="217" />
         <source>Deal p.</source>
         <translation>成单率</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="209" />
+        <location filename="../../workbench/ui/screen_pop.py" line="219" />
         <source>Value ¥</source>
         <translation>价值（元）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="211" />
+        <location filename="../../workbench/ui/screen_pop.py" line="221" />
         <source>Valid to</source>
         <translation>有效期至</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="212" />
+        <location filename="../../workbench/ui/screen_pop.py" line="222" />
         <source>Quota left</source>
         <translation>剩余名额</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="214" />
+        <location filename="../../workbench/ui/screen_pop.py" line="224" />
         <source>Why eligible</source>
         <translation>符合原因</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="219" />
+        <location filename="../../workbench/ui/screen_pop.py" line="229" />
         <source>When</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="220" />
+        <location filename="../../workbench/ui/screen_pop.py" line="230" />
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="221" />
+        <location filename="../../workbench/ui/screen_pop.py" line="231" />
         <source>Outcome</source>
         <translation>接触结果</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="222" />
+        <location filename="../../workbench/ui/screen_pop.py" line="232" />
         <source>Intent</source>
         <translation>意向</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="223" />
+        <location filename="../../workbench/ui/screen_pop.py" line="233" />
         <source>Who</source>
         <translation>经办人</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="225" />
+        <location filename="../../workbench/ui/screen_pop.py" line="235" />
         <source>Talk</source>
         <translation>通话</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="227" />
+        <location filename="../../workbench/ui/screen_pop.py" line="237" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="232" />
+        <location filename="../../workbench/ui/screen_pop.py" line="242" />
         <source>Created</source>
         <translation>创建时间</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="233" />
+        <location filename="../../workbench/ui/screen_pop.py" line="243" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="234" />
+        <location filename="../../workbench/ui/screen_pop.py" line="244" />
         <source>Store</source>
         <translation>营业厅</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="236" />
+        <location filename="../../workbench/ui/screen_pop.py" line="246" />
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="237" />
+        <location filename="../../workbench/ui/screen_pop.py" line="247" />
         <source>Note / result</source>
         <translation>备注 / 结果</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="259" />
+        <location filename="../../workbench/ui/screen_pop.py" line="269" />
         <source>{n} years</source>
         <translation>{n} 岁</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="262" />
+        <location filename="../../workbench/ui/screen_pop.py" line="272" />
         <source>Member {no}</source>
         <translation>会员 {no}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="264" />
+        <location filename="../../workbench/ui/screen_pop.py" line="274" />
         <source>ID {id}</source>
         <translation>证件 {id}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="267" />
+        <location filename="../../workbench/ui/screen_pop.py" line="277" />
         <source>Plan {plan} (¥{fee}/month) · tenure {tenure} months · {device} · {network}</source>
         <translation>套餐 {plan}（{fee} 元/月）· 在网 {tenure} 个月 · {device} · {network}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="272" />
+        <location filename="../../workbench/ui/screen_pop.py" line="282" />
         <source>Tags: </source>
         <translation>标签：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="276" />
+        <location filename="../../workbench/ui/screen_pop.py" line="286" />
         <source>Lead {tier}</source>
         <translation>{tier} 类线索</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="282" />
+        <location filename="../../workbench/ui/screen_pop.py" line="292" />
         <source>Do not push:</source>
         <translation>不宜推送：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="290" />
+        <location filename="../../workbench/ui/screen_pop.py" line="300" />
         <source>Customers who took {x} also took: </source>
         <translation>办理过{x}的客户还办理了：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="292" />
+        <location filename="../../workbench/ui/screen_pop.py" line="302" />
         <source>{name} ({conf}, lift {lift:.1f}×)</source>
         <translation>{name}（置信度 {conf}，提升度 {lift:.1f}×）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="303" />
+        <location filename="../../workbench/ui/screen_pop.py" line="313" />
         <source>Work orders ({n})</source>
         <translation>工单（{n}）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="311" />
+        <location filename="../../workbench/ui/screen_pop.py" line="325" />
         <source>Deal {p} because: {reasons}</source>
         <translation>成单率 {p}，主要因素：{reasons}</translation>
     </message>
@@ -1941,18 +1946,18 @@
 <context>
     <name>WorkbenchViewModel</name>
     <message>
-        <location filename="../../workbench/views/workbench_vm.py" line="114" />
+        <location filename="../../workbench/views/workbench_vm.py" line="117" />
         <source>Could not explain the score: {e}</source>
         <extracomment>``server_lookup(number) -&gt; bool``: ask the server once for an unknown caller; True if it found the customer and put them in the local store.</extracomment>
         <translation>无法解释评分：{e}</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/workbench_vm.py" line="154" />
+        <location filename="../../workbench/views/workbench_vm.py" line="162" />
         <source>Acceptance recorded</source>
         <translation>已记录办理</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/workbench_vm.py" line="170" />
+        <location filename="../../workbench/views/workbench_vm.py" line="178" />
         <source>Work order updated</source>
         <translation>工单已更新</translation>
     </message>

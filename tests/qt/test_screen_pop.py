@@ -300,3 +300,38 @@ def test_tool_windows_open_from_the_menu(qtbot, local_ctx: LocalContext) -> None
     win.close()
     assert not made[0].isVisible()
     runner.wait_for_done()
+
+
+def test_objection_found_from_the_customers_words_and_script_feedback_learns(qtbot, local_ctx: LocalContext) -> None:  # type: ignore[no-untyped-def]
+    from workbench.local_store.models import Script, SyncState
+
+    with local_ctx.sf.begin() as s:
+        s.add(Script(id="S-168-obj2", policy_id="P-168-504", section="objection", title="不需要",
+                     body="{name}，这个活动不用改套餐，只是把话费提前存进来。", keywords=["不需要", "没必要"]))
+        s.add(Script(id="S-168-open-B", policy_id="P-168-504", section="opening", variant="B", title="开场B",
+                     body="{name}您好，打扰一分钟。"))
+    local_ctx.pops.invalidate()
+    win, vm, runner = _window(qtbot, local_ctx)
+    with qtbot.waitSignal(vm.pop_ready, raising=True):
+        vm.on_call_event(CallEvent.from_number(WANG_PHONE, Source.CLI, channel="outbound"))
+    page = win.current_page()
+    snap = page.pop_widget.snapshot
+    arms = [sec.arm for sec in snap.script if sec.arm]
+    assert any(a.startswith("P-168-504|opening|") for a in arms)
+    assert len([sec for sec in snap.script if sec.section == "objection"]) == 2
+    page.pop_widget.objection_box.setText("我觉得没必要")
+    with qtbot.waitSignal(vm.objection_matched, raising=True) as found:
+        qtbot.keyClick(page.pop_widget.objection_box, Qt.Key.Key_Return)
+    title, text, score = found.args[1]
+    assert title == "不需要" and "王伟" in text and score > 0
+    assert "不用改套餐" in page.pop_widget.script_view.toPlainText()
+    # the call ends with an acceptance: the variants shown learn from it
+    page.form.wrapup.setCurrentIndex(page.form.wrapup.findData("accepted"))
+    with qtbot.waitSignal(vm.saved, raising=True):
+        page.form.submit()
+    runner.wait_for_done()
+    with local_ctx.sf() as s:
+        state = s.get(SyncState, "script_bandit")
+        assert state is not None
+    opening_arm = next(a for a in arms if "|opening|" in a)
+    assert local_ctx.pops.advisor.bandit().mean(opening_arm) > 0.5  # one success recorded

@@ -42,6 +42,7 @@ from workbench.services.pressure import (
     PressureSubject,
     check_pressure,
 )
+from workbench.services.script_advisor import ScriptAdvisor
 
 TRAIL_LIMIT = 50
 _T_CUSTOMER = Customer.__table__
@@ -112,6 +113,8 @@ class ScriptSection:
     title: str
     text: str
     keywords: tuple[str, ...] = ()
+    #: the bandit arm of this variant, for feedback once the call's outcome is known
+    arm: str = ""
 
 
 @dataclass(frozen=True)
@@ -208,6 +211,7 @@ class ScreenPopService:
         self._sf = session_factory
         self._actor = actor
         self._cross_sell_rules = cross_sell_rules
+        self.advisor = ScriptAdvisor(session_factory)
         self._ref: _Reference | None = None
         self._lock = threading.Lock()
 
@@ -418,44 +422,38 @@ class ScreenPopService:
         )
 
     def _script(self, ref: _Reference, policy_id: str | None, p: Portrait) -> list[ScriptSection]:
-        """The script of the top offer for the customer's stage, filled with their data."""
+        """The script of the top offer for the customer's stage, filled with their data;
+        variants chosen by the bandit, every objection answer listed."""
         if policy_id is None:
             return []
         policy = ref.policies.get(policy_id)
-        candidates = [sc for sc in ref.scripts if sc.policy_id == policy_id]
-        if not candidates:
-            candidates = [sc for sc in ref.scripts if sc.policy_id is None]
-        values = _FillValues(
-            name=p.name, surname=p.name[:1], plan_name=p.plan_name, plan_fee=p.plan_fee,
-            tenure_months=p.tenure_months, device=p.device, city=p.city, network=p.network,
-            policy_name=policy.name if policy else "", pitch=policy.pitch if policy else "",
-            value=f"{policy.value:.0f}" if policy else "",
-            agent_name=self._actor.display_name, team_name=ref.teams.get(self._actor.team_id or "", ""),
-            store_name=ref.stores[p.store_id].name if p.store_id in ref.stores else "",
-            salutation=("先生" if p.gender == "M" else "女士" if p.gender == "F" else ""),
-        )
-        out: list[ScriptSection] = []
-        for section in SECTIONS:
-            here = [sc for sc in candidates if sc.section == section]
-            staged = [sc for sc in here if sc.lifecycle_stage == p.lifecycle_stage]
-            generic = [sc for sc in here if not sc.lifecycle_stage]
-            chosen = sorted(staged or generic, key=lambda sc: (sc.variant, sc.id))
-            if section != "objection":
-                chosen = chosen[:1]
-            for sc in chosen:
-                out.append(ScriptSection(section, sc.title, sc.body.format_map(values),
-                                         tuple(sc.keywords or ())))
-        return out
+        return [ScriptSection(section, title, text, keywords, arm) for section, title, text, keywords, arm
+                in self.advisor.sections(ref.scripts, self._portrait_values(p),
+                                         policy.to_dict() if policy else None, p.lifecycle_stage,
+                                         self._extra(ref, p))]
 
+    def match_objection(self, customer_id: str, policy_id: str | None, typed: str) -> tuple[str, str, float] | None:
+        """The objection answer matching what the customer said (TF-IDF over the library)."""
+        with self._sf() as s:
+            ref = self._reference(s)
+            c = s.execute(select(_T_CUSTOMER).where(_T_CUSTOMER.c.id == customer_id)).first()
+        if c is None:
+            return None
+        p = self._portrait(c, utcnow())
+        policy = ref.policies.get(policy_id or "")
+        return self.advisor.match_objection(ref.scripts, self._portrait_values(p),
+                                            policy.to_dict() if policy else None, p.lifecycle_stage, typed,
+                                            self._extra(ref, p))
 
-SECTIONS = ("opening", "probing", "offer", "objection", "closing")
+    @staticmethod
+    def _portrait_values(p: Portrait) -> dict[str, Any]:
+        return {"name": p.name, "gender": p.gender, "plan_name": p.plan_name, "plan_fee": p.plan_fee,
+                "tenure_months": p.tenure_months, "device": p.device, "city": p.city, "network": p.network}
 
-
-class _FillValues(dict[str, Any]):
-    """Template values; an unknown placeholder stays visible instead of crashing."""
-
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
+    def _extra(self, ref: _Reference, p: Portrait) -> dict[str, Any]:
+        return {"agent_name": self._actor.display_name,
+                "team_name": ref.teams.get(self._actor.team_id or "", ""),
+                "store_name": ref.stores[p.store_id].name if p.store_id in ref.stores else ""}
 
 
 def portrait_mapping(c: Any) -> dict[str, Any]:

@@ -187,6 +187,7 @@ class MainWindow(QMainWindow):
         vm.dial_blocked.connect(self.on_dial_blocked)
         vm.explanation_ready.connect(self.on_explanation)
         vm.pop_refreshed.connect(self.on_pop_refreshed)
+        vm.objection_matched.connect(self.on_objection_matched)
         vm.dial_refused.connect(lambda m: self.statusBar().showMessage(m, 10000))
         self._pending_lead_event: CallEvent | None = None
         self._spare: PopPage | None = None
@@ -340,10 +341,27 @@ class MainWindow(QMainWindow):
 
     def _new_page(self) -> PopPage:
         page = PopPage(CallEvent(number="", source=Source.CLI))
-        page.form.submitted.connect(self.vm.save_outcome)
+        page.form.submitted.connect(lambda data, p=page: self._submit(p, data))
+        page.pop_widget.objection_typed.connect(lambda text, p=page: self._objection(p, text))
         page.form.undo_requested.connect(self.vm.undo_last)
         page.pop_widget.accept_requested.connect(lambda pid, p=page: self._accept(p, pid))
         return page
+
+    def _submit(self, page: PopPage, data: Any) -> None:
+        snap = page.pop_widget.snapshot
+        arms = tuple(sec.arm for sec in snap.script if sec.arm) if snap else ()
+        self.vm.save_outcome(data, arms)
+
+    def _objection(self, page: PopPage, text: str) -> None:
+        snap = page.pop_widget.snapshot
+        if snap is not None:
+            top = snap.offers[0].policy_id if snap.offers else None
+            self.vm.match_objection(snap.portrait.id, top, text)
+
+    def on_objection_matched(self, customer_id: str, match: Any) -> None:
+        page = self.page_for(customer_id)
+        if page is not None:
+            page.pop_widget.show_objection_answer(match)
 
     def _accept(self, page: PopPage, policy_id: str) -> None:
         """Record that the customer took the offer; every desktop stops offering it."""

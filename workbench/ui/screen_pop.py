@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSplitter,
     QTableView,
@@ -88,10 +89,12 @@ class ScreenPopWidget(QWidget):
     Signals:
         offer_chosen(str): the agent picked an offer (policy id), e.g. to discuss it.
         accept_requested(str): the agent wants to record that the customer accepted a policy.
+        objection_typed(str): the customer's objection in their words (find the answer).
     """
 
     offer_chosen = Signal(str)
     accept_requested = Signal(str)
+    objection_typed = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -175,7 +178,13 @@ class ScreenPopWidget(QWidget):
         offers_box = self._boxed(self.tr("What to offer"), self.offers_view)
         offers_box.layout().addWidget(self.cross_label)
         offers_box.layout().addWidget(self.accept_button)
+        self.objection_box = QLineEdit()
+        self.objection_box.setPlaceholderText(self.tr("Customer says… (F7, Enter finds the answer)"))
+        self.objection_box.setClearButtonEnabled(True)
+        self.objection_box.returnPressed.connect(lambda: self.objection_typed.emit(self.objection_box.text()))
+        self._matched: tuple[str, str, float] | None = None
         script_box = self._boxed(self.tr("What to say (F6: next objection answer)"), self.script_view)
+        script_box.layout().addWidget(self.objection_box)
         middle = QSplitter(Qt.Orientation.Horizontal)
         middle.addWidget(offers_box)
         middle.addWidget(script_box)
@@ -198,6 +207,7 @@ class ScreenPopWidget(QWidget):
 
         QShortcut(QKeySequence(Qt.Key.Key_F6), self, self.next_objection)
         QShortcut(QKeySequence(Qt.Key.Key_F8), self, self._on_accept)
+        QShortcut(QKeySequence(Qt.Key.Key_F7), self, self._focus_objection)
 
     # ------------------------------------------------------------------ columns
     def _offer_columns(self) -> list[Column]:
@@ -302,6 +312,10 @@ class ScreenPopWidget(QWidget):
         self.orders_model.set_rows(pop.work_orders)
         self.history_tabs.setTabText(1, self.tr("Work orders ({n})").format(n=len(pop.work_orders)))
         self._objection_index = 0
+        if self.snapshot is None or pop.portrait.id != getattr(self, "_last_customer", None):
+            self._matched = None
+            self.objection_box.clear()
+        self._last_customer = pop.portrait.id
         self._render_script()
 
     def show_explanation(self, score: Score) -> None:
@@ -318,6 +332,13 @@ class ScreenPopWidget(QWidget):
             self.script_view.setHtml(f"<p style='color:#777'>{self.tr('No script for this offer.')}</p>")
             return
         html = []
+        if self._matched is not None:
+            title, text, score = self._matched
+            if text:
+                html.append(f"<p style='background:#e3f2e1'><b>{_esc(self.tr('Answer to: {q}').format(q=self.objection_box.text()))}"
+                            f"</b> ({score:.0%})<br>{_esc(text)}</p>")
+            else:
+                html.append(f"<p style='color:#777'>{self.tr('No answer in the library matches these words.')}</p>")
         objections = [s for s in pop.script if s.section == "objection"]
         for sec in pop.script:
             if sec.section == "objection":
@@ -342,6 +363,15 @@ class ScreenPopWidget(QWidget):
         if not idx.isValid():
             return None
         return self.offers_model.row(idx.row())
+
+    def _focus_objection(self) -> None:
+        self.objection_box.setFocus()
+        self.objection_box.selectAll()
+
+    def show_objection_answer(self, match: tuple[str, str, float] | None) -> None:
+        """The answer to what the customer said (None: nothing in the library fits)."""
+        self._matched = match if match is not None else ("", "", 0.0)
+        self._render_script()
 
     def _on_accept(self) -> None:
         offer = self.selected_offer()

@@ -9,6 +9,7 @@ from PySide6.QtCore import QObject, Signal
 
 from workbench.services.actor import Actor
 from workbench.services.call_events import CallEvent
+from workbench.services.codes import REACHED, WrapUp
 from workbench.services.dialing import DialCheck, DialService
 from workbench.services.outcomes import InputError, OutcomeInput, OutcomeService, Recorded
 from workbench.services.screen_pop import ScreenPop, ScreenPopService
@@ -38,6 +39,7 @@ class WorkbenchViewModel(QObject):
         explanation_ready(str, Score): a customer's deal score and its top reasons (after the pop).
         accepted(str, str): customer id and policy id of an acceptance just recorded.
         pop_refreshed(ScreenPop): a newer snapshot of a customer already on screen.
+        objection_matched(str, object): customer id and (title, answer, score) or None.
     """
 
     pop_ready = Signal(object, object)
@@ -55,6 +57,7 @@ class WorkbenchViewModel(QObject):
     explanation_ready = Signal(str, object)
     accepted = Signal(str, str)
     pop_refreshed = Signal(object)
+    objection_matched = Signal(str, object)
 
     def __init__(
         self,
@@ -127,10 +130,15 @@ class WorkbenchViewModel(QObject):
         self.runner.run(work, done, lambda exc: self.lookup_failed.emit(str(exc)))
 
     # ------------------------------------------------------------------ writes
-    def save_outcome(self, data: OutcomeInput) -> None:
+    def save_outcome(self, data: OutcomeInput, script_arms: tuple[str, ...] = ()) -> None:
+        """Save an outcome; the script variants shown on the call learn from it."""
+
         def done(rec: Recorded) -> None:
             self._last_saved = rec
             self.saved.emit(rec)
+            if script_arms and data.wrapup in REACHED:
+                accepted = data.wrapup == WrapUp.ACCEPTED.value
+                self.runner.run(lambda: self._pops.advisor.record(script_arms, accepted))
 
         def failed(exc: BaseException) -> None:
             self.save_failed.emit(str(exc) if isinstance(exc, InputError) else f"save failed: {exc}")
@@ -170,6 +178,11 @@ class WorkbenchViewModel(QObject):
             lambda _r: (self.message.emit(self.tr("Work order updated")), self.refresh_worklist()),
             lambda exc: self.save_failed.emit(str(exc)),
         )
+
+    def match_objection(self, customer_id: str, policy_id: str | None, typed: str) -> None:
+        self.runner.run(lambda: self._pops.match_objection(customer_id, policy_id, typed),
+                        lambda match: self.objection_matched.emit(customer_id, match),
+                        lambda exc: self.message.emit(str(exc)))
 
     # ------------------------------------------------------------------ dialling
     @property
