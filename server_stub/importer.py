@@ -558,10 +558,12 @@ def upsert(
         now = utcnow()
         with Session(engine) as session, session.begin():
             ids = [r["id"] for r in chunk]
-            existing = {
-                r["id"]: _normalise_existing(dict(r))
-                for r in session.execute(select(table).where(table.c.id.in_(ids))).mappings()
-            }
+            existing: dict[str, dict[str, Any]] = {}
+            for i in range(0, len(ids), 5_000):  # stay far below any bound-parameter limit
+                for r in session.execute(
+                    select(table).where(table.c.id.in_(ids[i:i + 5_000]))
+                ).mappings():
+                    existing[r["id"]] = _normalise_existing(dict(r))
             inserts: list[dict[str, Any]] = []
             updates: list[dict[str, Any]] = []
             for r in chunk:
