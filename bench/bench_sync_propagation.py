@@ -26,7 +26,6 @@ def main() -> None:
     args = p.parse_args()
 
     import httpx
-    from sqlalchemy import select
 
     from tests.integration.factories import make_world
     from tests.integration.serverproc import ServerProcess
