@@ -92,3 +92,28 @@ def test_expired_access_token_is_refreshed_once() -> None:
 def test_lookup_404_is_none() -> None:
     api = api_with(lambda r: httpx.Response(404, json={"detail": "No customer"}))
     assert api.lookup_customer("13800138000") is None
+
+
+def test_concurrent_401s_refresh_only_once() -> None:
+    import threading
+
+    refreshes: list[str] = []
+    gate = threading.Barrier(2)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/auth/refresh"):
+            refreshes.append(request.content.decode())
+            return httpx.Response(200, json=TOKENS)
+        if request.headers.get("Authorization") == "Bearer a1":
+            gate.wait(5)  # both threads hold the stale token at the same time
+            return httpx.Response(401, json={"detail": "expired"})
+        return httpx.Response(200, json={"changes": [], "next_cursor": 1, "has_more": False})
+
+    api = api_with(handler)
+    results: list[int] = []
+    threads = [threading.Thread(target=lambda: results.append(api.pull(0).next_cursor)) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [1, 1] and len(refreshes) == 1

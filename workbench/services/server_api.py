@@ -160,6 +160,7 @@ class ServerApi:
         self._timeout = timeout
         self._on_tokens = on_tokens
         self._lock = threading.Lock()
+        self._refresh_lock = threading.Lock()
         self._access: str | None = None
         self._refresh: str | None = None
         self.user: UserInfo | None = None
@@ -231,9 +232,18 @@ class ServerApi:
         except httpx.TransportError as exc:
             raise OfflineError(f"Cannot reach the server ({type(exc).__name__}). Working offline.") from None
         if resp.status_code == 401 and auth and retry_auth and self._refresh is not None:
-            self.refresh()
+            self._refresh_once(headers["Authorization"].removeprefix("Bearer "))
             return self._request(method, path, json=json, params=params, timeout=timeout, retry_auth=False)
         return self._check(resp)
+
+    def _refresh_once(self, stale_access: str) -> None:
+        """Refresh after a 401, once for all threads: the push worker and the long-poll may
+        both meet the expired token, and refresh tokens rotate (a second refresh with the old
+        one would fail and log the user out)."""
+        with self._refresh_lock:
+            if self._access != stale_access and self._access is not None:
+                return  # another thread refreshed while we waited
+            self.refresh()
 
     @staticmethod
     def _check(resp: httpx.Response) -> Any:
