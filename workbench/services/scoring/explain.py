@@ -79,11 +79,29 @@ FEATURE_TEXT: dict[str, tuple[str, str]] = {
     "hist_talk_minutes": ("累计通话 {v} 分钟", "{v} minutes talked so far"),
     "hist_days_since_last": ("距上次接触 {v} 天", "last contact {v} days ago"),
     "hist_days_since_refusal": ("距上次拒绝 {v} 天", "last refusal {v} days ago"),
-    "hist_last_intent": ("上次办理意向等级 {v}", "last intent level {v}"),
+    "hist_last_intent": ("上次办理意向：{v}", "last intent: {v}"),
     "policy_value": ("政策价值 {v} 元", "offer worth {v}"),
     "policy_priority": ("政策优先级 {v}", "offer priority {v}"),
     "policy_id": ("政策 {v}", "offer {v}"),
     "policy_product": ("产品 {v}", "product {v}"),
+}
+
+#: Factors moving the probability by less than this (half a point) are not worth showing.
+MIN_WEIGHT = 0.005
+
+#: Words for codes, so that the Chinese text does not show English codes.
+CODE_WORDS: dict[str, dict[str, tuple[str, str]]] = {
+    "lifecycle_stage": {"acquisition": ("获取期", "acquisition"), "growth": ("提升期", "growth"),
+                        "maturity": ("成熟期", "maturity"), "decline": ("衰退期", "decline"),
+                        "churned": ("流失期", "churned")},
+    "value_tier": {"high": ("高价值", "high value"), "potential": ("潜力", "potential"),
+                   "ordinary": ("普通", "ordinary"), "low": ("低价值", "low value")},
+    "gender": {"M": ("男", "male"), "F": ("女", "female")},
+    "preferred_channel": {"outbound": ("外呼", "phone calls"), "hotline": ("热线", "the hotline"),
+                          "store": ("营业厅", "the store"), "sms": ("短信", "SMS"),
+                          "online": ("线上", "online")},
+    "hist_last_intent": {"0": ("无", "none"), "1": ("低", "low"), "2": ("中", "medium"),
+                         "3": ("高", "high")},
 }
 
 _YES_NO_ZH = {0: "否", 1: "是"}
@@ -120,7 +138,9 @@ def describe(key: str, value: Any, weight: float) -> tuple[str, str]:
         return zh_t.format(v=_YES_NO_ZH[flag]) + tail_zh, en_t.format(v=_YES_NO_EN[flag]) + tail_en
     zh_t, en_t = FEATURE_TEXT.get(key, (f"{key} = {{v}}", f"{key} = {{v}}"))
     v = _fmt(value)
-    return zh_t.format(v=v) + tail_zh, en_t.format(v=v) + tail_en
+    words = CODE_WORDS.get(key, {}).get(v)
+    v_zh, v_en = words if words else (v, v)
+    return zh_t.format(v=v_zh) + tail_zh, en_t.format(v=v_en) + tail_en
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -163,7 +183,7 @@ def explain_row(predict: Callable[[pd.DataFrame], np.ndarray], row: pd.DataFrame
     factors: list[Factor] = []
     for i in order[:top_n]:
         w = float(weights[i])
-        if abs(w) < 1e-4:
+        if abs(w) < MIN_WEIGHT:
             continue
         key = keys[i]
         value = values[key]

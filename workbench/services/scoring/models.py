@@ -172,9 +172,10 @@ class AutoTabularClassifier(ClassifierMixin, BaseEstimator):
 
     @staticmethod
     def _text(col: pd.Series) -> pd.Series:
-        if col.dtype != object or pd.api.types.infer_dtype(col, skipna=True) != "string":
-            col = col.astype(object).where(col.notna(), "").astype(str)
-        return col.fillna("")
+        if isinstance(col.dtype, pd.StringDtype) or (
+                col.dtype == object and pd.api.types.infer_dtype(col, skipna=True) == "string"):
+            return col.fillna("")
+        return col.astype(object).where(col.notna(), "").astype(str)
 
     def _matrix(self, X: pd.DataFrame) -> np.ndarray:
         """Category codes (NaN = unseen), then numbers, as one float matrix."""
