@@ -125,6 +125,7 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
         return 2
     app = make_qapp(args.lang)
     ctx = open_context(local, actor)
+    ctx.pops.language = args.lang
     pop = ctx.pops.build(number)
     if pop is None:
         print(f"workbench screenshot: no customer with number {number} in {local}", file=sys.stderr)
@@ -134,7 +135,7 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
     win = MainWindow(vm)
     win.resize(width, height)
     win.on_worklist(load_worklist(ctx.sf, actor))
-    win.set_sync_status(win.tr("Offline copy · screenshot"), True)
+    win.set_sync_status("", True)
     win.on_pop_ready(pop, CallEvent(number=number, source=Source.CLI, channel="hotline"))
     win.show()
     out = Path(args.out)

@@ -128,7 +128,7 @@ def run_desktop(args: argparse.Namespace) -> int:
 
     runner = TaskRunner()
     scoring = DeskScoring(ctx.sf)
-    ctx.pops = ScreenPopService(ctx.sf, actor, lambda: scoring.cross_sell_rules)
+    ctx.pops = ScreenPopService(ctx.sf, actor, lambda: scoring.cross_sell_rules, language=language)
     vm = WorkbenchViewModel(runner, actor, ctx.pops, ctx.outcomes, ctx.sf, server_lookup,
                             explain=scoring.explain)
     window = MainWindow(vm, undo_seconds=int(settings.get("undo_seconds")))

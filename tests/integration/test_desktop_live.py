@@ -104,7 +104,7 @@ def desk(qtbot, server: Server, tmp_path: Path) -> Iterator[Callable[[str], Desk
         vm = WorkbenchViewModel(runner, actor, pops, OutcomeService(sf, actor), sf)
         window = MainWindow(vm, undo_seconds=0)
         qtbot.addWidget(window)
-        sync = SyncController(engine, sf, hold_seconds=0)
+        sync = SyncController(engine, sf, hold_seconds=0, long_poll_s=2.0)
         sync.status_changed.connect(window.on_sync_status)
         sync.data_changed.connect(vm.invalidate)
         sync.data_changed.connect(window.refresh_open_pops)

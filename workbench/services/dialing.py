@@ -9,6 +9,7 @@ overridable.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -55,9 +56,11 @@ class DialCheck:
 class DialService:
     """Decides whether an outbound call may start. Plain Python; run it off the GUI thread."""
 
-    def __init__(self, session_factory: sessionmaker[Session], actor: Actor) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], actor: Actor,
+                 clock: Callable[[], dt.datetime] = utcnow) -> None:
         self._sf = session_factory
         self._actor = actor
+        self._clock = clock
 
     @property
     def can_override(self) -> bool:
@@ -65,7 +68,7 @@ class DialService:
 
     def check(self, customer_id: str, *, policy_id: str | None = None,
               now: dt.datetime | None = None) -> DialCheck:
-        now = now or utcnow()
+        now = now or self._clock()
         with self._sf() as s:
             c = s.get(Customer, customer_id)
             if c is None:

@@ -207,8 +207,10 @@ class ScreenPopService:
         session_factory: sessionmaker[Session],
         actor: Actor,
         cross_sell_rules: Callable[[], Sequence[Any]] | None = None,
+        language: str = "zh",
     ) -> None:
         self._sf = session_factory
+        self.language = language  # of the "why eligible" explanations: "zh" or "en"
         self._actor = actor
         self._cross_sell_rules = cross_sell_rules
         self.advisor = ScriptAdvisor(session_factory)
@@ -395,7 +397,7 @@ class ScreenPopService:
         scores = {k.split(":", 1)[1]: v for k, v in (c.scores or {}).items() if k.startswith("deal:")}
         eligible = eligible_policies(
             portrait_mapping(c), ref.policies.values(), channel, now, set(accepted),
-            store_id=self._actor.store_id, scores=scores or None,
+            store_id=self._actor.store_id, scores=scores or None, lang=self.language,
         )
         offers = [
             Offer(

@@ -59,6 +59,7 @@ class SyncController(QObject):
         *,
         hold_seconds: float = 0.0,
         reauth: Callable[[], bool] | None = None,
+        long_poll_s: float = LONG_POLL_S,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -66,6 +67,7 @@ class SyncController(QObject):
         self._sf = session_factory
         self._hold = max(0.0, hold_seconds)
         self._reauth = reauth
+        self._long_poll_s = long_poll_s
         self._stop = threading.Event()
         self._kick = threading.Event()
         self._force = False
@@ -155,7 +157,7 @@ class SyncController(QObject):
         total = 0
         while not self._stop.is_set():
             try:
-                report = self._engine.pull_once(0.0 if first else LONG_POLL_S)
+                report = self._engine.pull_once(0.0 if first else self._long_poll_s)
                 backoff = 1.0
             except OfflineError:
                 self._emit_status()
