@@ -137,3 +137,23 @@ def test_pending_local_edit_survives_pull(world: World, desktop: Callable[..., D
     a.sync.pull_all()
     with a.factory() as s:  # type: ignore[operator]
         assert s.get(Customer, cust).note == "local, not yet pushed"  # type: ignore[union-attr]
+
+
+def test_call_event_reaches_the_engine_and_stale_ones_are_dropped(
+    world: World, desktop: Callable[..., Desktop], live_server: str
+) -> None:
+    from tests.integration.conftest import CTI_SECRET
+
+    a = desktop("agent1")
+    a.sync.pull_all()
+    caller = world.customers["T01"][0]
+    r = httpx.post(f"{live_server}/api/v1/cti/events", headers={"X-CTI-Secret": CTI_SECRET},
+                   json={"agent": "agent1", "caller": world.phone_of(caller), "call_id": "c-1"})
+    assert r.status_code == 200
+    report = a.sync.pull_once(wait=5)
+    assert [(e["entity"], e["customer_id"], e["call_id"]) for e in report.events] == [
+        ("call_event", caller, "c-1")]
+    # a desktop that catches up later does not pop old calls
+    late = desktop("agent1", name="agent1-late")
+    late.sync.max_event_age_s = 0.0
+    assert late.sync.pull_all() == []

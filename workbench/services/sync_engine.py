@@ -124,6 +124,7 @@ class SyncEngine:
         client_id: this installation's id (see :meth:`client_id_for`).
         batch_size: mutations per push request (the server takes at most 1000).
         pull_limit: changes per pull page.
+        max_event_age_s: events (call events) older than this when pulled are not returned.
     """
 
     def __init__(
@@ -134,12 +135,14 @@ class SyncEngine:
         *,
         batch_size: int = 500,
         pull_limit: int = 1000,
+        max_event_age_s: float = 120.0,
     ) -> None:
         self._factory = session_factory
         self._api = api
         self.client_id = client_id
         self.batch_size = max(1, min(batch_size, 1000))
         self.pull_limit = pull_limit
+        self.max_event_age_s = max_event_age_s
         self._online = False
         self._last_error = ""
         self._push_lock = threading.Lock()
@@ -270,6 +273,18 @@ class SyncEngine:
             applied, events = self._apply(page.changes, page.next_cursor)
             return PullReport(applied, tuple(events), page.next_cursor, page.has_more)
 
+    def _fresh(self, data: Mapping[str, Any]) -> bool:
+        """Whether an event is recent enough to act on (a desktop catching up after a day
+        offline must not pop yesterday's calls)."""
+        at = data.get("at")
+        if not isinstance(at, str):
+            return True
+        try:
+            when = parse_when(at, "at")
+        except ValueError:
+            return True
+        return (utcnow() - when).total_seconds() <= self.max_event_age_s
+
     def _apply(self, changes: Sequence[Change], next_cursor: int) -> tuple[int, list[dict[str, Any]]]:
         events: list[dict[str, Any]] = []
         applied = 0
@@ -279,7 +294,8 @@ class SyncEngine:
         latest: dict[tuple[str, str], Change] = {}
         for change in changes:
             if change.op == "event":
-                events.append({"entity": change.entity, "cursor": change.cursor, **change.data})
+                if self._fresh(change.data):
+                    events.append({"entity": change.entity, "cursor": change.cursor, **change.data})
             elif change.op == "upsert" and change.entity in ENTITIES and "id" in change.data:
                 key = (change.entity, str(change.data["id"]))
                 latest.pop(key, None)  # re-insert: keep log order of the survivors
