@@ -224,7 +224,7 @@ def write_section(text: str, path: Path) -> None:
         new = old.rstrip("\n") + "\n\n" + text
     else:
         nxt = old.find("\n## ", start + 3)
-        new = old[:start] + text + ("" if nxt < 0 else old[nxt + 1:])
+        new = old[:start] + text + ("" if nxt < 0 else "\n" + old[nxt + 1:])
     path.write_text(new, encoding="utf-8")
 
 
