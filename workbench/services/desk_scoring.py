@@ -15,8 +15,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from workbench.local_store.models import Acceptance, ContactEvent, Customer, ScoringModelFile
-from workbench.services.scoring.explain import Score
-from workbench.services.scoring.models import ModelLoadError, ModelRegistry, load_local_models
+from workbench.services.lazy_import import LazyModule
+
+# scikit-learn and pandas load on first use (after the window is up), not at start-up.
+_models: Any = LazyModule("workbench.services.scoring.models")
 
 Progress = Callable[[int, int], None]
 HISTORY_LIMIT = 200
@@ -27,10 +29,17 @@ class DeskScoring:
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._sf = session_factory
-        self.registry = ModelRegistry()
+        self._registry: Any = None
         self._lock = threading.Lock()
         self._seen: tuple[tuple[str, int], ...] = ()
         self._rules: list[Any] = []
+
+    @property
+    def registry(self) -> Any:
+        """The models in use (a ``ModelRegistry``), created on first use."""
+        if self._registry is None:
+            self._registry = _models.ModelRegistry()
+        return self._registry
 
     def reload_models(self) -> tuple[bool, list[str]]:
         """Install models newer than those in use; returns (anything new?, error messages)."""
@@ -41,7 +50,7 @@ class DeskScoring:
                 if seen == self._seen:
                     return False, []
                 before = {k: self.registry.get(k).version for k in self.registry.kinds}  # type: ignore[union-attr]
-                errors: list[ModelLoadError] = load_local_models(s, self.registry)
+                errors = _models.load_local_models(s, self.registry)
                 self._seen = seen
                 after = {k: self.registry.get(k).version for k in self.registry.kinds}  # type: ignore[union-attr]
         return after != before, [str(e) for e in errors]
@@ -56,7 +65,7 @@ class DeskScoring:
             return 0
         return refresh_book(self._sf, models, progress, cancel=cancel)
 
-    def explain(self, customer_id: str, kind: str = "deal") -> Score | None:
+    def explain(self, customer_id: str, kind: str = "deal") -> Any:
         """The customer's score with its top contributing features, or None without a model."""
         model = self.registry.get(kind)
         if model is None or model.spec is None:

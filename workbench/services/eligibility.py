@@ -40,9 +40,6 @@ from functools import lru_cache
 from typing import Any, Union
 
 import numpy as np
-import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import (
     LarkError,
@@ -53,6 +50,13 @@ from lark.exceptions import (
 )
 
 from workbench.local_store.entities import CustomerCols
+from workbench.services.lazy_import import LazyModule
+
+# pandas and pyarrow are needed only for the vectorised masks (task generation, the studio's
+# match counts): imported on first use so that the desktop starts fast.
+pd: Any = LazyModule("pandas")
+pa: Any = LazyModule("pyarrow")
+pc: Any = LazyModule("pyarrow.compute")
 
 __all__ = [
     "And",

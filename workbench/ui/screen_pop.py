@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, Signal
@@ -23,7 +24,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.services.scoring.explain import Score
 from workbench.services.screen_pop import Offer, ScreenPop
 from workbench.ui import labels
 from workbench.views.row_table import Column, RowTableModel
@@ -318,7 +318,7 @@ class ScreenPopWidget(QWidget):
         self._last_customer = pop.portrait.id
         self._render_script()
 
-    def show_explanation(self, score: Score) -> None:
+    def show_explanation(self, score: Any) -> None:
         """The deal score's top reasons, in the interface language (arrives after the pop)."""
         zh = labels.ui_language() == "zh"
         reasons = "; ".join(f.text_zh if zh else f.text_en for f in score.top_factors)
