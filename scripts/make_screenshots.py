@@ -21,7 +21,6 @@ from pathlib import Path
 
 import httpx
 import uvicorn
-from sqlalchemy import select
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -29,7 +28,6 @@ sys.path.insert(0, str(ROOT))
 from server_stub.api.app import create_app  # noqa: E402
 from server_stub.seed.demo import seed_demo  # noqa: E402
 from workbench.local_store.db import default_local_path, open_local, session_factory  # noqa: E402
-from workbench.local_store.models import Acceptance, ContactEvent, Customer, Task  # noqa: E402
 from workbench.services.server_api import ServerApi  # noqa: E402
 from workbench.services.sync_engine import SyncEngine  # noqa: E402
 
@@ -56,21 +54,8 @@ def sync_user(base: str, username: str, data_dir: Path) -> Path:
     return path
 
 
-def pick_numbers(local: Path) -> dict[str, str]:
-    """A busy customer with offers and history, and a do-not-call one."""
-    with session_factory(open_local(local))() as s:
-        busy = s.execute(
-            select(Customer.phone)
-            .join(Task, Task.customer_id == Customer.id)
-            .join(ContactEvent, ContactEvent.customer_id == Customer.id)
-            .where(Customer.plan_fee == 96, Customer.do_not_call.is_(False),
-                   Customer.open_complaint.is_(False), Task.status == "open",
-                   ~Customer.id.in_(select(Acceptance.customer_id)))
-            .group_by(Customer.phone).order_by(Customer.phone).limit(1)
-        ).scalar_one()
-        dnc = s.execute(select(Customer.phone).where(Customer.do_not_call.is_(True))
-                        .order_by(Customer.phone).limit(1)).scalar_one()
-    return {"pop": busy, "dnc": dnc}
+#: The demo's showcase customers (the same for any seed and size, see README).
+NUMBERS = {"pop": "13800138000", "dnc": "13600136000", "store": "13700137000"}
 
 
 def shoot(local: Path, user: str, number: str, out: Path, size: str, lang: str) -> None:
@@ -98,15 +83,12 @@ def main() -> int:
         finally:
             server.should_exit = True
             thread.join(10)
-        numbers = pick_numbers(agent)
+        numbers = NUMBERS
         shoot(agent, "agent1", numbers["pop"], out / "screen-pop-zh-1366.png", "1366x768", "zh")
         shoot(agent, "agent1", numbers["pop"], out / "screen-pop-zh-1920.png", "1920x1080", "zh")
         shoot(agent, "agent1", numbers["pop"], out / "screen-pop-en-1366.png", "1366x768", "en")
         shoot(agent, "agent1", numbers["dnc"], out / "screen-pop-do-not-call-zh.png", "1366x768", "zh")
-        with session_factory(open_local(reception))() as s:
-            arrival = s.execute(select(Customer.phone).where(Customer.store_id == "S001")
-                                .order_by(Customer.phone).limit(1)).scalar_one()
-        shoot(reception, "reception1", arrival, out / "store-arrival-zh-1366.png", "1366x768", "zh")
+        shoot(reception, "reception1", numbers["store"], out / "store-arrival-zh-1366.png", "1366x768", "zh")
     return 0
 
 

@@ -126,7 +126,7 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
     app = make_qapp(args.lang)
     ctx = open_context(local, actor)
     ctx.pops.language = args.lang
-    pop = ctx.pops.build(number)
+    pop = ctx.pops.build(number, channel="hotline")  # the screen pop of an incoming call
     if pop is None:
         print(f"workbench screenshot: no customer with number {number} in {local}", file=sys.stderr)
         return 2
