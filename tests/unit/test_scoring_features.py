@@ -56,6 +56,15 @@ def test_history_counts_only_events_strictly_before_as_of() -> None:
     assert np.isnan(h["hist_days_since_last"].iloc[4])  # unknown customer: no history
 
 
+def test_recent_contact_count_uses_a_30_day_window() -> None:
+    queries = pd.DataFrame({"customer_id": ["C1", "C1"],
+                            "as_of": [T0 + dt.timedelta(days=10), T0 + dt.timedelta(days=33)]})
+    h = history_features(_events(), queries)
+    # at day 33 only the day-5 contact is within 30 days (day 0 and day 2 are older)
+    assert h["hist_contacts_30d"].tolist() == [3, 1]
+    assert h["hist_contacts"].tolist() == [3, 3]
+
+
 def test_single_as_of_fast_path_matches_general_path() -> None:
     ev = _events()
     as_of = T0 + dt.timedelta(days=3)

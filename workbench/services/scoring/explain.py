@@ -80,6 +80,7 @@ FEATURE_TEXT: dict[str, tuple[str, str]] = {
     "hist_days_since_last": ("距上次接触 {v} 天", "last contact {v} days ago"),
     "hist_days_since_refusal": ("距上次拒绝 {v} 天", "last refusal {v} days ago"),
     "hist_last_intent": ("上次办理意向：{v}", "last intent: {v}"),
+    "hist_contacts_30d": ("近 30 天接触 {v} 次", "{v} contacts in the last 30 days"),
     "policy_value": ("政策价值 {v} 元", "offer worth {v}"),
     "policy_priority": ("政策优先级 {v}", "offer priority {v}"),
     "policy_id": ("政策 {v}", "offer {v}"),

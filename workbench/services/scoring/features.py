@@ -37,8 +37,10 @@ PORTRAIT_CATEGORICAL: tuple[str, ...] = (
 HISTORY_FEATURES: tuple[str, ...] = (
     "hist_contacts", "hist_reached", "hist_refused", "hist_interested", "hist_accepted",
     "hist_complaints", "hist_no_answer", "hist_talk_minutes", "hist_days_since_last",
-    "hist_days_since_refusal", "hist_last_intent",
+    "hist_days_since_refusal", "hist_last_intent", "hist_contacts_30d",
 )
+#: The window of the recent-contact count (contact fatigue).
+RECENT = pd.Timedelta(days=30)
 #: Policy features (for the per-customer-and-policy deal model).
 POLICY_NUMERIC: tuple[str, ...] = ("policy_value", "policy_priority")
 POLICY_CATEGORICAL: tuple[str, ...] = ("policy_id", "policy_product")
@@ -217,6 +219,22 @@ def _as_utc(values: pd.Series) -> pd.Series:
 
 
 def history_features(events: pd.DataFrame, queries: pd.DataFrame) -> pd.DataFrame:
+    """History aggregates per query row, counting only events strictly before its ``as_of``.
+
+    See :func:`_history_features`; adds ``hist_contacts_30d`` (contacts in the 30 days before
+    ``as_of``) as the difference of two running counts.
+    """
+    out = _history_features(events, queries)
+    if len(queries):
+        earlier = queries.assign(as_of=_as_utc(queries["as_of"]) - RECENT)
+        out["hist_contacts_30d"] = (out["hist_contacts"]
+                                    - _history_features(events, earlier)["hist_contacts"])
+    else:
+        out["hist_contacts_30d"] = pd.Series(dtype=float)
+    return out
+
+
+def _history_features(events: pd.DataFrame, queries: pd.DataFrame) -> pd.DataFrame:
     """History aggregates per query row, counting only events strictly before its ``as_of``.
 
     Args:

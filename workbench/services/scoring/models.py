@@ -609,7 +609,8 @@ class ScoreModel:
             raise ModelLoadError(f"the scoring model file is incomplete: {exc}") from None
         if not hasattr(model.estimator, "predict_proba"):
             raise ModelLoadError("the scoring model file holds no usable estimator")
-        if spec is not None and spec.columns != model.features:
+        # a model trained by an older release uses a subset of today's columns: still fine
+        if spec is not None and not set(model.features) <= set(spec.columns):
             raise ModelLoadError("the scoring model's feature list does not match its spec")
         if model.pre_call and spec is not None:
             from workbench.services.scoring.features import LeakageError

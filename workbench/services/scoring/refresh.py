@@ -110,21 +110,27 @@ def load_history_sql(session: Session, customer_ids: Sequence[str],
     row holding the maximum.
     """
     from workbench.local_store.models import ContactEvent
-    from workbench.services.scoring.features import _REACHED, HISTORY_FEATURES, INTENT_LEVEL
+    from workbench.services.scoring.features import (
+        _REACHED,
+        HISTORY_FEATURES,
+        INTENT_LEVEL,
+        RECENT,
+    )
 
     table = ContactEvent.__tablename__
     bound = as_of.astimezone(dt.UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+    recent = (as_of.astimezone(dt.UTC).replace(tzinfo=None) - RECENT).strftime("%Y-%m-%d %H:%M:%S.%f")
     reached = _in_list(_REACHED)
     agg = _fetch(session,
         f"""SELECT customer_id, COUNT(*),
               SUM(wrapup IN ({reached})), SUM(wrapup = 'refused'), SUM(wrapup = 'interested'),
               SUM(wrapup = 'accepted'), SUM(wrapup IN ('complaint', 'do_not_call')),
               SUM(wrapup IN ('no_answer', 'busy')), SUM(duration_s) / 60.0, MAX(started_at),
-              MAX(CASE WHEN wrapup = 'refused' THEN started_at END)
-            FROM {table} WHERE started_at < ? GROUP BY customer_id""", (bound,))
+              MAX(CASE WHEN wrapup = 'refused' THEN started_at END), SUM(started_at >= ?)
+            FROM {table} WHERE started_at < ? GROUP BY customer_id""", (recent, bound))
     cols = ["cid", "hist_contacts", "hist_reached", "hist_refused", "hist_interested",
             "hist_accepted", "hist_complaints", "hist_no_answer", "hist_talk_minutes",
-            "last_t", "refusal_t"]
+            "last_t", "refusal_t", "hist_contacts_30d"]
     a = pd.DataFrame.from_records(agg, columns=cols).set_index("cid")
     last = _fetch(session,
         f"""SELECT customer_id, MAX(started_at), intent FROM {table}
