@@ -39,7 +39,9 @@ system-packages:
 
 demo: setup
 	@mkdir -p $(DEMO_DIR)
-	@test -f $(DEMO_DIR)/central.db || $(VENV)/bin/workbench-server seed-demo --db $(DEMO_DB) --customers $(DEMO_CUSTOMERS) --seed 7
+	@test -f $(DEMO_DIR)/central.db || { $(VENV)/bin/workbench-server seed-demo --db $(DEMO_DB) --customers $(DEMO_CUSTOMERS) --seed 7 \
+	  && echo "training the deal and churn models on the demo history…" \
+	  && $(VENV)/bin/workbench-server train --db $(DEMO_DB) --kinds deal,churn --out $(DEMO_DIR)/models; }
 	@bash scripts/run-demo.sh "$(DEMO_DB)" $(PORT) "$(DEMO_DIR)"
 
 test: setup-test

@@ -45,12 +45,18 @@ def serve(db_url: str) -> tuple[str, uvicorn.Server, threading.Thread]:
 
 
 def sync_user(base: str, username: str, data_dir: Path) -> Path:
+    """Log in, sync the user's scope and score their book, as the app does."""
+    from workbench.services.desk_scoring import DeskScoring
+
     path = default_local_path(username, data_dir)
     factory = session_factory(open_local(path))
     with httpx.Client(base_url=base, timeout=30) as http:
         api = ServerApi(http)
         api.login(username, "demo")
         SyncEngine(factory, api, SyncEngine.client_id_for(factory)).pull_all()
+    scoring = DeskScoring(factory)
+    scoring.reload_models()
+    scoring.refresh_book()
     return path
 
 
@@ -76,6 +82,9 @@ def main() -> int:
         db_url = f"sqlite:///{tmp}/central.db"
         print(f"seeding {args.customers} demo customers…")
         seed_demo(db_url, customers=args.customers, seed=7)
+        print("training the deal model…")
+        subprocess.run([sys.executable, "-m", "server_stub", "train", "--db", db_url, "--kinds", "deal",
+                        "--out", f"{tmp}/models"], check=True)
         base, server, thread = serve(db_url)
         try:
             agent = sync_user(base, "agent1", Path(tmp))

@@ -125,7 +125,13 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
         return 2
     app = make_qapp(args.lang)
     ctx = open_context(local, actor)
-    ctx.pops.language = args.lang
+    from workbench.services.desk_scoring import DeskScoring
+    from workbench.services.screen_pop import ScreenPopService
+
+    scoring = DeskScoring(ctx.sf)  # the synced models and cross-sell rules, as in the app
+    scoring.reload_models()
+    scoring.mine_cross_sell()
+    ctx.pops = ScreenPopService(ctx.sf, actor, lambda: scoring.cross_sell_rules, language=args.lang)
     pop = ctx.pops.build(number, channel="hotline")  # the screen pop of an incoming call
     if pop is None:
         print(f"workbench screenshot: no customer with number {number} in {local}", file=sys.stderr)
@@ -137,6 +143,9 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
     win.on_worklist(load_worklist(ctx.sf, actor))
     win.set_sync_status("", True)
     win.on_pop_ready(pop, CallEvent(number=number, source=Source.CLI, channel="hotline"))
+    score = scoring.explain(pop.portrait.id)
+    if score is not None:
+        win.on_explanation(pop.portrait.id, score)
     win.show()
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

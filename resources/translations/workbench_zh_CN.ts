@@ -1794,6 +1794,11 @@
         <translation>备注 / 结果</translation>
     </message>
     <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="267" />
+        <source>{name} (new lead)</source>
+        <translation>{name}（新线索）</translation>
+    </message>
+    <message>
         <location filename="../../workbench/ui/screen_pop.py" line="269" />
         <source>{n} years</source>
         <translation>{n} 岁</translation>
@@ -1824,6 +1829,16 @@
         <translation>{tier} 类线索</translation>
     </message>
     <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="287" />
+        <source>Deal {p}</source>
+        <translation>成单率 {p}</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="288" />
+        <source>Churn risk {p}</source>
+        <translation>流失风险 {p}</translation>
+    </message>
+    <message>
         <location filename="../../workbench/ui/screen_pop.py" line="292" />
         <source>Do not push:</source>
         <translation>不宜推送：</translation>
@@ -1847,6 +1862,21 @@
         <location filename="../../workbench/ui/screen_pop.py" line="325" />
         <source>Deal {p} because: {reasons}</source>
         <translation>成单率 {p}，主要因素：{reasons}</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="332" />
+        <source>No script for this offer.</source>
+        <translation>此政策暂无话术。</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="339" />
+        <source>Answer to: {q}</source>
+        <translation>应答：{q}</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="342" />
+        <source>No answer in the library matches these words.</source>
+        <translation>话术库中没有匹配这些话的应答。</translation>
     </message>
 </context>
 <context>
@@ -1915,7 +1945,7 @@
 <context>
     <name>SyncController</name>
     <message>
-        <location filename="../../workbench/views/sync_controller.py" line="210" />
+        <location filename="../../workbench/views/sync_controller.py" line="212" />
         <source>Your session has expired: log in again to sync.</source>
         <translation>登录已过期：请重新登录以同步。</translation>
     </message>

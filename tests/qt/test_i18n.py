@@ -53,3 +53,13 @@ def test_switching_language(qapp) -> None:  # type: ignore[no-untyped-def]
     assert install_language(qapp, "en")
     assert OutcomeForm().title() == "Outcome"
     form.deleteLater()
+
+
+def test_no_translated_text_hides_inside_an_f_string() -> None:
+    """lupdate cannot see tr() inside f-strings: such text would stay English in Chinese."""
+    import re
+
+    pattern = re.compile(r"""f["'][^"'\n]*\{[^}]*\btr\(""")
+    offenders = [f"{p.relative_to(ROOT)}:{i}" for p in map(Path, _sources())
+                 for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
+    assert not offenders, offenders

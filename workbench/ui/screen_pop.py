@@ -264,7 +264,7 @@ class ScreenPopWidget(QWidget):
         """Paint a snapshot (replaces whatever was shown)."""
         self.snapshot = pop
         p = pop.portrait
-        self.name_label.setText(p.name + (f"  ({self.tr('new lead')})" if p.is_lead else ""))
+        self.name_label.setText(self.tr("{name} (new lead)").format(name=p.name) if p.is_lead else p.name)
         self.phone_label.setText(p.phone_display)
         facts = [x for x in (labels.gender(p.gender), self.tr("{n} years").format(n=p.age) if p.age else "",
                              f"{p.province} {p.city}".strip(), p.job_type) if x]
@@ -284,8 +284,8 @@ class ScreenPopWidget(QWidget):
         self.stage_badge.setText(labels.lifecycle(p.lifecycle_stage))
         self.lead_badge.setVisible(bool(p.lead_tier))
         self.lead_badge.setText(self.tr("Lead {tier}").format(tier=p.lead_tier or ""))
-        scores = [f"{self.tr('Deal')} {fmt_pct(p.scores.get('deal'))}" if "deal" in p.scores else "",
-                  f"{self.tr('Churn risk')} {fmt_pct(p.scores.get('churn'))}" if "churn" in p.scores else ""]
+        scores = [self.tr("Deal {p}").format(p=fmt_pct(p.scores.get("deal"))) if "deal" in p.scores else "",
+                  self.tr("Churn risk {p}").format(p=fmt_pct(p.scores.get("churn"))) if "churn" in p.scores else ""]
         self.score_label.setText("   ".join(x for x in scores if x))
 
         if pop.warnings:
@@ -329,16 +329,18 @@ class ScreenPopWidget(QWidget):
     def _render_script(self) -> None:
         pop = self.snapshot
         if pop is None or not pop.script:
-            self.script_view.setHtml(f"<p style='color:#777'>{self.tr('No script for this offer.')}</p>")
+            nothing = self.tr("No script for this offer.")
+            self.script_view.setHtml(f"<p style='color:#777'>{nothing}</p>")
             return
         html = []
         if self._matched is not None:
             title, text, score = self._matched
             if text:
-                html.append(f"<p style='background:#e3f2e1'><b>{_esc(self.tr('Answer to: {q}').format(q=self.objection_box.text()))}"
-                            f"</b> ({score:.0%})<br>{_esc(text)}</p>")
+                heading = self.tr("Answer to: {q}").format(q=self.objection_box.text())
+                html.append(f"<p style='background:#e3f2e1'><b>{_esc(heading)}</b> ({score:.0%})<br>{_esc(text)}</p>")
             else:
-                html.append(f"<p style='color:#777'>{self.tr('No answer in the library matches these words.')}</p>")
+                nothing = self.tr("No answer in the library matches these words.")
+                html.append(f"<p style='color:#777'>{nothing}</p>")
         objections = [s for s in pop.script if s.section == "objection"]
         for sec in pop.script:
             if sec.section == "objection":
