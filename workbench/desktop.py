@@ -133,7 +133,7 @@ def run_desktop(args: argparse.Namespace) -> int:
                             explain=scoring.explain)
     window = MainWindow(vm, undo_seconds=int(settings.get("undo_seconds")))
     window.language_change_requested.connect(lambda lang: _switch_language(settings, lang, window))
-    _add_tools(window, ctx, actor, runner)
+    _add_tools(window, ctx, actor, runner, api)
     if not keyring_state.usable:
         window.statusBar().showMessage(keyring_state.message, 15000)
 
@@ -203,7 +203,7 @@ def _switch_language(settings: Settings, language: str, window: Any) -> None:
     window.on_language_saved()
 
 
-def _add_tools(window: Any, ctx: Any, actor: Actor, runner: Any) -> None:
+def _add_tools(window: Any, ctx: Any, actor: Actor, runner: Any, api: ServerApi | None = None) -> None:
     """Dashboards for everyone (scoped: own / team / all), the policy studio for admins."""
     from workbench.services.codes import Role
     from workbench.ui.dashboard import create_dashboard
@@ -215,7 +215,10 @@ def _add_tools(window: Any, ctx: Any, actor: Actor, runner: Any) -> None:
         from workbench.views.policy_studio_vm import PolicyStudioViewModel
 
         def studio() -> Any:
-            vm = PolicyStudioViewModel(PolicyAdminService(ctx.sf), runner)
+            from workbench.services.policies import dump_yaml
+
+            publisher = (lambda spec: api.publish_policies(dump_yaml(policies=[spec]))) if api else None
+            vm = PolicyStudioViewModel(PolicyAdminService(ctx.sf, publisher=publisher), runner)
             widget = PolicyStudio(vm)
             vm.setParent(widget)
             vm.reload()

@@ -404,6 +404,22 @@ def create_app(
     from server_stub import cti
 
     cti.register(app, factory, settings, ApiError)
+
+    @app.post("/api/v1/admin/policies/publish", response_model=s.PublishOut, responses=ERRORS, tags=["admin"])
+    def publish_policies(body: s.PublishIn, _p: Admin) -> s.PublishOut:
+        """Publish policies, scripts and pressure limits (YAML, as the studio exports it):
+        validated as a whole (nothing applied if any item is wrong), versions bumped,
+        sent to every desktop through the change log."""
+        from server_stub.policy_admin import apply_bundle
+        from workbench.services.policies import PolicyYamlError, load_yaml
+
+        try:
+            bundle = load_yaml(body.yaml)
+        except PolicyYamlError as exc:
+            raise ApiError(422, str(exc)) from None
+        report = apply_bundle(app.state.engine, bundle)
+        return s.PublishOut(created=report.created, updated=report.updated, unchanged=report.unchanged)
+
     return app
 
 

@@ -133,3 +133,14 @@ class OkOut(BaseModel):
 
 class ErrorOut(BaseModel):
     detail: str
+
+
+class PublishIn(_Strict):
+    yaml: SafeStr = Field(min_length=1, max_length=2_000_000,
+                      description="policies, scripts and pressure limits, as exported by the studio")
+
+
+class PublishOut(BaseModel):
+    created: dict[str, list[str]]
+    updated: dict[str, list[str]]
+    unchanged: dict[str, list[str]]

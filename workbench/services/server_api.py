@@ -328,6 +328,10 @@ class ServerApi:
         changes = tuple(Change(c["cursor"], c["entity"], c["op"], c["data"]) for c in body["changes"])
         return PullResult(changes=changes, next_cursor=int(body["next_cursor"]), has_more=bool(body["has_more"]))
 
+    def publish_policies(self, yaml_text: str) -> dict[str, Any]:
+        """Admin: publish policies, scripts and limits (YAML) to every desktop."""
+        return dict(self._request("POST", f"{API}/admin/policies/publish", json={"yaml": yaml_text}))
+
     def lookup_customer(self, phone: str) -> dict[str, Any] | None:
         """The customer with this number and their tasks, contacts, acceptances and work orders,
         or None if the server knows no such customer in the user's scope."""
