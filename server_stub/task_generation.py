@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import re
 import sys
 import time
 import zlib
@@ -212,6 +213,17 @@ class _Assigner:
     stores_by_city: dict[str, list[str]]
     mode: str = "round-robin"
     turn: Counter[tuple[str, str]] = field(default_factory=Counter)
+    #: for an experiment: one assigner per competing rule, and the experiment's id
+    arms: dict[str, _Assigner] = field(default_factory=dict)
+    experiment: str | None = None
+
+    def arm_of(self, customer_id: str) -> str | None:
+        """The rule this customer was split into (None outside an experiment)."""
+        if not self.arms or self.experiment is None:
+            return None
+        from workbench.services.scoring.tiers import split_customers
+
+        return split_customers(self.experiment, [customer_id], list(self.arms)).assignments[customer_id]
 
     def agent(self, team_id: str | None, policy: PolicySpec) -> str | None:
         if not team_id:
@@ -327,10 +339,19 @@ def generate_tasks(
     now: dt.datetime | None = None,
     chunk: int = CHUNK,
     progress: Progress | None = None,
+    experiment: str | None = None,
 ) -> GenerationReport:
-    """Create the missing tasks for active published policies; see the module docstring."""
+    """Create the missing tasks for active published policies; see the module docstring.
+
+    With ``experiment`` (an id), the assignment rules compete: each customer is split at
+    random (hash of experiment id and customer id, so reproducible) between the rules of
+    ``ASSIGN_MODES``, their tasks are assigned by that rule, and the split is recorded on
+    each task (``experiment_id``, ``assignment_rule``) for the leads' comparison.
+    """
     if assign not in ASSIGN_MODES:
         raise GenerationError(f"assign must be one of {', '.join(ASSIGN_MODES)}")
+    if experiment is not None and not re.fullmatch(r"[A-Za-z0-9_.:-]{1,40}", experiment):
+        raise GenerationError("an experiment id is 1-40 letters, digits or - _ . :")
     if store_tasks not in STORE_TASK_MODES:
         raise GenerationError(f"store_tasks must be one of {', '.join(STORE_TASK_MODES)}")
     channels = [c for c in TASK_CHANNELS if c in channels] + [c for c in channels if c not in TASK_CHANNELS]
@@ -345,6 +366,9 @@ def generate_tasks(
         policies = _load_policies(session, now, policy_id, report.warnings)
         report.policies = [p.id for p in policies]
         assigner = _load_assigner(session, assign)
+        if experiment is not None:
+            assigner.arms = {mode: _load_assigner(session, mode) for mode in ASSIGN_MODES}
+            assigner.experiment = experiment
         total = session.execute(select(func.count()).select_from(m.Customer)).scalar_one()
     if not policies:
         report.seconds = time.perf_counter() - started
@@ -466,8 +490,9 @@ def _generate_chunk(
                     continue
                 assignee = None
                 task_store = store[i]
+                arm = assigner.arm_of(cid) if outbound else None
                 if outbound:
-                    assignee = assigner.agent(team[i], policy)
+                    assignee = (assigner.arms[arm] if arm else assigner).agent(team[i], policy)
                     if assignee is None:
                         report.skipped["no_agent"] += 1
                         continue
@@ -491,6 +516,8 @@ def _generate_chunk(
                     "lead_tier": tier[i],
                     "created_at": now,
                     "due_at": policy.valid_to,
+                    "experiment_id": assigner.experiment if arm else None,
+                    "assignment_rule": arm,
                 })
                 tags[tid] = (team[i], store[i] if store[i] else task_store)
     if not rows:
@@ -535,6 +562,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--policy", metavar="ID", help="only this policy (default: all active published policies)")
     parser.add_argument("--channels", default=",".join(TASK_CHANNELS),
                         help=f"comma-separated task channels (default: {','.join(TASK_CHANNELS)})")
+    parser.add_argument("--experiment", metavar="ID",
+                        help="split customers at random between the assignment rules and record the split")
     parser.add_argument("--assign", choices=ASSIGN_MODES, default="round-robin",
                         help="outbound tasks: round-robin over the team's agents, or among skilled agents first")
     parser.add_argument("--store-tasks", choices=STORE_TASK_MODES, default="fallback",
@@ -568,7 +597,7 @@ def run(args: argparse.Namespace) -> int:
         while True:
             try:
                 report = generate_tasks(engine, policy_id=args.policy, channels=channels,
-                                        assign=args.assign, store_tasks=args.store_tasks,
+                                        assign=args.assign, store_tasks=args.store_tasks, experiment=args.experiment,
                                         chunk=args.chunk,
                                         progress=_terminal_progress)
             except GenerationError as exc:

@@ -206,9 +206,11 @@ def _switch_language(settings: Settings, language: str, window: Any) -> None:
 def _add_tools(window: Any, ctx: Any, actor: Actor, runner: Any, api: ServerApi | None = None) -> None:
     """Dashboards for everyone (scoped: own / team / all), the policy studio for admins."""
     from workbench.services.codes import Role
+    from workbench.services.experiments import experiment_outcomes
     from workbench.ui.dashboard import create_dashboard
 
-    window.add_dashboards(lambda: create_dashboard(ctx.sf, actor, runner)[0])
+    window.add_dashboards(lambda: create_dashboard(ctx.sf, actor, runner,
+                                                   experiments=lambda: experiment_outcomes(ctx.sf))[0])
     if actor.role == Role.ADMIN:
         from workbench.services.policy_admin import PolicyAdminService
         from workbench.ui.policy_studio import PolicyStudio

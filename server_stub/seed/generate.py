@@ -1019,6 +1019,8 @@ class _Gen:
             "lead_tier": tier.tolist(),
             "created_at": created,
             "due_at": created + 30 * DAY,
+            "experiment_id": [None] * k,  # the demo's tasks were not assigned by an experiment
+            "assignment_rule": [None] * k,
         }, team.tolist(), store.tolist()))
         self._link_events_to_tasks(rows_c, rows_p, rows_ch, created)
 

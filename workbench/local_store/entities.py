@@ -188,6 +188,10 @@ class TaskCols:
     lead_tier: Mapped[str | None] = mapped_column(String(1), default=None)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    #: set when the assignee was chosen by an assignment-rule experiment: its id and the
+    #: rule (arm) this customer was randomly split into — the recorded split
+    experiment_id: Mapped[str | None] = mapped_column(String(40), index=True, default=None)
+    assignment_rule: Mapped[str | None] = mapped_column(String(40), default=None)
 
 
 class ContactEventCols:

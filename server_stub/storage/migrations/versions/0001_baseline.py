@@ -2,14 +2,15 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 11:45:44.533330
+Create Date: 2026-11-23 13:21:05.809232
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-import workbench.local_store.entities
+import workbench.local_store.entities  # noqa: F401  (custom column types)
+
 
 revision = '0001'
 down_revision = None
@@ -276,12 +277,15 @@ def upgrade() -> None:
     sa.Column('lead_tier', sa.String(length=1), nullable=True),
     sa.Column('created_at', workbench.local_store.entities.UTCDateTime(), nullable=False),
     sa.Column('due_at', workbench.local_store.entities.UTCDateTime(), nullable=True),
+    sa.Column('experiment_id', sa.String(length=40), nullable=True),
+    sa.Column('assignment_rule', sa.String(length=40), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('tasks', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_tasks_assignee_id'), ['assignee_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_tasks_customer_id'), ['customer_id'], unique=False)
         batch_op.create_index('ix_tasks_customer_policy_channel', ['customer_id', 'policy_id', 'channel'], unique=False)
+        batch_op.create_index(batch_op.f('ix_tasks_experiment_id'), ['experiment_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_tasks_policy_id'), ['policy_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_tasks_store_id'), ['store_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_tasks_team_id'), ['team_id'], unique=False)
@@ -352,6 +356,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_tasks_team_id'))
         batch_op.drop_index(batch_op.f('ix_tasks_store_id'))
         batch_op.drop_index(batch_op.f('ix_tasks_policy_id'))
+        batch_op.drop_index(batch_op.f('ix_tasks_experiment_id'))
         batch_op.drop_index('ix_tasks_customer_policy_channel')
         batch_op.drop_index(batch_op.f('ix_tasks_customer_id'))
         batch_op.drop_index(batch_op.f('ix_tasks_assignee_id'))
