@@ -167,7 +167,7 @@ def main() -> int:
     print(f"floor (bare SQLite + plain widgets): p50 {statistics.median(floor):.1f} ms, p95 {f95:.1f} ms")
     print(f"screen pop (call event -> painted):  p50 {statistics.median(ours):.1f} ms, p95 {o95:.1f} ms")
     print(f"ratio p95 ours/floor: {o95 / f95:.2f} (target <= 3), absolute p95 {o95:.1f} ms (target <= 30)")
-    print(f"cold start to a usable window: median {statistics.median(cold):.2f} s of {['%.2f' % c for c in cold]} (target <= 2 s)")
+    print(f"cold start to a usable window: median {statistics.median(cold):.2f} s of {[f'{c:.2f}' for c in cold]} (target <= 2 s)")
     print(f"peak resident memory of this process (app + store + pops): {rss_mb:.0f} MB (target <= 400)")
     return 0
 
