@@ -133,3 +133,22 @@ def test_new_lead_and_work_order_round_trip(sf) -> None:  # type: ignore[no-unty
         kinds = [(o.entity, o.op, o.data.get("status")) for o in s.execute(select(Outbox).order_by(Outbox.seq)).scalars()]
     assert kinds[-3:] == [("work_order", "transition", "arrived"), ("work_order", "transition", "done"),
                           ("work_order", "transition", "returned")]
+
+
+def test_worklists_by_role(sf) -> None:  # type: ignore[no-untyped-def]
+    from workbench.local_store.models import Task
+    from workbench.services.worklist import load_worklist
+
+    with sf.begin() as s:
+        s.add(Task(id="K-store", customer_id="C1", policy_id="P-SIM-4G", channel="store", store_id="S001",
+                   team_id="T01", status="open"))
+        s.get(Task, "K1").store_id = "S001"  # an outbound task of a customer of that store
+    agent = {i.id for i in load_worklist(sf, AGENT)}
+    store = {i.id for i in load_worklist(sf, RECEPTION)}
+    assert "K1" in agent and "K-store" not in agent
+    assert store == {"K-store"}  # the receptionist sees the store's tasks, not the agents' calls
+    wo = OutcomeService(sf, AGENT).transfer_to_store("C1", "S001", None, "下午到厅")
+    assert wo in {i.id for i in load_worklist(sf, RECEPTION)}  # and the work orders sent to the store
+    assert wo in {i.id for i in load_worklist(sf, AGENT)}  # the agent follows it until it returns
+    masked = [i.phone_display for i in load_worklist(sf, AGENT)]
+    assert all(p.startswith("*") for p in masked)

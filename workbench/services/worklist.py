@@ -43,8 +43,8 @@ def load_worklist(sf: sessionmaker[Session], actor: Actor) -> list[WorkItem]:
         stores = dict(s.execute(select(Store.id, Store.name)).tuples().all())
         if actor.role in (Role.AGENT, Role.LEAD):
             cond = Task.assignee_id == actor.user_id
-        elif actor.role == Role.RECEPTIONIST:
-            cond = Task.store_id == actor.store_id
+        elif actor.role == Role.RECEPTIONIST:  # the store's own tasks (agents make the calls)
+            cond = (Task.store_id == actor.store_id) & (Task.channel == "store")
         else:
             cond = Task.status == TaskStatus.OPEN.value
         rows = s.execute(
