@@ -67,6 +67,8 @@ def floor_run(store: Path, numbers: list[str], app) -> list[float]:  # type: ign
 
 
 def ours_run(store: Path, numbers: list[str], app) -> list[float]:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QCoreApplication, QEvent
+
     from workbench.app import open_context
     from workbench.services.actor import Actor
     from workbench.services.call_events import CallEvent, Source
@@ -93,6 +95,8 @@ def ours_run(store: Path, numbers: list[str], app) -> list[float]:  # type: igno
         if len(win.open_pages()) > 8:  # an agent closes old tabs; keep the window realistic
             win._close_tab(win.tabs.indexOf(win.open_pages()[0]))
         app.processEvents()  # idle time between calls, as in the running app
+        # deleteLater() of closed tabs runs when the event loop is re-entered; here, by hand
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     win.close()
     return times
 
@@ -127,6 +131,7 @@ import os, resource, sys
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 sys.path.insert(0, {root!r})
 from pathlib import Path
+from PySide6.QtCore import QCoreApplication, QEvent
 from workbench.app import make_qapp, open_context
 from workbench.services.actor import Actor
 from workbench.services.call_events import CallEvent, Source
@@ -148,6 +153,7 @@ for number in {numbers!r}:
     if len(win.open_pages()) > 8:
         win._close_tab(win.tabs.indexOf(win.open_pages()[0]))
     app.processEvents()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # what exec() does when idle
 print("RSS_MB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, flush=True)
 """
 

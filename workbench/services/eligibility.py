@@ -33,6 +33,7 @@ import datetime as dt
 import difflib
 import math
 import re
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -698,9 +699,12 @@ _MISSING = object()
 
 
 def _is_missing(value: Any) -> bool:
-    if value is None or value is _MISSING or value is pd.NA or value is pd.NaT:
+    if value is None or value is _MISSING:
         return True
-    return isinstance(value, float) and math.isnan(value)
+    if isinstance(value, float):
+        return math.isnan(value)
+    # pandas' missing markers, without importing pandas for a portrait that has none
+    return type(value).__name__ in ("NAType", "NaTType") and "pandas" in sys.modules
 
 
 def _as_list(value: Any) -> list[str]:
