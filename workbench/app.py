@@ -8,6 +8,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -88,10 +89,13 @@ class LocalContext:
     outcomes: OutcomeService
 
 
-def open_context(local_path: Path, actor: Actor) -> LocalContext:
+def open_context(local_path: Path, actor: Actor, *, cross_sell_rules: Any = None,
+                 language: str = "zh") -> LocalContext:
+    """The local store of ``actor`` and the services on it (cross-sell rules: a callable)."""
     engine = open_local(local_path)
     sf = session_factory(engine)
-    return LocalContext(engine, sf, actor, ScreenPopService(sf, actor), OutcomeService(sf, actor))
+    pops = ScreenPopService(sf, actor, cross_sell_rules, language=language)
+    return LocalContext(engine, sf, actor, pops, OutcomeService(sf, actor))
 
 
 def actor_from_store(local_path: Path, username: str) -> Actor:

@@ -124,14 +124,13 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
         print(f"workbench screenshot: {exc}", file=sys.stderr)
         return 2
     app = make_qapp(args.lang)
-    ctx = open_context(local, actor)
     from workbench.services.desk_scoring import DeskScoring
-    from workbench.services.screen_pop import ScreenPopService
 
-    scoring = DeskScoring(ctx.sf)  # the synced models and cross-sell rules, as in the app
+    holder: dict[str, DeskScoring] = {}
+    ctx = open_context(local, actor, cross_sell_rules=lambda: holder["s"].cross_sell_rules, language=args.lang)
+    scoring = holder["s"] = DeskScoring(ctx.sf)  # the synced models and cross-sell rules, as in the app
     scoring.reload_models()
     scoring.mine_cross_sell()
-    ctx.pops = ScreenPopService(ctx.sf, actor, lambda: scoring.cross_sell_rules, language=args.lang)
     pop = ctx.pops.build(number, channel="hotline")  # the screen pop of an incoming call
     if pop is None:
         print(f"workbench screenshot: no customer with number {number} in {local}", file=sys.stderr)

@@ -101,12 +101,13 @@ def run_desktop(args: argparse.Namespace) -> int:
     settings.save()
     actor = Actor(user.id, user.username, user.display_name, user.role, user.team_id, user.store_id)
     local = local_path_for(settings, user.username, args.data_dir)
-    ctx = open_context(local, actor)
+    holder: dict[str, Any] = {}  # the scoring service needs the store; the pops need its rules
+    ctx = open_context(local, actor, cross_sell_rules=lambda: holder["scoring"].cross_sell_rules,
+                       language=language)
 
     from workbench.ipc import CallListener
     from workbench.services.call_events import CallEvent, Source
     from workbench.services.desk_scoring import DeskScoring
-    from workbench.services.screen_pop import ScreenPopService
     from workbench.ui.main_window import MainWindow
     from workbench.views.scoring_controller import ScoringController
     from workbench.views.softphone_controller import SoftphoneController
@@ -127,8 +128,7 @@ def run_desktop(args: argparse.Namespace) -> int:
         return True
 
     runner = TaskRunner()
-    scoring = DeskScoring(ctx.sf)
-    ctx.pops = ScreenPopService(ctx.sf, actor, lambda: scoring.cross_sell_rules, language=language)
+    scoring = holder["scoring"] = DeskScoring(ctx.sf)
     vm = WorkbenchViewModel(runner, actor, ctx.pops, ctx.outcomes, ctx.sf, server_lookup,
                             explain=scoring.explain)
     window = MainWindow(vm, undo_seconds=int(settings.get("undo_seconds")))
