@@ -21,6 +21,7 @@ from workbench.services.scoring.models import (
     ScoreModel,
     calibration_slope,
     fit_calibrated,
+    hgb_positive_proba,
     metrics,
     reliability,
     top_decile_lift,
@@ -81,6 +82,32 @@ def test_unseen_categories_and_missing_values_are_scored() -> None:
     odd = pd.DataFrame({"a": [np.nan, 0.1], "b": [0.0, np.nan], "c": ["never seen", None]})
     q = est.predict_proba(odd)[:, 1]
     assert np.isfinite(q).all()
+
+
+def test_binned_boosting_prediction_equals_scikit_learn_predict_proba() -> None:
+    """The refresh's fast path walks the trees on binned rows: same numbers, to the bit."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    rng = np.random.default_rng(8)
+    n = 3000
+    M = np.column_stack([
+        rng.integers(0, 6, n).astype(float),          # a categorical code column
+        rng.normal(size=n), rng.exponential(2.0, n), rng.integers(0, 4, n).astype(float),
+    ])
+    M[rng.random(n) < 0.1, 1] = np.nan                 # missing numbers
+    M[rng.random(n) < 0.05, 0] = np.nan                # missing categories
+    z = M[:, 1] * 0.8 - np.nan_to_num(M[:, 0]) * 0.3 + np.log1p(M[:, 2])
+    y = (rng.random(n) < 1 / (1 + np.exp(-np.nan_to_num(z)))).astype(int)
+    model = HistGradientBoostingClassifier(max_iter=80, categorical_features=[True, False, False, False],
+                                           random_state=0).fit(M[:2000], y[:2000])
+    test = M[2000:].copy()
+    test[:50, 0] = 17.0                                 # a category never seen in training
+    test[50:60, 1] = 1e9                                # beyond every threshold
+    test[60:70, 2] = -1e9
+    fast = hgb_positive_proba(model, test)
+    assert np.array_equal(fast, model.predict_proba(test)[:, 1])
+    # the caller's matrix is left as it was
+    assert (test[:50, 0] == 17.0).all()
 
 
 # ------------------------------------------------------------------ the shipped model

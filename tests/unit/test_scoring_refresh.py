@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from workbench.local_store.db import open_local, session_factory
 from workbench.local_store.models import ContactEvent, Customer
@@ -15,6 +17,7 @@ from workbench.services.scoring.features import build_features, history_features
 from workbench.services.scoring.models import train_score_model
 from workbench.services.scoring.refresh import (
     RefreshCancelled,
+    _score_texts,
     load_book,
     load_history_sql,
     refresh_book,
@@ -103,3 +106,24 @@ def test_fixed_thresholds_and_cancel(book) -> None:
     with factory() as s:  # nothing written by the cancelled run
         assert set(s.execute(select(Customer.lead_tier)).scalars()) == {"C"}
     assert refresh_book(factory, [], None) == 0
+
+
+def test_score_texts_are_the_json_of_each_row() -> None:
+    deal = np.array([0.1234567, 0.5, float("nan"), 1.0])
+    churn = np.array([0.25, 1e-7, 0.3, float("inf")])
+    texts = _score_texts(["deal", "churn"], [deal, churn])
+    assert [json.loads(t) for t in texts] == [
+        {"deal": 0.123457, "churn": 0.25}, {"deal": 0.5, "churn": 0.0},
+        {"deal": None, "churn": 0.3}, {"deal": 1.0, "churn": None}]
+    assert texts[0] == json.dumps({"deal": 0.123457, "churn": 0.25})
+
+
+def test_unreadable_stored_scores_are_replaced(book) -> None:
+    engine, deal, _churn, customers, _ = book
+    cid = customers["id"].iloc[3]
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE customers SET scores = '{broken' WHERE id = :id"), {"id": cid})
+    refresh_book(session_factory(engine), deal, None, now=NOW)
+    with session_factory(engine)() as s:
+        scores = s.get(Customer, cid).scores
+    assert set(scores) == {"deal"} and 0 < scores["deal"] < 1
