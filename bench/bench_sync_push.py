@@ -1,6 +1,6 @@
 """Push N outcomes from one desktop over loopback, against a raw bulk insert of the same rows.
 
-    .venv/bin/python bench/bench_sync_push.py [--n 10000] [--db sqlite|postgresql] [--batch 500]
+    .venv/bin/python bench/bench_sync_push.py [--n 10000] [--db sqlite|postgresql] [--batch 1000]
 
 Prints the push time, the raw insert time (one executemany into ``contact_events`` of a fresh
 store, measured in the same run) and the ratio raw/push (1.0 = as fast as a raw insert).
@@ -20,7 +20,7 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--n", type=int, default=10_000)
     p.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
-    p.add_argument("--batch", type=int, default=500)
+    p.add_argument("--batch", type=int, default=1000)
     args = p.parse_args()
 
     import httpx

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from server_stub.storage.models import ChangeLog, CursorCounter
@@ -58,24 +58,24 @@ def append(session: Session, changes: Sequence[Change]) -> int:
     if not changes:
         return 0
     first = allocate_cursors(session, len(changes))
+    conn = session.connection()
+    dialect = conn.dialect
+    table = ChangeLog.__table__
+    cols = ("cursor", "entity", "entity_id", "op", "data", "team_id", "store_id",
+            "target_user_id", "created_at")
+    # a plain DBAPI executemany, values through each column type's own bind processor (the
+    # same stored values as a Core insert, without its per-row compilation: ~3x faster)
+    to_json = table.c.data.type._cached_bind_processor(dialect)
+    stamp_proc = table.c.created_at.type._cached_bind_processor(dialect)
     now = utcnow()
-    session.execute(
-        insert(ChangeLog),
-        [
-            {
-                "cursor": first + i,
-                "entity": c.entity,
-                "entity_id": c.entity_id,
-                "op": c.op,
-                "data": c.data,
-                "team_id": c.team_id,
-                "store_id": c.store_id,
-                "target_user_id": c.target_user_id,
-                "created_at": now,
-            }
-            for i, c in enumerate(changes)
-        ],
-    )
+    stamp = stamp_proc(now) if stamp_proc else now
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join([mark] * len(cols))})"
+    conn.exec_driver_sql(sql, [
+        (first + i, c.entity, c.entity_id, c.op, to_json(c.data) if to_json else c.data,
+         c.team_id, c.store_id, c.target_user_id, stamp)
+        for i, c in enumerate(changes)
+    ])
     return first + len(changes) - 1
 
 

@@ -40,6 +40,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from server_stub.auth import Principal
+from server_stub.bulk import RawWriter
 from server_stub.changes import Change, append, current_cursor
 from server_stub.storage.db import unit_of_work
 from server_stub.storage.models import (
@@ -135,9 +136,19 @@ def wire_row(entity: str, row: Any) -> dict[str, Any]:
     return out
 
 
-def wire_values(values: dict[str, Any]) -> dict[str, Any]:
-    """Column values (as from :func:`coerce_row`) as wire data."""
-    return {k: _wire_value(v) for k, v in values.items()}
+def wire_values(values: dict[str, Any], cls: type | None = None) -> dict[str, Any]:
+    """Column values (as from :func:`coerce_row`) as wire data.
+
+    With the row's class, only its time columns are looked at (the rest is already wire data).
+    """
+    if cls is None:
+        return {k: _wire_value(v) for k, v in values.items()}
+    out = dict(values)
+    for k in _time_keys(cls):
+        v = out.get(k)
+        if v is not None:
+            out[k] = _wire_value(v)
+    return out
 
 
 def change_for(entity: str, row: Any, customer: Customer | None = None) -> Change:
@@ -195,53 +206,99 @@ def _check_json(key: str, value: Any, depth: int = 0) -> Any:
 
 def coerce_value(col: Any, value: Any) -> Any:
     """Check one wire value against its column; returns the value to store."""
+    return _coercer(col)(value)
+
+
+_EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+_LATEST = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
+
+
+@functools.cache
+def _coercer(col: Any) -> Callable[[Any], Any]:
+    """The checking function of one column, built once (a push checks 17 fields per outcome)."""
     key = col.key
-    if value is None:
-        if not col.nullable:
-            raise Rejected(f"{key}: must not be empty")
-        return None
     ctype = col.type
-    if isinstance(ctype, UTCDateTime):
+    nullable = col.nullable
+
+    def when(value: Any) -> Any:
         try:
-            when = parse_when(value, key)
+            parsed = parse_when(value, key)
         except ValueError as exc:
             raise Rejected(str(exc)) from None
-        if not dt.datetime(1900, 1, 1, tzinfo=dt.UTC) <= when <= dt.datetime(2200, 1, 1, tzinfo=dt.UTC):
+        if not _EARLIEST <= parsed <= _LATEST:
             raise Rejected(f"{key}: time out of range")
-        return when
-    if isinstance(ctype, Boolean):
+        return parsed
+
+    def boolean(value: Any) -> Any:
         if not isinstance(value, bool):
             raise Rejected(f"{key}: expected true or false")
         return value
-    if isinstance(ctype, Integer):
+
+    def integer(value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
             raise Rejected(f"{key}: expected a whole number")
         if abs(value) > 2**31 - 1:
             raise Rejected(f"{key}: number out of range")
         return value
-    if isinstance(ctype, Float):
+
+    def number(value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise Rejected(f"{key}: expected a number")
         value = float(value)
         if value != value or value in (float("inf"), float("-inf")) or abs(value) > 1e15:
             raise Rejected(f"{key}: number out of range")
         return value
-    if isinstance(ctype, JSON):
+
+    def json_value(value: Any) -> Any:
         if not isinstance(value, list | dict):
             raise Rejected(f"{key}: expected a list or an object")
         return _check_json(key, value)
-    if isinstance(ctype, String | Text):
-        return _check_text(key, value, getattr(ctype, "length", None))
-    return value
+
+    max_len = getattr(ctype, "length", None)
+
+    def text(value: Any) -> Any:
+        if type(value) is str and "\x00" not in value and (max_len is None or len(value) <= max_len):
+            return value
+        return _check_text(key, value, max_len)  # raises with the reason
+
+    check: Callable[[Any], Any]
+    if isinstance(ctype, UTCDateTime):
+        check = when
+    elif isinstance(ctype, Boolean):
+        check = boolean
+    elif isinstance(ctype, Integer):
+        check = integer
+    elif isinstance(ctype, Float):
+        check = number
+    elif isinstance(ctype, JSON):
+        check = json_value
+    elif isinstance(ctype, String | Text):
+        check = text
+    else:
+        def check(value: Any) -> Any:
+            return value
+
+    def coerce(value: Any) -> Any:
+        if value is None:
+            if not nullable:
+                raise Rejected(f"{key}: must not be empty")
+            return None
+        return check(value)
+
+    return coerce
 
 
 @functools.cache
-def _columns(cls: type) -> tuple[tuple[Any, Any], ...]:
-    """(column, default) pairs of ``cls``, computed once per class."""
-    out = []
-    for col in cls.__table__.columns:  # type: ignore[attr-defined]
-        out.append((col, col.default))
-    return tuple(out)
+def _columns(cls: type) -> tuple[tuple[str, Callable[[Any], Any], Any, bool], ...]:
+    """(key, checker, default, nullable) of each column of ``cls``, computed once per class."""
+    return tuple((col.key, _coercer(col), col.default, bool(col.nullable))
+                 for col in cls.__table__.columns)  # type: ignore[attr-defined]
+
+
+@functools.cache
+def _time_keys(cls: type) -> frozenset[str]:
+    return frozenset(col.key for col in cls.__table__.columns  # type: ignore[attr-defined]
+                     if isinstance(col.type, UTCDateTime))
 
 
 def coerce_row(cls: type, data: dict[str, Any], *, fill_defaults: bool = True) -> dict[str, Any]:
@@ -250,13 +307,12 @@ def coerce_row(cls: type, data: dict[str, Any], *, fill_defaults: bool = True) -
     Missing columns get their defaults; missing required columns are refused.
     """
     out: dict[str, Any] = {}
-    for col, default in _columns(cls):
-        key = col.key
+    for key, check, default, nullable in _columns(cls):
         if key in data:
-            out[key] = coerce_value(col, data[key])
+            out[key] = check(data[key])
         elif fill_defaults:
             if default is None:
-                if col.nullable:
+                if nullable:
                     out[key] = None
                     continue
                 raise Rejected(f"{key}: required")
@@ -393,7 +449,7 @@ def _contact_event_create(b: _Batch, data: dict[str, Any]) -> list[Change]:
         b.deferred.append(values)
     else:
         b.session.add(ContactEvent(**values))
-    return [Change("contact_event", cid, wire_values(values), team_id=cust.team_id, store_id=cust.store_id)]
+    return [Change("contact_event", cid, wire_values(values, ContactEvent), team_id=cust.team_id, store_id=cust.store_id)]
 
 
 def _acceptance_create(b: _Batch, data: dict[str, Any]) -> list[Change]:
@@ -419,7 +475,7 @@ def _acceptance_create(b: _Batch, data: dict[str, Any]) -> list[Change]:
     _own_fields(b, values)
     b.session.add(Acceptance(**values))
     b.session.flush()
-    changes = [Change("acceptance", aid, wire_values(values), team_id=cust.team_id, store_id=cust.store_id)]
+    changes = [Change("acceptance", aid, wire_values(values, Acceptance), team_id=cust.team_id, store_id=cust.store_id)]
     # Closed loop: once accepted anywhere, nobody is asked to offer it again.
     tasks = b.session.execute(
         select(Task).where(
@@ -465,7 +521,7 @@ def _work_order_create(b: _Batch, data: dict[str, Any]) -> list[Change]:
     values["team_id"] = cust.team_id
     values["created_at"] = values["updated_at"] = b.now
     b.session.add(WorkOrder(**values))
-    changes = [Change("work_order", wid, wire_values(values), team_id=cust.team_id, store_id=values["store_id"])]
+    changes = [Change("work_order", wid, wire_values(values, WorkOrder), team_id=cust.team_id, store_id=values["store_id"])]
     if values["store_id"] != cust.store_id:
         # the receiving store needs the portrait of the customer it is asked to serve
         changes.append(Change("customer", cust.id, wire_row("customer", cust), store_id=values["store_id"]))
@@ -522,7 +578,7 @@ def _customer_create(b: _Batch, data: dict[str, Any]) -> list[Change]:
     row = Customer(**values)
     b.session.add(row)
     b.customers[cid] = row
-    return [Change("customer", cid, wire_values(values), team_id=values["team_id"], store_id=values["store_id"])]
+    return [Change("customer", cid, wire_values(values, Customer), team_id=values["team_id"], store_id=values["store_id"])]
 
 
 def _customer_update(b: _Batch, data: dict[str, Any]) -> list[Change]:
@@ -643,16 +699,18 @@ def _push_tx(
         stored.append(result)
 
     session.flush()
+    writer = RawWriter(session)
     if batch.deferred:
-        session.connection().execute(ContactEvent.__table__.insert(), batch.deferred)
+        table = ContactEvent.__table__
+        writer.insert(table, [c.key for c in table.columns], batch.deferred)
     last = append(session, changes) if changes else current_cursor(session)
     first = last - len(changes) + 1
     for res, end in zip(results, ends, strict=True):
         if end is not None:
             res["cursor"] = first + end - 1
     if stored:
-        session.connection().execute(
-            AppliedMutation.__table__.insert(),
+        writer.insert(
+            AppliedMutation.__table__, ["mutation_id", "client_id", "user_id", "result", "created_at"],
             [
                 {"mutation_id": r["mutation_id"], "client_id": client_id, "user_id": p.user_id,
                  "result": {k: v for k, v in r.items() if k != "mutation_id"}, "created_at": batch.now}

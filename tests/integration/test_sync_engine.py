@@ -157,3 +157,29 @@ def test_call_event_reaches_the_engine_and_stale_ones_are_dropped(
     late = desktop("agent1", name="agent1-late")
     late.sync.max_event_age_s = 0.0
     assert late.sync.pull_all() == []
+
+
+def test_batch_over_the_body_limit_goes_through_in_parts(world: World, desktop: Callable[..., Desktop]) -> None:
+    """1,000 outcomes with long notes make a body over the server's 5 MB: the engine halves."""
+    a = desktop("agent1")
+    ids = []
+    with unit_of_work(a.factory) as s:  # type: ignore[arg-type]
+        for i in range(1000):
+            cid = new_id()
+            ids.append(cid)
+            enqueue(s, "contact_event", "create", {
+                "id": cid, "customer_id": world.customers["T01"][i % 5], "channel": "outbound",
+                "wrapup": "refused", "intent": "low", "started_at": utcnow().isoformat(),
+                "note": "x" * 6000})
+    assert a.sync.batch_size == 1000
+    statuses: list[int] = []
+    a.api._http.event_hooks["response"].append(lambda r: statuses.append(r.status_code))
+    report = a.sync.push_once()
+    assert (report.sent, report.applied, report.rejected, report.remaining) == (1000, 1000, 0, 0)
+    assert statuses == [413, 200, 200]  # halved once, not sent one at a time
+    assert a.sync.status().rejected == 0
+    b = desktop("agent2")
+    b.sync.pull_all()
+    with b.factory() as s:  # type: ignore[operator]
+        got = set(s.execute(select(ContactEvent.id).where(ContactEvent.id.in_(ids))).scalars())
+    assert got == set(ids)

@@ -133,7 +133,7 @@ class SyncEngine:
         api: ServerApi,
         client_id: str,
         *,
-        batch_size: int = 500,
+        batch_size: int = 1000,
         pull_limit: int = 1000,
         max_event_age_s: float = 120.0,
     ) -> None:
@@ -190,16 +190,15 @@ class SyncEngine:
         try:
             return list(self._api.push(self.client_id, payload).results)
         except ServerRejected as exc:
-            # A malformed entry makes the whole batch invalid (422 / 413): isolate it by
-            # sending one at a time, so one bad entry cannot wedge the outbox.
+            # A malformed entry makes the whole batch invalid (422), a batch can be too big
+            # (413): halve it until the bad entry stands alone, so one entry cannot wedge the
+            # outbox and a big batch still goes through in parts.
             if exc.status not in (413, 422):
                 raise
             if len(payload) == 1:
                 return [MutationResult(payload[0]["mutation_id"], "rejected", exc.message)]
-            out: list[MutationResult] = []
-            for item in payload:
-                out.extend(self._send([item]))
-            return out
+            half = len(payload) // 2
+            return self._send(payload[:half]) + self._send(payload[half:])
 
     def _settle(self, rows: Sequence[Any], results: Sequence[MutationResult]) -> PushReport:
         by_id = {r.mutation_id: r for r in rows}
