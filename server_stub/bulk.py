@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -63,11 +64,18 @@ class RawWriter:
     def _params(self, table: Table, columns: Sequence[str], rows: Sequence[dict[str, Any]]
                 ) -> list[tuple[Any, ...]]:
         procs = self._processors(table, columns)
-        pairs = list(zip(columns, procs, strict=True))
-        return [
-            tuple(p(r[c]) if p is not None and r[c] is not None else r[c] for c, p in pairs)
-            for r in rows
-        ]
+        if len(columns) == 1:
+            tuples = [(r[columns[0]],) for r in rows]
+        else:
+            tuples = list(map(operator.itemgetter(*columns), rows))
+        todo = [(j, p) for j, p in enumerate(procs) if p is not None]
+        if not todo or not tuples:
+            return tuples
+        # column by column: only the few columns with a bind processor are touched
+        cols = list(zip(*tuples, strict=True))
+        for j, p in todo:
+            cols[j] = tuple(None if v is None else p(v) for v in cols[j])
+        return list(zip(*cols, strict=True))
 
     def insert(self, table: Table, columns: Sequence[str], rows: Sequence[dict[str, Any]],
                *, ignore_existing: bool = False) -> None:
