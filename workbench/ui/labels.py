@@ -17,65 +17,103 @@ def _t(text: str) -> str:
     return QCoreApplication.translate("labels", text)
 
 
+# Source strings per code, translated one at a time when asked for: a screen pop shows dozens
+# of labels, and translating a whole table for each would cost more than painting them.
+_CHANNEL = {
+    "outbound": QT_TRANSLATE_NOOP("labels", "Outbound call"), "hotline": QT_TRANSLATE_NOOP("labels", "Hotline"), "store": QT_TRANSLATE_NOOP("labels", "Store"),
+    "sms": QT_TRANSLATE_NOOP("labels", "SMS"), "online": QT_TRANSLATE_NOOP("labels", "Online"),
+}
+
+
 def channel(code: str) -> str:
-    return {
-        "outbound": _t(QT_TRANSLATE_NOOP("labels", "Outbound call")), "hotline": _t(QT_TRANSLATE_NOOP("labels", "Hotline")), "store": _t(QT_TRANSLATE_NOOP("labels", "Store")),
-        "sms": _t(QT_TRANSLATE_NOOP("labels", "SMS")), "online": _t(QT_TRANSLATE_NOOP("labels", "Online")),
-    }.get(code, code)
+    text = _CHANNEL.get(code)
+    return code if text is None else _t(text)
+
+
+_WRAPUP = {
+    "accepted": QT_TRANSLATE_NOOP("labels", "Accepted"), "interested": QT_TRANSLATE_NOOP("labels", "Interested, call back"),
+    "refused": QT_TRANSLATE_NOOP("labels", "Refused"), "no_answer": QT_TRANSLATE_NOOP("labels", "No answer"), "busy": QT_TRANSLATE_NOOP("labels", "Busy"),
+    "wrong_number": QT_TRANSLATE_NOOP("labels", "Wrong number"), "complaint": QT_TRANSLATE_NOOP("labels", "Complaint"),
+    "do_not_call": QT_TRANSLATE_NOOP("labels", "Asked not to be called"), "transferred": QT_TRANSLATE_NOOP("labels", "Transferred to store"),
+    "info_only": QT_TRANSLATE_NOOP("labels", "Information only"),
+}
 
 
 def wrapup(code: str) -> str:
-    return {
-        "accepted": _t(QT_TRANSLATE_NOOP("labels", "Accepted")), "interested": _t(QT_TRANSLATE_NOOP("labels", "Interested, call back")),
-        "refused": _t(QT_TRANSLATE_NOOP("labels", "Refused")), "no_answer": _t(QT_TRANSLATE_NOOP("labels", "No answer")), "busy": _t(QT_TRANSLATE_NOOP("labels", "Busy")),
-        "wrong_number": _t(QT_TRANSLATE_NOOP("labels", "Wrong number")), "complaint": _t(QT_TRANSLATE_NOOP("labels", "Complaint")),
-        "do_not_call": _t(QT_TRANSLATE_NOOP("labels", "Asked not to be called")), "transferred": _t(QT_TRANSLATE_NOOP("labels", "Transferred to store")),
-        "info_only": _t(QT_TRANSLATE_NOOP("labels", "Information only")),
-    }.get(code, code)
+    text = _WRAPUP.get(code)
+    return code if text is None else _t(text)
+
+
+_INTENT = {"high": QT_TRANSLATE_NOOP("labels", "High"), "medium": QT_TRANSLATE_NOOP("labels", "Medium"), "low": QT_TRANSLATE_NOOP("labels", "Low"), "none": QT_TRANSLATE_NOOP("labels", "None")}
 
 
 def intent(code: str) -> str:
-    return {"high": _t(QT_TRANSLATE_NOOP("labels", "High")), "medium": _t(QT_TRANSLATE_NOOP("labels", "Medium")), "low": _t(QT_TRANSLATE_NOOP("labels", "Low")), "none": _t(QT_TRANSLATE_NOOP("labels", "None"))}.get(code, code)
+    text = _INTENT.get(code)
+    return code if text is None else _t(text)
+
+
+_LIFECYCLE = {
+    "acquisition": QT_TRANSLATE_NOOP("labels", "Acquisition"), "growth": QT_TRANSLATE_NOOP("labels", "Growth"), "maturity": QT_TRANSLATE_NOOP("labels", "Maturity"),
+    "decline": QT_TRANSLATE_NOOP("labels", "Decline"), "churned": QT_TRANSLATE_NOOP("labels", "Churned"),
+}
 
 
 def lifecycle(code: str) -> str:
-    return {
-        "acquisition": _t(QT_TRANSLATE_NOOP("labels", "Acquisition")), "growth": _t(QT_TRANSLATE_NOOP("labels", "Growth")), "maturity": _t(QT_TRANSLATE_NOOP("labels", "Maturity")),
-        "decline": _t(QT_TRANSLATE_NOOP("labels", "Decline")), "churned": _t(QT_TRANSLATE_NOOP("labels", "Churned")),
-    }.get(code, code)
+    text = _LIFECYCLE.get(code)
+    return code if text is None else _t(text)
+
+
+_VALUE_TIER = {
+    "high": QT_TRANSLATE_NOOP("labels", "High value"), "potential": QT_TRANSLATE_NOOP("labels", "Potential"), "ordinary": QT_TRANSLATE_NOOP("labels", "Ordinary"),
+    "low": QT_TRANSLATE_NOOP("labels", "Low value"),
+}
 
 
 def value_tier(code: str) -> str:
-    return {
-        "high": _t(QT_TRANSLATE_NOOP("labels", "High value")), "potential": _t(QT_TRANSLATE_NOOP("labels", "Potential")), "ordinary": _t(QT_TRANSLATE_NOOP("labels", "Ordinary")),
-        "low": _t(QT_TRANSLATE_NOOP("labels", "Low value")),
-    }.get(code, code)
+    text = _VALUE_TIER.get(code)
+    return code if text is None else _t(text)
+
+
+_GENDER = {"M": QT_TRANSLATE_NOOP("labels", "Male"), "F": QT_TRANSLATE_NOOP("labels", "Female")}
 
 
 def gender(code: str) -> str:
-    return {"M": _t(QT_TRANSLATE_NOOP("labels", "Male")), "F": _t(QT_TRANSLATE_NOOP("labels", "Female"))}.get(code, "")
+    text = _GENDER.get(code)
+    return "" if text is None else _t(text)
+
+
+_SECTION = {
+    "opening": QT_TRANSLATE_NOOP("labels", "Opening"), "probing": QT_TRANSLATE_NOOP("labels", "Needs probing"), "offer": QT_TRANSLATE_NOOP("labels", "Offer"),
+    "objection": QT_TRANSLATE_NOOP("labels", "Objection handling"), "closing": QT_TRANSLATE_NOOP("labels", "Closing"),
+}
 
 
 def section(code: str) -> str:
-    return {
-        "opening": _t(QT_TRANSLATE_NOOP("labels", "Opening")), "probing": _t(QT_TRANSLATE_NOOP("labels", "Needs probing")), "offer": _t(QT_TRANSLATE_NOOP("labels", "Offer")),
-        "objection": _t(QT_TRANSLATE_NOOP("labels", "Objection handling")), "closing": _t(QT_TRANSLATE_NOOP("labels", "Closing")),
-    }.get(code, code)
+    text = _SECTION.get(code)
+    return code if text is None else _t(text)
+
+
+_WORK_ORDER_STATUS = {
+    "created": QT_TRANSLATE_NOOP("labels", "Waiting for customer"), "arrived": QT_TRANSLATE_NOOP("labels", "Customer arrived"),
+    "done": QT_TRANSLATE_NOOP("labels", "Done"), "failed": QT_TRANSLATE_NOOP("labels", "Failed"), "returned": QT_TRANSLATE_NOOP("labels", "Returned to agent"),
+    "cancelled": QT_TRANSLATE_NOOP("labels", "Cancelled"),
+}
 
 
 def work_order_status(code: str) -> str:
-    return {
-        "created": _t(QT_TRANSLATE_NOOP("labels", "Waiting for customer")), "arrived": _t(QT_TRANSLATE_NOOP("labels", "Customer arrived")),
-        "done": _t(QT_TRANSLATE_NOOP("labels", "Done")), "failed": _t(QT_TRANSLATE_NOOP("labels", "Failed")), "returned": _t(QT_TRANSLATE_NOOP("labels", "Returned to agent")),
-        "cancelled": _t(QT_TRANSLATE_NOOP("labels", "Cancelled")),
-    }.get(code, code)
+    text = _WORK_ORDER_STATUS.get(code)
+    return code if text is None else _t(text)
+
+
+_ROLE = {
+    "agent": QT_TRANSLATE_NOOP("labels", "Agent"), "receptionist": QT_TRANSLATE_NOOP("labels", "Receptionist"), "lead": QT_TRANSLATE_NOOP("labels", "Team lead"),
+    "admin": QT_TRANSLATE_NOOP("labels", "Administrator"),
+}
 
 
 def role(code: str) -> str:
-    return {
-        "agent": _t(QT_TRANSLATE_NOOP("labels", "Agent")), "receptionist": _t(QT_TRANSLATE_NOOP("labels", "Receptionist")), "lead": _t(QT_TRANSLATE_NOOP("labels", "Team lead")),
-        "admin": _t(QT_TRANSLATE_NOOP("labels", "Administrator")),
-    }.get(code, code)
+    text = _ROLE.get(code)
+    return code if text is None else _t(text)
 
 
 def warning(code: str, params: Mapping[str, Any]) -> str:
@@ -106,8 +144,12 @@ def warning(code: str, params: Mapping[str, Any]) -> str:
     return code
 
 
+_PERIOD = {"day": QT_TRANSLATE_NOOP("labels", "day"), "week": QT_TRANSLATE_NOOP("labels", "week"), "month": QT_TRANSLATE_NOOP("labels", "month")}
+
+
 def period(code: str) -> str:
-    return {"day": _t(QT_TRANSLATE_NOOP("labels", "day")), "week": _t(QT_TRANSLATE_NOOP("labels", "week")), "month": _t(QT_TRANSLATE_NOOP("labels", "month"))}.get(code, code)
+    text = _PERIOD.get(code)
+    return code if text is None else _t(text)
 
 
 def ui_language() -> str:
