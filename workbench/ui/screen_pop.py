@@ -166,6 +166,9 @@ class ScreenPopWidget(QWidget):
         self.orders_model = RowTableModel(self._order_columns(), self)
         self.orders_view = _table(self.orders_model, (130, 110, 140, 110, 70))
         self.history_tabs = QTabWidget()
+        # No frame around the pane (the table has its own): Fusion strokes that frame through
+        # the clip left by the table, a third of the pop's painting.
+        self.history_tabs.setDocumentMode(True)
         self.history_tabs.addTab(self.trail_view, self.tr("Contact trail"))
         self.history_tabs.addTab(self.orders_view, self.tr("Work orders"))
 
