@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Connection, Row, bindparam, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from workbench.local_store.entities import utcnow
@@ -50,6 +50,24 @@ _T_EVENT = ContactEvent.__table__
 _T_ACCEPTANCE = Acceptance.__table__
 _T_ORDER = WorkOrder.__table__
 _T_TASK = Task.__table__
+
+# The pop's queries, built once (Core, bound parameters): building a statement per call cost
+# more than running it. Indexed lookups only.
+_Q_CUSTOMER = select(_T_CUSTOMER).where(_T_CUSTOMER.c.id == bindparam("cid"))
+_Q_CUSTOMER_BY = {
+    "phone": select(_T_CUSTOMER).where(
+        or_(_T_CUSTOMER.c.phone == bindparam("key"), _T_CUSTOMER.c.phone2 == bindparam("key"))).limit(1),
+    "member_no": select(_T_CUSTOMER).where(_T_CUSTOMER.c.member_no == bindparam("key")).limit(1),
+    "id_suffix": select(_T_CUSTOMER).where(_T_CUSTOMER.c.id_suffix == bindparam("key")).limit(1),
+}
+_Q_EVENTS = (select(_T_EVENT).where(_T_EVENT.c.customer_id == bindparam("cid"))
+             .order_by(_T_EVENT.c.started_at.desc()).limit(TRAIL_LIMIT))
+_Q_ACCEPTED = select(_T_ACCEPTANCE).where(
+    _T_ACCEPTANCE.c.customer_id == bindparam("cid"), _T_ACCEPTANCE.c.status == "accepted")
+_Q_ORDERS = (select(_T_ORDER).where(_T_ORDER.c.customer_id == bindparam("cid"))
+             .order_by(_T_ORDER.c.created_at.desc()))
+_Q_TASKS = select(_T_TASK).where(_T_TASK.c.customer_id == bindparam("cid"),
+                                 _T_TASK.c.status == TaskStatus.OPEN.value)
 
 
 @dataclass(frozen=True)
@@ -239,20 +257,25 @@ class ScreenPopService:
     # ------------------------------------------------------------------ lookup
     def find_customer_id(self, s: Session, query: str, key_kind: str = "phone") -> str | None:
         """The id of the customer matching a phone, member number or ID-number suffix."""
+        row = self._find_row(s.connection(), query, key_kind)
+        return row.id if row is not None else None
+
+    @staticmethod
+    def _find_row(conn: Connection, query: str, key_kind: str) -> Row[Any] | None:
         query = query.strip()
         if not query:
             return None
         if key_kind == "member_no":
-            cond = Customer.member_no == query
+            key = query
         elif key_kind == "id_suffix":
-            cond = Customer.id_suffix == query[-6:].upper()
+            key = query[-6:].upper()
         else:
+            key_kind = "phone"
             try:
-                number = normalize_phone(query)
+                key = normalize_phone(query)
             except InvalidPhoneError:
                 return None
-            cond = or_(Customer.phone == number, Customer.phone2 == number)
-        return s.execute(select(Customer.id).where(cond).limit(1)).scalar()
+        return conn.execute(_Q_CUSTOMER_BY[key_kind], {"key": key}).first()
 
     def build(
         self,
@@ -265,41 +288,36 @@ class ScreenPopService:
         """The snapshot for the customer behind ``query``, or None if unknown locally."""
         now = now or utcnow()
         with self._sf() as s:
-            customer_id = self.find_customer_id(s, query, key_kind)
-            if customer_id is None:
+            ref = self._reference(s)
+            conn = s.connection()
+            c = self._find_row(conn, query, key_kind)
+            if c is None:
                 return None
-            return self.build_for(s, customer_id, query=query, channel=channel, now=now)
+            return self._build(conn, ref, c, query=query, channel=channel, now=now)
 
     def build_for(
         self, s: Session, customer_id: str, *, query: str = "", channel: str = "outbound",
         now: dt.datetime | None = None,
     ) -> ScreenPop | None:
-        now = now or utcnow()
         ref = self._reference(s)
-        # Core rows (no identity map, no ORM instances): the pop is on the hot path.
-        c = s.execute(select(_T_CUSTOMER).where(_T_CUSTOMER.c.id == customer_id)).first()
+        conn = s.connection()
+        c = conn.execute(_Q_CUSTOMER, {"cid": customer_id}).first()
         if c is None:
             return None
+        return self._build(conn, ref, c, query=query, channel=channel, now=now or utcnow())
+
+    def _build(
+        self, conn: Connection, ref: _Reference, c: Row[Any], *, query: str, channel: str, now: dt.datetime,
+    ) -> ScreenPop:
+        # Core rows (no identity map, no ORM instances): the pop is on the hot path.
         portrait = self._portrait(c, now)  # type: ignore[arg-type]
-        events = s.execute(
-            select(_T_EVENT)
-            .where(_T_EVENT.c.customer_id == c.id)
-            .order_by(_T_EVENT.c.started_at.desc())
-            .limit(TRAIL_LIMIT)
-        ).all()
-        acceptances = s.execute(
-            select(_T_ACCEPTANCE).where(
-                _T_ACCEPTANCE.c.customer_id == c.id, _T_ACCEPTANCE.c.status == "accepted"
-            )
-        ).all()
-        orders = s.execute(
-            select(_T_ORDER).where(_T_ORDER.c.customer_id == c.id).order_by(_T_ORDER.c.created_at.desc())
-        ).all()
-        tasks = s.execute(
-            select(_T_TASK).where(_T_TASK.c.customer_id == c.id, _T_TASK.c.status == TaskStatus.OPEN.value)
-        ).all()
+        key = {"cid": c.id}
+        events = conn.execute(_Q_EVENTS, key).all()
+        acceptances = conn.execute(_Q_ACCEPTED, key).all()
+        orders = conn.execute(_Q_ORDERS, key).all()
+        tasks = conn.execute(_Q_TASKS, key).all()
         accepted_ids = {a.policy_id for a in acceptances}
-        warnings, offers = self._decide(portrait, c, events, acceptances, ref, channel, now)
+        warnings, offers = self._decide(portrait, c, events, acceptances, ref, channel, now)  # type: ignore[arg-type]
         top = offers[0].policy_id if offers else None
         script = self._script(ref, top, portrait)
         pname = lambda pid: ref.policies[pid].name if pid and pid in ref.policies else ""  # noqa: E731
