@@ -223,8 +223,11 @@ class AutoTabularClassifier(ClassifierMixin, BaseEstimator):
         M = np.empty((len(X), len(self.categorical_) + len(self.numeric_)), dtype=float)
         for j, c in enumerate(self.categorical_):
             if c in X:
-                codes = self.categories_[c].get_indexer(self._text(X[c])).astype(float)
-                codes[codes < 0] = np.nan
+                # look up each distinct value once (a book has a handful per column)
+                seen, distinct = pd.factorize(self._text(X[c]))
+                known = self.categories_[c].get_indexer(distinct).astype(float)
+                known[known < 0] = np.nan
+                codes = np.where(seen >= 0, known[seen], np.nan) if len(known) else np.full(len(X), np.nan)
             else:
                 codes = np.full(len(X), np.nan)
             M[:, j] = codes
@@ -535,8 +538,14 @@ class ScoreModel:
 
     # -- prediction
 
-    def predict_frame(self, X: pd.DataFrame) -> np.ndarray:
-        """Probabilities for a frame of model input (columns = :attr:`features`)."""
+    def predict_frame(self, X: pd.DataFrame, *, limit_threads: bool = True) -> np.ndarray:
+        """Probabilities for a frame of model input (columns = :attr:`features`).
+
+        ``limit_threads=False`` when the caller already holds :func:`limited_threads` (the
+        limit is process-wide: threads entering and leaving it in turn would undo it).
+        """
+        if not limit_threads:
+            return self.estimator.predict_proba(X[self.features])[:, 1]
         with limited_threads():
             return self.estimator.predict_proba(X[self.features])[:, 1]
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -185,30 +186,57 @@ def score_frame(models: Sequence[ScoreModel], customers: pd.DataFrame, events: p
                 now: dt.datetime, progress: Progress | None = None, chunk_size: int = 25_000,
                 cancel: Callable[[], bool] | None = None,
                 history: pd.DataFrame | None = None) -> dict[str, np.ndarray]:
-    """kind -> probabilities for every row of ``customers`` (vectorised, chunked)."""
+    """kind -> probabilities for every row of ``customers`` (vectorised, chunked).
+
+    With several models, two of them predict at a time on their own threads (the trees walk
+    without the GIL); progress stays monotonic and a cancel stops both.
+    """
     from workbench.services.scoring.features import build_features
+    from workbench.services.scoring.models import limited_threads
 
     total = len(customers) * max(1, len(models))
-    done = 0
-    out: dict[str, np.ndarray] = {}
     frames: dict[tuple[Any, ...], pd.DataFrame] = {}
+    inputs: list[tuple[ScoreModel, pd.DataFrame]] = []
     for m in models:
         assert m.spec is not None
         key = (m.spec.tags, m.spec.exclude)
         if key not in frames:
             frames[key] = build_features(m.spec, customers, events, as_of=now, history=history)
-        X = frames[key]
+        inputs.append((m, frames[key]))
+    lock = threading.Lock()
+    state = {"done": 0, "stop": False}
+
+    def stopped() -> bool:
+        if state["stop"]:
+            return True
+        if cancel is not None and cancel():
+            state["stop"] = True
+        return bool(state["stop"])
+
+    def run(m: ScoreModel, X: pd.DataFrame) -> np.ndarray:
         probs = np.empty(len(X), dtype=float)
-        for start in range(0, len(X), chunk_size):
-            if cancel is not None and cancel():
-                raise RefreshCancelled("score refresh cancelled")
-            stop = min(start + chunk_size, len(X))
-            probs[start:stop] = m.predict_frame(X.iloc[start:stop])
-            done += stop - start
-            if progress is not None:
-                progress(done, total)
-        out[m.kind] = probs
-    return out
+        try:
+            for start in range(0, len(X), chunk_size):
+                if stopped():
+                    raise RefreshCancelled("score refresh cancelled")
+                stop = min(start + chunk_size, len(X))
+                probs[start:stop] = m.predict_frame(X.iloc[start:stop], limit_threads=False)
+                with lock:
+                    state["done"] += stop - start
+                    if progress is not None:
+                        progress(state["done"], total)
+        except BaseException:
+            state["stop"] = True
+            raise
+        return probs
+
+    with limited_threads():
+        if len(inputs) == 1:
+            m, X = inputs[0]
+            return {m.kind: run(m, X)}
+        with ThreadPoolExecutor(min(2, len(inputs)), thread_name_prefix="score") as pool:
+            futures = [(m.kind, pool.submit(run, m, X)) for m, X in inputs]
+            return {kind: f.result() for kind, f in futures}
 
 
 def _aggregates_in_own_session(session_factory: sessionmaker[Session] | Callable[[], Session],
