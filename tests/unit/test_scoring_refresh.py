@@ -127,3 +127,17 @@ def test_unreadable_stored_scores_are_replaced(book) -> None:
     with session_factory(engine)() as s:
         scores = s.get(Customer, cid).scores
     assert set(scores) == {"deal"} and 0 < scores["deal"] < 1
+
+
+def test_cancel_midway_with_two_models_stops_both_and_writes_nothing(book) -> None:
+    engine, deal, churn, customers, _ = book
+    factory = session_factory(engine)
+    with factory() as s:
+        before = dict(s.execute(select(Customer.id, Customer.scores)).tuples())
+    calls: list[tuple[int, int]] = []
+    with pytest.raises(RefreshCancelled):
+        refresh_book(factory, {"deal": deal, "churn": churn}, lambda d, t: calls.append((d, t)),
+                     now=NOW, chunk_size=50, cancel=lambda: len(calls) >= 2)
+    assert 2 <= len(calls) < 2 * len(customers) // 50  # stopped well before the end
+    with factory() as s:
+        assert dict(s.execute(select(Customer.id, Customer.scores)).tuples()) == before
