@@ -133,11 +133,11 @@ def test_cancel_midway_with_two_models_stops_both_and_writes_nothing(book) -> No
     engine, deal, churn, customers, _ = book
     factory = session_factory(engine)
     with factory() as s:
-        before = dict(s.execute(select(Customer.id, Customer.scores)).tuples())
+        before = {r[0]: r[1] for r in s.execute(select(Customer.id, Customer.scores)).all()}
     calls: list[tuple[int, int]] = []
     with pytest.raises(RefreshCancelled):
         refresh_book(factory, {"deal": deal, "churn": churn}, lambda d, t: calls.append((d, t)),
                      now=NOW, chunk_size=50, cancel=lambda: len(calls) >= 2)
     assert 2 <= len(calls) < 2 * len(customers) // 50  # stopped well before the end
     with factory() as s:
-        assert dict(s.execute(select(Customer.id, Customer.scores)).tuples()) == before
+        assert {r[0]: r[1] for r in s.execute(select(Customer.id, Customer.scores)).all()} == before
