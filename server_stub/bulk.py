@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from server_stub.changes import allocate_cursors
 from server_stub.storage import models as m
+from server_stub.storage.fast_insert import insert_rows
 
 __all__ = ["LogEntry", "RawWriter", "wire_json"]
 
@@ -82,12 +83,11 @@ class RawWriter:
         """Insert ``rows``; with ``ignore_existing``, rows whose primary key exists are skipped."""
         if not rows:
             return
-        sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
-               f"VALUES ({', '.join([self.mark] * len(columns))})")
+        suffix = ""
         if ignore_existing:
             pk = ", ".join(c.name for c in table.primary_key.columns)
-            sql += f" ON CONFLICT ({pk}) DO NOTHING"
-        self.conn.exec_driver_sql(sql, self._params(table, columns, rows))
+            suffix = f" ON CONFLICT ({pk}) DO NOTHING"
+        insert_rows(self.conn, table.name, columns, self._params(table, columns, rows), suffix)
 
     def update(self, table: Table, columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> None:
         """Update ``columns`` of ``rows`` by their ``id``."""
@@ -109,12 +109,10 @@ class RawWriter:
         stamp = created(now) if created else now
         cols = ["cursor", "entity", "entity_id", "op", "data", "team_id", "store_id",
                 "target_user_id", "created_at"]
-        sql = (f"INSERT INTO {log.name} ({', '.join(cols)}) "
-               f"VALUES ({', '.join([self.mark] * len(cols))})")
         params = [
             (first + i, e.entity, e.entity_id, "upsert", e.data_json, e.team_id, e.store_id,
              None, stamp)
             for i, e in enumerate(entries)
         ]
-        self.conn.exec_driver_sql(sql, params)
+        insert_rows(self.conn, log.name, cols, params)
         return first + len(entries) - 1

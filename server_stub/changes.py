@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from server_stub.storage.fast_insert import insert_rows
 from server_stub.storage.models import ChangeLog, CursorCounter
 from workbench.local_store.entities import utcnow
 
@@ -69,9 +70,7 @@ def append(session: Session, changes: Sequence[Change]) -> int:
     stamp_proc = table.c.created_at.type._cached_bind_processor(dialect)
     now = utcnow()
     stamp = stamp_proc(now) if stamp_proc else now
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    sql = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join([mark] * len(cols))})"
-    conn.exec_driver_sql(sql, [
+    insert_rows(conn, table.name, cols, [
         (first + i, c.entity, c.entity_id, c.op, to_json(c.data) if to_json else c.data,
          c.team_id, c.store_id, c.target_user_id, stamp)
         for i, c in enumerate(changes)
