@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
     QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -31,8 +30,12 @@ from workbench.services.screen_pop import ScreenPop
 from workbench.ui import labels
 
 
-class OutcomeForm(QGroupBox):
-    """Signals:
+class OutcomeForm(QWidget):
+    """A titled panel beside the pop (a bold heading, like the pop's own sections, rather than
+    a group-box frame: Fusion strokes that frame through the clip left by the fields, which
+    cost as much as painting the fields themselves).
+
+    Signals:
         submitted(OutcomeInput): the user pressed Enter / Save with valid input.
         undo_requested(): Ctrl+Z / the Undo button.
     """
@@ -41,7 +44,9 @@ class OutcomeForm(QGroupBox):
     undo_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(self.tr("Outcome"), parent)
+        super().__init__(parent)
+        self.heading = QLabel(self.tr("Outcome"))
+        self.heading.setStyleSheet("font-weight: bold; color: #444;")
         self._pop: ScreenPop | None = None
         self._channel = "outbound"
         self._duration_s: int | None = None
@@ -96,6 +101,8 @@ class OutcomeForm(QGroupBox):
         buttons.addWidget(self.save_button)
         buttons.addWidget(self.undo_button)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 0, 6, 6)
+        layout.addWidget(self.heading)
         layout.addLayout(form)
         layout.addLayout(buttons)
         layout.addWidget(self.status)
@@ -129,6 +136,9 @@ class OutcomeForm(QGroupBox):
     def _on_undo_key(self) -> None:
         if self.undo_button.isEnabled():
             self.undo_requested.emit()
+
+    def title(self) -> str:
+        return self.heading.text()
 
     @staticmethod
     def _buddy(text: str, widget: QWidget) -> QLabel:
