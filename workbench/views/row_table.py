@@ -44,10 +44,17 @@ class RowTableModel(QAbstractTableModel):
         self._texts: list[tuple[str, ...] | None] = []
 
     def set_rows(self, rows: Sequence[Any]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self._texts = [None] * len(self._rows)
-        self.endResetModel()
+        """Replace the rows. Announced as rows removed and inserted rather than a reset: a
+        reset makes the views' headers measure every column title again."""
+        new = list(rows)
+        if self._rows:
+            self.beginRemoveRows(QModelIndex(), 0, len(self._rows) - 1)
+            self._rows, self._texts = [], []
+            self.endRemoveRows()
+        if new:
+            self.beginInsertRows(QModelIndex(), 0, len(new) - 1)
+            self._rows, self._texts = new, [None] * len(new)
+            self.endInsertRows()
 
     def set_columns(self, columns: Sequence[Column]) -> None:
         self.beginResetModel()
