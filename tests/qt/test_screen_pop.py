@@ -125,6 +125,27 @@ def test_outcome_form_by_keyboard_alone(qtbot, local_ctx: LocalContext) -> None:
         qtbot.keyClick(form.note, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
 
 
+def test_call_back_time_proposes_tomorrow_when_ticked(qtbot, local_ctx: LocalContext) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QDateTime
+
+    form = OutcomeForm()
+    qtbot.addWidget(form)
+    form.load(pop(local_ctx, WANG_PHONE), "outbound", [("S001", "天河营业厅", "广州")])
+    form.callback_at.setMinimumDateTime(QDateTime.currentDateTime().addDays(-3))
+    form.callback_at.setDateTime(QDateTime.currentDateTime().addDays(-2))  # a form built long ago
+    form.callback_on.setChecked(True)
+    assert form.callback_at.isEnabled()
+    proposed = form.callback_at.dateTime()
+    assert QDateTime.currentDateTime().addSecs(23 * 3600) < proposed <= QDateTime.currentDateTime().addDays(1)
+    soon = QDateTime.currentDateTime().addSecs(1800)
+    form.callback_at.setDateTime(soon)  # the agent's own choice survives unticking and ticking
+    form.callback_on.setChecked(False)
+    form.callback_on.setChecked(True)
+    data = form.current_input()
+    assert data is not None and data.callback_at is not None
+    assert abs(data.callback_at - soon.toPython().astimezone(UTC)) < dt.timedelta(minutes=1)
+
+
 def _window(qtbot, ctx: LocalContext, lookup=None):  # type: ignore[no-untyped-def]
     from workbench.services.dialing import DialService
 

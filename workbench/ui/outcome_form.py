@@ -71,7 +71,8 @@ class OutcomeForm(QWidget):
         self.callback_at.setCalendarPopup(True)
         self.callback_at.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.callback_at.setEnabled(False)
-        self.callback_on.toggled.connect(self.callback_at.setEnabled)
+        self._default_callback_time()
+        self.callback_on.toggled.connect(self._on_callback_toggled)
         self.transfer_on = QCheckBox(self.tr("&Transfer to store"))
         self.store = QComboBox()
         self.store.setEnabled(False)
@@ -175,9 +176,20 @@ class OutcomeForm(QWidget):
             self.callback_on.setChecked(False)
             self.wrapup.setCurrentIndex(0)
             self.intent.setCurrentIndex(self.intent.findData(Intent.NONE.value))
-        tomorrow = QDateTime.currentDateTime().addDays(1)
-        self.callback_at.setDateTime(tomorrow)
-        self.callback_at.setMinimumDateTime(QDateTime.currentDateTime())
+
+    def _default_callback_time(self) -> None:
+        """Tomorrow at this time, and nothing in the past. Set when the form is built and again
+        when the agent ticks "Call back at" (not on every load: a date-time field costs half
+        a millisecond to set, on the path of a screen pop)."""
+        now = QDateTime.currentDateTime()
+        self.callback_at.setMinimumDateTime(now)
+        if self.callback_at.dateTime() < now.addSecs(60):
+            self.callback_at.setDateTime(now.addDays(1))
+
+    def _on_callback_toggled(self, on: bool) -> None:
+        self.callback_at.setEnabled(on)
+        if on:
+            self._default_callback_time()
 
     def set_call_duration(self, seconds: int) -> None:
         """Talk time from the call events (softphone): used instead of the time on screen."""
