@@ -103,6 +103,9 @@ def test_rejected_mutation_moves_to_rejections(world: World, desktop: Callable[.
         reasons = sorted(r.reason for r in s.execute(select(Rejection)).scalars())
     assert any("not found in your scope" in r for r in reasons)
     assert any("wrapup" in r for r in reasons)
+    with a.factory() as s:  # type: ignore[operator]
+        kept = {r.entity: r.data for r in s.execute(select(Rejection)).scalars()}
+    assert kept["task"] == {"op": "transition", "id": "nope", "status": "done"}
 
 
 def test_offline_keeps_outbox_and_recovers(world: World, desktop: Callable[..., Desktop], live_server: str) -> None:
@@ -170,7 +173,7 @@ def test_batch_over_the_body_limit_goes_through_in_parts(world: World, desktop: 
             enqueue(s, "contact_event", "create", {
                 "id": cid, "customer_id": world.customers["T01"][i % 5], "channel": "outbound",
                 "wrapup": "refused", "intent": "low", "started_at": utcnow().isoformat(),
-                "note": "x" * 6000})
+                "note": "客户说\"再考虑\" " + "x" * 6000})
     assert a.sync.batch_size == 1000
     statuses: list[int] = []
     a.api._http.event_hooks["response"].append(lambda r: statuses.append(r.status_code))
@@ -181,5 +184,6 @@ def test_batch_over_the_body_limit_goes_through_in_parts(world: World, desktop: 
     b = desktop("agent2")
     b.sync.pull_all()
     with b.factory() as s:  # type: ignore[operator]
-        got = set(s.execute(select(ContactEvent.id).where(ContactEvent.id.in_(ids))).scalars())
-    assert got == set(ids)
+        got = dict(s.execute(select(ContactEvent.id, ContactEvent.note).where(ContactEvent.id.in_(ids))).tuples().all())
+    assert set(got) == set(ids)
+    assert got[ids[0]] == '客户说"再考虑" ' + "x" * 6000  # the stored JSON text went out as is

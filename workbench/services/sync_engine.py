@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Text, delete, func, select, type_coerce
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -36,6 +37,7 @@ from workbench.local_store.models import ENTITIES, Outbox, Rejection, SyncState
 from workbench.local_store.outbox import new_id
 from workbench.services.server_api import (
     Change,
+    EncodedMutation,
     MutationResult,
     OfflineError,
     PullResult,
@@ -100,6 +102,15 @@ def _row_values(model: type, data: dict[str, Any]) -> dict[str, Any]:
         if out[k] is not None:
             out[k] = parse_when(out[k], k)
     return out
+
+
+def _stored_data(text: str | None) -> dict[str, Any]:
+    """An outbox entry's data, decoded (kept with a rejection); unreadable text kept as is."""
+    try:
+        data = json.loads(text) if text is not None else {}
+    except ValueError:
+        return {"raw": text}
+    return data if isinstance(data, dict) else {"value": data}
 
 
 def _get_state(session: Session, key: str) -> str | None:
@@ -170,13 +181,14 @@ class SyncEngine:
         """
         with self._push_lock:
             with self._factory() as session:
-                rows = list(session.execute(
-                    select(Outbox.mutation_id, Outbox.entity, Outbox.op, Outbox.data)
+                # the data as the JSON text it is stored as: sent as is, never decoded here
+                rows = [EncodedMutation(*r) for r in session.execute(
+                    select(Outbox.mutation_id, Outbox.entity, Outbox.op, type_coerce(Outbox.data, Text))
                     .order_by(Outbox.seq).limit(self.batch_size)
-                ).all())
+                ).tuples()]
             if not rows:
                 return PushReport(0, 0, 0, 0, 0)
-            payload = [{"mutation_id": r.mutation_id, "entity": r.entity, "op": r.op, "data": r.data} for r in rows]
+            payload = rows
             try:
                 results = self._send(payload)
             except OfflineError as exc:
@@ -186,9 +198,9 @@ class SyncEngine:
             self._last_error = ""
             return self._settle(rows, results)
 
-    def _send(self, payload: list[dict[str, Any]]) -> list[MutationResult]:
+    def _send(self, payload: list[EncodedMutation]) -> list[MutationResult]:
         try:
-            return list(self._api.push(self.client_id, payload).results)
+            return list(self._api.push_encoded(self.client_id, payload).results)
         except ServerRejected as exc:
             # A malformed entry makes the whole batch invalid (422), a batch can be too big
             # (413): halve it until the bad entry stands alone, so one entry cannot wedge the
@@ -196,7 +208,7 @@ class SyncEngine:
             if exc.status not in (413, 422):
                 raise
             if len(payload) == 1:
-                return [MutationResult(payload[0]["mutation_id"], "rejected", exc.message)]
+                return [MutationResult(payload[0].mutation_id, "rejected", exc.message)]
             half = len(payload) // 2
             return self._send(payload[:half]) + self._send(payload[half:])
 
@@ -219,7 +231,7 @@ class SyncEngine:
                     rejected += 1
                     done.append(res.mutation_id)
                     session.merge(Rejection(mutation_id=row.mutation_id, entity=row.entity,
-                                            data={"op": row.op, **row.data},
+                                            data={"op": row.op, **_stored_data(row.data_json)},
                                             reason=res.reason or "refused by the server", at=utcnow()))
             for i in range(0, len(done), 500):
                 session.execute(delete(Outbox).where(Outbox.mutation_id.in_(done[i:i + 500])))
