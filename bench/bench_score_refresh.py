@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import os
 import sys
 import tempfile
@@ -77,6 +78,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"book: {len(customers):,} customers, {len(events):,} contact events "
               f"(loaded in {time.perf_counter() - t0:.1f} s)")
         factory = session_factory(engine)
+        phases: list[str] = []
+
+        class _Catch(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                phases.append(record.getMessage())
+
+        refresh_log = logging.getLogger("workbench.services.scoring.refresh")
+        refresh_log.setLevel(logging.DEBUG)
+        refresh_log.addHandler(_Catch())
         for label, models in (("deal only", {"deal": deal}),
                               ("deal + renewal", {"deal": deal, "renewal": renewal})):
             calls: list[tuple[int, int]] = []
@@ -97,9 +107,11 @@ def main(argv: list[str] | None = None) -> int:
                   + f" wall (best {min(times):.2f} s), best CPU {min(cpu):.2f} s; load average "
                   f"{os.getloadavg()[0]:.1f}; {len(calls)} progress calls; tiers {tiers}; "
                   f"e.g. scores {sample_scores}")
-            print(f"  throughput {n / min(times):,.0f} customers/s wall; target <= 10 s: "
-                  f"{'met' if min(times) <= 10 else 'NOT met'} (wall), "
-                  f"{'met' if min(cpu) <= 10 else 'NOT met'} (CPU)")
+            print(f"  throughput {n / min(times):,.0f} customers/s wall; target <= 10 s wall: "
+                  f"{'met' if min(times) <= 10 else 'NOT met'} (CPU time is informative: the "
+                  f"refresh uses two threads)")
+            for line in phases[-args.runs:]:
+                print(f"  phases: {line.split(': ', 1)[1]}")
         engine.dispose()
     return 0
 
