@@ -37,3 +37,27 @@ def test_local_store_migrations_match_the_models(tmp_path: Path) -> None:
     open_local(path).dispose()
     open_local(path).dispose()  # a second open finds it up to date and changes nothing
     assert _diff(f"sqlite:///{path}", LocalBase.metadata) == []
+
+
+def test_local_head_revision_is_the_newest_migration(tmp_path: Path) -> None:
+    """``open_local`` skips Alembic when the store is at ``HEAD_REVISION``: that constant
+    must name the newest migration, and an older store must still be upgraded."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import text
+
+    from workbench.local_store.db import HEAD_REVISION, MIGRATIONS
+    from workbench.local_store.dbutil import schema_revision
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(cfg).get_current_head() == HEAD_REVISION
+    path = tmp_path / "local.db"
+    bare = create_engine(f"sqlite:///{path}")
+    assert schema_revision(bare) is None  # a new file: Alembic builds it
+    bare.dispose()
+    engine = open_local(path)
+    assert schema_revision(engine) == HEAD_REVISION
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM customers")).scalar() == 0
+    engine.dispose()
