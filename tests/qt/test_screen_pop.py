@@ -174,6 +174,71 @@ def test_second_call_opens_a_tab_and_keeps_the_first(qtbot, local_ctx: LocalCont
     runner.wait_for_done()
 
 
+def test_switching_calls_brings_back_each_customer_and_what_was_typed(qtbot, local_ctx: LocalContext) -> None:  # type: ignore[no-untyped-def]
+    """One pop page serves every open call: a tab switch puts the shown call's unsaved input
+    aside and brings the other call's back, and news for a call not shown waits for its tab."""
+    from types import SimpleNamespace
+
+    win, vm, runner = _window(qtbot, local_ctx)
+    with qtbot.waitSignal(vm.pop_ready, raising=True):
+        vm.on_call_event(CallEvent(number=WANG_PHONE, source=Source.CLI, call_id="call-1"))
+    page = win.current_page()
+    assert page is not None and page.customer_id == "C1"
+    form, pw = page.form, page.pop_widget
+    form.wrapup.setCurrentIndex(form.wrapup.findData("interested"))
+    form.note.setText("想了解4G套餐")
+    form.callback_on.setChecked(True)
+    wang_callback = form.callback_at.dateTime().addSecs(3600)
+    form.callback_at.setDateTime(wang_callback)
+    pw.objection_box.setText("太贵了")
+    pw.history_tabs.setCurrentIndex(1)
+
+    with qtbot.waitSignal(vm.pop_ready, raising=True):
+        vm.on_call_event(CallEvent(number=QIAN_PHONE, source=Source.SERVER, call_id="call-2"))
+    assert win.current_page() is page and page.customer_id == "C3"  # the same page, filled anew
+    assert pw.name_label.text() != "王伟" and pw.objection_box.text() == ""
+    assert form.note.text() == "" and form.wrapup.currentData() is None and not form.callback_on.isChecked()
+    assert pw.history_tabs.currentIndex() == 0
+    form.transfer_on.setChecked(True)  # proposes the "transferred" wrap-up
+    form.intent.setCurrentIndex(form.intent.findData("high"))
+    form.transfer_note.setText("客户到店办理")
+
+    # news for the call not on screen waits for its tab
+    win.on_explanation("C1", SimpleNamespace(probability=0.42, top_factors=[]))
+    win.on_call_ended("call-1", 95)
+    newer = local_ctx.pops.build(WANG_PHONE, channel="outbound")
+    win.on_pop_refreshed(newer)  # e.g. after a sync
+    assert pw.explain_label.isHidden() and page.customer_id == "C3"
+
+    win.tabs.setCurrentIndex(win.tabs.indexOf(win.page_for("C1")))
+    assert page.customer_id == "C1" and pw.name_label.text() == "王伟" and pw.snapshot is newer
+    assert form.wrapup.currentData() == "interested" and form.note.text() == "想了解4G套餐"
+    assert form.callback_on.isChecked() and form.callback_at.dateTime() == wang_callback
+    assert not form.transfer_on.isChecked() and not form.store.isEnabled()
+    assert pw.objection_box.text() == "太贵了" and pw.history_tabs.currentIndex() == 1
+    assert not pw.explain_label.isHidden() and "42%" in pw.explain_label.text()
+    data = form.current_input()
+    assert data is not None and data.customer_id == "C1" and data.duration_s == 95
+
+    win.tabs.setCurrentIndex(win.tabs.indexOf(win.page_for("C3")))
+    assert page.customer_id == "C3" and form.wrapup.currentData() == "transferred"
+    assert form.intent.currentData() == "high"
+    assert form.transfer_on.isChecked() and form.store.isEnabled() and form.transfer_note.text() == "客户到店办理"
+    assert not form.callback_on.isChecked() and pw.explain_label.isHidden()
+
+    # closing the call on screen shows the other one, as it was left
+    win._close_tab(win.tabs.currentIndex())
+    assert [c.customer_id for c in win.open_pages()] == ["C1"]
+    assert page.customer_id == "C1" and form.note.text() == "想了解4G套餐"
+    win._close_tab(win.tabs.currentIndex())
+    assert win.open_pages() == [] and win.current_page() is None
+    # the same customer calling again is a new call: nothing typed before comes back
+    with qtbot.waitSignal(vm.pop_ready, raising=True):
+        vm.on_call_event(CallEvent.from_number(WANG_PHONE, Source.CLI))
+    assert win.current_page() is page and form.note.text() == "" and pw.objection_box.text() == ""
+    runner.wait_for_done()
+
+
 def test_save_from_the_window_writes_outbox_and_undo_takes_it_back(qtbot, local_ctx: LocalContext) -> None:  # type: ignore[no-untyped-def]
     win, vm, runner = _window(qtbot, local_ctx)
     with qtbot.waitSignal(vm.pop_ready, raising=True):

@@ -21,9 +21,11 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QSplitter,
+    QStackedLayout,
+    QTabBar,
     QTableView,
-    QTabWidget,
     QToolBar,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -37,20 +39,35 @@ from workbench.services.sync_engine import SyncStatus
 from workbench.services.worklist import WorkItem
 from workbench.ui import labels
 from workbench.ui.dialogs import NewLeadDialog, WorkOrderResultDialog
-from workbench.ui.outcome_form import OutcomeForm
-from workbench.ui.screen_pop import ScreenPopWidget, fmt_pct, fmt_time
+from workbench.ui.outcome_form import FormState, OutcomeForm
+from workbench.ui.screen_pop import PopViewState, ScreenPopWidget, fmt_pct, fmt_time
 from workbench.views.row_table import Column, RowTableModel
 from workbench.views.workbench_vm import WorkbenchViewModel
 
 log = logging.getLogger(__name__)
 
 
-class PopPage(QWidget):
-    """One call: the screen pop and its outcome form side by side."""
+class OpenCall:
+    """One open call: its tab's state. The screen shows one call at a time on a single
+    :class:`PopPage`; the others wait here (their snapshot and what the agent typed)."""
 
-    def __init__(self, event: CallEvent, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+    def __init__(self, event: CallEvent, customer_id: str) -> None:
         self.call_event = event
+        self.customer_id = customer_id
+        self.pop: PopViewState | None = None
+        self.form: FormState | None = None
+        self.newer: ScreenPop | None = None  # a refreshed snapshot that arrived while not shown
+        self.explanation: str | None = None  # the score's reasons, arrived while not shown
+
+
+class PopPage(QWidget):
+    """The call on screen: the screen pop and its outcome form side by side. There is one,
+    filled in again for each call (a pop changes texts and rows; nothing is hidden, shown or
+    laid out anew)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.call: OpenCall | None = None
         self.pop_widget = ScreenPopWidget()
         self.form = OutcomeForm()
         split = QSplitter(Qt.Orientation.Horizontal)
@@ -64,9 +81,126 @@ class PopPage(QWidget):
         lay.addWidget(split)
 
     @property
+    def call_event(self) -> CallEvent:
+        assert self.call is not None
+        return self.call.call_event
+
+    @property
     def customer_id(self) -> str | None:
         snap = self.pop_widget.snapshot
         return snap.portrait.id if snap else None
+
+
+class CallTabs(QWidget):
+    """A tab per open call above a single pop page (with no call: a welcome page).
+
+    It answers like a ``QTabWidget`` whose tab widgets are the :class:`OpenCall` objects
+    (the welcome tab's is the placeholder label). Switching tabs puts the shown call's input
+    aside and fills the page with the other call's.
+
+    Signals:
+        tabCloseRequested(int): the close button of a tab.
+        callChanged(OpenCall, OpenCall): the call to put aside (or None) and the one to show.
+    """
+
+    tabCloseRequested = Signal(int)
+    callChanged = Signal(object, object)
+
+    def __init__(self, placeholder: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._bar = QTabBar()
+        self._bar.setDocumentMode(True)
+        self._bar.setTabsClosable(True)
+        self._bar.setExpanding(False)
+        self._bar.setDrawBase(True)
+        self._bar.tabCloseRequested.connect(self.tabCloseRequested.emit)
+        self._bar.currentChanged.connect(self._on_current_changed)
+        self._stack = QStackedLayout()
+        self._stack.addWidget(placeholder)
+        self.placeholder = placeholder
+        self.page: PopPage | None = None
+        self._items: list[object] = []  # OpenCall or the placeholder, one per tab
+        self._shown: OpenCall | None = None
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(self._bar)
+        lay.addLayout(self._stack, 1)
+
+    def set_page(self, page: PopPage) -> None:
+        """The page the calls are shown on: shown once now, so that polishing and laying it
+        out is done before the first call (the welcome page comes back while no call is open)."""
+        self.page = page
+        self._stack.addWidget(page)
+        self._stack.setCurrentWidget(page)
+        if self._shown is None:
+            self._stack.setCurrentWidget(self.placeholder)
+
+    def tabBar(self) -> QTabBar:
+        return self._bar
+
+    def count(self) -> int:
+        return len(self._items)
+
+    def widget(self, index: int) -> Any:
+        return self._items[index] if 0 <= index < len(self._items) else None
+
+    def indexOf(self, item: object) -> int:
+        return next((i for i, x in enumerate(self._items) if x is item), -1)
+
+    def currentIndex(self) -> int:
+        return self._bar.currentIndex()
+
+    def currentWidget(self) -> Any:
+        return self.widget(self._bar.currentIndex())
+
+    def isTabVisible(self, index: int) -> bool:
+        return 0 <= index < len(self._items)
+
+    def tabText(self, index: int) -> str:
+        return self._bar.tabText(index)
+
+    def setTabText(self, index: int, text: str) -> None:
+        self._bar.setTabText(index, text)
+
+    def addTab(self, item: object, text: str) -> int:
+        return self.insertTab(len(self._items), item, text)
+
+    def insertTab(self, index: int, item: object, text: str) -> int:
+        self._items.insert(index, item)
+        return self._bar.insertTab(index, text)
+
+    def removeTab(self, index: int) -> None:
+        if 0 <= index < len(self._items):
+            del self._items[index]
+            self._bar.removeTab(index)  # another tab becomes current: _on_current_changed
+            if not self._items:
+                self._show(None)
+
+    def setCurrentIndex(self, index: int) -> None:
+        self._bar.setCurrentIndex(index)
+        self._show(self.widget(index))  # also when it already was current (a new call in it)
+
+    def setCurrentWidget(self, item: object) -> None:
+        self.setCurrentIndex(self.indexOf(item))
+
+    def shown_call(self) -> OpenCall | None:
+        return self._shown
+
+    def _on_current_changed(self, index: int) -> None:
+        self._show(self.widget(index))
+
+    def _show(self, item: object) -> None:
+        call = item if isinstance(item, OpenCall) else None
+        if call is self._shown:
+            return
+        previous, self._shown = self._shown, call
+        if previous is not None and self.indexOf(previous) < 0:
+            previous = None  # closed: nothing to put aside
+        self.callChanged.emit(previous, call)
+        target = self.page if call is not None and self.page is not None else self.placeholder
+        if self._stack.currentWidget() is not target:
+            self._stack.setCurrentWidget(target)
 
 
 class MainWindow(QMainWindow):
@@ -129,13 +263,12 @@ class MainWindow(QMainWindow):
         self.resizeDocks([dock], [330], Qt.Orientation.Horizontal)
 
         # --- calls
-        self.tabs = QTabWidget()
-        self.tabs.setTabsClosable(True)
-        self.tabs.setDocumentMode(True)
-        self.tabs.tabCloseRequested.connect(self._close_tab)
         self.placeholder = QLabel(self.tr("Waiting for a call… (a call, a search or a task opens the customer here)"))
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setStyleSheet("color: #888; font-size: 14pt;")
+        self.tabs = CallTabs(self.placeholder)
+        self.tabs.tabCloseRequested.connect(self._close_tab)
+        self.tabs.callChanged.connect(self._switch_call)
         self.setCentralWidget(self.tabs)
         self.tabs.addTab(self.placeholder, self.tr("Welcome"))
         QShortcut(QKeySequence("Ctrl+W"), self, lambda: self._close_tab(self.tabs.currentIndex()))
@@ -190,8 +323,7 @@ class MainWindow(QMainWindow):
         vm.objection_matched.connect(self.on_objection_matched)
         vm.dial_refused.connect(lambda m: self.statusBar().showMessage(m, 10000))
         self._pending_lead_event: CallEvent | None = None
-        self._spare: PopPage | None = None
-        QTimer.singleShot(0, self._make_spare)  # the next call's page, built while idle
+        QTimer.singleShot(0, self._pop_page)  # the page the calls are shown on, built while idle
 
     # ------------------------------------------------------------------ work list
     def _work_columns(self) -> list[Column]:
@@ -320,91 +452,109 @@ class MainWindow(QMainWindow):
         self.vm.on_call_event(event)
 
     # ------------------------------------------------------------------ calls
-    def page_for(self, customer_id: str) -> PopPage | None:
-        return next((p for p in self.open_pages() if p.customer_id == customer_id), None)
+    def page_for(self, customer_id: str) -> OpenCall | None:
+        """The open call of this customer, if any."""
+        return next((c for c in self.open_pages() if c.customer_id == customer_id), None)
 
     def on_pop_ready(self, pop: ScreenPop, event: CallEvent) -> None:
         """A new call opens a tab (earlier calls stay open); the same customer reuses theirs."""
-        page = self.page_for(pop.portrait.id)
-        if page is None:
-            page = self._take_page(event)
+        page = self._pop_page()
+        call = self.page_for(pop.portrait.id)
+        if call is None:
+            call = OpenCall(event, pop.portrait.id)
             if self.tabs.indexOf(self.placeholder) >= 0:
                 self.tabs.removeTab(self.tabs.indexOf(self.placeholder))
-            self.tabs.setTabText(self.tabs.indexOf(page), pop.portrait.name)
-        page.call_event = event
+            self.tabs.addTab(call, pop.portrait.name)
+        call.call_event = event
         log.info("screen pop: customer %s (%s call via %s)", pop.portrait.id, event.channel, event.source)
+        self.tabs.setCurrentWidget(call)
+        if call.pop is None:  # a new call starts afresh, even if the page showed this customer
+            page.pop_widget.forget()
+            page.form.forget()
         page.pop_widget.show_snapshot(pop)
         page.form.load(pop, event.channel, self.vm.stores_for(pop.portrait.city))
-        self.tabs.setCurrentWidget(page)
         self.activateWindow()
         self.raise_()
 
-    def _new_page(self) -> PopPage:
-        page = PopPage(CallEvent(number="", source=Source.CLI))
-        page.form.submitted.connect(lambda data, p=page: self._submit(p, data))
-        page.pop_widget.objection_typed.connect(lambda text, p=page: self._objection(p, text))
-        page.form.undo_requested.connect(self.vm.undo_last)
-        page.pop_widget.accept_requested.connect(lambda pid, p=page: self._accept(p, pid))
+    def _pop_page(self) -> PopPage:
+        """The single page every call is shown on (built on first use or while idle)."""
+        page = self.tabs.page
+        if page is None:
+            page = PopPage()
+            page.form.submitted.connect(self._submit)
+            page.pop_widget.objection_typed.connect(self._objection)
+            page.form.undo_requested.connect(self.vm.undo_last)
+            page.pop_widget.accept_requested.connect(self._accept)
+            self.tabs.set_page(page)
         return page
 
-    def _submit(self, page: PopPage, data: Any) -> None:
-        snap = page.pop_widget.snapshot
+    def _switch_call(self, previous: OpenCall | None, call: OpenCall | None) -> None:
+        """Another tab: the call on screen is put aside, the other one's state comes back."""
+        page = self._pop_page()
+        if previous is not None:
+            previous.pop = page.pop_widget.capture()
+            previous.form = page.form.capture()
+        page.call = call
+        if call is None or call.pop is None:
+            return  # a new call: on_pop_ready fills the page
+        newer, call.newer = call.newer, None
+        if newer is not None:  # refreshed while not shown: shown as on_pop_refreshed would have
+            call.pop.snapshot = newer
+            call.pop.explanation = None
+        page.pop_widget.restore(call.pop)
+        stores = self.vm.stores_for(call.pop.snapshot.portrait.city)
+        assert call.form is not None
+        page.form.restore(call.form, stores)
+        if newer is not None:
+            page.form.load(newer, call.call_event.channel, stores)
+        if call.explanation is not None:
+            page.pop_widget.explain_label.setText(call.explanation)
+            page.pop_widget.explain_label.show()
+            call.explanation = None
+
+    def _submit(self, data: Any) -> None:
+        snap = self._pop_page().pop_widget.snapshot
         arms = tuple(sec.arm for sec in snap.script if sec.arm) if snap else ()
         self.vm.save_outcome(data, arms)
 
-    def _objection(self, page: PopPage, text: str) -> None:
-        snap = page.pop_widget.snapshot
+    def _objection(self, text: str) -> None:
+        snap = self._pop_page().pop_widget.snapshot
         if snap is not None:
             top = snap.offers[0].policy_id if snap.offers else None
             self.vm.match_objection(snap.portrait.id, top, text)
 
     def on_objection_matched(self, customer_id: str, match: Any) -> None:
-        page = self.page_for(customer_id)
-        if page is not None:
-            page.pop_widget.show_objection_answer(match)
-
-    def _accept(self, page: PopPage, policy_id: str) -> None:
-        """Record that the customer took the offer; every desktop stops offering it."""
-        if page.customer_id:
-            self.vm.accept_policy(page.customer_id, policy_id, page.call_event.channel)
-
-    def _take_page(self, event: CallEvent) -> PopPage:
-        """A ready-made page (built and shown once while idle) so that a pop only fills in data."""
-        page = self._spare
-        self._spare = None
-        if page is None:
-            page = self._new_page()
-            self.tabs.addTab(page, "")
-        self.tabs.setTabVisible(self.tabs.indexOf(page), True)
-        page.call_event = event
-        QTimer.singleShot(0, self._make_spare)
-        return page
-
-    def _make_spare(self) -> None:
-        """Build the next call's page in idle time: created, polished, laid out and shown once
-        in a hidden tab, so that the first paint of a pop costs no widget set-up."""
-        if self._spare is not None:
+        call = self.page_for(customer_id)
+        if call is None:
             return
-        page = self._new_page()
-        current = self.tabs.currentWidget()
-        index = self.tabs.addTab(page, "")
-        self.tabs.setCurrentIndex(index)
-        if current is not None:
-            self.tabs.setCurrentWidget(current)
-        self.tabs.setTabVisible(index, False)
-        self._spare = page
+        if call is self.tabs.shown_call():
+            self._pop_page().pop_widget.show_objection_answer(match)
+        elif call.pop is not None:
+            call.pop.matched = match if match is not None else ("", "", 0.0)
 
-    def open_pages(self) -> list[PopPage]:
+    def _accept(self, policy_id: str) -> None:
+        """Record that the customer took the offer; every desktop stops offering it."""
+        call = self.tabs.shown_call()
+        if call is not None and call.customer_id:
+            self.vm.accept_policy(call.customer_id, policy_id, call.call_event.channel)
+
+    def open_pages(self) -> list[OpenCall]:
         """The calls on screen, in tab order."""
-        pages = [self.tabs.widget(i) for i in range(self.tabs.count()) if self.tabs.isTabVisible(i)]
-        return [p for p in pages if isinstance(p, PopPage)]
+        return [c for c in (self.tabs.widget(i) for i in range(self.tabs.count())) if isinstance(c, OpenCall)]
+
+    open_calls = open_pages
 
     def on_pop_refreshed(self, pop: ScreenPop) -> None:
         """Newer data for a customer on screen (keeps the call, the tab and what was typed)."""
-        page = self.page_for(pop.portrait.id)
-        if page is not None:
+        call = self.page_for(pop.portrait.id)
+        if call is None:
+            return
+        if call is self.tabs.shown_call():
+            page = self._pop_page()
             page.pop_widget.show_snapshot(pop)
-            page.form.load(pop, page.call_event.channel, self.vm.stores_for(pop.portrait.city))
+            page.form.load(pop, call.call_event.channel, self.vm.stores_for(pop.portrait.city))
+        else:
+            call.newer = pop  # shown when its tab is chosen
 
     def refresh_open_pops(self) -> None:
         """After a sync: every customer on screen is rebuilt (e.g. an offer accepted elsewhere)."""
@@ -413,9 +563,13 @@ class MainWindow(QMainWindow):
                 self.vm.refresh_pop(page.customer_id, page.call_event.channel)
 
     def on_explanation(self, customer_id: str, score: Any) -> None:
-        page = self.page_for(customer_id)
-        if page is not None:
-            page.pop_widget.show_explanation(score)
+        call = self.page_for(customer_id)
+        if call is None:
+            return
+        if call is self.tabs.shown_call():
+            self._pop_page().pop_widget.show_explanation(score)
+        else:
+            call.explanation = self._pop_page().pop_widget.explanation_text(score)
 
     def show_progress(self, done: int, total: int, text: str) -> None:
         """A progress bar in the status bar for long background work (hidden when done)."""
@@ -436,8 +590,11 @@ class MainWindow(QMainWindow):
             15000)
 
     def current_page(self) -> PopPage | None:
-        page = self.tabs.currentWidget()
-        return page if isinstance(page, PopPage) else None
+        """The page showing the current call (None while no call is open)."""
+        return self.tabs.page if self.tabs.shown_call() is not None else None
+
+    def current_call(self) -> OpenCall | None:
+        return self.tabs.shown_call()
 
     def on_unknown_caller(self, event: CallEvent) -> None:
         """Nobody known: offer the new-lead form prefilled with the number (non-blocking)."""
@@ -487,10 +644,8 @@ class MainWindow(QMainWindow):
         self.vm.refresh_worklist()
 
     def _close_tab(self, index: int) -> None:
-        widget = self.tabs.widget(index)
-        if isinstance(widget, PopPage) and widget is not self._spare:
+        if isinstance(self.tabs.widget(index), OpenCall):
             self.tabs.removeTab(index)
-            widget.deleteLater()
         if not self.open_pages() and self.tabs.indexOf(self.placeholder) < 0:
             self.tabs.insertTab(0, self.placeholder, self.tr("Welcome"))
             self.tabs.setCurrentIndex(0)
@@ -520,12 +675,16 @@ class MainWindow(QMainWindow):
 
     def on_call_ended(self, call_id: str, talk_seconds: int) -> None:
         """The softphone says the call ended: its talk time goes to that call's outcome form."""
-        target = self.current_page()
-        for page in self.open_pages():
-            if page.call_event.call_id == call_id:
-                target = page
-        if target is not None:
-            target.form.set_call_duration(talk_seconds)
+        target = self.tabs.shown_call()
+        for call in self.open_pages():
+            if call.call_event.call_id == call_id:
+                target = call
+        if target is None:
+            return
+        if target is self.tabs.shown_call():
+            self._pop_page().form.set_call_duration(talk_seconds)
+        elif target.form is not None:
+            target.form.duration_s = max(0, int(talk_seconds))
 
     def on_softphone_connection(self, connected: bool, message: str) -> None:
         self.set_phone_status(

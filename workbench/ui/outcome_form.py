@@ -7,6 +7,8 @@ note), Ctrl+Z undoes the last save while it has not been sent yet.
 from __future__ import annotations
 
 import datetime as dt
+import time
+from dataclasses import dataclass
 
 from PySide6.QtCore import QDateTime, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
@@ -28,6 +30,31 @@ from workbench.services.codes import Intent, WrapUp
 from workbench.services.outcomes import OutcomeInput
 from workbench.services.screen_pop import ScreenPop
 from workbench.ui import labels
+
+
+@dataclass
+class FormState:
+    """What one call's form holds: the input typed so far and where the undo countdown is,
+    kept aside while another call is on screen (one form serves every open call)."""
+
+    pop: ScreenPop | None
+    channel: str
+    task_id: str | None
+    opened: dt.datetime
+    duration_s: int | None
+    wrapup: int
+    intent: int
+    policy: int
+    note: str
+    callback_on: bool
+    callback_at: QDateTime
+    transfer_on: bool
+    store: int
+    transfer_note: str
+    status: str
+    status_style: str
+    save_enabled: bool
+    undo_deadline: float | None  # time.monotonic() when the undo window closes
 
 
 class OutcomeForm(QWidget):
@@ -147,6 +174,60 @@ class OutcomeForm(QWidget):
         label.setBuddy(widget)
         return label
 
+    # ------------------------------------------------------------------ one form, many calls
+    def capture(self) -> FormState:
+        """This call's input, to put back with :meth:`restore` after showing another call."""
+        return FormState(
+            pop=self._pop, channel=self._channel, task_id=self._task_id, opened=self._opened,
+            duration_s=self._duration_s, wrapup=self.wrapup.currentIndex(), intent=self.intent.currentIndex(),
+            policy=self.policy.currentIndex(), note=self.note.text(), callback_on=self.callback_on.isChecked(),
+            callback_at=self.callback_at.dateTime(), transfer_on=self.transfer_on.isChecked(),
+            store=self.store.currentIndex(), transfer_note=self.transfer_note.text(), status=self.status.text(),
+            status_style=self.status.styleSheet(), save_enabled=self.save_button.isEnabled(),
+            undo_deadline=(time.monotonic() + self._undo_left
+                           if self._undo_timer.isActive() and self._undo_left > 0 else None),
+        )
+
+    def restore(self, state: FormState, stores: list[tuple[str, str, str]]) -> None:
+        """Show a call's input again, as it was left (the undo countdown kept running)."""
+        self._pop = state.pop
+        self._channel = state.channel
+        self._task_id = state.task_id
+        self._opened = state.opened
+        self._duration_s = state.duration_s
+        self.policy.clear()
+        self.policy.addItem(self.tr("(none)"), None)
+        for offer in state.pop.offers if state.pop else ():
+            self.policy.addItem(offer.name, offer.policy_id)
+        self.policy.setCurrentIndex(state.policy)
+        self._fill_stores(stores)
+        self.store.setCurrentIndex(state.store)
+        # the check boxes first: ticking them proposes a time and a wrap-up of their own
+        self.callback_on.setChecked(state.callback_on)
+        if self.callback_at.dateTime() != state.callback_at:
+            self.callback_at.setMinimumDateTime(min(state.callback_at, self.callback_at.minimumDateTime()))
+            self.callback_at.setDateTime(state.callback_at)
+        self.transfer_on.setChecked(state.transfer_on)
+        self.wrapup.setCurrentIndex(state.wrapup)
+        self.intent.setCurrentIndex(state.intent)
+        self.note.setText(state.note)
+        self.transfer_note.setText(state.transfer_note)
+        self.status.setStyleSheet(state.status_style)
+        self.status.setText(state.status)
+        self.save_button.setEnabled(state.save_enabled)
+        left = int(round(state.undo_deadline - time.monotonic())) if state.undo_deadline is not None else 0
+        self._undo_left = max(0, left)
+        self.undo_button.setEnabled(self._undo_left > 0)
+        if self._undo_left > 0:
+            self._undo_timer.start()
+            self._show_saved()
+        else:
+            self._undo_timer.stop()
+
+    def forget(self) -> None:
+        """The next :meth:`load` is a new call: nothing typed is kept, even for the same customer."""
+        self._pop = None
+
     # ------------------------------------------------------------------ setup
     def load(self, pop: ScreenPop, channel: str, stores: list[tuple[str, str, str]],
              task_id: str | None = None) -> None:
@@ -164,9 +245,7 @@ class OutcomeForm(QWidget):
             self.policy.setCurrentIndex(self.policy.findData(current))
         elif pop.offers:
             self.policy.setCurrentIndex(1)
-        self.store.clear()
-        for sid, name, city in stores:
-            self.store.addItem(f"{name} ({city})", sid)
+        self._fill_stores(stores)
         if not same:
             self._opened = dt.datetime.now(UTC)
             self._duration_s = None
@@ -176,6 +255,11 @@ class OutcomeForm(QWidget):
             self.callback_on.setChecked(False)
             self.wrapup.setCurrentIndex(0)
             self.intent.setCurrentIndex(self.intent.findData(Intent.NONE.value))
+
+    def _fill_stores(self, stores: list[tuple[str, str, str]]) -> None:
+        self.store.clear()
+        for sid, name, city in stores:
+            self.store.addItem(f"{name} ({city})", sid)
 
     def _default_callback_time(self) -> None:
         """Tomorrow at this time, and nothing in the past. Set when the form is built and again

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -83,6 +84,20 @@ def _table(model: RowTableModel, widths: tuple[int, ...] = ()) -> QTableView:
     return view
 
 
+@dataclass
+class PopViewState:
+    """What one call's pop shows beyond its snapshot, kept aside while another call is on
+    screen (one pop widget serves every open call)."""
+
+    snapshot: ScreenPop
+    objection_index: int = 0
+    matched: tuple[str, str, float] | None = None
+    objection_text: str = ""
+    explanation: str | None = None
+    offer_row: int = 0
+    history_tab: int = 0
+
+
 class ScreenPopWidget(QWidget):
     """Renders one :class:`ScreenPop` snapshot. Pure display; no data access.
 
@@ -100,6 +115,7 @@ class ScreenPopWidget(QWidget):
         super().__init__(parent)
         self.snapshot: ScreenPop | None = None
         self._objection_index = 0
+        self._last_customer: str | None = None
 
         # --- who
         self.name_label = QLabel()
@@ -315,19 +331,54 @@ class ScreenPopWidget(QWidget):
         self.orders_model.set_rows(pop.work_orders)
         self.history_tabs.setTabText(1, self.tr("Work orders ({n})").format(n=len(pop.work_orders)))
         self._objection_index = 0
-        if self.snapshot is None or pop.portrait.id != getattr(self, "_last_customer", None):
+        if self.snapshot is None or pop.portrait.id != self._last_customer:
             self._matched = None
             self.objection_box.clear()
         self._last_customer = pop.portrait.id
         self._render_script()
 
+    def forget(self) -> None:
+        """The next snapshot is a new call: it starts as a fresh pop, even for the same customer."""
+        self._last_customer = None
+        self.history_tabs.setCurrentIndex(0)
+
+    def capture(self) -> PopViewState | None:
+        """What this call shows, to put back with :meth:`restore` after showing another call."""
+        if self.snapshot is None:
+            return None
+        idx = self.offers_view.currentIndex()
+        return PopViewState(
+            snapshot=self.snapshot, objection_index=self._objection_index, matched=self._matched,
+            objection_text=self.objection_box.text(),
+            explanation=None if self.explain_label.isHidden() else self.explain_label.text(),
+            offer_row=idx.row() if idx.isValid() else 0, history_tab=self.history_tabs.currentIndex())
+
+    def restore(self, state: PopViewState) -> None:
+        """Show a call again as it was left: its snapshot, the objection typed and answered,
+        the score's reasons, the offer selected and the history tab."""
+        self._last_customer = None  # the objection box is set below, not cleared
+        self.show_snapshot(state.snapshot)
+        self.objection_box.setText(state.objection_text)
+        self._matched = state.matched
+        self._objection_index = state.objection_index
+        if state.matched is not None or state.objection_index:
+            self._render_script()
+        if state.explanation is not None:
+            self.explain_label.setText(state.explanation)
+            self.explain_label.show()
+        if 0 < state.offer_row < len(state.snapshot.offers):
+            self.offers_view.selectRow(state.offer_row)
+        self.history_tabs.setCurrentIndex(state.history_tab)
+
     def show_explanation(self, score: Any) -> None:
         """The deal score's top reasons, in the interface language (arrives after the pop)."""
+        self.explain_label.setText(self.explanation_text(score))
+        self.explain_label.show()
+
+    def explanation_text(self, score: Any) -> str:
         zh = labels.ui_language() == "zh"
         reasons = "; ".join(f.text_zh if zh else f.text_en for f in score.top_factors)
-        self.explain_label.setText(self.tr("Deal {p} because: {reasons}").format(
-            p=fmt_pct(score.probability), reasons=reasons or "—"))
-        self.explain_label.show()
+        return self.tr("Deal {p} because: {reasons}").format(p=fmt_pct(score.probability), reasons=reasons or "—")
 
     def _render_script(self) -> None:
         pop = self.snapshot
