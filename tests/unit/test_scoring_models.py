@@ -110,6 +110,41 @@ def test_binned_boosting_prediction_equals_scikit_learn_predict_proba() -> None:
     assert (test[:50, 0] == 17.0).all()
 
 
+@pytest.mark.parametrize(("max_depth", "max_bins", "categorical"), [
+    (3, 255, [True, False, False, False, False]),   # our models: shallow trees, categories first
+    (4, 255, [True, False, False, False, True]),    # some trees too big for the leaf table
+    (2, 63, [False, False, False, True, True]),     # categories not first, fewer bins
+    (3, 255, [False] * 5),
+])
+def test_column_wise_shallow_trees_equal_scikit_learn(max_depth: int, max_bins: int,
+                                                      categorical: list[bool]) -> None:
+    """Shallow trees are evaluated column-wise with a leaf table: still the same bits."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    rng = np.random.default_rng(12)
+    n = 5000
+    M = np.column_stack([
+        rng.integers(0, 6, n).astype(float), rng.normal(size=n), rng.exponential(2.0, n),
+        rng.integers(0, 4, n).astype(float), rng.integers(0, 40, n).astype(float),
+    ])
+    for j, share in ((0, 0.05), (1, 0.1), (2, 0.02), (4, 0.05)):
+        M[rng.random(n) < share, j] = np.nan
+    z = (np.nan_to_num(M[:, 1]) * 0.8 - np.nan_to_num(M[:, 0]) * 0.3 + np.log1p(np.nan_to_num(M[:, 2]))
+         + (np.nan_to_num(M[:, 4]) % 3 == 0))
+    y = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
+    model = HistGradientBoostingClassifier(max_iter=60, max_depth=max_depth, max_bins=max_bins,
+                                           categorical_features=categorical,
+                                           random_state=0).fit(M[:3500], y[:3500])
+    test = M[3500:].copy()
+    test[:40, 0] = 17.0                                 # unseen category (or a large number)
+    test[40:50, 1] = 1e9
+    test[50:60, 2] = -1e9
+    assert np.array_equal(hgb_positive_proba(model, test), model.predict_proba(test)[:, 1])
+    # in chunks too (the refresh predicts chunk by chunk)
+    chunks = [hgb_positive_proba(model, test[i:i + 300]) for i in range(0, len(test), 300)]
+    assert np.array_equal(np.concatenate(chunks), model.predict_proba(test)[:, 1])
+
+
 # ------------------------------------------------------------------ the shipped model
 
 
