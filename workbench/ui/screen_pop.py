@@ -81,6 +81,9 @@ def _table(model: RowTableModel, widths: tuple[int, ...] = ()) -> QTableView:
         header.resizeSection(col, width)
     view.setWordWrap(False)
     view.setTextElideMode(Qt.TextElideMode.ElideRight)
+    # Always there: a scroll bar coming and going with the number of rows would lay the view
+    # out again after the pop is painted, and paint it a second time.
+    view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
     return view
 
 
@@ -329,6 +332,10 @@ class ScreenPopWidget(QWidget):
             self.offers_view.selectRow(0)
         self.trail_model.set_rows(pop.trail)
         self.orders_model.set_rows(pop.work_orders)
+        # The rows are replaced in views already on screen: without this, the next paint of
+        # the window skips their viewports and the new rows come in a second paint.
+        for view in (self.offers_view, self.trail_view, self.orders_view):
+            view.viewport().update()
         self.history_tabs.setTabText(1, self.tr("Work orders ({n})").format(n=len(pop.work_orders)))
         self._objection_index = 0
         if self.snapshot is None or pop.portrait.id != self._last_customer:
