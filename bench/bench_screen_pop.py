@@ -222,15 +222,19 @@ def same_texts_floor_run(store: Path, numbers: list[str], texts: list[PopTexts],
     grid.setSpacing(2)
     per_row = 6
     for i, lab in enumerate(labels):
+        lab.setMinimumHeight(lab.fontMetrics().height())  # an empty label keeps its line
         grid.addWidget(lab, i // per_row, i % per_row)
     script = QLabel()
     script.setWordWrap(True)
+    script.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
     table = QTableWidget(0, 8)
     table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)  # as the pop's tables
+    table.setFixedHeight(400)  # room for the rows both pop tables show; the script below
+    table.verticalHeader().setVisible(False)  # as the pop's tables (no row numbers)
     lay = QVBoxLayout(win)
     lay.addLayout(grid)
-    lay.addWidget(script)
-    lay.addWidget(table, 1)
+    lay.addWidget(table)
+    lay.addWidget(script, 1)  # a longer or shorter script moves nothing (no second layout)
     win.resize(1366, 768)
     win.show()
     times = []
