@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -81,9 +81,6 @@ def _table(model: RowTableModel, widths: tuple[int, ...] = ()) -> QTableView:
         header.resizeSection(col, width)
     view.setWordWrap(False)
     view.setTextElideMode(Qt.TextElideMode.ElideRight)
-    # Always there: a scroll bar coming and going with the number of rows would lay the view
-    # out again after the pop is painted, and paint it a second time.
-    view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
     return view
 
 
@@ -99,6 +96,21 @@ class PopViewState:
     explanation: str | None = None
     offer_row: int = 0
     history_tab: int = 0
+
+
+def _rows_replaced(view: QTableView) -> None:
+    """Have the next paint of the window show a view's new rows, scroll bar included.
+
+    Left alone, the view would be painted twice: the paint after new rows skips its viewport
+    (the new rows come with a later update), and the view lays itself out (scroll bar ranges)
+    in a zero-time timer and shows or hides its scroll bar in a queued call, both after that
+    paint. Here the viewport is marked for the next paint, and for a view on screen the
+    layout and the scroll bar's queued call are done now.
+    """
+    view.viewport().update()
+    if view.isVisible():
+        view.updateGeometries()
+        QCoreApplication.sendPostedEvents(view, QEvent.Type.MetaCall)
 
 
 class ScreenPopWidget(QWidget):
@@ -332,10 +344,8 @@ class ScreenPopWidget(QWidget):
             self.offers_view.selectRow(0)
         self.trail_model.set_rows(pop.trail)
         self.orders_model.set_rows(pop.work_orders)
-        # The rows are replaced in views already on screen: without this, the next paint of
-        # the window skips their viewports and the new rows come in a second paint.
         for view in (self.offers_view, self.trail_view, self.orders_view):
-            view.viewport().update()
+            _rows_replaced(view)
         self.history_tabs.setTabText(1, self.tr("Work orders ({n})").format(n=len(pop.work_orders)))
         self._objection_index = 0
         if self.snapshot is None or pop.portrait.id != self._last_customer:
