@@ -141,3 +141,63 @@ def test_cancel_midway_with_two_models_stops_both_and_writes_nothing(book) -> No
     assert 2 <= len(calls) < 2 * len(customers) // 50  # stopped well before the end
     with factory() as s:
         assert {r[0]: r[1] for r in s.execute(select(Customer.id, Customer.scores)).all()} == before
+
+
+def test_one_statement_write_equals_executemany(book, monkeypatch) -> None:
+    """The whole book written by one UPDATE ... FROM json_each stores the same text as the
+    row-by-row executemany (the path of SQLite before 3.33)."""
+    import workbench.services.scoring.refresh as refresh
+
+    engine, deal, churn, customers, _ = book
+    factory = session_factory(engine)
+    with factory.begin() as s:  # other kinds and an unreadable value must be merged alike
+        s.get(Customer, customers["id"].iloc[1]).scores = {"legacy": 0.25, "deal": 0.9}
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE customers SET scores = 'nope' WHERE id = :id"),
+                     {"id": customers["id"].iloc[2]})
+
+    def stored() -> dict[str, tuple[str, str | None]]:
+        with engine.connect() as conn:
+            return {r[0]: (r[1], r[2]) for r in conn.execute(
+                text("SELECT id, scores, lead_tier FROM customers")).all()}
+
+    before = stored()
+    results = []
+    for force in (True, False):
+        with engine.begin() as conn:  # back to the same starting point
+            for cid, (scores, tier) in before.items():
+                conn.execute(text("UPDATE customers SET scores = :s, lead_tier = :t WHERE id = :id"),
+                             {"s": scores, "t": tier, "id": cid})
+        monkeypatch.setattr(refresh, "_FORCE_EXECUTEMANY", force)
+        refresh_book(factory, {"deal": deal, "churn": churn}, None, now=NOW)
+        results.append(stored())
+    assert results[0] == results[1]
+    first = json.loads(results[1][customers["id"].iloc[1]][0])
+    assert first["legacy"] == 0.25 and first["deal"] != 0.9
+
+
+def test_update_rows_json_escapes_odd_ids() -> None:
+    from workbench.services.scoring.refresh import _update_rows_json
+
+    ids = ["C1", 'say "hi"', "back\\slash", "tab\there", "ünï"]
+    texts = ['{"deal": 0.5}', '{"deal": null}', '{"deal": 0.1}', '{"deal": 1.0}', '{"deal": 0.0}']
+    rows = json.loads(_update_rows_json([1, 2, 3, 4, 5], ids, texts, ["A", None, "B", "C", "A"]))
+    assert rows[1] == [2, 'say "hi"', {"deal": None}, None] and [r[1] for r in rows] == ids
+    assert json.loads(_update_rows_json([7], ["plain"], ['{"x": 1}'], None)) == [[7, "plain", {"x": 1}]]
+
+
+def test_history_in_pieces_equals_one_query(book) -> None:
+    from workbench.services.scoring.refresh import _history_queries, _HistoryPieces
+
+    engine, *_ = book
+    factory = session_factory(engine)
+    as_of = NOW - dt.timedelta(days=60)
+    with factory() as s:
+        cur = s.connection().connection.dbapi_connection.cursor()
+        whole = [sorted(cur.execute(sql, params).fetchall()) for sql, params in _history_queries(as_of)]
+    pieces = _HistoryPieces(as_of, pieces=5)
+    pieces.first_worker(factory)
+    agg, last = pieces.rows()
+    assert len(pieces._ranges) == 5
+    assert sorted(agg) == whole[0] and sorted(last) == whole[1]
+    assert len({r[0] for r in agg}) == len(agg)  # no customer in two pieces
