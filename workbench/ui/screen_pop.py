@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
+from PySide6.QtCore import QAbstractItemModel, QCoreApplication, QEvent, Qt, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from workbench.services.screen_pop import Offer, ScreenPop
 from workbench.ui import labels
-from workbench.views.row_table import Column, RowTableModel
+from workbench.views.row_table import Column, StoredRowModel
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
@@ -63,7 +63,7 @@ class Badge(QLabel):
         )
 
 
-def _table(model: RowTableModel, widths: tuple[int, ...] = ()) -> QTableView:
+def _table(model: QAbstractItemModel, widths: tuple[int, ...] = ()) -> QTableView:
     """A read-only table with fixed starting column widths (resize-to-contents would
     measure every row on every layout: too slow for a pop that must paint in milliseconds)."""
     view = QTableView()
@@ -182,7 +182,7 @@ class ScreenPopWidget(QWidget):
         self.warning_bar.hide()
 
         # --- what to offer
-        self.offers_model = RowTableModel(self._offer_columns(), self)
+        self.offers_model = StoredRowModel(self._offer_columns(), self)
         self.offers_view = _table(self.offers_model, (130, 200, 60, 70, 84, 70))
         self.offers_view.doubleClicked.connect(self._on_offer_activated)
         self.offers_view.activated.connect(self._on_offer_activated)
@@ -192,9 +192,9 @@ class ScreenPopWidget(QWidget):
         self.script_view.setOpenLinks(False)
 
         # --- what happened
-        self.trail_model = RowTableModel(self._trail_columns(), self)
+        self.trail_model = StoredRowModel(self._trail_columns(), self)
         self.trail_view = _table(self.trail_model, (130, 70, 90, 50, 70, 110, 50))
-        self.orders_model = RowTableModel(self._order_columns(), self)
+        self.orders_model = StoredRowModel(self._order_columns(), self)
         self.orders_view = _table(self.orders_model, (130, 110, 140, 110, 70))
         self.history_tabs = QTabWidget()
         # No frame around the pane (the table has its own): Fusion strokes that frame through

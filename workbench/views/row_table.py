@@ -6,7 +6,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtGui import QStandardItem, QStandardItemModel
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -28,6 +29,7 @@ _ALIGN = Qt.ItemDataRole.TextAlignmentRole.value
 _USER = Qt.ItemDataRole.UserRole.value
 _HORIZONTAL = Qt.Orientation.Horizontal
 _RIGHT_INT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
 class RowTableModel(QAbstractTableModel):
@@ -115,3 +117,69 @@ class RowTableModel(QAbstractTableModel):
         self._rows.sort(key=lambda r: (key(r) is None, key(r)), reverse=order == Qt.SortOrder.DescendingOrder)
         self._texts = [None] * len(self._rows)
         self.layoutChanged.emit()
+
+
+class StoredRowModel(QStandardItemModel):
+    """A read-only table of rows with the same columns as :class:`RowTableModel`, whose cell
+    texts are stored in Qt's own item model: a view paints them without calling Python for
+    every cell and role (seven calls a cell, most of the cost of painting a small table).
+    So it overrides no virtual method of the model (an override would bring those calls back).
+
+    Filling costs one item a cell, so it suits small tables shown whole, painted on the clock
+    (the screen pop's). Rows past the first ``first_rows`` get their items in idle time:
+    a long history fills what is on screen first. No sorting.
+    """
+
+    def __init__(self, columns: Sequence[Column], parent: Any = None, first_rows: int = 24) -> None:
+        super().__init__(0, len(columns), parent)
+        self._columns = list(columns)
+        self._rows: list[Any] = []
+        self._filled = 0
+        self._first_rows = first_rows
+        self._fill_pending = False
+        self.setHorizontalHeaderLabels([c.header for c in self._columns])
+
+    def set_rows(self, rows: Sequence[Any]) -> None:
+        """Replace the rows (removed and inserted, as :meth:`RowTableModel.set_rows`)."""
+        self._rows = list(rows)
+        if self.rowCount():
+            self.removeRows(0, self.rowCount())
+        self._filled = 0
+        self._append(min(len(self._rows), self._first_rows))
+        if self._filled < len(self._rows):
+            # the rest as empty rows now (the view's scroll bar is right), their texts when idle
+            self.setRowCount(len(self._rows))
+            if not self._fill_pending:
+                self._fill_pending = True
+                QTimer.singleShot(0, self, self._fill_rest)
+
+    def _items(self, row: Any) -> list[QStandardItem]:
+        items = []
+        for col in self._columns:
+            item = QStandardItem(col.text(row))
+            if col.align_right:
+                item.setTextAlignment(_RIGHT)
+            if col.tooltip is not None:
+                tip = col.tooltip(row)
+                if tip:
+                    item.setToolTip(tip)
+            items.append(item)
+        return items
+
+    def _append(self, n: int) -> None:
+        for row in self._rows[self._filled:self._filled + n]:
+            self.appendRow(self._items(row))
+        self._filled += n
+
+    def _fill_rest(self) -> None:
+        self._fill_pending = False
+        for r in range(self._filled, len(self._rows)):
+            for c, item in enumerate(self._items(self._rows[r])):
+                self.setItem(r, c, item)
+        self._filled = len(self._rows)
+
+    def row(self, index: int) -> Any:
+        return self._rows[index]
+
+    def rows(self) -> list[Any]:
+        return list(self._rows)
