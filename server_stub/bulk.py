@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from server_stub.changes import allocate_cursors
 from server_stub.storage import models as m
-from server_stub.storage.fast_insert import insert_rows
+from server_stub.storage.fast_insert import bind_processor, insert_rows
 
 __all__ = ["LogEntry", "RawWriter", "wire_json"]
 
@@ -60,7 +60,7 @@ class RawWriter:
         self.mark = "?" if self.dialect.paramstyle == "qmark" else "%s"
 
     def _processors(self, table: Table, columns: Sequence[str]) -> list[Callable[[Any], Any] | None]:
-        return [table.c[c].type._cached_bind_processor(self.dialect) for c in columns]
+        return [bind_processor(table.c[c].type, self.dialect) for c in columns]
 
     def _params(self, table: Table, columns: Sequence[str], rows: Sequence[dict[str, Any]]
                 ) -> list[tuple[Any, ...]]:
@@ -105,7 +105,7 @@ class RawWriter:
             return 0
         first = allocate_cursors(self.session, len(entries))
         log = m.ChangeLog.__table__
-        created = log.c.created_at.type._cached_bind_processor(self.dialect)
+        created = bind_processor(log.c.created_at.type, self.dialect)
         stamp = created(now) if created else now
         cols = ["cursor", "entity", "entity_id", "op", "data", "team_id", "store_id",
                 "target_user_id", "created_at"]

@@ -12,20 +12,20 @@ never miss a change (see docs/sync-protocol.md).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from server_stub.storage.fast_insert import insert_rows
+from server_stub.storage.fast_insert import bind_processor, insert_rows
 from server_stub.storage.models import ChangeLog, CursorCounter
 from workbench.local_store.entities import utcnow
 
 
-@dataclass(frozen=True)
-class Change:
-    """One change to append: the full new row of an entity (op ``upsert``) or an event."""
+class Change(NamedTuple):
+    """One change to append: the full new row of an entity (op ``upsert``) or an event.
+
+    A named tuple: a push builds one per mutation, at a fifth of a frozen dataclass's cost."""
 
     entity: str
     entity_id: str
@@ -66,8 +66,8 @@ def append(session: Session, changes: Sequence[Change]) -> int:
             "target_user_id", "created_at")
     # a plain DBAPI executemany, values through each column type's own bind processor (the
     # same stored values as a Core insert, without its per-row compilation: ~3x faster)
-    to_json = table.c.data.type._cached_bind_processor(dialect)
-    stamp_proc = table.c.created_at.type._cached_bind_processor(dialect)
+    to_json = bind_processor(table.c.data.type, dialect)
+    stamp_proc = bind_processor(table.c.created_at.type, dialect)
     now = utcnow()
     stamp = stamp_proc(now) if stamp_proc else now
     insert_rows(conn, table.name, cols, [

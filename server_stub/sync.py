@@ -21,7 +21,7 @@ import datetime as dt
 import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     JSON,
@@ -31,11 +31,15 @@ from sqlalchemy import (
     String,
     Text,
     and_,
+    any_,
+    bindparam,
     false,
+    func,
     or_,
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -43,6 +47,7 @@ from server_stub.auth import Principal
 from server_stub.bulk import RawWriter
 from server_stub.changes import Change, append, current_cursor
 from server_stub.storage.db import unit_of_work
+from server_stub.storage.fast_insert import bind_processor, insert_rows
 from server_stub.storage.models import (
     ENTITIES,
     Acceptance,
@@ -57,6 +62,7 @@ from server_stub.storage.models import (
     Task,
     WorkOrder,
 )
+from workbench.local_store.dbutil import json_dumps
 from workbench.local_store.entities import (
     EDITABLE_FIELDS,
     UTCDateTime,
@@ -108,8 +114,7 @@ class BadCursor(Exception):
         self.status = status
 
 
-@dataclass(frozen=True)
-class Mutation:
+class Mutation(NamedTuple):
     """One client mutation as it arrives in a push."""
 
     mutation_id: str
@@ -288,11 +293,28 @@ def _coercer(col: Any) -> Callable[[Any], Any]:
     return coerce
 
 
+_TEXT, _INT, _FLOAT, _OTHER = 0, 1, 2, 3
+_MISSING = object()
+
+
 @functools.cache
-def _columns(cls: type) -> tuple[tuple[str, Callable[[Any], Any], Any, bool], ...]:
-    """(key, checker, default, nullable) of each column of ``cls``, computed once per class."""
-    return tuple((col.key, _coercer(col), col.default, bool(col.nullable))
-                 for col in cls.__table__.columns)  # type: ignore[attr-defined]
+def _columns(cls: type) -> tuple[tuple[str, Callable[[Any], Any], Any, bool, int, int], ...]:
+    """(key, checker, default, nullable, kind, max length) of each column of ``cls``, computed
+    once per class. ``kind`` lets :func:`coerce_row` accept the common well-formed text and
+    whole numbers inline; everything else goes through the column's checker."""
+    out = []
+    for col in cls.__table__.columns:  # type: ignore[attr-defined]
+        ctype = col.type
+        kind = _OTHER
+        if isinstance(ctype, String | Text) and not isinstance(ctype, UTCDateTime | JSON):
+            kind = _TEXT
+        elif isinstance(ctype, Integer) and not isinstance(ctype, Boolean):
+            kind = _INT
+        elif isinstance(ctype, Float):
+            kind = _FLOAT
+        max_len = getattr(ctype, "length", None) or 1 << 62
+        out.append((col.key, _coercer(col), col.default, bool(col.nullable), kind, max_len))
+    return tuple(out)
 
 
 @functools.cache
@@ -304,21 +326,64 @@ def _time_keys(cls: type) -> frozenset[str]:
 def coerce_row(cls: type, data: dict[str, Any], *, fill_defaults: bool = True) -> dict[str, Any]:
     """Validated column values for a new ``cls`` row from wire ``data``.
 
-    Missing columns get their defaults; missing required columns are refused.
+    Missing columns get their defaults (without ``fill_defaults``: stay missing); missing
+    required columns are refused.
     """
-    out: dict[str, Any] = {}
-    for key, check, default, nullable in _columns(cls):
-        if key in data:
-            out[key] = check(data[key])
-        elif fill_defaults:
-            if default is None:
-                if nullable:
-                    out[key] = None
-                    continue
-                raise Rejected(f"{key}: required")
-            arg = default.arg
-            out[key] = arg(None) if callable(arg) else (list(arg) if isinstance(arg, list) else arg)
-    return out
+    return _row_coercer(cls, fill_defaults)(data)
+
+
+def _missing(key: str, default: Any, nullable: bool) -> Any:
+    """The value of a column missing from the data: its default, None, or refused."""
+    if default is None:
+        if nullable:
+            return None
+        raise Rejected(f"{key}: required")
+    arg = default.arg
+    return arg(None) if callable(arg) else (list(arg) if isinstance(arg, list) else arg)
+
+
+def _empty(key: str) -> None:
+    raise Rejected(f"{key}: must not be empty")
+
+
+@functools.cache
+def _row_coercer(cls: type, fill_defaults: bool) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """:func:`coerce_row` for one class, as straight-line code built once: a push checks every
+    field of every mutation, and a loop over the columns spent more time unpacking its own
+    bookkeeping than checking. Well-formed text and whole numbers are accepted inline; the
+    rest goes through the column's checker (:func:`_coercer`), which accepts or refuses with
+    the reason. A property test holds it to the per-column checkers."""
+    env: dict[str, Any] = {"_M": _MISSING, "_missing": _missing, "_empty": _empty}
+    lines = ["def coerce(data):", "    out = {}", "    get = data.get"]
+    for i, (key, check, default, nullable, kind, max_len) in enumerate(_columns(cls)):
+        env[f"c{i}"], env[f"d{i}"] = check, default
+        k = repr(key)
+        if kind == _TEXT:
+            lines.append(f"    v = get({k}, _M)")
+            lines.append(f"    if v.__class__ is str and len(v) <= {max_len} and '\\x00' not in v: out[{k}] = v")
+        elif kind == _INT:
+            lines.append(f"    v = get({k}, _M)")
+            lines.append(f"    if v.__class__ is int and -2147483648 < v < 2147483648: out[{k}] = v")
+        elif kind == _FLOAT:  # NaN and infinities fail the comparison: the checker refuses them
+            lines.append(f"    v = get({k}, _M)")
+            lines.append(f"    if v.__class__ is float and -1e15 <= v <= 1e15: out[{k}] = v")
+        else:
+            lines.append(f"    v = get({k}, _M)")
+            lines.append("    if False: pass")
+        if fill_defaults:
+            lines.append(f"    elif v is _M: out[{k}] = _missing({k}, d{i}, {nullable})")
+        else:
+            lines.append("    elif v is _M: pass")
+        lines.append(f"    elif v is None: out[{k}] = None" if nullable else f"    elif v is None: _empty({k})")
+        lines.append(f"    else: out[{k}] = c{i}(v)")
+    lines.append("    return out")
+    exec(compile("\n".join(lines), f"<coerce_row {cls.__name__}>", "exec"), env)  # our own code, no input
+    return env["coerce"]  # type: ignore[no-any-return]
+
+
+def cid_ok(value: str) -> bool:
+    """Whether a text id is acceptable (what :func:`_require_id` checks, for a known str)."""
+    return 0 < len(value) <= 40 and "\x00" not in value and not value.isspace()
 
 
 def _require_id(data: dict[str, Any], key: str = "id") -> str:
@@ -392,34 +457,48 @@ class _Batch:
     #: append-only rows inserted in one statement at the end of the batch (fast path);
     #: None in careful mode, where each mutation runs in its own savepoint
     deferred: list[dict[str, Any]] | None = field(default_factory=list)
+    #: customers already found in scope in this batch (a batch often holds many outcomes of
+    #: one customer; the scope cannot change within the transaction)
+    visible: dict[str, Customer] = field(default_factory=dict)
 
     def customer(self, customer_id: Any, *, for_write: bool = True) -> Customer:
-        cid = _require_id({"customer_id": customer_id}, "customer_id")
+        cid = customer_id if type(customer_id) is str and cid_ok(customer_id) else \
+            _require_id({"customer_id": customer_id}, "customer_id")
+        cust = self.visible.get(cid)
+        if cust is not None:  # seen in this batch, in scope
+            return cust
         if cid not in self.customers:
             self.customers[cid] = self.session.get(Customer, cid)
         cust = self.customers[cid]
         if cust is None or not customer_visible(self.session, self.principal, cust):
             # same answer for "missing" and "not yours": no probing of other scopes
             raise Rejected(f"customer {cid} not found in your scope")
+        self.visible[cid] = cust
         return cust
 
     def prefetch(self, mutations: Sequence[Mutation]) -> None:
         ids = {m.data.get("customer_id") for m in mutations if isinstance(m.data.get("customer_id"), str)}
         ids |= {m.data.get("id") for m in mutations if m.entity == "customer" and isinstance(m.data.get("id"), str)}
         ids.discard(None)
-        for chunk in _chunks(sorted(ids), 500):  # type: ignore[arg-type]
-            for cust in self.session.execute(select(Customer).where(Customer.id.in_(chunk))).scalars():
+        if ids:
+            for cust in self.session.execute(select(Customer).where(_among(self.session, Customer.id, ids))).scalars():
                 self.customers[cust.id] = cust
         cids = [m.data.get("id") for m in mutations if m.entity == "contact_event" and isinstance(m.data.get("id"), str)]
-        for chunk in _chunks(cids, 500):
-            self.contact_ids |= set(
-                self.session.execute(select(ContactEvent.id).where(ContactEvent.id.in_(chunk))).scalars()
-            )
+        if cids:
+            self.contact_ids |= set(self.session.execute(
+                select(ContactEvent.id).where(_among(self.session, ContactEvent.id, cids))).scalars())
 
 
-def _chunks(items: Sequence[Any], n: int) -> Iterable[Sequence[Any]]:
-    for i in range(0, len(items), n):
-        yield items[i : i + n]
+def _among(session: Session, column: Any, values: Iterable[str]) -> Any:
+    """``column IN (values)`` as one bound parameter: a JSON array read by ``json_each`` on
+    SQLite, an array with ``= ANY`` on PostgreSQL. The statement is then the same for every
+    batch (compiled once, cached), where an IN list of a thousand placeholders is rendered
+    and compiled again each time, and runs into parameter limits."""
+    values = list(values)
+    if session.get_bind().dialect.name == "sqlite":
+        each = func.json_each(bindparam("among", json_dumps(values), type_=Text)).table_valued("value")
+        return column.in_(select(each.c.value))
+    return column == any_(bindparam("among", values, type_=ARRAY(Text)))
 
 
 def _own_fields(b: _Batch, values: dict[str, Any]) -> None:
@@ -649,9 +728,9 @@ def _push_tx(
     elif client.user_id != p.user_id:
         raise PushForbidden("this client id is registered to another user")
     earlier: dict[str, AppliedMutation] = {}
-    ids = [m.mutation_id for m in mutations]
-    for chunk in _chunks(ids, 500):
-        for row in session.execute(select(AppliedMutation).where(AppliedMutation.mutation_id.in_(chunk))).scalars():
+    if mutations:
+        among = _among(session, AppliedMutation.mutation_id, (m.mutation_id for m in mutations))
+        for row in session.execute(select(AppliedMutation).where(among)).scalars():
             earlier[row.mutation_id] = row
     if any(row.user_id != p.user_id for row in earlier.values()):
         raise PushForbidden("a mutation id in this batch belongs to another user")
@@ -709,14 +788,15 @@ def _push_tx(
         if end is not None:
             res["cursor"] = first + end - 1
     if stored:
-        writer.insert(
-            AppliedMutation.__table__, ["mutation_id", "client_id", "user_id", "result", "created_at"],
-            [
-                {"mutation_id": r["mutation_id"], "client_id": client_id, "user_id": p.user_id,
-                 "result": {k: v for k, v in r.items() if k != "mutation_id"}, "created_at": batch.now}
-                for r in stored
-            ],
-        )
+        table = AppliedMutation.__table__
+        to_json = bind_processor(table.c.result.type, writer.dialect)
+        to_stamp = bind_processor(table.c.created_at.type, writer.dialect)
+        stamp = to_stamp(batch.now) if to_stamp else batch.now
+        insert_rows(writer.conn, table.name, ("mutation_id", "client_id", "user_id", "result", "created_at"), [
+            (r["mutation_id"], client_id, p.user_id, to_json(result) if to_json else result, stamp)
+            for r in stored
+            for result in ({k: v for k, v in r.items() if k != "mutation_id"},)
+        ])
     return results, last
 
 
@@ -772,6 +852,15 @@ def scope_filter(p: Principal) -> Any:
     return or_(mine, and_(target.is_(None), or_(untagged, own)))
 
 
+def pull_statement(p: Principal, after: int, top: int, limit: int) -> Any:
+    """The changes ``p`` may see with ``after < cursor <= top``, in cursor order, at most
+    ``limit``: the primary key walked from ``after``, each row checked against the scope."""
+    return (select(ChangeLog.cursor, ChangeLog.entity, ChangeLog.op, ChangeLog.data)
+            .where(ChangeLog.cursor > after, ChangeLog.cursor <= top, scope_filter(p))
+            .order_by(ChangeLog.cursor)
+            .limit(limit))
+
+
 def pull(session: Session, p: Principal, cursor: int, limit: int) -> PullPage:
     """Visible changes with ``cursor`` greater than the given one, in cursor order.
 
@@ -788,12 +877,7 @@ def pull(session: Session, p: Principal, cursor: int, limit: int) -> PullPage:
             status=409,
         )
     limit = max(1, min(limit, MAX_PULL_LIMIT))
-    rows = session.execute(
-        select(ChangeLog.cursor, ChangeLog.entity, ChangeLog.op, ChangeLog.data)
-        .where(ChangeLog.cursor > cursor, ChangeLog.cursor <= top, scope_filter(p))
-        .order_by(ChangeLog.cursor)
-        .limit(limit + 1)
-    ).all()
+    rows = session.execute(pull_statement(p, cursor, top, limit + 1)).all()
     has_more = len(rows) > limit
     rows = rows[:limit]
     changes = [{"cursor": r.cursor, "entity": r.entity, "op": r.op, "data": r.data} for r in rows]

@@ -14,12 +14,14 @@ import signal
 import threading
 import time
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
+import pydantic_core
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, OperationalError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,10 +31,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server_stub import auth, sync
 from server_stub.api import schemas as s
-from server_stub.storage.db import open_central, session_factory, unit_of_work
+from server_stub.storage.db import WalCheckpointer, open_central, session_factory, unit_of_work
 from server_stub.storage.models import User
 from workbench.services.codes import Role
 from workbench.services.phone import InvalidPhoneError
+
+_M = TypeVar("_M", bound=BaseModel)
 
 #: Version of the API and wire format this server speaks.
 SCHEMA_VERSION = 1
@@ -167,6 +171,49 @@ def _client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def _body_of(model: str) -> dict[str, Any]:
+    """OpenAPI of a JSON request body that the endpoint reads itself (see :func:`_parse_body`);
+    :func:`_with_manual_bodies` adds the model's schema to the components."""
+    return {"requestBody": {"required": True, "content": {"application/json": {
+        "schema": {"$ref": f"#/components/schemas/{model}"}}}}}
+
+
+_MANUAL_BODIES: tuple[type[BaseModel], ...] = (s.PushIn,)
+
+
+def _with_manual_bodies(app: FastAPI) -> None:
+    """Put the schemas of bodies read by hand into the OpenAPI document, as FastAPI does for
+    the bodies it reads."""
+    default = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = default()
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            for model in _MANUAL_BODIES:
+                own = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                for name, sub in own.pop("$defs", {}).items():
+                    components.setdefault(name, sub)
+                components[model.__name__] = own
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _parse_body(model: type[_M], raw: bytes) -> _M:
+    """``raw`` JSON as ``model``; a 422 with the same message as FastAPI's own bodies."""
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+        raise RequestValidationError(errors) from None
+
+
+def _json_response(content: Any) -> Response:
+    """``content`` (plain dicts and lists) as a JSON response, encoded by pydantic-core."""
+    return Response(pydantic_core.to_json(content), media_type="application/json")
+
+
 def _validation_message(exc: RequestValidationError) -> str:
     parts = []
     for err in exc.errors()[:5]:
@@ -236,8 +283,11 @@ def create_app(
     app.state.factory = factory
     app.state.settings = settings
     app.add_middleware(_EdgeMiddleware, max_body=settings.max_body_bytes)
+    _with_manual_bodies(app)
     watcher = _CounterWatch(factory, settings.poll_interval_s)
     app.state.watcher = watcher
+    checkpointer = WalCheckpointer(engine)
+    app.state.checkpointer = checkpointer
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
@@ -344,16 +394,23 @@ def create_app(
 
     # ------------------------------------------------------------------ sync
 
-    @app.post("/api/v1/sync/push", response_model=s.PushOut, response_model_exclude_none=True, tags=["sync"])
-    def push(body: s.PushIn, p: Caller) -> s.PushOut:
-        """Apply a batch of mutations, each exactly once (replays answer ``duplicate``)."""
+    @app.post("/api/v1/sync/push", response_model=s.PushOut, response_model_exclude_none=True, tags=["sync"],
+              openapi_extra=_body_of("PushIn"))
+    async def push(request: Request, p: Caller) -> s.PushOut:
+        """Apply a batch of mutations, each exactly once (replays answer ``duplicate``).
+
+        The body is a ``PushIn``: parsed and checked in one pass by pydantic-core straight from
+        the bytes (a batch is up to 1000 mutations; FastAPI's own path decodes the JSON in
+        Python first, then validates the objects: twice the time)."""
+        body = _parse_body(s.PushIn, await request.body())
         muts = [sync.Mutation(m.mutation_id, m.entity, m.op, m.data) for m in body.mutations]
         try:
-            results, cursor = sync.push(factory, p, body.client_id, muts)
+            results, cursor = await run_in_threadpool(sync.push, factory, p, body.client_id, muts)
         except sync.PushForbidden as exc:
             raise ApiError(403, str(exc)) from None
         # plain dicts straight to JSON: the batch can hold 1000 results (the model documents them)
-        return JSONResponse({"results": results, "cursor": cursor})  # type: ignore[return-value]
+        checkpointer.kick()
+        return _json_response({"results": results, "cursor": cursor})  # type: ignore[return-value]
 
     @app.get("/api/v1/sync/pull", response_model=s.PullOut, tags=["sync"])
     async def pull(

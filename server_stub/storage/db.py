@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
+import weakref
 from pathlib import Path
 
 import platformdirs
@@ -17,6 +20,8 @@ from workbench.local_store.dbutil import (  # noqa: F401  (unit_of_work re-expor
 )
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+log = logging.getLogger(__name__)
 
 
 def default_db_url() -> str:
@@ -37,3 +42,57 @@ def open_central(url: str | None = None, *, migrate: bool = True) -> Engine:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+
+def checkpoint_wal(engine: Engine) -> None:
+    """Copy the write-ahead log of a SQLite file store into the database (PASSIVE: never
+    waits for readers or writers); nothing on other stores."""
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+
+
+class WalCheckpointer:
+    """Checkpoints a SQLite store's write-ahead log on a thread of its own, when kicked.
+
+    SQLite otherwise runs the checkpoint inside the commit of whichever write filled the log
+    past 1000 pages, with the client of that write waiting (a tenth of a push's time). The
+    server kicks this after each push instead: the log is copied while the next request is
+    read and checked, and the next write starts the log over. SQLite's own automatic
+    checkpoint stays as the safety net. The thread ends after a minute without kicks (and
+    when the engine is gone); the next kick starts it again.
+    """
+
+    def __init__(self, engine: Engine, idle_s: float = 60.0) -> None:
+        self._engine = weakref.ref(engine)
+        self._idle_s = idle_s
+        self._kick = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self.enabled = engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:")
+        self.runs = 0
+
+    def kick(self) -> None:
+        """Ask for a checkpoint soon (returns at once)."""
+        if not self.enabled:
+            return
+        self._kick.set()
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="wal-checkpoint", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while self._kick.wait(self._idle_s):
+            self._kick.clear()
+            engine = self._engine()
+            if engine is None:
+                return
+            try:
+                checkpoint_wal(engine)
+                self.runs += 1
+            except Exception:  # a busy or vanished file: SQLite's own checkpoint still runs
+                log.debug("WAL checkpoint failed", exc_info=True)
+            del engine

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from workbench.local_store.entities import (
@@ -116,7 +116,7 @@ class AppliedMutation(Base):
 
     __tablename__ = "applied_mutations"
     mutation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    client_id: Mapped[str] = mapped_column(String(64), index=True)
+    client_id: Mapped[str] = mapped_column(String(64))
     user_id: Mapped[str] = mapped_column(String(40))
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -126,15 +126,25 @@ class ChangeLog(Base):
     """Every accepted change, in commit order. ``cursor`` is allocated under the counter lock."""
 
     __tablename__ = "change_log"
+    # Pulls walk the primary key from the caller's cursor and filter by scope (the log is
+    # read in cursor order, a page at a time). One index more: the few changes meant for one
+    # user (call events), to find the calls routed to them. Every index here is paid for by
+    # every pushed change, and single-column indexes on team or store led the planner to
+    # collect and sort the whole rest of the log for each page.
+    __table_args__ = (
+        Index("ix_change_log_target_user", "target_user_id", "created_at",
+              sqlite_where=text("target_user_id IS NOT NULL"),
+              postgresql_where=text("target_user_id IS NOT NULL")),
+    )
     cursor: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False)
     entity: Mapped[str] = mapped_column(String(30))
     entity_id: Mapped[str] = mapped_column(String(40))
     op: Mapped[str] = mapped_column(String(10))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
-    team_id: Mapped[str | None] = mapped_column(String(40), index=True, default=None)
-    store_id: Mapped[str | None] = mapped_column(String(40), index=True, default=None)
+    team_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    store_id: Mapped[str | None] = mapped_column(String(40), default=None)
     #: set for changes meant for one user only (e.g. a call event routed to an agent)
-    target_user_id: Mapped[str | None] = mapped_column(String(40), index=True, default=None)
+    target_user_id: Mapped[str | None] = mapped_column(String(40), default=None)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

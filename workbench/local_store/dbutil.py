@@ -7,13 +7,30 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pydantic_core
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 
+def json_dumps(value: Any) -> str:
+    """JSON text of ``value`` for JSON columns: pydantic-core's encoder (Rust, about 3x faster
+    than the standard library's; already installed with FastAPI). UTF-8 text is kept as is."""
+    return pydantic_core.to_json(value).decode()
+
+
+def json_loads(text_: str | bytes) -> Any:
+    """The value of JSON text read from a JSON column (pydantic-core's parser, ~3x faster)."""
+    return pydantic_core.from_json(text_)
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets WAL, a busy timeout and foreign keys off (ids are text)."""
+    """Create an engine; SQLite gets WAL, a busy timeout and foreign keys off (ids are text).
+
+    JSON columns are encoded and decoded with :func:`json_dumps` / :func:`json_loads`.
+    """
     is_sqlite = url.startswith("sqlite")
+    kwargs.setdefault("json_serializer", json_dumps)
+    kwargs.setdefault("json_deserializer", json_loads)
     if is_sqlite:
         kwargs.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
     engine = create_engine(url, **kwargs)
