@@ -187,3 +187,77 @@ def test_batch_over_the_body_limit_goes_through_in_parts(world: World, desktop: 
         got = dict(s.execute(select(ContactEvent.id, ContactEvent.note).where(ContactEvent.id.in_(ids))).tuples().all())
     assert set(got) == set(ids)
     assert got[ids[0]] == '客户说"再考虑" ' + "x" * 6000  # the stored JSON text went out as is
+
+
+def _central_note(world: World, customer_id: str) -> str:
+    from server_stub.storage.models import Customer as CentralCustomer
+    from tests.integration.factories import central_session
+
+    with central_session(world.url) as s:
+        row = s.get(CentralCustomer, customer_id)
+        assert row is not None
+        return str(row.note)
+
+
+def test_push_all_sends_batches_in_order(world: World, desktop: Callable[..., Desktop]) -> None:
+    """Pipelined push (the next batch read while the server applies this one) still applies
+    every batch after the one before it: with one mutation per batch, the last of twelve
+    edits of the same field is the one the server keeps (last writer wins by server order)."""
+    a = desktop("agent1")
+    a.sync.pull_all()
+    cust = world.customers["T01"][0]
+    for i in range(12):
+        with unit_of_work(a.factory) as s:  # type: ignore[arg-type]
+            enqueue(s, "customer", "update", {"id": cust, "note": f"edit {i}"})
+    a.sync.batch_size = 1
+    assert a.sync.push_all() == 12
+    assert a.sync.status().pending == 0
+    assert _central_note(world, cust) == "edit 11"
+
+
+def test_push_all_stops_when_asked_and_between_batches(world: World, desktop: Callable[..., Desktop]) -> None:
+    a = desktop("agent1")
+    a.sync.pull_all()
+    for i in range(9):
+        record_contact(a, world.customers["T01"][i % 3])
+    a.sync.batch_size = 2
+    assert a.sync.push_all(max_batches=2) == 4
+    assert a.sync.status().pending == 5
+    asked = iter([False, True])
+    assert a.sync.push_all(should_stop=lambda: next(asked, True)) == 4  # the 2nd check stops it
+    assert a.sync.status().pending == 1
+    assert a.sync.push_all() == 1 and a.sync.status().pending == 0
+
+
+class _DropsLastResult(ServerApi):
+    """The real client against the real server, except that the first answer loses the
+    result of its last mutation (as a buggy or truncating proxy would)."""
+
+    dropped = False
+
+    def push_encoded(self, client_id, mutations):  # type: ignore[no-untyped-def]
+        result = super().push_encoded(client_id, mutations)
+        if self.dropped:
+            return result
+        self.dropped = True
+        from dataclasses import replace
+
+        return replace(result, results=result.results[:-1])
+
+
+def test_push_all_ends_at_an_unsettled_entry_and_retries_it_first(
+        world: World, desktop: Callable[..., Desktop]) -> None:
+    """An entry the server's answer leaves unsettled stays in the outbox, and nothing after it
+    is sent in that run: the next run starts with it (answered as a duplicate)."""
+    a = desktop("agent1")
+    a.sync.pull_all()
+    for i in range(6):
+        record_contact(a, world.customers["T01"][i % 3])
+    real = a.sync._api  # type: ignore[attr-defined]
+    api = _DropsLastResult(real._http, real._base)
+    api.set_tokens(real._access, real.refresh_token)
+    engine = SyncEngine(a.factory, api, a.sync.client_id, batch_size=3)  # type: ignore[arg-type]
+    assert engine.push_all() == 2  # the first batch, less its unsettled last entry
+    assert engine.status().pending == 4
+    assert engine.push_all() == 4
+    assert engine.status().pending == 0

@@ -125,10 +125,7 @@ class SyncController(QObject):
                 continue
             self._force = False
             try:
-                while not self._stop.is_set():
-                    report = self._engine.push_once()
-                    if report.sent == 0 or report.remaining == 0:
-                        break
+                self._engine.push_all(should_stop=self._stop.is_set)
                 backoff = 1.0
             except OfflineError:
                 self._emit_status()
