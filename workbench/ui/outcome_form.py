@@ -10,7 +10,7 @@ import datetime as dt
 import time
 from dataclasses import dataclass
 
-from PySide6.QtCore import QDateTime, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QDateTime, QEvent, QObject, Qt, QTimer, QTimeZone, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -95,6 +95,12 @@ class OutcomeForm(QWidget):
         self.note.setMaxLength(2000)
         self.callback_on = QCheckBox(self.tr("Call &back at"))
         self.callback_at = QDateTimeEdit()
+        # Local wall time at the machine's current UTC offset: a date-time field in the
+        # system's local time converts through the C library's time-zone functions each time
+        # it is painted (six times the cost of a combo box, on every pop). The agents' zone
+        # (China) has no daylight-saving changes for the offset to miss.
+        self._zone = QTimeZone.fromSecondsAheadOfUtc(QDateTime.currentDateTime().offsetFromUtc())
+        self.callback_at.setTimeZone(self._zone)
         self.callback_at.setCalendarPopup(True)
         self.callback_at.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.callback_at.setEnabled(False)
@@ -265,7 +271,7 @@ class OutcomeForm(QWidget):
         """Tomorrow at this time, and nothing in the past. Set when the form is built and again
         when the agent ticks "Call back at" (not on every load: a date-time field costs half
         a millisecond to set, on the path of a screen pop)."""
-        now = QDateTime.currentDateTime()
+        now = QDateTime.currentDateTime().toTimeZone(self._zone)
         self.callback_at.setMinimumDateTime(now)
         if self.callback_at.dateTime() < now.addSecs(60):
             self.callback_at.setDateTime(now.addDays(1))
@@ -291,7 +297,7 @@ class OutcomeForm(QWidget):
             return None
         callback = None
         if self.callback_on.isChecked():
-            callback = self.callback_at.dateTime().toPython().astimezone(UTC)
+            callback = dt.datetime.fromtimestamp(self.callback_at.dateTime().toSecsSinceEpoch(), UTC)
         duration = self._duration_s
         if duration is None:
             duration = int((dt.datetime.now(UTC) - self._opened).total_seconds())
