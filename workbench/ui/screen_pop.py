@@ -131,6 +131,7 @@ class ScreenPopWidget(QWidget):
         self.snapshot: ScreenPop | None = None
         self._objection_index = 0
         self._last_customer: str | None = None
+        self._script_html = ""
 
         # --- who
         self.name_label = QLabel()
@@ -346,7 +347,9 @@ class ScreenPopWidget(QWidget):
         self.orders_model.set_rows(pop.work_orders)
         for view in (self.offers_view, self.trail_view, self.orders_view):
             _rows_replaced(view)
-        self.history_tabs.setTabText(1, self.tr("Work orders ({n})").format(n=len(pop.work_orders)))
+        orders_title = self.tr("Work orders ({n})").format(n=len(pop.work_orders))
+        if self.history_tabs.tabText(1) != orders_title:  # a new title lays the tab bar out again
+            self.history_tabs.setTabText(1, orders_title)
         self._objection_index = 0
         if self.snapshot is None or pop.portrait.id != self._last_customer:
             self._matched = None
@@ -401,7 +404,7 @@ class ScreenPopWidget(QWidget):
         pop = self.snapshot
         if pop is None or not pop.script:
             nothing = self.tr("No script for this offer.")
-            self.script_view.setHtml(f"<p style='color:#777'>{nothing}</p>")
+            self._set_script_html(f"<p style='color:#777'>{nothing}</p>")
             return
         html = []
         if self._matched is not None:
@@ -425,7 +428,16 @@ class ScreenPopWidget(QWidget):
                 f" {self._objection_index % len(objections) + 1}/{len(objections)}</b>"
                 f"{' — ' + _esc(kw) if kw else ''}<br>{_esc(ob.text)}</p>"
             )
-        self.script_view.setHtml("".join(html))
+        self._set_script_html("".join(html))
+
+    def _set_script_html(self, html: str) -> None:
+        """Parse and lay out the script only when it changed (often it is the same text:
+        "no script", or the same offer's script for the same customer); back to its top."""
+        if html != self._script_html:
+            self._script_html = html
+            self.script_view.setHtml(html)
+        else:
+            self.script_view.verticalScrollBar().setValue(0)
 
     def next_objection(self) -> None:
         self._objection_index += 1
