@@ -185,19 +185,3 @@ def test_update_rows_json_escapes_odd_ids() -> None:
     assert rows[1] == [2, 'say "hi"', {"deal": None}, None] and [r[1] for r in rows] == ids
     assert json.loads(_update_rows_json([7], ["plain"], ['{"x": 1}'], None)) == [[7, "plain", {"x": 1}]]
 
-
-def test_history_in_pieces_equals_one_query(book) -> None:
-    from workbench.services.scoring.refresh import _history_queries, _HistoryPieces
-
-    engine, *_ = book
-    factory = session_factory(engine)
-    as_of = NOW - dt.timedelta(days=60)
-    with factory() as s:
-        cur = s.connection().connection.dbapi_connection.cursor()
-        whole = [sorted(cur.execute(sql, params).fetchall()) for sql, params in _history_queries(as_of)]
-    pieces = _HistoryPieces(as_of, pieces=5)
-    pieces.first_worker(factory)
-    agg, last = pieces.rows()
-    assert len(pieces._ranges) == 5
-    assert sorted(agg) == whole[0] and sorted(last) == whole[1]
-    assert len({r[0] for r in agg}) == len(agg)  # no customer in two pieces

@@ -3,9 +3,8 @@
 The desktop runs :func:`refresh_book` in a background worker (the task runner) and turns the
 ``progress(done, total)`` calls into a progress bar. One pass:
 
-1. read the portraits (only the columns the models need) while a second thread aggregates
-   the contact history by SQL, piece by piece (customer ranges); this thread joins in on the
-   pieces left once the portraits are read;
+1. read the portraits (only the columns the models need) and the contact history in two
+   queries;
 2. build the feature frame for the whole book at once (pandas, vectorised);
 3. predict in chunks of ``chunk_size`` rows per model, reporting progress after each chunk
    and checking ``cancel()``;
@@ -26,7 +25,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -161,12 +160,8 @@ def _in_list(values: Sequence[str]) -> str:
     return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
 
 
-def _history_queries(as_of: dt.datetime, low: str | None = None, high: str | None = None,
-                     ) -> tuple[tuple[str, tuple[Any, ...]], tuple[str, tuple[Any, ...]]]:
+def _history_queries(as_of: dt.datetime) -> tuple[tuple[str, tuple[Any, ...]], tuple[str, tuple[Any, ...]]]:
     """The two GROUP BY queries of the history aggregates, with their parameters.
-
-    With ``low`` / ``high``, only the customers with ``low <= customer_id < high`` (a range
-    of the customer index: one piece of the book).
 
     The first aggregates the contact events per customer (indexed by customer and time); the
     second takes the intent of the last reached contact, by SQLite's rule that a bare column
@@ -180,11 +175,6 @@ def _history_queries(as_of: dt.datetime, low: str | None = None, high: str | Non
     bound = as_of.astimezone(dt.UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
     recent = (as_of.astimezone(dt.UTC).replace(tzinfo=None) - RECENT).strftime("%Y-%m-%d %H:%M:%S.%f")
     reached = _in_list(_REACHED)
-    piece, piece_params = "", ()
-    if low is not None:
-        piece, piece_params = piece + " AND customer_id >= ?", (*piece_params, low)
-    if high is not None:
-        piece, piece_params = piece + " AND customer_id < ?", (*piece_params, high)
     agg = (f"""SELECT customer_id, COUNT(*),
               SUM(wrapup IN ({reached})), SUM(wrapup = 'refused'), SUM(wrapup = 'interested'),
               SUM(wrapup = 'accepted'), SUM(wrapup IN ('complaint', 'do_not_call')),
@@ -192,11 +182,9 @@ def _history_queries(as_of: dt.datetime, low: str | None = None, high: str | Non
               julianday(?) - julianday(MAX(started_at)),
               julianday(?) - julianday(MAX(CASE WHEN wrapup = 'refused' THEN started_at END)),
               SUM(started_at >= ?)
-            FROM {table} WHERE started_at < ?{piece} GROUP BY customer_id""",
-           (bound, bound, recent, bound, *piece_params))
+            FROM {table} WHERE started_at < ? GROUP BY customer_id""", (bound, bound, recent, bound))
     last = (f"""SELECT customer_id, MAX(started_at), intent FROM {table}
-            WHERE started_at < ? AND wrapup IN ({reached}){piece} GROUP BY customer_id""",
-            (bound, *piece_params))
+            WHERE started_at < ? AND wrapup IN ({reached}) GROUP BY customer_id""", (bound,))
     return agg, last
 
 
@@ -233,122 +221,29 @@ def history_from_rows(agg: Sequence[tuple[Any, ...]], last: Sequence[tuple[Any, 
     return pd.DataFrame(data, columns=list(HISTORY_FEATURES))
 
 
-#: pieces of the history aggregation (customer ranges), shared by the two threads
-_HISTORY_PIECES = 8
+def _history_rows_aside(session_factory: sessionmaker[Session] | Callable[[], Session],
+                        as_of: dt.datetime) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The rows of both history queries, computed on a connection of their own.
 
-
-def _history_bounds(cur: Any, pieces: int) -> list[str]:
-    """Customer ids cutting the contact events into ``pieces`` ranges of about equal size."""
-    from workbench.local_store.models import ContactEvent
-
-    table = ContactEvent.__tablename__
-    n = cur.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
-    bounds: list[str] = []
-    for k in range(1, pieces):
-        row = cur.execute(f"SELECT customer_id FROM {table} ORDER BY customer_id LIMIT 1 OFFSET ?",
-                          (n * k // pieces,)).fetchone()
-        if row is not None and (not bounds or row[0] > bounds[-1]):
-            bounds.append(row[0])
-    return bounds
-
-
-class _HistoryPieces:
-    """The history aggregates, computed piece by piece (customer ranges) by whoever is free.
-
-    The second thread starts at once on a connection of its own; the calling thread joins in
-    with the session's connection once it has read the portraits, so both cores work until
-    the last piece (before, one thread ran the whole history — 3.2 s alone on 200,000
-    customers — while the other, done with the portraits after 2.3 s, waited).
-    Each query runs as one ``CREATE TEMP TABLE ... AS SELECT`` — a single step of SQLite,
-    which holds no GIL — and only the finished rows are read back. (A plain SELECT needs the
-    GIL for every row and starves behind the other thread: measured slower than in turn.)
+    Meant for a second thread while the first reads the portraits: each query runs as one
+    ``CREATE TEMP TABLE ... AS SELECT`` — a single step of SQLite, which holds no GIL — and
+    only the finished rows are read back. (A plain SELECT needs the GIL for every row and
+    starves behind the other thread: measured slower than running both in turn.)
     """
-
-    _NAMES = ("wb_refresh_hist_agg", "wb_refresh_hist_last")
-
-    def __init__(self, as_of: dt.datetime, pieces: int = _HISTORY_PIECES) -> None:
-        self.as_of = as_of
-        self.pieces = pieces
-        self._lock = threading.Lock()
-        self._ready = threading.Event()
-        self._ranges: list[tuple[str | None, str | None]] = []
-        self._next = 0
-        self._agg: dict[int, list[tuple[Any, ...]]] = {}
-        self._last: dict[int, list[tuple[Any, ...]]] = {}
-        self._failed = False
-
-    def first_worker(self, session_factory: sessionmaker[Session] | Callable[[], Session]) -> None:
-        """Cut the book into pieces, then compute pieces until none is left (second thread)."""
-        with session_factory() as session:
-            cur = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-            try:
-                try:
-                    bounds = _history_bounds(cur, self.pieces)
-                    edges: list[str | None] = [None, *bounds, None]
-                    self._ranges = list(zip(edges[:-1], edges[1:], strict=True))
-                except BaseException:
-                    self._failed = True
-                    raise
-                finally:
-                    self._ready.set()
-                self._work(cur)
-            finally:
-                cur.close()
-
-    def join(self, session: Session) -> None:
-        """Compute pieces on ``session``'s connection until none is left (calling thread)."""
-        self._ready.wait()
-        if self._failed:
-            return
+    names = ("wb_refresh_hist_agg", "wb_refresh_hist_last")
+    with session_factory() as session:
         cur = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
-            self._work(cur)
+            out = []
+            for name, (sql, params) in zip(names, _history_queries(as_of), strict=True):
+                cur.execute(f"DROP TABLE IF EXISTS temp.{name}")
+                cur.execute(f"CREATE TEMP TABLE {name} AS {sql}", params)
+                out.append(cur.execute(f"SELECT * FROM temp.{name}").fetchall())
+            return out[0], out[1]
         finally:
+            for name in names:
+                cur.execute(f"DROP TABLE IF EXISTS temp.{name}")
             cur.close()
-
-    def _work(self, cur: Any) -> None:
-        # the rows are read back only after the last piece: reading rows needs the GIL at
-        # every row, and two threads doing that at once were measured 40 % slower than in turn
-        done: list[int] = []
-        try:
-            while True:
-                with self._lock:
-                    i = self._next
-                    self._next += 1
-                if i >= len(self._ranges) or self._failed:
-                    break
-                low, high = self._ranges[i]
-                for name, (sql, params) in zip(self._NAMES, _history_queries(self.as_of, low, high),
-                                               strict=True):
-                    cur.execute(f"DROP TABLE IF EXISTS temp.{name}_{i}")
-                    cur.execute(f"CREATE TEMP TABLE {name}_{i} AS {sql}", params)
-                done.append(i)
-            for i in done:
-                if self._failed:
-                    break
-                agg, last = (cur.execute(f"SELECT * FROM temp.{name}_{i}").fetchall()
-                             for name in self._NAMES)
-                self._agg[i], self._last[i] = agg, last
-        except BaseException:
-            self._failed = True
-            raise
-        finally:
-            for i in done:
-                for name in self._NAMES:
-                    cur.execute(f"DROP TABLE IF EXISTS temp.{name}_{i}")
-
-    def stop(self) -> None:
-        """Let the other thread stop after its current piece (the refresh failed)."""
-        self._failed = True
-        self._ready.set()
-
-    def rows(self) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-        """(aggregate rows, last-intent rows) of the whole book, once every piece is done."""
-        n = len(self._ranges)
-        if self._failed or len(self._agg) != n or len(self._last) != n:
-            raise RuntimeError("the history aggregation did not finish")
-        return ([r for i in range(n) for r in self._agg[i]],
-                [r for i in range(n) for r in self._last[i]])
 
 
 def load_history_sql(session: Session, customer_ids: Sequence[str],
@@ -435,6 +330,10 @@ def _update_rows_json(rowids: Sequence[int], ids: Sequence[str], texts: Sequence
     return "[" + ",".join(rows) + "]"
 
 
+#: tests: write with ``executemany`` (the path of SQLite before 3.33)
+_FORCE_EXECUTEMANY = False
+
+
 def _write_scores(session: Session, rowids: Sequence[int], ids: Sequence[str],
                   texts: Sequence[str], tiers: Sequence[str | None] | None) -> int:
     """Merge ``texts`` (JSON objects) into ``Customer.scores`` and set the lead tier (when
@@ -471,10 +370,6 @@ def _write_scores(session: Session, rowids: Sequence[int], ids: Sequence[str],
     return len(params)
 
 
-#: tests: write with ``executemany`` (the path of SQLite before 3.33)
-_FORCE_EXECUTEMANY = False
-
-
 def refresh_book(session_factory: sessionmaker[Session] | Callable[[], Session],
                  model: ScoreModel | Mapping[str, ScoreModel] | Sequence[ScoreModel],
                  progress: Progress | None = None, *, now: dt.datetime | None = None,
@@ -496,7 +391,6 @@ def refresh_book(session_factory: sessionmaker[Session] | Callable[[], Session],
         cancel: polled between chunks; when it returns True, :class:`RefreshCancelled` is
             raised and nothing is written.
     """
-
     models = _models(model)
     if not models:
         return 0
@@ -505,22 +399,14 @@ def refresh_book(session_factory: sessionmaker[Session] | Callable[[], Session],
     try:
         if session.connection().dialect.name != "sqlite":
             raise ValueError("refresh_book scores the desktop's local store, which is SQLite")
-        # the history aggregates are computed piece by piece by a second thread (a connection
-        # of its own) while this one reads the portraits, then by both
+        # the history aggregates come from a second connection on another thread while this
+        # one reads the portraits (two cores: measured 4.2 s instead of 5.4 s in turn)
         clock = _Phases()
-        history_pieces = _HistoryPieces(now)
         with ThreadPoolExecutor(1, thread_name_prefix="history") as pool:
-            aside = pool.submit(history_pieces.first_worker, session_factory)
-            try:
-                customers, _ = load_book(session, with_events=False)
-                clock.lap("portraits")
-                history_pieces.join(session)
-            except BaseException:
-                history_pieces.stop()
-                wait([aside])  # its own error, if any, matters less than this one
-                raise
-            aside.result()
-            agg, last = history_pieces.rows()
+            aside = pool.submit(_history_rows_aside, session_factory, now)
+            customers, _ = load_book(session, with_events=False)
+            clock.lap("portraits")
+            agg, last = aside.result()
             clock.lap("history (rest)")
         if customers.empty:
             return 0
