@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from server_stub.storage.fast_insert import bind_processor, insert_rows
@@ -36,22 +36,24 @@ class Change(NamedTuple):
     target_user_id: str | None = None
 
 
+_COUNTER = CursorCounter.__table__
+#: take ``n`` cursors: one statement that locks the counter row until commit and says where
+#: the counter now stands (the same lock as ``SELECT ... FOR UPDATE`` then ``UPDATE``)
+_BUMP = (update(_COUNTER).where(_COUNTER.c.id == 1)
+         .values(value=_COUNTER.c.value + bindparam("n")).returning(_COUNTER.c.value))
+
+
 def allocate_cursors(session: Session, n: int) -> int:
     """Reserve ``n`` cursors and return the first. Locks the counter until commit."""
     if n <= 0:
         raise ValueError("n must be positive")
-    row = session.execute(
-        select(CursorCounter).where(CursorCounter.id == 1).with_for_update()
-    ).scalar_one_or_none()
-    if row is None:
+    conn = session.connection()
+    value = conn.execute(_BUMP, {"n": n}).scalar()
+    if value is None:  # the very first change: the counter row does not exist yet
         session.add(CursorCounter(id=1, value=0))
         session.flush()
-        row = session.execute(
-            select(CursorCounter).where(CursorCounter.id == 1).with_for_update()
-        ).scalar_one()
-    first = row.value + 1
-    session.execute(update(CursorCounter).where(CursorCounter.id == 1).values(value=row.value + n))
-    return first
+        value = conn.execute(_BUMP, {"n": n}).scalar_one()
+    return int(value) - n + 1
 
 
 def append(session: Session, changes: Sequence[Change]) -> int:

@@ -712,7 +712,8 @@ HANDLERS: dict[tuple[str, str], Callable[[_Batch, dict[str, Any]], list[Change]]
 
 def lock_log(session: Session) -> None:
     """Take the change-log counter lock now (serialises writers until commit)."""
-    result = session.execute(update(CursorCounter).where(CursorCounter.id == 1).values(value=CursorCounter.value))
+    counter = CursorCounter.__table__
+    result = session.connection().execute(update(counter).where(counter.c.id == 1).values(value=counter.c.value))
     if not result.rowcount:  # type: ignore[attr-defined]
         session.add(CursorCounter(id=1, value=0))
         session.flush()
