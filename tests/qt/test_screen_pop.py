@@ -239,6 +239,21 @@ def test_switching_calls_brings_back_each_customer_and_what_was_typed(qtbot, loc
     runner.wait_for_done()
 
 
+def test_a_new_call_starts_with_a_fresh_form_and_the_undo_stays_with_its_call(qtbot, local_ctx: LocalContext) -> None:  # type: ignore[no-untyped-def]
+    win, vm, runner = _window(qtbot, local_ctx)
+    with qtbot.waitSignal(vm.pop_ready, raising=True):
+        vm.on_call_event(CallEvent.from_number(WANG_PHONE, Source.CLI))
+    form = win.current_page().form
+    form.on_saved(undo_seconds=5)  # a save of this call, still undoable
+    assert form.undo_button.isEnabled() and "Ctrl+Z" in form.status.text()
+    with qtbot.waitSignal(vm.pop_ready, raising=True):
+        vm.on_call_event(CallEvent.from_number(QIAN_PHONE, Source.CLI))
+    assert not form.undo_button.isEnabled() and form.status.text() == "" and form.save_button.isEnabled()
+    win.tabs.setCurrentIndex(win.tabs.indexOf(win.page_for("C1")))  # back to the saved call
+    assert form.undo_button.isEnabled() and "Ctrl+Z" in form.status.text()
+    runner.wait_for_done()
+
+
 def test_save_from_the_window_writes_outbox_and_undo_takes_it_back(qtbot, local_ctx: LocalContext) -> None:  # type: ignore[no-untyped-def]
     win, vm, runner = _window(qtbot, local_ctx)
     with qtbot.waitSignal(vm.pop_ready, raising=True):

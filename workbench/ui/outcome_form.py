@@ -218,7 +218,7 @@ class OutcomeForm(QWidget):
         self.intent.setCurrentIndex(state.intent)
         self.note.setText(state.note)
         self.transfer_note.setText(state.transfer_note)
-        self.status.setStyleSheet(state.status_style)
+        self._set_status_style(state.status_style)
         self.status.setText(state.status)
         self.save_button.setEnabled(state.save_enabled)
         left = int(round(state.undo_deadline - time.monotonic())) if state.undo_deadline is not None else 0
@@ -231,8 +231,19 @@ class OutcomeForm(QWidget):
             self._undo_timer.stop()
 
     def forget(self) -> None:
-        """The next :meth:`load` is a new call: nothing typed is kept, even for the same customer."""
+        """The next :meth:`load` is a new call: nothing typed is kept, even for the same customer,
+        and the last call's save message and undo countdown go (they stay with that call)."""
         self._pop = None
+        self._undo_timer.stop()
+        self._undo_left = 0
+        self.undo_button.setEnabled(False)
+        self.save_button.setEnabled(True)
+        self.status.setText("")
+        self._set_status_style("")
+
+    def _set_status_style(self, style: str) -> None:
+        if self.status.styleSheet() != style:  # setting a style sheet polishes the label again
+            self.status.setStyleSheet(style)
 
     # ------------------------------------------------------------------ setup
     def load(self, pop: ScreenPop, channel: str, stores: list[tuple[str, str, str]],
