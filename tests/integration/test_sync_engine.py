@@ -235,8 +235,8 @@ class _DropsLastResult(ServerApi):
 
     dropped = False
 
-    def push_encoded(self, client_id, mutations):  # type: ignore[no-untyped-def]
-        result = super().push_encoded(client_id, mutations)
+    def push_encoded(self, client_id, mutations, body=None):  # type: ignore[no-untyped-def]
+        result = super().push_encoded(client_id, mutations, body)
         if self.dropped:
             return result
         self.dropped = True

@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Text, delete, func, select, type_coerce
+from sqlalchemy import Text, bindparam, delete, func, select, type_coerce
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -85,6 +85,11 @@ class SyncStatus:
     online: bool
     last_error: str
     cursor: int
+
+
+_OUTBOX = Outbox.__table__
+_DELETE_SENT = delete(_OUTBOX).where(_OUTBOX.c.mutation_id.in_(
+    select(func.json_each(bindparam("ids", type_=Text)).table_valued("value").c.value)))
 
 
 @functools.cache
@@ -181,10 +186,11 @@ class SyncEngine:
         with self._factory() as session:
             return [(r[0], EncodedMutation(*r[1:])) for r in session.execute(query).tuples()]
 
-    def _send_batch(self, batch: list[tuple[int, EncodedMutation]]) -> list[MutationResult]:
+    def _send_batch(self, batch: list[tuple[int, EncodedMutation]], body: bytes | None = None
+                    ) -> list[MutationResult]:
         rows = [m for _, m in batch]
         try:
-            results = self._send(rows)
+            results = self._send(rows, body)
         except OfflineError as exc:
             self._note_failure(str(exc), [r.mutation_id for r in rows])
             raise
@@ -206,9 +212,9 @@ class SyncEngine:
                 return PushReport(0, 0, 0, 0, 0)
             return self._settle([m for _, m in batch], self._send_batch(batch))
 
-    def _send(self, payload: list[EncodedMutation]) -> list[MutationResult]:
+    def _send(self, payload: list[EncodedMutation], body: bytes | None = None) -> list[MutationResult]:
         try:
-            return list(self._api.push_encoded(self.client_id, payload).results)
+            return list(self._api.push_encoded(self.client_id, payload, body).results)
         except ServerRejected as exc:
             # A malformed entry makes the whole batch invalid (422), a batch can be too big
             # (413): halve it until the bad entry stands alone, so one entry cannot wedge the
@@ -241,8 +247,8 @@ class SyncEngine:
                     session.merge(Rejection(mutation_id=row.mutation_id, entity=row.entity,
                                             data={"op": row.op, **_stored_data(row.data_json)},
                                             reason=res.reason or "refused by the server", at=utcnow()))
-            for i in range(0, len(done), 500):
-                session.execute(delete(Outbox).where(Outbox.mutation_id.in_(done[i:i + 500])))
+            if done:  # one statement, the ids as one JSON parameter (no IN list to compile)
+                session.connection().execute(_DELETE_SENT, {"ids": json.dumps(done)})
             remaining = int(session.execute(select(func.count()).select_from(Outbox)).scalar_one())
         return PushReport(len(rows), applied, duplicate, rejected, remaining)
 
@@ -278,15 +284,17 @@ class SyncEngine:
         answered: tuple[list[EncodedMutation], list[MutationResult]] | None = None
         with self._push_lock, ThreadPoolExecutor(max_workers=1, thread_name_prefix="push") as pool:
             batch = self._read_batch()
+            body = self._encode(batch)
             try:
                 while batch:
-                    in_flight = pool.submit(self._send_batch, batch)
+                    in_flight = pool.submit(self._send_batch, batch, body)
                     sent += 1
                     if answered is not None:
                         total += self._settled(self._settle(*answered))
                         answered = None
                     go_on = (max_batches is None or sent < max_batches) and not (should_stop and should_stop())
                     ahead = self._read_batch(after_seq=batch[-1][0]) if go_on else []
+                    body = self._encode(ahead)
                     results = in_flight.result()
                     answered = ([m for _, m in batch], results)
                     by_id = {r.mutation_id: r for r in results}
@@ -298,6 +306,9 @@ class SyncEngine:
                 if answered is not None:
                     total += self._settled(self._settle(*answered))
         return total
+
+    def _encode(self, batch: list[tuple[int, EncodedMutation]]) -> bytes | None:
+        return self._api.encode_push(self.client_id, [m for _, m in batch]) if batch else None
 
     @staticmethod
     def _settled(report: PushReport) -> int:
