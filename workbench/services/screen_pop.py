@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,21 +54,67 @@ _T_TASK = Task.__table__
 
 # The pop's queries, built once (Core, bound parameters): building a statement per call cost
 # more than running it. Indexed lookups only.
-_Q_CUSTOMER = select(_T_CUSTOMER).where(_T_CUSTOMER.c.id == bindparam("cid"))
+class _Prepared:
+    """A prebuilt Core statement run straight on the SQLite connection, its rows decoded by
+    SQLAlchemy's own result processors (the same values as ``Connection.execute``): the
+    per-call work of Core (parameters, execution context, result set) cost as much as the
+    indexed query itself. Other databases go through ``Connection.execute``."""
+
+    def __init__(self, stmt: Any) -> None:
+        self.stmt = stmt
+        self._dialect: Any = None
+
+    def _prepare(self, dialect: Any) -> None:
+        compiled = self.stmt.compile(dialect=dialect)
+        self._sql = compiled.string
+        self._defaults = compiled.construct_params(_check=False)  # literal values: status, limits
+        self._order = list(compiled.positiontup or ())
+        binds = compiled._bind_processors
+        self._bind = {name: binds[name] for name in self._order if name in binds}
+        columns = list(self.stmt.selected_columns)
+        self._procs = [c.type._cached_result_processor(dialect, None) for c in columns]
+        self._row = namedtuple("_Row", [c.key for c in columns])  # type: ignore[misc]
+        self._dialect = dialect
+
+    def _run(self, conn: Connection, params: Mapping[str, Any]) -> list[Any]:
+        if conn.dialect.name != "sqlite":
+            return list(conn.execute(self.stmt, params).all())
+        if self._dialect is not conn.dialect:
+            self._prepare(conn.dialect)
+        values = []
+        for name in self._order:
+            value = params[name] if name in params else self._defaults[name]
+            proc = self._bind.get(name)
+            values.append(proc(value) if proc is not None else value)
+        rows = conn.connection.dbapi_connection.execute(self._sql, values).fetchall()  # type: ignore[union-attr]
+        procs, make = self._procs, self._row._make
+        if not any(procs):
+            return [make(r) for r in rows]
+        return [make([v if p is None else p(v) for p, v in zip(procs, r, strict=True)]) for r in rows]
+
+    def all(self, conn: Connection, params: Mapping[str, Any]) -> list[Any]:
+        return self._run(conn, params)
+
+    def first(self, conn: Connection, params: Mapping[str, Any]) -> Any:
+        rows = self._run(conn, params)
+        return rows[0] if rows else None
+
+
+_Q_CUSTOMER = _Prepared(select(_T_CUSTOMER).where(_T_CUSTOMER.c.id == bindparam("cid")))
 _Q_CUSTOMER_BY = {
-    "phone": select(_T_CUSTOMER).where(
-        or_(_T_CUSTOMER.c.phone == bindparam("key"), _T_CUSTOMER.c.phone2 == bindparam("key"))).limit(1),
-    "member_no": select(_T_CUSTOMER).where(_T_CUSTOMER.c.member_no == bindparam("key")).limit(1),
-    "id_suffix": select(_T_CUSTOMER).where(_T_CUSTOMER.c.id_suffix == bindparam("key")).limit(1),
+    "phone": _Prepared(select(_T_CUSTOMER).where(
+        or_(_T_CUSTOMER.c.phone == bindparam("key"), _T_CUSTOMER.c.phone2 == bindparam("key"))).limit(1)),
+    "member_no": _Prepared(select(_T_CUSTOMER).where(_T_CUSTOMER.c.member_no == bindparam("key")).limit(1)),
+    "id_suffix": _Prepared(select(_T_CUSTOMER).where(_T_CUSTOMER.c.id_suffix == bindparam("key")).limit(1)),
 }
-_Q_EVENTS = (select(_T_EVENT).where(_T_EVENT.c.customer_id == bindparam("cid"))
-             .order_by(_T_EVENT.c.started_at.desc()).limit(TRAIL_LIMIT))
-_Q_ACCEPTED = select(_T_ACCEPTANCE).where(
-    _T_ACCEPTANCE.c.customer_id == bindparam("cid"), _T_ACCEPTANCE.c.status == "accepted")
-_Q_ORDERS = (select(_T_ORDER).where(_T_ORDER.c.customer_id == bindparam("cid"))
-             .order_by(_T_ORDER.c.created_at.desc()))
-_Q_TASKS = select(_T_TASK).where(_T_TASK.c.customer_id == bindparam("cid"),
-                                 _T_TASK.c.status == TaskStatus.OPEN.value)
+_Q_EVENTS = _Prepared(select(_T_EVENT).where(_T_EVENT.c.customer_id == bindparam("cid"))
+                      .order_by(_T_EVENT.c.started_at.desc()).limit(TRAIL_LIMIT))
+_Q_ACCEPTED = _Prepared(select(_T_ACCEPTANCE).where(
+    _T_ACCEPTANCE.c.customer_id == bindparam("cid"), _T_ACCEPTANCE.c.status == "accepted"))
+_Q_ORDERS = _Prepared(select(_T_ORDER).where(_T_ORDER.c.customer_id == bindparam("cid"))
+                      .order_by(_T_ORDER.c.created_at.desc()))
+_Q_TASKS = _Prepared(select(_T_TASK).where(_T_TASK.c.customer_id == bindparam("cid"),
+                                           _T_TASK.c.status == TaskStatus.OPEN.value))
 
 
 @dataclass(frozen=True)
@@ -275,7 +322,7 @@ class ScreenPopService:
                 key = normalize_phone(query)
             except InvalidPhoneError:
                 return None
-        return conn.execute(_Q_CUSTOMER_BY[key_kind], {"key": key}).first()
+        return _Q_CUSTOMER_BY[key_kind].first(conn, {"key": key})
 
     def build(
         self,
@@ -301,7 +348,7 @@ class ScreenPopService:
     ) -> ScreenPop | None:
         ref = self._reference(s)
         conn = s.connection()
-        c = conn.execute(_Q_CUSTOMER, {"cid": customer_id}).first()
+        c = _Q_CUSTOMER.first(conn, {"cid": customer_id})
         if c is None:
             return None
         return self._build(conn, ref, c, query=query, channel=channel, now=now or utcnow())
@@ -312,10 +359,10 @@ class ScreenPopService:
         # Core rows (no identity map, no ORM instances): the pop is on the hot path.
         portrait = self._portrait(c, now)  # type: ignore[arg-type]
         key = {"cid": c.id}
-        events = conn.execute(_Q_EVENTS, key).all()
-        acceptances = conn.execute(_Q_ACCEPTED, key).all()
-        orders = conn.execute(_Q_ORDERS, key).all()
-        tasks = conn.execute(_Q_TASKS, key).all()
+        events = _Q_EVENTS.all(conn, key)
+        acceptances = _Q_ACCEPTED.all(conn, key)
+        orders = _Q_ORDERS.all(conn, key)
+        tasks = _Q_TASKS.all(conn, key)
         accepted_ids = {a.policy_id for a in acceptances}
         warnings, offers = self._decide(portrait, c, events, acceptances, ref, channel, now)  # type: ignore[arg-type]
         top = offers[0].policy_id if offers else None
