@@ -483,6 +483,10 @@ class _Batch:
         if ids:
             for cust in self.session.execute(select(Customer).where(_among(self.session, Customer.id, ids))).scalars():
                 self.customers[cust.id] = cust
+        if self.deferred is not None:
+            # fast path: an event id that exists already fails the batch's insert on the
+            # primary key, and the batch is tried again in careful mode, which looks first
+            return
         cids = [m.data.get("id") for m in mutations if m.entity == "contact_event" and isinstance(m.data.get("id"), str)]
         if cids:
             self.contact_ids |= set(self.session.execute(

@@ -152,3 +152,41 @@ def test_acceptance_twice_offline_and_cancel(world: World, desktop: Callable[...
     assert rejections(store) == ["an acceptance that is cancelled cannot become accepted"]
     agent.sync.pull_all()
     assert local(agent, Acceptance, ids["reception1"]).status == "cancelled"  # type: ignore[attr-defined]
+
+
+def test_an_existing_event_id_in_a_big_batch_is_refused_alone(world: World, desktop: Callable[..., Desktop]) -> None:
+    """The fast path does not look event ids up first: the batch's insert fails on the key and
+    the batch is applied again one savepoint per mutation. The other outcomes of the batch
+    are stored once, the rewrite is refused with its reason."""
+    from server_stub.storage.models import ContactEvent as CentralEvent
+
+    a = desktop("agent1")
+    a.sync.pull_all()
+    cust = world.customers["T01"][0]
+
+    wires: dict[str, dict[str, object]] = {}
+
+    def contact() -> str:
+        with unit_of_work(a.factory) as s:  # type: ignore[arg-type]
+            row = ContactEvent(id=new_id(), customer_id=cust, channel="outbound", wrapup="refused",
+                               intent="low", started_at=utcnow())
+            s.add(row)
+            s.flush()
+            wires[row.id] = to_wire(row)
+            enqueue(s, "contact_event", "create", wires[row.id])
+            return row.id
+
+    first = contact()
+    a.sync.push_all()
+    fresh = [contact() for _ in range(4)]
+    with unit_of_work(a.factory) as s:  # type: ignore[arg-type]  # the same event id again, as a new mutation
+        enqueue(s, "contact_event", "create", {**wires[first], "wrapup": "accepted"})
+    fresh += [contact() for _ in range(3)]
+    assert a.sync.push_all() == 8
+    assert a.sync.status().pending == 0
+    assert len(rejections(a)) == 1 and "append-only" in rejections(a)[0]
+    with central_session(world.url) as s:
+        stored = dict(s.execute(select(CentralEvent.id, CentralEvent.wrapup)
+                                .where(CentralEvent.customer_id == cust)).tuples().all())
+    assert set(stored) == {first, *fresh}
+    assert stored[first] == "refused"  # not rewritten
