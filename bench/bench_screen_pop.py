@@ -31,7 +31,16 @@ Two floors, both timed from the first query to the painted window, in a 1366x768
 ``--check`` also verifies, for every timed paint, that the picture on screen right after
 the timed paint is the final one (the screen grabbed again after the event loop ran); a
 paint that left something for later would make the time too short. It reports how many
-paints were incomplete in each run.
+paints were incomplete in each run. The old floor is kept exactly as it was, and its table is
+painted after its timer in most runs (a table whose rows were replaced is left for a later
+paint unless its viewport is marked, and its scroll bar comes and goes in a queued call):
+its time is short of painting what it claims to paint. The same-texts floor marks its
+table's viewport, as the pop does, and keeps the table's place and width from one customer
+to the next (fixed height, no row numbers), so that its timed paint is the final one.
+
+The breakdown (``--breakdown``, a separate run) times the snapshot, filling the widgets,
+the switch to the call's tab (``tabs.setCurrentWidget``: on the single pop page, putting
+the previous call's input aside), the pending layout and the paint.
 """
 
 from __future__ import annotations
