@@ -1,6 +1,6 @@
 """Push N outcomes from one desktop over loopback, against a raw bulk insert of the same rows.
 
-    .venv/bin/python bench/bench_sync_push.py [--n 10000] [--db sqlite|postgresql] [--batch 1000] [--runs 3]
+    .venv/bin/python bench/bench_sync_push.py [--n 10000] [--db sqlite|postgresql] [--batch 2000] [--runs 3]
 
 Per run (fresh stores each time): the push time, the raw insert time (one executemany into
 ``contact_events`` of a fresh store, measured right after) and the ratio raw/push (1.0 = as
@@ -79,7 +79,7 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--n", type=int, default=10_000)
     p.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
-    p.add_argument("--batch", type=int, default=1000)
+    p.add_argument("--batch", type=int, default=2000, help="mutations per push (the desktop's default)")
     p.add_argument("--runs", type=int, default=3, help="independent runs (fresh stores each)")
     args = p.parse_args()
 

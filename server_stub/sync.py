@@ -83,7 +83,7 @@ from workbench.services.codes import (
 )
 from workbench.services.phone import InvalidPhoneError, normalize_phone
 
-MAX_BATCH = 1000
+MAX_BATCH = 2000
 MAX_PULL_LIMIT = 5000
 #: Fields of a user that never leave the server.
 PRIVATE_USER_FIELDS = frozenset({"password_hash", "active"})

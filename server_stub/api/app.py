@@ -400,7 +400,7 @@ def create_app(
         """Apply a batch of mutations, each exactly once (replays answer ``duplicate``).
 
         The body is a ``PushIn``: parsed and checked in one pass by pydantic-core straight from
-        the bytes (a batch is up to 1000 mutations; FastAPI's own path decodes the JSON in
+        the bytes (a batch is up to 2000 mutations; FastAPI's own path decodes the JSON in
         Python first, then validates the objects: twice the time)."""
         body = _parse_body(s.PushIn, await request.body())
         muts = [sync.Mutation(m.mutation_id, m.entity, m.op, m.data) for m in body.mutations]

@@ -65,7 +65,9 @@ def test_bad_push_bodies_are_4xx(world: World, live_server: str, auth_headers: d
 
 def test_oversized_body_and_batch(world: World, live_server: str, auth_headers: dict[str, str]) -> None:
     before = stored(world.url)
-    big = {"client_id": "c", "mutations": [good_mutation(world) for _ in range(1001)]}
+    from server_stub.sync import MAX_BATCH
+
+    big = {"client_id": "c", "mutations": [good_mutation(world) for _ in range(MAX_BATCH + 1)]}
     r = httpx.post(f"{live_server}/api/v1/sync/push", json=big, headers=auth_headers)
     assert r.status_code == 422 and "mutations" in r.json()["detail"]
     huge = {"client_id": "c", "mutations": [{**good_mutation(world), "data": {"note": "x" * 6_000_000}}]}

@@ -163,7 +163,9 @@ def test_call_event_reaches_the_engine_and_stale_ones_are_dropped(
 
 
 def test_batch_over_the_body_limit_goes_through_in_parts(world: World, desktop: Callable[..., Desktop]) -> None:
-    """1,000 outcomes with long notes make a body over the server's 5 MB: the engine halves."""
+    """1,000 outcomes with long notes make a body over the server's 5 MB: the engine halves.
+    (The engine's byte budget keeps its own batches under the limit; lifted here, as for a
+    server configured with a smaller limit.)"""
     a = desktop("agent1")
     ids = []
     with unit_of_work(a.factory) as s:  # type: ignore[arg-type]
@@ -174,7 +176,8 @@ def test_batch_over_the_body_limit_goes_through_in_parts(world: World, desktop: 
                 "id": cid, "customer_id": world.customers["T01"][i % 5], "channel": "outbound",
                 "wrapup": "refused", "intent": "low", "started_at": utcnow().isoformat(),
                 "note": "客户说\"再考虑\" " + "x" * 6000})
-    assert a.sync.batch_size == 1000
+    a.sync.batch_size = 1000
+    a.sync.max_batch_bytes = 10**9
     statuses: list[int] = []
     a.api._http.event_hooks["response"].append(lambda r: statuses.append(r.status_code))
     report = a.sync.push_once()
@@ -261,3 +264,36 @@ def test_push_all_ends_at_an_unsettled_entry_and_retries_it_first(
     assert engine.status().pending == 4
     assert engine.push_all() == 4
     assert engine.status().pending == 0
+
+
+def test_push_batches_stay_under_the_byte_budget(world: World, desktop: Callable[..., Desktop]) -> None:
+    """Big entries make short batches (never a body the server refuses as too big); an entry
+    bigger than the budget still goes, alone."""
+    a = desktop("agent1")
+    a.sync.pull_all()
+    cust = world.customers["T01"][0]
+    with unit_of_work(a.factory) as s:  # type: ignore[arg-type]
+        for i in range(7):
+            row = ContactEvent(id=new_id(), customer_id=cust, channel="outbound", wrapup="refused",
+                               intent="low", started_at=utcnow(), note=("备注" if i == 3 else "n") * 300_000)
+            s.add(row)
+            s.flush()
+            from workbench.local_store.entities import to_wire
+
+            enqueue(s, "contact_event", "create", to_wire(row))
+    a.sync.max_batch_bytes = 1_000_000
+    sizes = [len(a.sync._read_batch())]
+    assert sizes == [3]  # 3 x 300 kB fit, a 4th would not
+    a.sync.max_batch_bytes = 100_000
+    assert len(a.sync._read_batch()) == 1  # bigger than the budget: alone
+    a.sync.max_batch_bytes = 1_000_000
+    sent: list[int] = []
+    send = a.sync._send
+
+    def counting(payload, body=None):  # type: ignore[no-untyped-def]
+        sent.append(len(payload))
+        return send(payload, body)
+
+    a.sync._send = counting  # type: ignore[method-assign]
+    assert a.sync.push_all() == 7 and a.sync.status().pending == 0
+    assert sent == [3, 1, 3]  # the 1.8 MB entry of CJK text alone; no batch halved after a 413

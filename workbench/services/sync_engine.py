@@ -138,7 +138,9 @@ class SyncEngine:
         session_factory: sessions on the local store.
         api: the server client (logged in).
         client_id: this installation's id (see :meth:`client_id_for`).
-        batch_size: mutations per push request (the server takes at most 1000).
+        batch_size: mutations per push request (the server takes at most 2000).
+        max_batch_bytes: a push request's body stays under this many bytes (the server takes
+            5 MB): a batch of big entries is cut short instead of refused as too big.
         pull_limit: changes per pull page.
         max_event_age_s: events (call events) older than this when pulled are not returned.
     """
@@ -149,14 +151,16 @@ class SyncEngine:
         api: ServerApi,
         client_id: str,
         *,
-        batch_size: int = 1000,
+        batch_size: int = 2000,
+        max_batch_bytes: int = 2_000_000,
         pull_limit: int = 1000,
         max_event_age_s: float = 120.0,
     ) -> None:
         self._factory = session_factory
         self._api = api
         self.client_id = client_id
-        self.batch_size = max(1, min(batch_size, 1000))
+        self.batch_size = max(1, min(batch_size, 2000))
+        self.max_batch_bytes = max_batch_bytes
         self.pull_limit = pull_limit
         self.max_event_age_s = max_event_age_s
         self._online = False
@@ -184,7 +188,14 @@ class SyncEngine:
         if after_seq is not None:
             query = query.where(Outbox.seq > after_seq)
         with self._factory() as session:
-            return [(r[0], EncodedMutation(*r[1:])) for r in session.execute(query).tuples()]
+            rows = [(r[0], EncodedMutation(*r[1:])) for r in session.execute(query).tuples()]
+        budget = self.max_batch_bytes
+        for i, (_, m) in enumerate(rows):
+            text = m.data_json
+            budget -= (len(text) if text.isascii() else len(text.encode())) + 200  # + the entry's framing
+            if budget < 0 and i > 0:
+                return rows[:i]
+        return rows
 
     def _send_batch(self, batch: list[tuple[int, EncodedMutation]], body: bytes | None = None
                     ) -> list[MutationResult]:
