@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
@@ -35,7 +35,6 @@ from workbench.services.dialing import DialCheck
 from workbench.services.outcomes import Recorded
 from workbench.services.phone import InvalidPhoneError
 from workbench.services.screen_pop import ScreenPop
-from workbench.services.sync_engine import SyncStatus
 from workbench.services.worklist import WorkItem
 from workbench.ui import labels
 from workbench.ui.dialogs import NewLeadDialog, WorkOrderResultDialog
@@ -43,6 +42,9 @@ from workbench.ui.outcome_form import FormState, OutcomeForm
 from workbench.ui.screen_pop import PopViewState, ScreenPopWidget, fmt_pct, fmt_time
 from workbench.views.row_table import Column, RowTableModel
 from workbench.views.workbench_vm import WorkbenchViewModel
+
+if TYPE_CHECKING:  # the sync engine (and httpx behind it) is not needed to show the window
+    from workbench.services.sync_engine import SyncStatus
 
 log = logging.getLogger(__name__)
 
