@@ -98,6 +98,23 @@ def open_context(local_path: Path, actor: Actor, *, cross_sell_rules: Any = None
     return LocalContext(engine, sf, actor, pops, OutcomeService(sf, actor))
 
 
+def open_user_context(local_path: Path, username: str, *, cross_sell_rules: Any = None,
+                      language: str = "zh") -> LocalContext | None:
+    """The local store of ``username`` and the services on it, the actor as synced into the store
+    (start-up with a stored session, before the server is asked); None if the store does not
+    know the user. ``local_path`` must exist."""
+    engine = open_local(local_path)
+    sf = session_factory(engine)
+    with sf() as s:
+        user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None:
+        engine.dispose()
+        return None
+    actor = Actor(user.id, user.username, user.display_name, user.role, user.team_id, user.store_id)
+    pops = ScreenPopService(sf, actor, cross_sell_rules, language=language)
+    return LocalContext(engine, sf, actor, pops, OutcomeService(sf, actor))
+
+
 def actor_from_store(local_path: Path, username: str) -> Actor:
     """The actor for ``username`` as synced into a local store (for headless commands)."""
     engine = open_local(local_path)

@@ -1,21 +1,35 @@
-"""The interactive desktop: log in, open the local store, sync, show the main window."""
+"""The interactive desktop: log in, open the local store, show the main window, then sync.
+
+Start-up with a stored session (the last user's refresh token in the keyring and their local
+store on disk) shows the main window from the local store first: nothing that talks to the
+server (httpx, the server client, the sync engine) is imported or run before the window's
+first paint. The server is contacted afterwards, off the GUI thread (:class:`ServerLink`); a
+refused session brings the login dialog over the window, an unreachable server leaves the
+window working offline. Without a stored session the login comes first, as before.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
-from typing import Any
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-import httpx
-
-from workbench.app import install_excepthook, local_path_for, make_qapp, open_context
+from workbench.app import (
+    install_excepthook,
+    local_path_for,
+    make_qapp,
+    open_context,
+    open_user_context,
+)
 from workbench.config import Settings
 from workbench.services.actor import Actor
-from workbench.services.credentials import TokenStore, configure_keyring
-from workbench.services.phone import InvalidPhoneError
-from workbench.services.server_api import ApiError, LoginResult, OfflineError, ServerApi
-from workbench.services.sync_engine import SyncEngine
+
+if TYPE_CHECKING:
+    from workbench.services.credentials import KeyringStatus, TokenStore
+    from workbench.services.server_api import LoginResult, ServerApi
 
 log = logging.getLogger("workbench")
 
@@ -26,6 +40,10 @@ class Connection:
     """The httpx client and server API for one server URL (rebuilt if the user changes it)."""
 
     def __init__(self, url: str, on_tokens: Any) -> None:
+        import httpx
+
+        from workbench.services.server_api import ServerApi
+
         self.url = url.rstrip("/")
         self.http = httpx.Client(base_url=self.url, timeout=10.0)
         self.api = ServerApi(self.http, on_tokens=on_tokens)
@@ -37,6 +55,7 @@ class Connection:
 def _login(conn: Connection, settings: Settings, args: argparse.Namespace,
            tokens: TokenStore, keyring_note: str) -> tuple[Connection, LoginResult | None]:
     """Log in: password from stdin, a remembered refresh token, or the login dialog."""
+    from workbench.services.server_api import ApiError
     from workbench.ui.dialogs import LoginDialog
     from workbench.views.task_runner import TaskRunner
 
@@ -77,47 +96,133 @@ def _login(conn: Connection, settings: Settings, args: argparse.Namespace,
     return state["conn"], state.get("result")
 
 
+class _StoredSession:
+    """The keyring read in a thread of its own, overlapping the start of the GUI (a desktop
+    keyring answers over D-Bus, and discovering its backend costs time too)."""
+
+    def __init__(self, server_url: str, username: str | None) -> None:
+        self.server_url = server_url
+        self.username = username
+        self.keyring_state: KeyringStatus | None = None
+        self.tokens: TokenStore | None = None
+        self.token: str | None = None
+        self._thread = threading.Thread(target=self._read, name="keyring", daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        from workbench.services.credentials import TokenStore, configure_keyring
+
+        try:
+            self.keyring_state = configure_keyring()
+            self.tokens = TokenStore(self.server_url)
+            if self.username and self.keyring_state.usable:
+                self.token = self.tokens.load(self.username)
+        except Exception:  # a broken keyring must not stop the app: the user logs in instead
+            log.exception("could not read the keyring")
+
+    def result(self) -> tuple[KeyringStatus, TokenStore, str | None]:
+        from workbench.services.credentials import KeyringStatus, TokenStore
+
+        self._thread.join()
+        state = self.keyring_state or KeyringStatus(False, "error", "")
+        return state, self.tokens or TokenStore(self.server_url), self.token
+
+
+def after_first_paint(window: Any, callback: Callable[[], None], fallback_ms: int = 1000) -> None:
+    """Run ``callback`` once, right after the first paint of ``window`` (or after
+    ``fallback_ms`` if the window is not painted, e.g. on a locked screen)."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    done: list[bool] = []
+
+    def fire() -> None:
+        if not done:
+            done.append(True)
+            app.removeEventFilter(watcher)
+            callback()
+
+    class Watcher(QObject):
+        def eventFilter(self, obj: Any, event: Any) -> bool:
+            if event.type() == QEvent.Type.Paint and obj.isWidgetType() and obj.window() is window:
+                QTimer.singleShot(0, fire)  # once the whole window is painted
+            return False
+
+    watcher = Watcher(window)
+    app.installEventFilter(watcher)
+    QTimer.singleShot(fallback_ms, fire)
+
+
 def run_desktop(args: argparse.Namespace) -> int:
     settings = Settings()
     language = args.lang or settings.get("language")
+    server_url = (args.server or settings.get("server_url")).rstrip("/")
+    remembered = args.user or settings.get("last_username") or None
+    session = _StoredSession(server_url, None if args.password_stdin else remembered)
     app = make_qapp(language)
     install_excepthook()
-    keyring_state = configure_keyring()
-    server_url = (args.server or settings.get("server_url")).rstrip("/")
     settings.set("server_url", server_url)
-    tokens = TokenStore(server_url)
+    from workbench.ui.main_window import MainWindow  # noqa: F401  (imported while the keyring answers)
+    from workbench.views.server_link import ServerLink
+
+    keyring_state, tokens, token = session.result()
 
     def keep_token(res: LoginResult) -> None:
         if not tokens.save(res.user.username, res.refresh_token):
             log.warning("the refresh token could not be stored in the keyring")
 
-    conn, login = _login(Connection(server_url, keep_token), settings, args, tokens, keyring_state.message)
-    if login is None:
-        conn.close()
-        return 1
-    api = conn.api
-    user = login.user
-    settings.set("last_username", user.username)
-    settings.save()
-    actor = Actor(user.id, user.username, user.display_name, user.role, user.team_id, user.store_id)
-    local = local_path_for(settings, user.username, args.data_dir)
+    link = ServerLink(lambda: Connection(server_url, keep_token))
+    ctx = None
     holder: dict[str, Any] = {}  # the scoring service needs the store; the pops need its rules
-    ctx = open_context(local, actor, cross_sell_rules=lambda: holder["scoring"].cross_sell_rules,
-                       language=language)
+    rules = lambda: holder["scoring"].cross_sell_rules  # noqa: E731
+    if token and remembered:
+        local = local_path_for(settings, remembered, args.data_dir)
+        if local.exists():  # the stored session's user as synced into their local store
+            ctx = open_user_context(local, remembered, cross_sell_rules=rules, language=language)
+    if ctx is None:  # no usable stored session: log in first (dialog or stdin), as always
+        conn, login = _login(Connection(server_url, keep_token), settings, args, tokens, keyring_state.message)
+        if login is None:
+            conn.close()
+            return 1
+        user = login.user
+        actor = Actor(user.id, user.username, user.display_name, user.role, user.team_id, user.store_id)
+        local = local_path_for(settings, user.username, args.data_dir)
+        ctx = open_context(local, actor, cross_sell_rules=rules, language=language)
+        link.conn = conn
+        start_link: Callable[[], None] = lambda: link.adopt(conn)  # noqa: E731
+    else:
+        start_link = lambda: link.resume(str(token))  # noqa: E731
+    settings.set("last_username", ctx.actor.username)
+    settings.save()
+    return _run_window(app, settings, args, language, ctx, holder, link, start_link, keyring_state)
+
+
+def _run_window(app: Any, settings: Settings, args: argparse.Namespace, language: str, ctx: Any,
+                holder: dict[str, Any], link: Any, start_link: Callable[[], None],
+                keyring_state: KeyringStatus) -> int:
+    """Build and show the main window on the local store; connect to the server after its first paint."""
+    from PySide6.QtCore import QTimer
 
     from workbench.ipc import CallListener
     from workbench.services.call_events import CallEvent, Source
     from workbench.services.desk_scoring import DeskScoring
+    from workbench.services.phone import InvalidPhoneError
     from workbench.ui.main_window import MainWindow
     from workbench.views.scoring_controller import ScoringController
     from workbench.views.softphone_controller import SoftphoneController
-    from workbench.views.sync_controller import SyncController
     from workbench.views.task_runner import TaskRunner
     from workbench.views.workbench_vm import WorkbenchViewModel
 
-    engine = SyncEngine(ctx.sf, api, SyncEngine.client_id_for(ctx.sf))
+    actor = ctx.actor
+    online: dict[str, Any] = {}  # the sync engine and controller, once the server link is up
 
     def server_lookup(number: str) -> bool:
+        engine, api = online.get("engine"), link.api
+        if engine is None or api is None:
+            return False  # not connected (yet): the local store is all there is
+        from workbench.services.server_api import OfflineError
+
         try:
             found = api.lookup_customer(number)
         except OfflineError:
@@ -131,36 +236,58 @@ def run_desktop(args: argparse.Namespace) -> int:
     scoring = holder["scoring"] = DeskScoring(ctx.sf)
     vm = WorkbenchViewModel(runner, actor, ctx.pops, ctx.outcomes, ctx.sf, server_lookup,
                             explain=scoring.explain)
+    vm.refresh_worklist()  # read in a worker while the window is built; shown when it arrives
     window = MainWindow(vm, undo_seconds=int(settings.get("undo_seconds")))
     window.language_change_requested.connect(lambda lang: _switch_language(settings, lang, window))
-    _add_tools(window, ctx, actor, runner, api)
+    _add_tools(window, ctx, actor, runner, lambda: link.api)
     if not keyring_state.usable:
         window.statusBar().showMessage(keyring_state.message, 15000)
 
-    def reauth() -> bool:
-        try:
-            api.refresh()
-            return True
-        except ApiError:
-            return False
+    def kick(force: bool = False) -> None:
+        sync = online.get("sync")
+        if sync is not None:
+            sync.kick(force=force)
 
-    sync = SyncController(engine, ctx.sf, hold_seconds=float(settings.get("undo_seconds")), reauth=reauth)
+    vm.saved.connect(lambda _r: kick())
+    vm.undone.connect(lambda _ok: kick())
+    vm.accepted.connect(lambda _c, _p: kick(force=True))
 
     scorer = ScoringController(scoring, runner)
     scorer.progress.connect(window.on_scoring_progress)
     scorer.refreshed.connect(lambda _n: (vm.invalidate(), vm.refresh_worklist()))
     scorer.model_error.connect(window.on_model_error)
-    sync.data_changed.connect(scorer.check)
-    sync.status_changed.connect(window.on_sync_status)
-    sync.data_changed.connect(vm.invalidate)
-    sync.data_changed.connect(window.refresh_open_pops)
-    sync.data_changed.connect(vm.refresh_worklist)
-    sync.call_event.connect(vm.on_call_event)
-    sync.initial_progress.connect(window.on_sync_progress)
-    sync.fatal.connect(lambda m: window.set_sync_status(m, False))
-    vm.saved.connect(lambda _r: sync.kick())
-    vm.undone.connect(lambda _ok: sync.kick())
-    vm.accepted.connect(lambda _c, _p: sync.kick(force=True))
+
+    def start_sync(api: ServerApi) -> None:
+        from workbench.services.server_api import ApiError
+        from workbench.services.sync_engine import SyncEngine
+        from workbench.views.sync_controller import SyncController
+
+        if "sync" in online:
+            return
+        engine = online["engine"] = SyncEngine(ctx.sf, api, SyncEngine.client_id_for(ctx.sf))
+
+        def reauth() -> bool:
+            try:
+                api.refresh()
+                return True
+            except ApiError:
+                return False
+
+        sync = online["sync"] = SyncController(engine, ctx.sf, hold_seconds=float(settings.get("undo_seconds")),
+                                               reauth=reauth)
+        sync.data_changed.connect(scorer.check)
+        sync.status_changed.connect(window.on_sync_status)
+        sync.data_changed.connect(vm.invalidate)
+        sync.data_changed.connect(window.refresh_open_pops)
+        sync.data_changed.connect(vm.refresh_worklist)
+        sync.call_event.connect(vm.on_call_event)
+        sync.initial_progress.connect(window.on_sync_progress)
+        sync.fatal.connect(lambda m: window.set_sync_status(m, False))
+        sync.start()
+
+    link.connected.connect(start_sync)
+    link.session_refused.connect(lambda message: _log_in_again(window, link, settings, actor.username,
+                                                               runner, message))
 
     phone = SoftphoneController(str(settings.get("softphone_host")), int(settings.get("softphone_port")))
     phone.connection_changed.connect(window.on_softphone_connection)
@@ -171,16 +298,29 @@ def run_desktop(args: argparse.Namespace) -> int:
     if int(settings.get("softphone_port")) == 0:
         window.on_no_softphone()
 
-    listener = CallListener()
+    listener = CallListener()  # before the window shows: `workbench call` must find this instance
     listener.call_received.connect(vm.on_call_event)
     listener.error.connect(lambda m: window.statusBar().showMessage(m, 10000))
     listener.start()
 
+    def after_show() -> None:  # what the window does not need for its first paint
+        start_link()
+        phone.start()
+        scorer.check()
+
+    # The rest waits for the first paint that shows the work list (or the fallback): started
+    # earlier, its imports and threads would hold the GIL while the work list is painted.
+    started: list[bool] = []
+
+    def after_usable_paint() -> None:
+        if not started:
+            started.append(True)
+            after_first_paint(window, after_show, fallback_ms=500)
+
+    vm.worklist_ready.connect(lambda _items: after_usable_paint())
+    vm.message.connect(lambda _m: after_usable_paint())  # the work list could not be read: do not wait for it
     window.show()
-    sync.start()
-    phone.start()
-    vm.refresh_worklist()
-    scorer.check()
+    QTimer.singleShot(3000, after_usable_paint)
     if args.call:
         try:
             vm.on_call_event(CallEvent.from_number(args.call, Source.CLI))
@@ -190,11 +330,45 @@ def run_desktop(args: argparse.Namespace) -> int:
     listener.close()
     scorer.cancel()
     phone.stop()
-    sync.stop()
+    if "sync" in online:
+        online["sync"].stop()
     runner.wait_for_done(5000)
-    conn.close()
+    link.close()
     ctx.engine.dispose()
     return int(code)
+
+
+def _log_in_again(window: Any, link: Any, settings: Settings, username: str, runner: Any, message: str) -> None:
+    """The stored session was refused after the window showed: the login dialog over the window,
+    for the same user (the window shows their local store). Cancelled: the window stays, offline."""
+    from workbench.ui.dialogs import LoginDialog
+
+    window.set_sync_status(message, False)
+    conn = link.conn
+    dialog = LoginDialog(conn.url, username, "", parent=window)
+    state: dict[str, Any] = {"conn": conn}
+
+    def attempt(url: str, user: str, password: str) -> None:
+        if user != username:
+            dialog.show_error(link.wrong_user_text(username))
+            return
+        current: Connection = state["conn"]
+        if url.rstrip("/") != current.url:
+            current = state["conn"] = Connection(url, current.api._on_tokens)
+
+        def ok(_res: LoginResult) -> None:
+            settings.set("server_url", current.url)
+            settings.save()
+            if current is not link.conn:
+                link.conn.close()
+            dialog.accept()
+            window.set_sync_status("", True)
+            link.adopt(current)
+
+        runner.run(lambda: current.api.login(user, password), ok, lambda exc: dialog.show_error(str(exc)))
+
+    dialog.login_requested.connect(attempt)
+    dialog.open()
 
 
 def _switch_language(settings: Settings, language: str, window: Any) -> None:
@@ -203,23 +377,39 @@ def _switch_language(settings: Settings, language: str, window: Any) -> None:
     window.on_language_saved()
 
 
-def _add_tools(window: Any, ctx: Any, actor: Actor, runner: Any, api: ServerApi | None = None) -> None:
-    """Dashboards for everyone (scoped: own / team / all), the policy studio for admins."""
-    from workbench.services.codes import Role
-    from workbench.services.experiments import experiment_outcomes
-    from workbench.ui.dashboard import create_dashboard
+def _add_tools(window: Any, ctx: Any, actor: Actor, runner: Any,
+               api: ServerApi | Callable[[], ServerApi | None] | None = None) -> None:
+    """Dashboards for everyone (scoped: own / team / all), the policy studio for admins.
 
-    window.add_dashboards(lambda: create_dashboard(ctx.sf, actor, runner,
-                                                   experiments=lambda: experiment_outcomes(ctx.sf))[0])
+    Nothing of them is imported until the user opens one (pandas, pyqtgraph: a second of start-up).
+    ``api``: the server client, or a callable giving it once connected (None: not yet)."""
+    from workbench.services.codes import Role
+
+    def dashboard() -> Any:
+        from workbench.services.experiments import experiment_outcomes
+        from workbench.ui.dashboard import create_dashboard
+
+        return create_dashboard(ctx.sf, actor, runner, experiments=lambda: experiment_outcomes(ctx.sf))[0]
+
+    window.add_dashboards(dashboard)
     if actor.role == Role.ADMIN:
-        from workbench.services.policy_admin import PolicyAdminService
-        from workbench.ui.policy_studio import PolicyStudio
-        from workbench.views.policy_studio_vm import PolicyStudioViewModel
+
+        def current_api() -> ServerApi:
+            found = api() if callable(api) else api
+            if found is None:
+                from workbench.services.server_api import OfflineError
+
+                raise OfflineError("Not connected to the server yet. Try again in a moment.")
+            return found
 
         def studio() -> Any:
             from workbench.services.policies import dump_yaml
+            from workbench.services.policy_admin import PolicyAdminService
+            from workbench.ui.policy_studio import PolicyStudio
+            from workbench.views.policy_studio_vm import PolicyStudioViewModel
 
-            publisher = (lambda spec: api.publish_policies(dump_yaml(policies=[spec]))) if api else None
+            publisher = ((lambda spec: current_api().publish_policies(dump_yaml(policies=[spec])))
+                         if api is not None else None)
             vm = PolicyStudioViewModel(PolicyAdminService(ctx.sf, publisher=publisher), runner)
             widget = PolicyStudio(vm)
             vm.setParent(widget)

@@ -1067,234 +1067,234 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="86" />
+        <location filename="../../workbench/ui/main_window.py" line="222" />
         <source>Agent Workbench — {name} ({role})</source>
         <translation>坐席工作台 — {name}（{role}）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="92" />
-        <location filename="../../workbench/ui/main_window.py" line="205" />
+        <location filename="../../workbench/ui/main_window.py" line="228" />
+        <location filename="../../workbench/ui/main_window.py" line="339" />
         <source>Mobile</source>
         <translation>手机号</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="93" />
+        <location filename="../../workbench/ui/main_window.py" line="229" />
         <source>Member no.</source>
         <translation>会员号</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="94" />
+        <location filename="../../workbench/ui/main_window.py" line="230" />
         <source>ID number (last 6)</source>
         <translation>证件号（后6位）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="97" />
+        <location filename="../../workbench/ui/main_window.py" line="233" />
         <source>Customer arrives / search: mobile, member no. or ID (Ctrl+F)</source>
         <translation>客户到厅 / 查询：手机号、会员号或证件号 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="98" />
+        <location filename="../../workbench/ui/main_window.py" line="234" />
         <source>Search a customer by mobile (Ctrl+F)</source>
         <translation>按手机号查询客户 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="102" />
+        <location filename="../../workbench/ui/main_window.py" line="238" />
         <source>Search</source>
         <translation>查询</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="124" />
+        <location filename="../../workbench/ui/main_window.py" line="260" />
         <source>My work</source>
         <translation>我的工作</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="136" />
+        <location filename="../../workbench/ui/main_window.py" line="268" />
         <source>Waiting for a call… (a call, a search or a task opens the customer here)</source>
         <translation>等待来电…（来电、查询或任务会在这里打开客户）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="140" />
-        <location filename="../../workbench/ui/main_window.py" line="495" />
+        <location filename="../../workbench/ui/main_window.py" line="275" />
+        <location filename="../../workbench/ui/main_window.py" line="652" />
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="144" />
+        <location filename="../../workbench/ui/main_window.py" line="279" />
         <source>Sync: starting…</source>
         <translation>同步：启动中…</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="154" />
+        <location filename="../../workbench/ui/main_window.py" line="289" />
         <source>&amp;Workbench</source>
         <translation>工作台(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="155" />
+        <location filename="../../workbench/ui/main_window.py" line="290" />
         <source>Refresh work list</source>
         <translation>刷新工作列表</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="159" />
+        <location filename="../../workbench/ui/main_window.py" line="294" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="164" />
+        <location filename="../../workbench/ui/main_window.py" line="299" />
         <source>Dial the customer</source>
         <translation>拨打客户</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="168" />
+        <location filename="../../workbench/ui/main_window.py" line="303" />
         <source>&amp;Tools</source>
         <translation>工具(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="170" />
+        <location filename="../../workbench/ui/main_window.py" line="305" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="186" />
+        <location filename="../../workbench/ui/main_window.py" line="321" />
         <source>Dialling {n}…</source>
         <translation>正在拨打 {n}…</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="200" />
+        <location filename="../../workbench/ui/main_window.py" line="334" />
         <source>Work order: {s}</source>
         <translation>工单：{s}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="204" />
+        <location filename="../../workbench/ui/main_window.py" line="338" />
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="206" />
+        <location filename="../../workbench/ui/main_window.py" line="340" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="207" />
+        <location filename="../../workbench/ui/main_window.py" line="341" />
         <source>Task</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="208" />
+        <location filename="../../workbench/ui/main_window.py" line="342" />
         <source>Tier</source>
         <translation>等级</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="209" />
+        <location filename="../../workbench/ui/main_window.py" line="343" />
         <source>Deal p.</source>
         <translation>成单率</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="211" />
+        <location filename="../../workbench/ui/main_window.py" line="345" />
         <source>Updated</source>
         <translation>更新时间</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="262" />
+        <location filename="../../workbench/ui/main_window.py" line="396" />
         <source>&amp;Dashboards</source>
         <translation>效能看板(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="265" />
+        <location filename="../../workbench/ui/main_window.py" line="399" />
         <source>&amp;Policy studio</source>
         <translation>政策配置(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="287" />
+        <location filename="../../workbench/ui/main_window.py" line="421" />
         <source>A team lead can override this.</source>
         <translation>班组长可以放行。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="288" />
+        <location filename="../../workbench/ui/main_window.py" line="422" />
         <source>Call not allowed</source>
         <translation>不允许外呼</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="289" />
+        <location filename="../../workbench/ui/main_window.py" line="423" />
         <source>This call may not start now:</source>
         <translation>现在不能发起这通电话：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="296" />
+        <location filename="../../workbench/ui/main_window.py" line="430" />
         <source>Override contact pressure</source>
         <translation>放行接触管控</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="297" />
+        <location filename="../../workbench/ui/main_window.py" line="431" />
         <source>Reason for the override (recorded):</source>
         <translation>放行原因（将被记录）：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="431" />
+        <location filename="../../workbench/ui/main_window.py" line="587" />
         <source>Refreshing scores</source>
         <translation>正在更新评分</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="435" />
+        <location filename="../../workbench/ui/main_window.py" line="591" />
         <source>A new scoring model could not be loaded; the previous one stays in use: {m}</source>
         <translation>新评分模型无法加载，继续使用旧模型：{m}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="445" />
+        <location filename="../../workbench/ui/main_window.py" line="604" />
         <source>No customer found for {q}</source>
         <translation>未找到客户：{q}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="459" />
+        <location filename="../../workbench/ui/main_window.py" line="618" />
         <source>New lead saved</source>
         <translation>新线索已保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="471" />
+        <location filename="../../workbench/ui/main_window.py" line="630" />
         <source>Outcome saved</source>
         <translation>结果已保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="479" />
+        <location filename="../../workbench/ui/main_window.py" line="638" />
         <source>Not saved</source>
         <translation>未保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="507" />
+        <location filename="../../workbench/ui/main_window.py" line="664" />
         <source>Online · {n} waiting · last sync {t}</source>
         <translation>在线 · {n} 条待上传 · 上次同步 {t}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="509" />
+        <location filename="../../workbench/ui/main_window.py" line="666" />
         <source>Offline — showing local data, {n} changes waiting</source>
         <translation>离线 — 显示本地数据，{n} 条变更待上传</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="511" />
+        <location filename="../../workbench/ui/main_window.py" line="668" />
         <source> · {n} refused by the server</source>
         <translation> · {n} 条被服务器拒绝</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="515" />
+        <location filename="../../workbench/ui/main_window.py" line="672" />
         <source>Syncing… {n} records</source>
         <translation>同步中… {n} 条记录</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="519" />
+        <location filename="../../workbench/ui/main_window.py" line="676" />
         <source>Language saved: it takes effect the next time the workbench starts.</source>
         <translation>语言已保存：下次启动工作台时生效。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="532" />
+        <location filename="../../workbench/ui/main_window.py" line="693" />
         <source>Softphone connected</source>
         <translation>软电话已连接</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="532" />
+        <location filename="../../workbench/ui/main_window.py" line="693" />
         <source>Softphone not connected: {m}</source>
         <translation>软电话未连接：{m}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="536" />
+        <location filename="../../workbench/ui/main_window.py" line="697" />
         <source>No softphone configured</source>
         <translation>未配置软电话</translation>
     </message>
@@ -1345,92 +1345,93 @@
 <context>
     <name>OutcomeForm</name>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="44" />
+        <location filename="../../workbench/ui/outcome_form.py" line="75" />
         <source>Outcome</source>
         <translation>接触结果</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="53" />
+        <location filename="../../workbench/ui/outcome_form.py" line="85" />
         <source>— choose the outcome —</source>
         <translation>— 请选择结果 —</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="62" />
+        <location filename="../../workbench/ui/outcome_form.py" line="94" />
         <source>Short note (Enter saves)</source>
         <translation>简短备注（回车保存）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="64" />
+        <location filename="../../workbench/ui/outcome_form.py" line="96" />
         <source>Call &amp;back at</source>
         <translation>回访时间(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="70" />
+        <location filename="../../workbench/ui/outcome_form.py" line="109" />
         <source>&amp;Transfer to store</source>
         <translation>转营业厅(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="74" />
+        <location filename="../../workbench/ui/outcome_form.py" line="113" />
         <source>Note for the store</source>
         <translation>给营业厅的备注</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="78" />
+        <location filename="../../workbench/ui/outcome_form.py" line="117" />
         <source>&amp;Save (Enter)</source>
         <translation>保存(&amp;S)（回车）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="81" />
+        <location filename="../../workbench/ui/outcome_form.py" line="120" />
         <source>&amp;Undo (Ctrl+Z)</source>
         <translation>撤销(&amp;U)（Ctrl+Z）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="88" />
+        <location filename="../../workbench/ui/outcome_form.py" line="127" />
         <source>&amp;Wrap-up</source>
         <translation>小结(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="89" />
+        <location filename="../../workbench/ui/outcome_form.py" line="128" />
         <source>&amp;Intent</source>
         <translation>办理意向(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="90" />
+        <location filename="../../workbench/ui/outcome_form.py" line="129" />
         <source>&amp;Policy</source>
         <translation>政策(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="91" />
+        <location filename="../../workbench/ui/outcome_form.py" line="130" />
         <source>&amp;Note</source>
         <translation>备注(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="149" />
+        <location filename="../../workbench/ui/outcome_form.py" line="205" />
+        <location filename="../../workbench/ui/outcome_form.py" line="258" />
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="215" />
+        <location filename="../../workbench/ui/outcome_form.py" line="338" />
         <source>Choose how the contact ended (wrap-up) first.</source>
         <translation>请先选择接触结果（小结）。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="240" />
+        <location filename="../../workbench/ui/outcome_form.py" line="363" />
         <source>Undone.</source>
         <translation>已撤销。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="240" />
+        <location filename="../../workbench/ui/outcome_form.py" line="363" />
         <source>Too late to undo: already sent.</source>
         <translation>无法撤销：已经上传。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="245" />
+        <location filename="../../workbench/ui/outcome_form.py" line="368" />
         <source>Saved. Ctrl+Z undoes it ({n} s).</source>
         <translation>已保存。Ctrl+Z 可撤销（{n} 秒）。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="247" />
+        <location filename="../../workbench/ui/outcome_form.py" line="370" />
         <source>Saved.</source>
         <translation>已保存。</translation>
     </message>
@@ -1667,214 +1668,214 @@
 <context>
     <name>ScreenPopWidget</name>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="169" />
+        <location filename="../../workbench/ui/screen_pop.py" line="207" />
         <source>Contact trail</source>
         <translation>接触轨迹</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="170" />
+        <location filename="../../workbench/ui/screen_pop.py" line="208" />
         <source>Work orders</source>
         <translation>工单</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="176" />
+        <location filename="../../workbench/ui/screen_pop.py" line="214" />
         <source>Customer accepts the selected offer (F8)</source>
         <translation>客户办理所选政策 (F8)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="178" />
+        <location filename="../../workbench/ui/screen_pop.py" line="216" />
         <source>What to offer</source>
         <translation>推荐政策</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="182" />
+        <location filename="../../workbench/ui/screen_pop.py" line="220" />
         <source>Customer says… (F7, Enter finds the answer)</source>
         <translation>客户说…（F7，回车查找应答）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="186" />
+        <location filename="../../workbench/ui/screen_pop.py" line="224" />
         <source>What to say (F6: next objection answer)</source>
         <translation>话术（F6：下一条异议应答）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="215" />
-        <location filename="../../workbench/ui/screen_pop.py" line="234" />
-        <location filename="../../workbench/ui/screen_pop.py" line="245" />
+        <location filename="../../workbench/ui/screen_pop.py" line="253" />
+        <location filename="../../workbench/ui/screen_pop.py" line="272" />
+        <location filename="../../workbench/ui/screen_pop.py" line="283" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="216" />
+        <location filename="../../workbench/ui/screen_pop.py" line="254" />
         <source>Pitch</source>
         <translation>卖点</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="217" />
+        <location filename="../../workbench/ui/screen_pop.py" line="255" />
         <source>Deal p.</source>
         <translation>成单率</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="219" />
+        <location filename="../../workbench/ui/screen_pop.py" line="257" />
         <source>Value ¥</source>
         <translation>价值（元）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="221" />
+        <location filename="../../workbench/ui/screen_pop.py" line="259" />
         <source>Valid to</source>
         <translation>有效期至</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="222" />
+        <location filename="../../workbench/ui/screen_pop.py" line="260" />
         <source>Quota left</source>
         <translation>剩余名额</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="224" />
+        <location filename="../../workbench/ui/screen_pop.py" line="262" />
         <source>Why eligible</source>
         <translation>符合原因</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="229" />
+        <location filename="../../workbench/ui/screen_pop.py" line="267" />
         <source>When</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="230" />
+        <location filename="../../workbench/ui/screen_pop.py" line="268" />
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="231" />
+        <location filename="../../workbench/ui/screen_pop.py" line="269" />
         <source>Outcome</source>
         <translation>接触结果</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="232" />
+        <location filename="../../workbench/ui/screen_pop.py" line="270" />
         <source>Intent</source>
         <translation>意向</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="233" />
+        <location filename="../../workbench/ui/screen_pop.py" line="271" />
         <source>Who</source>
         <translation>经办人</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="235" />
+        <location filename="../../workbench/ui/screen_pop.py" line="273" />
         <source>Talk</source>
         <translation>通话</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="237" />
+        <location filename="../../workbench/ui/screen_pop.py" line="275" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="242" />
+        <location filename="../../workbench/ui/screen_pop.py" line="280" />
         <source>Created</source>
         <translation>创建时间</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="243" />
+        <location filename="../../workbench/ui/screen_pop.py" line="281" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="244" />
+        <location filename="../../workbench/ui/screen_pop.py" line="282" />
         <source>Store</source>
         <translation>营业厅</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="246" />
+        <location filename="../../workbench/ui/screen_pop.py" line="284" />
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="247" />
+        <location filename="../../workbench/ui/screen_pop.py" line="285" />
         <source>Note / result</source>
         <translation>备注 / 结果</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="267" />
+        <location filename="../../workbench/ui/screen_pop.py" line="305" />
         <source>{name} (new lead)</source>
         <translation>{name}（新线索）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="269" />
+        <location filename="../../workbench/ui/screen_pop.py" line="307" />
         <source>{n} years</source>
         <translation>{n} 岁</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="272" />
+        <location filename="../../workbench/ui/screen_pop.py" line="310" />
         <source>Member {no}</source>
         <translation>会员 {no}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="274" />
+        <location filename="../../workbench/ui/screen_pop.py" line="312" />
         <source>ID {id}</source>
         <translation>证件 {id}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="277" />
+        <location filename="../../workbench/ui/screen_pop.py" line="315" />
         <source>Plan {plan} (¥{fee}/month) · tenure {tenure} months · {device} · {network}</source>
         <translation>套餐 {plan}（{fee} 元/月）· 在网 {tenure} 个月 · {device} · {network}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="282" />
+        <location filename="../../workbench/ui/screen_pop.py" line="320" />
         <source>Tags: </source>
         <translation>标签：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="286" />
+        <location filename="../../workbench/ui/screen_pop.py" line="324" />
         <source>Lead {tier}</source>
         <translation>{tier} 类线索</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="287" />
+        <location filename="../../workbench/ui/screen_pop.py" line="325" />
         <source>Deal {p}</source>
         <translation>成单率 {p}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="288" />
+        <location filename="../../workbench/ui/screen_pop.py" line="326" />
         <source>Churn risk {p}</source>
         <translation>流失风险 {p}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="292" />
+        <location filename="../../workbench/ui/screen_pop.py" line="330" />
         <source>Do not push:</source>
         <translation>不宜推送：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="300" />
+        <location filename="../../workbench/ui/screen_pop.py" line="338" />
         <source>Customers who took {x} also took: </source>
         <translation>办理过{x}的客户还办理了：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="302" />
+        <location filename="../../workbench/ui/screen_pop.py" line="340" />
         <source>{name} ({conf}, lift {lift:.1f}×)</source>
         <translation>{name}（置信度 {conf}，提升度 {lift:.1f}×）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="313" />
+        <location filename="../../workbench/ui/screen_pop.py" line="353" />
         <source>Work orders ({n})</source>
         <translation>工单（{n}）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="325" />
+        <location filename="../../workbench/ui/screen_pop.py" line="404" />
         <source>Deal {p} because: {reasons}</source>
         <translation>成单率 {p}，主要因素：{reasons}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="332" />
+        <location filename="../../workbench/ui/screen_pop.py" line="409" />
         <source>No script for this offer.</source>
         <translation>此政策暂无话术。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="339" />
+        <location filename="../../workbench/ui/screen_pop.py" line="416" />
         <source>Answer to: {q}</source>
         <translation>应答：{q}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="342" />
+        <location filename="../../workbench/ui/screen_pop.py" line="419" />
         <source>No answer in the library matches these words.</source>
         <translation>话术库中没有匹配这些话的应答。</translation>
     </message>
@@ -1943,9 +1944,22 @@
     </message>
 </context>
 <context>
+    <name>ServerLink</name>
+    <message>
+        <location filename="../../workbench/views/server_link.py" line="67" />
+        <source>Your session has expired: log in again to sync.</source>
+        <translation>登录已过期：请重新登录以同步。</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/server_link.py" line="78" />
+        <source>Log in as {user}. To switch users, quit and start the workbench again.</source>
+        <translation>请以 {user} 登录。要切换用户，请退出后重新启动工作台。</translation>
+    </message>
+</context>
+<context>
     <name>SyncController</name>
     <message>
-        <location filename="../../workbench/views/sync_controller.py" line="212" />
+        <location filename="../../workbench/views/sync_controller.py" line="209" />
         <source>Your session has expired: log in again to sync.</source>
         <translation>登录已过期：请重新登录以同步。</translation>
     </message>
@@ -1995,277 +2009,277 @@
 <context>
     <name>labels</name>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="22" />
+        <location filename="../../workbench/ui/labels.py" line="23" />
         <source>Outbound call</source>
         <translation>外呼</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="22" />
+        <location filename="../../workbench/ui/labels.py" line="23" />
         <source>Hotline</source>
         <translation>热线</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="22" />
+        <location filename="../../workbench/ui/labels.py" line="23" />
         <source>Store</source>
         <translation>营业厅</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="23" />
+        <location filename="../../workbench/ui/labels.py" line="24" />
         <source>SMS</source>
         <translation>短信</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="23" />
+        <location filename="../../workbench/ui/labels.py" line="24" />
         <source>Online</source>
         <translation>网厅</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="29" />
+        <location filename="../../workbench/ui/labels.py" line="34" />
         <source>Accepted</source>
         <translation>已办理</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="29" />
+        <location filename="../../workbench/ui/labels.py" line="34" />
         <source>Interested, call back</source>
         <translation>有意向，待回访</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="30" />
+        <location filename="../../workbench/ui/labels.py" line="35" />
         <source>Refused</source>
         <translation>拒绝</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="30" />
+        <location filename="../../workbench/ui/labels.py" line="35" />
         <source>No answer</source>
         <translation>无人接听</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="30" />
+        <location filename="../../workbench/ui/labels.py" line="35" />
         <source>Busy</source>
         <translation>占线</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="31" />
+        <location filename="../../workbench/ui/labels.py" line="36" />
         <source>Wrong number</source>
         <translation>号码错误</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="31" />
+        <location filename="../../workbench/ui/labels.py" line="36" />
         <source>Complaint</source>
         <translation>投诉</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="32" />
+        <location filename="../../workbench/ui/labels.py" line="37" />
         <source>Asked not to be called</source>
         <translation>要求勿扰</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="32" />
+        <location filename="../../workbench/ui/labels.py" line="37" />
         <source>Transferred to store</source>
         <translation>转营业厅</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="33" />
+        <location filename="../../workbench/ui/labels.py" line="38" />
         <source>Information only</source>
         <translation>仅咨询</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="38" />
+        <location filename="../../workbench/ui/labels.py" line="47" />
         <source>High</source>
         <translation>高</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="38" />
+        <location filename="../../workbench/ui/labels.py" line="47" />
         <source>Medium</source>
         <translation>中</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="38" />
+        <location filename="../../workbench/ui/labels.py" line="47" />
         <source>Low</source>
         <translation>低</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="38" />
+        <location filename="../../workbench/ui/labels.py" line="47" />
         <source>None</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="43" />
+        <location filename="../../workbench/ui/labels.py" line="56" />
         <source>Acquisition</source>
         <translation>获取期</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="43" />
+        <location filename="../../workbench/ui/labels.py" line="56" />
         <source>Growth</source>
         <translation>提升期</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="43" />
+        <location filename="../../workbench/ui/labels.py" line="56" />
         <source>Maturity</source>
         <translation>成熟期</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="44" />
+        <location filename="../../workbench/ui/labels.py" line="57" />
         <source>Decline</source>
         <translation>衰退期</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="44" />
+        <location filename="../../workbench/ui/labels.py" line="57" />
         <source>Churned</source>
         <translation>流失期</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="50" />
+        <location filename="../../workbench/ui/labels.py" line="67" />
         <source>High value</source>
         <translation>高价值</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="50" />
+        <location filename="../../workbench/ui/labels.py" line="67" />
         <source>Potential</source>
         <translation>潜力</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="50" />
+        <location filename="../../workbench/ui/labels.py" line="67" />
         <source>Ordinary</source>
         <translation>普通</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="51" />
+        <location filename="../../workbench/ui/labels.py" line="68" />
         <source>Low value</source>
         <translation>低价值</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="56" />
+        <location filename="../../workbench/ui/labels.py" line="77" />
         <source>Male</source>
         <translation>男</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="56" />
+        <location filename="../../workbench/ui/labels.py" line="77" />
         <source>Female</source>
         <translation>女</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="61" />
+        <location filename="../../workbench/ui/labels.py" line="86" />
         <source>Opening</source>
         <translation>开场</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="61" />
+        <location filename="../../workbench/ui/labels.py" line="86" />
         <source>Needs probing</source>
         <translation>需求探询</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="61" />
+        <location filename="../../workbench/ui/labels.py" line="86" />
         <source>Offer</source>
         <translation>推荐</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="62" />
+        <location filename="../../workbench/ui/labels.py" line="87" />
         <source>Objection handling</source>
         <translation>异议处理</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="62" />
+        <location filename="../../workbench/ui/labels.py" line="87" />
         <source>Closing</source>
         <translation>促成</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="68" />
+        <location filename="../../workbench/ui/labels.py" line="97" />
         <source>Waiting for customer</source>
         <translation>等待客户到厅</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="68" />
+        <location filename="../../workbench/ui/labels.py" line="97" />
         <source>Customer arrived</source>
         <translation>客户已到厅</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="69" />
+        <location filename="../../workbench/ui/labels.py" line="98" />
         <source>Done</source>
         <translation>已办理</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="69" />
+        <location filename="../../workbench/ui/labels.py" line="98" />
         <source>Failed</source>
         <translation>未办成</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="69" />
+        <location filename="../../workbench/ui/labels.py" line="98" />
         <source>Returned to agent</source>
         <translation>已回单</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="70" />
+        <location filename="../../workbench/ui/labels.py" line="99" />
         <source>Cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="76" />
+        <location filename="../../workbench/ui/labels.py" line="109" />
         <source>Agent</source>
         <translation>客户经理</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="76" />
+        <location filename="../../workbench/ui/labels.py" line="109" />
         <source>Receptionist</source>
         <translation>营业员</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="76" />
+        <location filename="../../workbench/ui/labels.py" line="109" />
         <source>Team lead</source>
         <translation>班组长</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="77" />
+        <location filename="../../workbench/ui/labels.py" line="110" />
         <source>Administrator</source>
         <translation>管理员</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="85" />
+        <location filename="../../workbench/ui/labels.py" line="123" />
         <source>Contact cap reached: {count} of {limit} {channel} contacts this {period}</source>
         <translation>已达接触上限：本{period}{channel} {count} 次（上限 {limit} 次）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="90" />
+        <location filename="../../workbench/ui/labels.py" line="128" />
         <source>Quiet hours in the customer's time zone ({start}–{end}, now {local})</source>
         <translation>客户当地处于免打扰时段（{start}–{end}，当地时间 {local}）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="94" />
+        <location filename="../../workbench/ui/labels.py" line="132" />
         <source>Do not call: the customer asked not to be called</source>
         <translation>勿扰：客户要求不要来电</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="96" />
+        <location filename="../../workbench/ui/labels.py" line="134" />
         <source>Do not send SMS</source>
         <translation>勿发短信</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="98" />
+        <location filename="../../workbench/ui/labels.py" line="136" />
         <source>Refused recently: wait until {until}</source>
         <translation>近期已拒绝：请等到 {until}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="100" />
+        <location filename="../../workbench/ui/labels.py" line="138" />
         <source>Open complaint: solve it before offering anything</source>
         <translation>有未结投诉：先处理投诉，不要推荐</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="102" />
+        <location filename="../../workbench/ui/labels.py" line="140" />
         <source>{policy} already accepted via {channel} ({where})</source>
         <translation>{policy} 已通过{channel}办理（{where}）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="110" />
+        <location filename="../../workbench/ui/labels.py" line="147" />
         <source>day</source>
         <translation>日</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="110" />
+        <location filename="../../workbench/ui/labels.py" line="147" />
         <source>week</source>
         <translation>周</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="110" />
+        <location filename="../../workbench/ui/labels.py" line="147" />
         <source>month</source>
         <translation>月</translation>
     </message>
