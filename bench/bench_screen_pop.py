@@ -10,6 +10,17 @@ table. Every run lets pending layout requests run before the paint that is timed
 what is timed is the final paint. Also: cold start of the app to a usable window (a fresh
 process), and the resident memory of the app after the pops.
 
+Cold start (since 2026-12-04) is that of the real app, started the way a user starts it:
+``workbench`` with a stored session (refresh token in the keyring, last user in the
+settings), a real server on loopback and the user's local store being this store; timed from
+spawning the process to the end of the first paint of the main window showing the work list.
+The app runs its own entry point, so the bench cannot drift from what the app does before
+the user can work: see :mod:`bench.real_start` for the rig. Median of 5, after one untimed
+start that warms the page cache. The old figure ("window only": a script that builds the main
+window straight on the store, without the entry point, keyring, server client or sync) is
+printed beside it; it understated the real start (it skipped httpx, the login, the sync
+engine and the tools' imports that the app did before its window showed).
+
 Two floors, both timed from the first query to the painted window, in a 1366x768 window:
 
 * old floor (the definition used until 2026-11-24): the customer, their last 50 contact
@@ -409,7 +420,8 @@ def app_memory(store: Path, numbers: list[str]) -> float:
     return float(line.split()[1])
 
 
-def cold_start(store: Path) -> float:
+def cold_start_window_only(store: Path) -> float:
+    """The old cold-start figure (see the module's docstring): the COLD script, not the app."""
     t0 = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", COLD.format(root=str(ROOT), store=str(store))],
                          capture_output=True, text=True, timeout=120)
@@ -458,7 +470,12 @@ def main() -> int:
     if args.breakdown:
         ours_run(args.store, numbers, app, stages)
     rss_mb = app_memory(args.store, numbers)
-    cold = [cold_start(args.store) for _ in range(3)]
+    from bench.real_start import RealStartRig
+
+    with RealStartRig(args.store) as rig:
+        rig.cold_start()  # warms the page cache (the timed starts are all alike)
+        cold = [rig.cold_start() for _ in range(5)]
+    cold_window = [cold_start_window_only(args.store) for _ in range(3)]
     f95, g95, o95 = pct(floor, 95), pct(floor2, 95), pct(ours, 95)
     n_labels = statistics.mean(len(t[0]) for t in texts)
     n_cells = statistics.mean(sum(len(r) for r in t[2]) for t in texts)
@@ -473,7 +490,10 @@ def main() -> int:
           f"absolute p95 {o95:.1f} ms (target <= 30)")
     for name, check in checks.items():
         print(f"paint check, {name}: {check}")
-    print(f"cold start to a usable window: median {statistics.median(cold):.2f} s of {[f'{c:.2f}' for c in cold]} (target <= 2 s)")
+    print(f"cold start of the real app (stored session) to a usable window: median {statistics.median(cold):.2f} s "
+          f"of {[f'{c:.2f}' for c in cold]} (target <= 2 s)")
+    print(f"  old figure, window built by a script (no entry point, keyring, server, sync): median "
+          f"{statistics.median(cold_window):.2f} s of {[f'{c:.2f}' for c in cold_window]}")
     print(f"peak resident memory of the app after {len(numbers)} pops: {rss_mb:.0f} MB (target <= 400)")
     for key, values in stages.items():
         print(f"  {key:36s} p50 {statistics.median(values):5.1f} ms, p95 {pct(values, 95):5.1f} ms")
