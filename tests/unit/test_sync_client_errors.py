@@ -117,3 +117,59 @@ def test_concurrent_401s_refresh_only_once() -> None:
     for t in threads:
         t.join()
     assert results == [1, 1] and len(refreshes) == 1
+
+
+class _ClosesFirst:
+    """A loopback HTTP server that reads each request and hangs up without answering on the
+    first ``drops`` connections (a kept-alive connection closed by the server as the request
+    went out), then answers ``{"status": "ok", ...}``."""
+
+    def __init__(self, drops: int) -> None:
+        import socket
+        import threading
+
+        self.drops = drops
+        self.connections = 0
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        import json
+
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            with conn:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                if self.connections <= self.drops:
+                    continue  # hang up: the client reads nothing
+                body = json.dumps({"status": "ok", "schema_version": CLIENT_SCHEMA, "min_client_schema": 1,
+                                   "cursor": 0}).encode()
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                             + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+
+
+def test_a_connection_closed_under_a_request_is_retried_once() -> None:
+    server = _ClosesFirst(drops=1)
+    api = ServerApi(httpx.Client(base_url=server.url))
+    assert api.health()["status"] == "ok"
+    assert server.connections == 2
+
+
+def test_a_second_hang_up_is_offline() -> None:
+    server = _ClosesFirst(drops=2)
+    api = ServerApi(httpx.Client(base_url=server.url))
+    with pytest.raises(OfflineError, match="Cannot reach the server"):
+        api.health()
+    assert server.connections == 2

@@ -238,10 +238,19 @@ class ServerApi:
                 raise AuthError("Not logged in.", 401)
             headers["Authorization"] = f"Bearer {token}"
         try:
-            resp = self._http.request(
-                method, self._base + path, json=json, content=content, params=params, headers=headers,
-                timeout=timeout if timeout is not None else self._timeout,
-            )
+            try:
+                resp = self._http.request(
+                    method, self._base + path, json=json, content=content, params=params, headers=headers,
+                    timeout=timeout if timeout is not None else self._timeout,
+                )
+            except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError):
+                # A kept-alive connection the server closed just as this request went out (its
+                # idle timeout, a worker restart): sent again once on a fresh connection. Every
+                # request is safe to repeat (pushes are idempotent by their mutation ids).
+                resp = self._http.request(
+                    method, self._base + path, json=json, content=content, params=params, headers=headers,
+                    timeout=timeout if timeout is not None else self._timeout,
+                )
         except httpx.TimeoutException:
             raise OfflineError("The server did not answer in time. Working offline.") from None
         except httpx.TransportError as exc:
