@@ -185,3 +185,53 @@ def test_update_rows_json_escapes_odd_ids() -> None:
     assert rows[1] == [2, 'say "hi"', {"deal": None}, None] and [r[1] for r in rows] == ids
     assert json.loads(_update_rows_json([7], ["plain"], ['{"x": 1}'], None)) == [[7, "plain", {"x": 1}]]
 
+
+
+def test_columnar_portrait_read_equals_row_read(book, tmp_path, monkeypatch) -> None:
+    """The column-wise read of the portraits (one group_concat per column) gives the frame
+    of the row-by-row read, NULLs included, and the refresh stores the same scores; a value
+    holding the separator sends it back to the row read."""
+    import workbench.services.scoring.refresh as refresh
+
+    _engine, deal, churn, _customers, _events = book
+    customers, events = synthetic_book(60, seed=5, now=NOW)
+    engine = open_local(tmp_path / "small.db")
+    rows = customers.to_dict("records")
+    for i, r in enumerate(rows):
+        r.update(birth_year=None if i % 7 == 0 else int(r["birth_year"]),
+                 tenure_months=int(r["tenure_months"]), plan_fee=int(r["plan_fee"]),
+                 open_complaint=bool(r["open_complaint"]), scores={})
+    rows[3]["province"] = ""  # an empty text is not a NULL
+    ev = events.drop(columns=["true_p"]).to_dict("records")
+    for r in ev:
+        r.update(started_at=r["started_at"].floor("us").to_pydatetime(), duration_s=int(r["duration_s"]))
+    with engine.begin() as conn:
+        conn.execute(insert(Customer.__table__), rows)
+        conn.execute(insert(ContactEvent.__table__), ev)
+    factory = session_factory(engine)
+
+    def read(force: bool) -> pd.DataFrame:
+        monkeypatch.setattr(refresh, "_FORCE_ROWS", force)
+        with factory() as s:
+            return load_book(s, with_events=False)[0]
+
+    def scores(force: bool) -> dict[str, tuple[str, str | None]]:
+        monkeypatch.setattr(refresh, "_FORCE_ROWS", force)
+        refresh_book(factory, {"deal": deal, "churn": churn}, None, now=NOW)
+        with engine.connect() as conn:
+            return {r[0]: (r[1], r[2]) for r in conn.execute(
+                text("SELECT id, scores, lead_tier FROM customers")).all()}
+
+    with factory() as s:
+        assert refresh._portraits_columnar(s) is not None  # the columnar path is taken
+    columnar = read(False)
+    assert columnar["birth_year"].isna().sum() == 9
+    pd.testing.assert_frame_equal(columnar, read(True))
+    assert scores(False) == scores(True)
+    with engine.begin() as conn:  # the separator inside a value: row read, same frame
+        conn.execute(text("UPDATE customers SET plan_name = :p WHERE rowid = 2"),
+                     {"p": "odd" + refresh._SEP + "plan"})
+    with factory() as s:
+        assert refresh._portraits_columnar(s) is None
+    pd.testing.assert_frame_equal(read(False), read(True))
+    engine.dispose()

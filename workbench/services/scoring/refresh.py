@@ -3,8 +3,8 @@
 The desktop runs :func:`refresh_book` in a background worker (the task runner) and turns the
 ``progress(done, total)`` calls into a progress bar. One pass:
 
-1. read the portraits (only the columns the models need) and the contact history in two
-   queries;
+1. read the portraits (column-wise: one ``group_concat`` text per column, decoded by Arrow)
+   while a second connection aggregates the contact history;
 2. build the feature frame for the whole book at once (pandas, vectorised);
 3. predict in chunks of ``chunk_size`` rows per model, reporting progress after each chunk
    and checking ``cancel()``;
@@ -30,6 +30,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy.orm import Session, sessionmaker
 
 from workbench.services.scoring.models import ScoreModel
@@ -133,18 +135,98 @@ def _tag_lists(texts: pd.Series) -> np.ndarray:
     return parsed[codes]
 
 
+#: the portrait columns by how the columnar read decodes them (together: _PORTRAIT_COLUMNS)
+_INT_COLUMNS = ("birth_year", "plan_fee", "tenure_months", "do_not_call", "do_not_sms",
+                "open_complaint", "is_lead")
+_REAL_COLUMNS = ("arpu", "data_usage_gb")
+_TEXT_COLUMNS = ("id", "tags", "gender", "province", "job_type", "network", "lifecycle_stage",
+                 "value_tier", "preferred_channel", "plan_name")
+assert sorted(_INT_COLUMNS + _REAL_COLUMNS + _TEXT_COLUMNS) == sorted(_PORTRAIT_COLUMNS)
+#: separator of the values in one ``group_concat`` text, and the stand-in of NULL
+_SEP, _NULL = "\x1f", "\x1e"
+#: tests: always take the row-by-row read
+_FORCE_ROWS = False
+
+
+def _split(text: str, n: int) -> pa.Array:
+    """The ``n`` values of one ``group_concat`` text as an Arrow string array (NULL stand-ins
+    as nulls); ValueError unless there are exactly ``n`` (a value held the separator)."""
+    parts = pc.split_pattern(pa.array([text], pa.large_string()), _SEP).flatten()
+    if len(parts) != n:
+        raise ValueError("a value holds the separator")
+    null = pc.equal(parts, _NULL)
+    if pc.any(null).as_py():
+        parts = pc.if_else(null, pa.scalar(None, parts.type), parts)
+    return parts
+
+
+def _portraits_columnar(session: Session) -> pd.DataFrame | None:
+    """The portraits as :func:`load_book` reads them row by row, but read column-wise: one
+    ``group_concat`` text per integer and text column, decoded by Arrow (no Python object per
+    value). ``None`` when that cannot give the same frame (odd stored values, old pandas):
+    the caller reads row by row then.
+
+    Measured on 200,000 portraits: 1.4 s instead of 2.2 s, most of it inside SQLite (no GIL,
+    so the history thread runs meanwhile) instead of Python. REAL columns are read as rows
+    (SQLite's text of a REAL has 15 digits: not exact), checked to be the same rows.
+    """
+    from workbench.local_store.models import Customer
+
+    table = Customer.__tablename__
+    # separator and stand-in as literals in the SQL text (char() is a call per row: measured
+    # 1.11 s instead of 0.49 s for the query)
+    aggs = ["COUNT(*)", f"group_concat(rowid, '{_SEP}')"]
+    aggs += [f"group_concat(ifnull({c}, '{_NULL}'), '{_SEP}')" for c in _INT_COLUMNS + _TEXT_COLUMNS]
+    # the non-NULLs of the text columns, counted: a stored value that *is* the stand-in shows
+    aggs += [f"COUNT({c})" for c in _TEXT_COLUMNS]
+    head = _fetch(session, f"SELECT {', '.join(aggs)} FROM {table}")[0]
+    n = head[0]
+    if not n:
+        return None
+    texts = head[1:2 + len(_INT_COLUMNS) + len(_TEXT_COLUMNS)]
+    nulls = [n - c for c in head[2 + len(_INT_COLUMNS) + len(_TEXT_COLUMNS):]]
+    try:
+        rowid = pc.cast(_split(texts[0], n), pa.int64()).to_numpy()
+        # the REAL columns by rowid: the same rows in the same order, or no columnar read
+        reals = _fetch(session, f"SELECT rowid, {', '.join(_REAL_COLUMNS)} FROM {table} "
+                                "ORDER BY rowid")
+        real_rowid = np.fromiter((r[0] for r in reals), dtype=np.int64, count=len(reals))
+        if not np.array_equal(rowid, real_rowid):
+            return None
+        data: dict[str, Any] = {"_rowid": rowid}
+        for name, text in zip(_INT_COLUMNS, texts[1:], strict=False):
+            # an integer column with NULLs is float (NaN), as DataFrame.from_records makes it
+            data[name] = pc.cast(_split(text, n), pa.int64()).to_numpy(zero_copy_only=False)
+        values = np.array([r[1:] for r in reals], dtype=float)
+        for j, name in enumerate(_REAL_COLUMNS):
+            data[name] = values[:, j]
+        for name, text, n_null in zip(_TEXT_COLUMNS, texts[1 + len(_INT_COLUMNS):], nulls,
+                                      strict=True):
+            parts = _split(text, n)
+            if parts.null_count != n_null:
+                return None
+            data[name] = pd.array(parts, dtype="str")
+    except (ValueError, TypeError, pa.ArrowException):
+        return None
+    return pd.DataFrame(data, columns=["_rowid", *_PORTRAIT_COLUMNS])
+
+
 def load_book(session: Session, with_events: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(portraits, contact events) of the local store as DataFrames.
 
     Plain driver-level SELECTs (no ORM objects, no per-row type processing): JSON and
     timestamps are decoded column-wise afterwards, which is what makes 200,000 rows cheap.
+    The portraits are read column-wise (:func:`_portraits_columnar`) where that gives the
+    same frame, else row by row.
     """
     from workbench.local_store.models import ContactEvent, Customer
 
-    cols = ", ".join(_PORTRAIT_COLUMNS)
-    # with the rowid: the refresh writes the scores back by it (no primary-key index walk)
-    rows = _fetch(session, f"SELECT rowid, {cols} FROM {Customer.__tablename__}")
-    customers = pd.DataFrame.from_records(rows, columns=["_rowid", *_PORTRAIT_COLUMNS])
+    customers = None if _FORCE_ROWS else _portraits_columnar(session)
+    if customers is None:
+        cols = ", ".join(_PORTRAIT_COLUMNS)
+        # with the rowid: the refresh writes the scores back by it (no primary-key index walk)
+        rows = _fetch(session, f"SELECT rowid, {cols} FROM {Customer.__tablename__}")
+        customers = pd.DataFrame.from_records(rows, columns=["_rowid", *_PORTRAIT_COLUMNS])
     customers["tags"] = _tag_lists(customers["tags"])
     ev_cols = ("customer_id", "started_at", "wrapup", "intent", "duration_s")
     if not with_events:
