@@ -235,3 +235,24 @@ def test_columnar_portrait_read_equals_row_read(book, tmp_path, monkeypatch) -> 
         assert refresh._portraits_columnar(s) is None
     pd.testing.assert_frame_equal(read(False), read(True))
     engine.dispose()
+
+
+def test_columnar_history_read_equals_row_read(book, monkeypatch) -> None:
+    """The history aggregates read column-wise give the frame of the rows read back."""
+    import workbench.services.scoring.refresh as refresh
+
+    engine, *_ = book
+    factory = session_factory(engine)
+    with factory() as s:
+        ids = load_book(s, with_events=False)[0]["id"]
+    frames = []
+    for force in (False, True):
+        monkeypatch.setattr(refresh, "_FORCE_ROWS", force)
+        frames.append(refresh.history_from_columns(refresh._history_aside(factory, NOW), ids))
+    pd.testing.assert_frame_equal(frames[0], frames[1])
+    assert frames[0]["hist_contacts"].gt(0).any() and frames[0]["hist_last_intent"].isna().any()
+    with factory() as s:  # the columnar read is the one taken
+        cur = s.connection().connection.dbapi_connection.cursor()
+        for name, (sql, params) in zip(("a", "b"), refresh._history_queries(NOW), strict=True):
+            cur.execute(f"CREATE TEMP TABLE {name} AS {sql}", params)
+        assert refresh._history_columns_read(cur, "a", "b") is not None

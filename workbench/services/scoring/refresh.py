@@ -257,15 +257,16 @@ def _history_queries(as_of: dt.datetime) -> tuple[tuple[str, tuple[Any, ...]], t
     bound = as_of.astimezone(dt.UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
     recent = (as_of.astimezone(dt.UTC).replace(tzinfo=None) - RECENT).strftime("%Y-%m-%d %H:%M:%S.%f")
     reached = _in_list(_REACHED)
-    agg = (f"""SELECT customer_id, COUNT(*),
-              SUM(wrapup IN ({reached})), SUM(wrapup = 'refused'), SUM(wrapup = 'interested'),
-              SUM(wrapup = 'accepted'), SUM(wrapup IN ('complaint', 'do_not_call')),
-              SUM(wrapup IN ('no_answer', 'busy')), SUM(duration_s) / 60.0,
-              julianday(?) - julianday(MAX(started_at)),
-              julianday(?) - julianday(MAX(CASE WHEN wrapup = 'refused' THEN started_at END)),
-              SUM(started_at >= ?)
+    agg = (f"""SELECT customer_id, COUNT(*) AS h0,
+              SUM(wrapup IN ({reached})) AS h1, SUM(wrapup = 'refused') AS h2,
+              SUM(wrapup = 'interested') AS h3, SUM(wrapup = 'accepted') AS h4,
+              SUM(wrapup IN ('complaint', 'do_not_call')) AS h5,
+              SUM(wrapup IN ('no_answer', 'busy')) AS h6, SUM(duration_s) / 60.0 AS h7,
+              julianday(?) - julianday(MAX(started_at)) AS h8,
+              julianday(?) - julianday(MAX(CASE WHEN wrapup = 'refused' THEN started_at END)) AS h9,
+              SUM(started_at >= ?) AS h10
             FROM {table} WHERE started_at < ? GROUP BY customer_id""", (bound, bound, recent, bound))
-    last = (f"""SELECT customer_id, MAX(started_at), intent FROM {table}
+    last = (f"""SELECT customer_id, MAX(started_at) AS t, intent FROM {table}
             WHERE started_at < ? AND wrapup IN ({reached}) GROUP BY customer_id""", (bound,))
     return agg, last
 
@@ -277,18 +278,42 @@ _AGG_COLUMNS = ("hist_contacts", "hist_reached", "hist_refused", "hist_intereste
 _NAN_WHEN_NONE = ("hist_days_since_last", "hist_days_since_refusal", "hist_last_intent")
 
 
-def history_from_rows(agg: Sequence[tuple[Any, ...]], last: Sequence[tuple[Any, ...]],
-                      customer_ids: Sequence[str]) -> pd.DataFrame:
-    """The history feature frame, row-aligned with ``customer_ids``, from the rows of
-    :func:`_history_queries` (plain dicts and numpy: no string columns through pandas)."""
-    from workbench.services.scoring.features import HISTORY_FEATURES, INTENT_LEVEL
+#: the history aggregates as columns: (customer ids, values of :data:`_AGG_COLUMNS` one row
+#: per id), then (customer ids, intent level of the last reached contact)
+HistoryColumns = tuple[pa.Array, np.ndarray, pa.Array, np.ndarray]
+#: the REAL columns of the aggregate (read as rows: SQLite's text of a REAL is not exact)
+_AGG_REAL = ("h7", "h8", "h9")
 
-    n = len(customer_ids)
-    pos = {row[0]: i for i, row in enumerate(agg)}
-    where = np.fromiter((pos.get(c, -1) for c in customer_ids), dtype=np.int64, count=n)
-    found = where >= 0
+
+def _history_columns_from_rows(agg: Sequence[tuple[Any, ...]],
+                               last: Sequence[tuple[Any, ...]]) -> HistoryColumns:
+    from workbench.services.scoring.features import INTENT_LEVEL
+
     values = (np.array([row[1:] for row in agg], dtype=float) if agg
               else np.empty((0, len(_AGG_COLUMNS))))
+    levels = np.array([INTENT_LEVEL.get(row[2], 0) for row in last], dtype=float)
+    return (pa.array([row[0] for row in agg], pa.large_string()), values,
+            pa.array([row[0] for row in last], pa.large_string()), levels)
+
+
+def history_from_columns(cols: HistoryColumns, customer_ids: pd.Series | Sequence[str]) -> pd.DataFrame:
+    """The history feature frame, row-aligned with ``customer_ids``, from the aggregates
+    (hash lookups of whole columns instead of a dict lookup per customer)."""
+    from workbench.services.scoring.features import HISTORY_FEATURES
+
+    agg_ids, values, last_ids, levels = cols
+    ids = pa.array(pd.array(customer_ids, dtype="str"))
+    if isinstance(ids, pa.ChunkedArray):
+        ids = ids.combine_chunks()
+    n = len(ids)
+
+    def positions(keys: pa.Array) -> np.ndarray:
+        # Arrow's hash lookup (measured 0.05 s on 200,000 ids; pandas' get_indexer 0.17 s)
+        found = pc.index_in(ids, value_set=keys.cast(ids.type))
+        return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+    where = positions(agg_ids)
+    found = where >= 0
     data: dict[str, np.ndarray] = {}
     for j, name in enumerate(_AGG_COLUMNS):
         col = np.full(n, np.nan)
@@ -297,31 +322,86 @@ def history_from_rows(agg: Sequence[tuple[Any, ...]], last: Sequence[tuple[Any, 
             col[np.isnan(col)] = 0.0
         data[name] = col
     # the last reached contact's intent: NaN without one, 0 for an unknown level
-    intents = {row[0]: INTENT_LEVEL.get(row[2], 0) for row in last}
-    data["hist_last_intent"] = np.fromiter((intents.get(c, np.nan) for c in customer_ids),
-                                           dtype=float, count=n)
+    where = positions(last_ids)
+    col = np.full(n, np.nan)
+    col[where >= 0] = levels[where[where >= 0]]
+    data["hist_last_intent"] = col
     return pd.DataFrame(data, columns=list(HISTORY_FEATURES))
 
 
-def _history_rows_aside(session_factory: sessionmaker[Session] | Callable[[], Session],
-                        as_of: dt.datetime) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """The rows of both history queries, computed on a connection of their own.
+def history_from_rows(agg: Sequence[tuple[Any, ...]], last: Sequence[tuple[Any, ...]],
+                      customer_ids: Sequence[str]) -> pd.DataFrame:
+    """The history feature frame, row-aligned with ``customer_ids``, from the rows of
+    :func:`_history_queries`."""
+    return history_from_columns(_history_columns_from_rows(agg, last), customer_ids)
+
+
+def _history_columns_read(cur: sqlite3.Cursor, agg_table: str, last_table: str) -> HistoryColumns | None:
+    """The two temp tables of the history aggregates as columns: one ``group_concat`` text
+    per integer or text column (decoded by Arrow), the REAL ones as rows. ``None`` when a
+    value does not fit (then the caller reads rows)."""
+    from workbench.services.scoring.features import INTENT_LEVEL
+
+    ints = [f"h{j}" for j in range(len(_AGG_COLUMNS)) if f"h{j}" not in _AGG_REAL]
+    aggs = ["COUNT(*)", f"group_concat(rowid, '{_SEP}')", f"group_concat(customer_id, '{_SEP}')",
+            *(f"group_concat(ifnull({c}, '{_NULL}'), '{_SEP}')" for c in ints)]
+    head = cur.execute(f"SELECT {', '.join(aggs)} FROM temp.{agg_table}").fetchone()
+    n = head[0]
+    last = cur.execute(f"SELECT COUNT(*), group_concat(customer_id, '{_SEP}'), "
+                       f"group_concat(ifnull(intent, '{_NULL}'), '{_SEP}') "
+                       f"FROM temp.{last_table}").fetchone()
+    if not n or not last[0]:
+        return None
+    try:
+        rowid = pc.cast(_split(head[1], n), pa.int64()).to_numpy()
+        reals = cur.execute(f"SELECT rowid, {', '.join(_AGG_REAL)} FROM temp.{agg_table} "
+                            "ORDER BY rowid").fetchall()
+        if not np.array_equal(rowid, np.fromiter((r[0] for r in reals), np.int64, len(reals))):
+            return None
+        agg_ids = _split(head[2], n)
+        if agg_ids.null_count:
+            return None
+        values = np.empty((n, len(_AGG_COLUMNS)))
+        for name, text in zip(ints, head[3:], strict=True):
+            values[:, int(name[1:])] = pc.cast(_split(text, n), pa.int64()).to_numpy(
+                zero_copy_only=False)
+        real = np.array([r[1:] for r in reals], dtype=float)
+        for k, name in enumerate(_AGG_REAL):
+            values[:, int(name[1:])] = real[:, k]
+        last_ids = _split(last[1], last[0])
+        intents = _split(last[2], last[0])
+        if last_ids.null_count:
+            return None
+        codes, distinct = pd.factorize(pd.array(intents, dtype="str"), use_na_sentinel=True)
+        lookup = np.array([INTENT_LEVEL.get(v, 0) for v in distinct] + [0], dtype=float)
+        levels = lookup[codes]  # code -1 (NULL intent): the last entry, 0
+    except (ValueError, TypeError, pa.ArrowException):
+        return None
+    return agg_ids, values, last_ids, levels
+
+
+def _history_aside(session_factory: sessionmaker[Session] | Callable[[], Session],
+                   as_of: dt.datetime) -> HistoryColumns:
+    """The history aggregates, computed on a connection of their own.
 
     Meant for a second thread while the first reads the portraits: each query runs as one
     ``CREATE TEMP TABLE ... AS SELECT`` — a single step of SQLite, which holds no GIL — and
-    only the finished rows are read back. (A plain SELECT needs the GIL for every row and
-    starves behind the other thread: measured slower than running both in turn.)
+    only the finished tables are read back, column-wise where they fit
+    (:func:`_history_columns_read`), else as rows. (A plain SELECT needs the GIL for every
+    row and starves behind the other thread: measured slower than running both in turn.)
     """
     names = ("wb_refresh_hist_agg", "wb_refresh_hist_last")
     with session_factory() as session:
         cur = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
-            out = []
             for name, (sql, params) in zip(names, _history_queries(as_of), strict=True):
                 cur.execute(f"DROP TABLE IF EXISTS temp.{name}")
                 cur.execute(f"CREATE TEMP TABLE {name} AS {sql}", params)
-                out.append(cur.execute(f"SELECT * FROM temp.{name}").fetchall())
-            return out[0], out[1]
+            cols = None if _FORCE_ROWS else _history_columns_read(cur, *names)
+            if cols is None:
+                agg, last = (cur.execute(f"SELECT * FROM temp.{name}").fetchall() for name in names)
+                cols = _history_columns_from_rows(agg, last)
+            return cols
         finally:
             for name in names:
                 cur.execute(f"DROP TABLE IF EXISTS temp.{name}")
@@ -485,14 +565,14 @@ def refresh_book(session_factory: sessionmaker[Session] | Callable[[], Session],
         # one reads the portraits (two cores: measured 4.2 s instead of 5.4 s in turn)
         clock = _Phases()
         with ThreadPoolExecutor(1, thread_name_prefix="history") as pool:
-            aside = pool.submit(_history_rows_aside, session_factory, now)
+            aside = pool.submit(_history_aside, session_factory, now)
             customers, _ = load_book(session, with_events=False)
             clock.lap("portraits")
-            agg, last = aside.result()
+            hist_cols = aside.result()
             clock.lap("history (rest)")
         if customers.empty:
             return 0
-        history = history_from_rows(agg, last, customers["id"].tolist())
+        history = history_from_columns(hist_cols, customers["id"])
         clock.lap("history frame")
         events = pd.DataFrame(columns=["customer_id", "started_at", "wrapup", "intent", "duration_s"])
         scores = score_frame(models, customers, events, now, progress, chunk_size, cancel,
