@@ -248,7 +248,8 @@ def test_columnar_history_read_equals_row_read(book, monkeypatch) -> None:
     frames = []
     for force in (False, True):
         monkeypatch.setattr(refresh, "_FORCE_ROWS", force)
-        frames.append(refresh.history_from_columns(refresh._history_aside(factory, NOW), ids))
+        cols = (*refresh._history_aside(factory, NOW, 0), *refresh._history_aside(factory, NOW, 1))
+        frames.append(refresh.history_from_columns(cols, ids))
     pd.testing.assert_frame_equal(frames[0], frames[1])
     assert frames[0]["hist_contacts"].gt(0).any() and frames[0]["hist_last_intent"].isna().any()
     with factory() as s:  # the columnar read is the one taken
