@@ -146,6 +146,9 @@ assert sorted(_INT_COLUMNS + _REAL_COLUMNS + _TEXT_COLUMNS) == sorted(_PORTRAIT_
 _SEP, _NULL = "\x1f", "\x1e"
 #: tests: always take the row-by-row read
 _FORCE_ROWS = False
+#: pandas 3 stores text as Arrow-backed "str" (the dtype the row read gives); older pandas
+#: gives object columns: the row read then
+_ARROW_STR = int(pd.__version__.split(".")[0]) >= 3
 
 
 def _split(text: str, n: int) -> pa.Array:
@@ -172,6 +175,8 @@ def _portraits_columnar(session: Session) -> pd.DataFrame | None:
     """
     from workbench.local_store.models import Customer
 
+    if not _ARROW_STR:
+        return None
     table = Customer.__tablename__
     # separator and stand-in as literals in the SQL text (char() is a call per row: measured
     # 1.11 s instead of 0.49 s for the query)
@@ -302,7 +307,8 @@ def history_from_columns(cols: HistoryColumns, customer_ids: pd.Series | Sequenc
     from workbench.services.scoring.features import HISTORY_FEATURES
 
     agg_ids, values, last_ids, levels = cols
-    ids = pa.array(pd.array(customer_ids, dtype="str"))
+    ids = pa.array(customer_ids if isinstance(customer_ids, pd.Series) else list(customer_ids),
+                   pa.large_string())
     if isinstance(ids, pa.ChunkedArray):
         ids = ids.combine_chunks()
     n = len(ids)
@@ -382,11 +388,12 @@ def _last_columns_read(cur: sqlite3.Cursor, table: str) -> tuple[pa.Array, np.nd
         ids = _split(id_text, n)
         if ids.null_count:
             return None
-        codes, distinct = pd.factorize(pd.array(_split(intent_text, n), dtype="str"),
-                                       use_na_sentinel=True)
+        encoded = pc.dictionary_encode(_split(intent_text, n))
     except (ValueError, TypeError, pa.ArrowException):
         return None
-    lookup = np.array([INTENT_LEVEL.get(v, 0) for v in distinct] + [0], dtype=float)
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    lookup = np.array([INTENT_LEVEL.get(v, 0) for v in encoded.dictionary.to_pylist()] + [0],
+                      dtype=float)
     return ids, lookup[codes]  # code -1 (NULL intent): the last entry, 0
 
 
