@@ -126,6 +126,8 @@ def test_a_refused_stored_session_asks_for_the_password_over_the_window(
     seen: dict[str, object] = {}
 
     def drive() -> None:
+        if "stop" in seen:
+            return
         win = next((w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()), None)
         dlg = next((w for w in QApplication.topLevelWidgets() if isinstance(w, LoginDialog) and w.isVisible()), None)
         if dlg is not None and "dialog" not in seen:
@@ -139,9 +141,23 @@ def test_a_refused_stored_session_asks_for_the_password_over_the_window(
         QTimer.singleShot(50, drive)
 
     QTimer.singleShot(50, drive)
-    QTimer.singleShot(30000, QApplication.instance().quit)
+    guard = QTimer()  # a stuck run ends after 30 s (stopped below: it must not quit a later test's loop)
+    guard.setSingleShot(True)
+    guard.timeout.connect(QApplication.instance().quit)
+    guard.start(30000)
     args = argparse.Namespace(user=None, password_stdin=False, server=None, data_dir=str(tmp_path),
                               lang="en", call=None)
-    assert run_desktop(args) == 0
+    try:
+        assert run_desktop(args) == 0
+    finally:
+        guard.stop()
+        seen["stop"] = True
+        # The app's windows closing after its event loop returned ask the (shared, test-wide)
+        # QApplication to quit once more, outside any loop: Qt keeps that request, and every
+        # later event loop (the next tests' waitSignal) would return at once. Run one loop to
+        # take it, as the next `exec()` of a real process would.
+        QTimer.singleShot(0, QApplication.instance().quit)
+        QApplication.instance().exec()
+    del seen["stop"]
     assert seen == {"dialog": True, "online": True}
     assert tokens.load("agent1") not in (None, "revoked-or-made-up-token")  # the new session is kept
