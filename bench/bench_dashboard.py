@@ -40,8 +40,8 @@ sys.path.insert(0, str(ROOT))
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from tests.synth.analytics_history import synthetic_data, synthetic_history  # noqa: E402
 from workbench.services import analytics  # noqa: E402
-from workbench.services.analytics_synth import synthetic_data, synthetic_history  # noqa: E402
 from workbench.ui.dashboard import DashboardWidget  # noqa: E402
 from workbench.views.dashboard_vm import DashboardViewModel  # noqa: E402
 
@@ -101,8 +101,8 @@ def run(n_events: int, with_store: bool) -> dict[str, Any]:
           f"frames prepared in {out['prepare_s']:.1f} s", flush=True)
 
     if with_store:
+        from tests.synth.analytics_history import seed_local_store
         from workbench.local_store.db import open_local, session_factory
-        from workbench.services.analytics_synth import seed_local_store
 
         with tempfile.TemporaryDirectory() as tmp:
             engine = open_local(Path(tmp) / "local.db")

@@ -2,7 +2,7 @@
 
 Builds a local store (SQLite, migrated) with a synthetic book — 200,000 portraits and about
 three contact events each — trains small deal and churn-like models on a 20,000-customer
-sample, then times :func:`workbench.services.scoring.refresh.refresh_book` end to end: read
+sample, then times :func:`workbench.services.score_refresh.refresh_book` end to end: read
 portraits and history, build features, predict in chunks with progress, write
 ``Customer.scores`` and ``lead_tier`` in bulk. Target: at most 10 s.
 
@@ -24,12 +24,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import func, insert, select
 
+from tests.synth.scoring_data import synthetic_book
+from workbench.core.scoring.features import build_features, spec_for
+from workbench.core.scoring.models import train_score_model
 from workbench.local_store.db import open_local, session_factory
 from workbench.local_store.models import ContactEvent, Customer
-from workbench.services.scoring.features import build_features, spec_for
-from workbench.services.scoring.models import train_score_model
-from workbench.services.scoring.refresh import refresh_book
-from workbench.services.scoring.synthetic import synthetic_book
+from workbench.services.score_refresh import refresh_book
 
 NOW = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
 
@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             def emit(self, record: logging.LogRecord) -> None:
                 phases.append(record.getMessage())
 
-        refresh_log = logging.getLogger("workbench.services.scoring.refresh")
+        refresh_log = logging.getLogger("workbench.services.score_refresh")
         refresh_log.setLevel(logging.DEBUG)
         refresh_log.addHandler(_Catch())
         for label, models in (("deal only", {"deal": deal}),

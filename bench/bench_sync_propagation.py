@@ -29,9 +29,9 @@ def main() -> None:
 
     from tests.integration.factories import make_world
     from tests.integration.serverproc import ServerProcess
+    from workbench.core.clock import utcnow
+    from workbench.core.dbutil import unit_of_work
     from workbench.local_store.db import open_local, session_factory
-    from workbench.local_store.dbutil import unit_of_work
-    from workbench.local_store.entities import utcnow
     from workbench.local_store.models import Acceptance, Task
     from workbench.local_store.outbox import enqueue, new_id
     from workbench.services.server_api import ServerApi

@@ -28,9 +28,9 @@ def one_run(db: str, n: int, batch: int) -> tuple[float, float]:
     from server_stub.storage.models import ContactEvent as CentralEvent
     from tests.integration.factories import make_world
     from tests.integration.serverproc import ServerProcess
+    from workbench.core.dbutil import unit_of_work
+    from workbench.core.entities import from_wire, to_wire, utcnow
     from workbench.local_store.db import open_local, session_factory
-    from workbench.local_store.dbutil import unit_of_work
-    from workbench.local_store.entities import from_wire, to_wire, utcnow
     from workbench.local_store.models import ContactEvent, Outbox
     from workbench.local_store.outbox import new_id
     from workbench.services.server_api import ServerApi

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from server_stub.task_generation import match_policies
-from workbench.services.eligibility import (
+from workbench.core.eligibility import (
     And,
     Compare,
     Const,
@@ -38,7 +38,7 @@ from workbench.services.eligibility import (
     Or,
     PortraitFrame,
 )
-from workbench.services.policies import PolicySpec
+from workbench.core.policies import PolicySpec
 
 TODAY = dt.date(2026, 11, 23)
 PROVINCES = ["广东", "广西", "海南", "上海", "江苏", "浙江", "北京", "四川", "湖北", "新疆"]

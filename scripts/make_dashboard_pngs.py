@@ -26,8 +26,8 @@ from PySide6.QtCore import QEventLoop, QLocale, QTimer, QTranslator  # noqa: E40
 from PySide6.QtGui import QFont, QFontDatabase  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from tests.synth.analytics_history import seed_local_store, synthetic_history  # noqa: E402
 from workbench.local_store.db import open_local, session_factory  # noqa: E402
-from workbench.services.analytics_synth import seed_local_store, synthetic_history  # noqa: E402
 from workbench.ui.dashboard import create_dashboard  # noqa: E402
 
 

@@ -6,7 +6,7 @@ import argparse
 import getpass
 import sys
 
-from workbench.services.codes import Role
+from workbench.core.codes import Role
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

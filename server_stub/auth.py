@@ -27,7 +27,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from server_stub.storage.models import AuthSession, LoginFailure, User
-from workbench.local_store.entities import utcnow
+from workbench.core.clock import utcnow
 
 ACCESS_TTL = dt.timedelta(hours=1)
 REFRESH_TTL = dt.timedelta(days=30)

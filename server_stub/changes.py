@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from server_stub.storage.fast_insert import bind_processor, insert_rows
 from server_stub.storage.models import ChangeLog, CursorCounter
-from workbench.local_store.entities import utcnow
+from workbench.core.clock import utcnow
 
 
 class Change(NamedTuple):

@@ -24,8 +24,8 @@ from server_stub.changes import Change, append
 from server_stub.storage.db import unit_of_work
 from server_stub.storage.models import Customer, User
 from server_stub.sync import lock_log, wire_row
-from workbench.local_store.entities import utcnow
-from workbench.services.phone import InvalidPhoneError, normalize_phone
+from workbench.core.clock import utcnow
+from workbench.core.phone import InvalidPhoneError, normalize_phone
 
 
 def route_call(session: Session, agent: str, caller: str, call_id: str | None = None) -> dict[str, Any]:

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from workbench.services.scoring.models import (
+from workbench.core.scoring.models import (
     FrequencyNaiveBayes,
     LogisticBaseline,
     calibration_slope,

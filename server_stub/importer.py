@@ -8,7 +8,7 @@ The whole file is read and validated before anything is written:
 
 - the file as a whole fails — and nothing changes — when it cannot be decoded or parsed,
   is empty, or lacks a required column (``id``, ``name``, ``phone``);
-- otherwise each row is checked (phone via :func:`workbench.services.phone.normalize_phone`,
+- otherwise each row is checked (phone via :func:`workbench.core.phone.normalize_phone`,
   plan fee against the plan catalogue, numbers, years, flags, codes, known teams and stores,
   duplicate rows and ids) and bad rows are rejected with their reasons, reported in the
   summary and optionally written to a rejects CSV.
@@ -43,9 +43,9 @@ from sqlalchemy.orm import Session
 
 from server_stub.bulk import LogEntry, RawWriter, wire_json
 from server_stub.storage import models as m
-from workbench.local_store.entities import EDITABLE_FIELDS, PLATFORM_FIELDS, utcnow
-from workbench.services.codes import Channel, Lifecycle, ValueTier
-from workbench.services.phone import InvalidPhoneError, is_mobile, normalize_phone
+from workbench.core.codes import Channel, Lifecycle, ValueTier
+from workbench.core.entities import EDITABLE_FIELDS, PLATFORM_FIELDS, utcnow
+from workbench.core.phone import InvalidPhoneError, is_mobile, normalize_phone
 
 REQUIRED = ("id", "name", "phone")
 #: Line (CSV) or row (Excel) number of the first data row: the header is line 1.

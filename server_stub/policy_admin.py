@@ -1,6 +1,6 @@
 """``workbench-server import-policies FILE`` / ``export-policies [FILE]``: policies as YAML.
 
-The YAML format is :func:`workbench.services.policies.dump_yaml`'s (the policy studio writes
+The YAML format is :func:`workbench.core.policies.dump_yaml`'s (the policy studio writes
 and reads the same files), so policies, scripts and pressure limits can live in version
 control. Importing validates the whole file first (nothing is written when any item is
 invalid), then upserts every item in one transaction and appends each changed row to the
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from server_stub.storage import models as m
 from server_stub.sync import publish as publish_changes
-from workbench.services.policies import (
+from workbench.core.policies import (
     PolicyBundle,
     PolicySpec,
     PolicyYamlError,
@@ -29,7 +29,7 @@ from workbench.services.policies import (
     dump_yaml,
     load_yaml,
 )
-from workbench.services.pressure import PressureLimitSpec
+from workbench.core.pressure import PressureLimitSpec
 
 
 @dataclass

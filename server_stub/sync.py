@@ -8,7 +8,7 @@ Push applies a batch of client mutations in one transaction:
 2. bind the client id to the user on first use (another user's client id is refused);
 3. look up every mutation id in ``applied_mutations``: a replay gets ``duplicate`` with the
    earlier result and changes nothing;
-4. validate each new mutation against the shared rules (:mod:`workbench.services.codes`) and
+4. validate each new mutation against the shared rules (:mod:`workbench.core.codes`) and
    the caller's scope, apply it, and collect its change-log entries;
 5. append all changes at once, store each mutation's result, commit.
 
@@ -62,14 +62,8 @@ from server_stub.storage.models import (
     Task,
     WorkOrder,
 )
-from workbench.local_store.dbutil import json_dumps
-from workbench.local_store.entities import (
-    EDITABLE_FIELDS,
-    UTCDateTime,
-    parse_when,
-    utcnow,
-)
-from workbench.services.codes import (
+from workbench.core.codes import (
+    TASK_TRANSITIONS,
     AcceptanceStatus,
     Channel,
     IllegalTransitionError,
@@ -81,7 +75,14 @@ from workbench.services.codes import (
     check_acceptance_transition,
     check_work_order_transition,
 )
-from workbench.services.phone import InvalidPhoneError, normalize_phone
+from workbench.core.dbutil import json_dumps
+from workbench.core.entities import (
+    EDITABLE_FIELDS,
+    UTCDateTime,
+    parse_when,
+    utcnow,
+)
+from workbench.core.phone import InvalidPhoneError, normalize_phone
 
 MAX_BATCH = 2000
 MAX_PULL_LIMIT = 5000
@@ -89,13 +90,6 @@ MAX_PULL_LIMIT = 5000
 PRIVATE_USER_FIELDS = frozenset({"password_hash", "active"})
 #: Entities without a customer: reference data, visible to everyone.
 REFERENCE_ENTITIES = frozenset({"team", "store", "user", "policy", "script", "pressure_limit"})
-#: Which task statuses a desktop may set, from which.
-TASK_TRANSITIONS: dict[str, frozenset[str]] = {
-    TaskStatus.OPEN.value: frozenset({TaskStatus.DONE.value, TaskStatus.CANCELLED.value}),
-    TaskStatus.DONE.value: frozenset({TaskStatus.OPEN.value}),
-    TaskStatus.SUPPRESSED.value: frozenset(),
-    TaskStatus.CANCELLED.value: frozenset(),
-}
 
 
 class Rejected(Exception):

@@ -18,14 +18,14 @@ meanwhile, so running it twice creates nothing new. Skipped: customers who accep
 policy (or a policy of its exclusive group) anywhere, customers whose consent makes the
 channel pointless (do-not-call for outbound, do-not-SMS for SMS), and, within an exclusive
 group, all but the best policy for the customer (the ranking of
-:func:`workbench.services.policies.eligible_policies`).
+:func:`workbench.core.policies.eligible_policies`).
 
 Every created task is appended to the change log tagged with the customer's team and the
 task's store, so desktops receive it on their next pull. Customers are read in chunks by
 id; each chunk commits on its own (a crash leaves complete chunks; the rerun fills the rest).
 
 The matching core, :func:`match_policies`, evaluates the rules vectorised over a pandas
-frame with :meth:`workbench.services.eligibility.Rule.mask`; ``bench/bench_task_generation.py``
+frame with :meth:`workbench.core.eligibility.Rule.mask`; ``bench/bench_task_generation.py``
 times the same function.
 """
 
@@ -50,11 +50,11 @@ from sqlalchemy.orm import Session
 
 from server_stub.bulk import LogEntry, RawWriter, wire_json
 from server_stub.storage import models as m
-from workbench.local_store.entities import utcnow
-from workbench.services.codes import AcceptanceStatus, Channel, Role, TaskStatus
-from workbench.services.eligibility import PortraitFrame, RuleError
-from workbench.services.policies import PolicySpec, is_active, remaining_quota, usable_in
-from workbench.services.pressure import BLOCKING_FLAG
+from workbench.core.clock import utcnow
+from workbench.core.codes import AcceptanceStatus, Channel, Role, TaskStatus
+from workbench.core.eligibility import PortraitFrame, RuleError
+from workbench.core.policies import PolicySpec, is_active, remaining_quota, usable_in
+from workbench.core.pressure import BLOCKING_FLAG
 
 #: Channels that get tasks (hotline and online are customer-initiated).
 TASK_CHANNELS: tuple[str, ...] = (Channel.OUTBOUND.value, Channel.STORE.value, Channel.SMS.value)
@@ -118,7 +118,7 @@ def match_policies(
             for another policy of its group).
 
     Within an exclusive group a customer keeps the policy that
-    :func:`~workbench.services.policies.eligible_policies` would rank first: by value
+    :func:`~workbench.core.policies.eligible_policies` would rank first: by value
     when the customer has a deal probability, else by priority.
     """
     pf = frame if isinstance(frame, PortraitFrame) else PortraitFrame(frame, today=today)
@@ -221,7 +221,7 @@ class _Assigner:
         """The rule this customer was split into (None outside an experiment)."""
         if not self.arms or self.experiment is None:
             return None
-        from workbench.services.scoring.tiers import split_customers
+        from workbench.core.scoring.tiers import split_customers
 
         return split_customers(self.experiment, [customer_id], list(self.arms)).assignments[customer_id]
 

@@ -39,10 +39,10 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from workbench.local_store.entities import utcnow
-from workbench.services.codes import REACHED
-from workbench.services.scoring.features import build_features, spec_for
-from workbench.services.scoring.models import (
+from workbench.core.clock import utcnow
+from workbench.core.codes import REACHED
+from workbench.core.scoring.features import build_features, spec_for
+from workbench.core.scoring.models import (
     KINDS,
     LogisticBaseline,
     ScoreModel,
@@ -52,7 +52,7 @@ from workbench.services.scoring.models import (
     reliability,
     train_score_model,
 )
-from workbench.services.scoring.plot import reliability_png
+from workbench.core.scoring.plot import reliability_png
 
 #: Policy products whose acceptance counts as a renewal (续约 / 挽留).
 RENEWAL_PRODUCTS = frozenset({"contract", "retention", "renewal"})

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from workbench.core.entities import UTC
 from workbench.local_store.db import open_local, session_factory
-from workbench.local_store.entities import UTC
 from workbench.local_store.models import (
     ContactEvent,
     Customer,

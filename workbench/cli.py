@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from workbench.services.phone import InvalidPhoneError, normalize_phone
+from workbench.core.phone import InvalidPhoneError, normalize_phone
 
 
 def _run_parser() -> argparse.ArgumentParser:

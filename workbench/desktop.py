@@ -204,10 +204,10 @@ def _run_window(app: Any, settings: Settings, args: argparse.Namespace, language
     """Build and show the main window on the local store; connect to the server after its first paint."""
     from PySide6.QtCore import QTimer
 
+    from workbench.core.phone import InvalidPhoneError
     from workbench.ipc import CallListener
     from workbench.services.call_events import CallEvent, Source
     from workbench.services.desk_scoring import DeskScoring
-    from workbench.services.phone import InvalidPhoneError
     from workbench.ui.main_window import MainWindow
     from workbench.views.scoring_controller import ScoringController
     from workbench.views.softphone_controller import SoftphoneController
@@ -383,7 +383,7 @@ def _add_tools(window: Any, ctx: Any, actor: Actor, runner: Any,
 
     Nothing of them is imported until the user opens one (pandas, pyqtgraph: a second of start-up).
     ``api``: the server client, or a callable giving it once connected (None: not yet)."""
-    from workbench.services.codes import Role
+    from workbench.core.codes import Role
 
     def dashboard() -> Any:
         from workbench.services.experiments import experiment_outcomes
@@ -403,7 +403,7 @@ def _add_tools(window: Any, ctx: Any, actor: Actor, runner: Any,
             return found
 
         def studio() -> Any:
-            from workbench.services.policies import dump_yaml
+            from workbench.core.policies import dump_yaml
             from workbench.services.policy_admin import PolicyAdminService
             from workbench.ui.policy_studio import PolicyStudio
             from workbench.views.policy_studio_vm import PolicyStudioViewModel

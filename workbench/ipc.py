@@ -15,8 +15,8 @@ import os
 from PySide6.QtCore import QByteArray, QCoreApplication, QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
+from workbench.core.phone import InvalidPhoneError
 from workbench.services.call_events import CallEvent, Source
-from workbench.services.phone import InvalidPhoneError
 
 MAX_MESSAGE = 4096
 

@@ -33,8 +33,8 @@ from server_stub import auth, sync
 from server_stub.api import schemas as s
 from server_stub.storage.db import WalCheckpointer, open_central, session_factory, unit_of_work
 from server_stub.storage.models import User
-from workbench.services.codes import Role
-from workbench.services.phone import InvalidPhoneError
+from workbench.core.codes import Role
+from workbench.core.phone import InvalidPhoneError
 
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -468,7 +468,7 @@ def create_app(
         validated as a whole (nothing applied if any item is wrong), versions bumped,
         sent to every desktop through the change log."""
         from server_stub.policy_admin import apply_bundle
-        from workbench.services.policies import PolicyYamlError, load_yaml
+        from workbench.core.policies import PolicyYamlError, load_yaml
 
         try:
             bundle = load_yaml(body.yaml)

@@ -31,7 +31,7 @@ from server_stub.changes import allocate_cursors
 from server_stub.seed.generate import DemoData, TableData, generate
 from server_stub.storage import models as m
 from server_stub.sync import PRIVATE_USER_FIELDS
-from workbench.local_store.entities import UTCDateTime, utcnow
+from workbench.core.entities import UTCDateTime, utcnow
 
 #: Reference date of the demo history when none is given (fixed, so that runs repeat).
 DEFAULT_TODAY = dt.date(2026, 11, 1)

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from server_stub.seed import reference as ref
-from workbench.services.tags import TAGS
+from workbench.core.tags import TAGS
 
 DAY = 86_400
 CHANNELS: tuple[str, ...] = ("outbound", "hotline", "store", "sms", "online")

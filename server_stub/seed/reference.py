@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from workbench.core.clock import BUSINESS_TZ_NAME
+
 
 @dataclass(frozen=True)
 class City:
@@ -22,7 +24,7 @@ class City:
     area_code: str
     teams: tuple[str, ...]
     districts: tuple[str, ...]
-    timezone: str = "Asia/Shanghai"
+    timezone: str = BUSINESS_TZ_NAME
 
 
 CITIES: tuple[City, ...] = (

@@ -12,7 +12,7 @@ import platformdirs
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from workbench.local_store.dbutil import (  # noqa: F401  (unit_of_work re-exported)
+from workbench.core.dbutil import (  # noqa: F401  (unit_of_work re-exported)
     alembic_upgrade,
     make_engine,
     sqlite_url,

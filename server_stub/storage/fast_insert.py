@@ -18,7 +18,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.types import TypeEngine
 
-from workbench.local_store.entities import UTCDateTime
+from workbench.core.entities import UTCDateTime
 
 _UTC = dt.UTC
 

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import httpx
 
+from workbench.core.dbutil import unit_of_work
+from workbench.core.entities import to_wire, utcnow
 from workbench.local_store.db import open_local, session_factory
-from workbench.local_store.dbutil import unit_of_work
-from workbench.local_store.entities import to_wire, utcnow
 from workbench.local_store.models import ContactEvent
 from workbench.local_store.outbox import enqueue, new_id
 from workbench.services.server_api import OfflineError, ServerApi

@@ -46,8 +46,8 @@ def test_local_head_revision_is_the_newest_migration(tmp_path: Path) -> None:
     from alembic.script import ScriptDirectory
     from sqlalchemy import text
 
+    from workbench.core.dbutil import schema_revision
     from workbench.local_store.db import HEAD_REVISION, MIGRATIONS
-    from workbench.local_store.dbutil import schema_revision
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))

@@ -15,8 +15,8 @@ from server_stub import cli
 from server_stub.policy_admin import apply_bundle, export_yaml
 from server_stub.storage import models as m
 from server_stub.storage.db import open_central
-from workbench.services.policies import SEED_POLICIES, ScriptSpec, dump_yaml, load_yaml
-from workbench.services.pressure import PressureLimitSpec
+from workbench.core.policies import SEED_POLICIES, ScriptSpec, dump_yaml, load_yaml
+from workbench.core.pressure import PressureLimitSpec
 
 SCRIPT = ScriptSpec("S-1", "P-168-504", None, "offer", "A", "推荐", "预存168得504", ("预存",))
 LIMIT = PressureLimitSpec("outbound", "month", 2, "21:00", "09:00", 7, id="L-1")

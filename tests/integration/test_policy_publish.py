@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from tests.integration import factories
+from workbench.core.policies import PolicySpec, dump_yaml
 from workbench.local_store.db import open_local, session_factory
 from workbench.local_store.models import Policy
-from workbench.services.policies import PolicySpec, dump_yaml
 from workbench.services.policy_admin import PolicyAdminService
 from workbench.services.server_api import ServerApi, ServerRejected
 from workbench.services.sync_engine import SyncEngine

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from server_stub.seed import SeedError, seed_demo
 from server_stub.storage import models as m
 from server_stub.storage.db import open_central
+from workbench.core.entities import to_wire
 from workbench.local_store import models as local
 from workbench.local_store.db import open_local, session_factory
-from workbench.local_store.entities import to_wire
 from workbench.services.actor import Actor
 from workbench.services.screen_pop import ScreenPopService
 from workbench.services.server_api import AuthError, ServerApi

@@ -11,8 +11,8 @@ from server_stub.storage.models import WorkOrder as CentralWorkOrder
 from server_stub.sync import lock_log, publish
 from tests.integration.conftest import Desktop
 from tests.integration.factories import World, central_session
-from workbench.local_store.dbutil import unit_of_work
-from workbench.local_store.entities import to_wire, utcnow
+from workbench.core.dbutil import unit_of_work
+from workbench.core.entities import to_wire, utcnow
 from workbench.local_store.models import Acceptance, ContactEvent, Customer, Rejection, WorkOrder
 from workbench.local_store.outbox import enqueue, new_id
 

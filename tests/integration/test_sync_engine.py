@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from tests.integration.conftest import Desktop
 from tests.integration.factories import World
-from workbench.local_store.dbutil import unit_of_work
-from workbench.local_store.entities import utcnow
+from workbench.core.clock import utcnow
+from workbench.core.dbutil import unit_of_work
 from workbench.local_store.models import (
     Acceptance,
     ContactEvent,
@@ -34,7 +34,7 @@ def record_contact(d: Desktop, customer_id: str, wrapup: str = "refused") -> str
                            intent="low", started_at=utcnow())
         s.add(row)
         s.flush()
-        from workbench.local_store.entities import to_wire
+        from workbench.core.entities import to_wire
 
         enqueue(s, "contact_event", "create", to_wire(row))
     return cid
@@ -278,7 +278,7 @@ def test_push_batches_stay_under_the_byte_budget(world: World, desktop: Callable
                                intent="low", started_at=utcnow(), note=("备注" if i == 3 else "n") * 300_000)
             s.add(row)
             s.flush()
-            from workbench.local_store.entities import to_wire
+            from workbench.core.entities import to_wire
 
             enqueue(s, "contact_event", "create", to_wire(row))
     a.sync.max_batch_bytes = 1_000_000

@@ -29,9 +29,9 @@ from tests.integration.conftest import Desktop, LiveServer
 from tests.integration.factories import World, central_session, make_world
 from tests.integration.faults import DroppingProxy
 from tests.integration.serverproc import ROOT, ServerProcess
+from workbench.core.dbutil import unit_of_work
+from workbench.core.entities import to_wire, utcnow
 from workbench.local_store.db import open_local, session_factory
-from workbench.local_store.dbutil import unit_of_work
-from workbench.local_store.entities import to_wire, utcnow
 from workbench.local_store.models import ContactEvent, Outbox
 from workbench.local_store.outbox import enqueue, new_id
 from workbench.services.server_api import OfflineError, ServerApi

@@ -15,15 +15,15 @@ from server_stub.storage.db import open_central
 from server_stub.task_generation import generate_tasks, task_id
 from tests.integration import factories
 from tests.integration.conftest import Desktop
-from workbench.local_store.entities import utcnow
-from workbench.local_store.models import Customer, Policy, Task
-from workbench.services.policies import (
+from workbench.core.clock import utcnow
+from workbench.core.policies import (
     SEED_POLICIES,
     PolicySpec,
     dump_yaml,
     eligible_policies,
     load_yaml,
 )
+from workbench.local_store.models import Customer, Policy, Task
 
 CSV = """客户编号,姓名,手机号,套餐月费,在网时长(月),网络,标签,价值层级,团队,营业厅,免打扰
 C-A,甲,13800000001,96,30,4G,handset_old,高价值,T01,S001,0

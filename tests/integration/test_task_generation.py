@@ -24,7 +24,7 @@ from server_stub.task_generation import (
     match_policies,
     task_id,
 )
-from workbench.services.policies import SEED_POLICIES, PolicySpec, eligible_policies
+from workbench.core.policies import SEED_POLICIES, PolicySpec, eligible_policies
 
 NOW = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)
 P168, P228, PSIM, PHANDSET = SEED_POLICIES

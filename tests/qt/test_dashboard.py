@@ -15,10 +15,10 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QImage
 
+from tests.synth.analytics_history import SyntheticHistory, seed_local_store, synthetic_history
 from workbench.local_store.db import open_local, session_factory
 from workbench.services import analytics
 from workbench.services.actor import Actor
-from workbench.services.analytics_synth import SyntheticHistory, seed_local_store, synthetic_history
 from workbench.ui.dashboard import DashboardWidget, create_dashboard
 from workbench.views.dashboard_vm import DashboardResult, DashboardViewModel
 from workbench.views.table_models import (
@@ -276,7 +276,7 @@ def test_newest_request_wins(qtbot: Any, history: SyntheticHistory) -> None:
             cancelled_seen.append(rest[-1]())
         return analytics.compute_page(data, page, filters, *rest)
 
-    from workbench.services.analytics_synth import synthetic_data
+    from tests.synth.analytics_history import synthetic_data
 
     data = synthetic_data(history, analytics.Scope("lead", "U-lead1", "T01"))
     vm = DashboardViewModel(lambda: data, data.scope, compute=compute)

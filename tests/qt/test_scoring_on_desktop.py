@@ -10,14 +10,14 @@ import pytest
 from sqlalchemy import select
 
 from tests.local_data import NOW, WANG_PHONE
+from tests.synth.scoring_data import synthetic_book
 from workbench.app import LocalContext
-from workbench.local_store.entities import UTC
+from workbench.core.entities import UTC
+from workbench.core.scoring.features import build_features, spec_for
+from workbench.core.scoring.models import train_score_model
 from workbench.local_store.models import Acceptance, Customer, ScoringModelFile
 from workbench.services.call_events import CallEvent, Source
 from workbench.services.desk_scoring import DeskScoring
-from workbench.services.scoring.features import build_features, spec_for
-from workbench.services.scoring.models import train_score_model
-from workbench.services.scoring.synthetic import synthetic_book
 from workbench.services.screen_pop import ScreenPopService
 from workbench.ui.main_window import MainWindow
 from workbench.views.scoring_controller import ScoringController
@@ -66,7 +66,7 @@ def test_synced_model_rescores_the_book_and_explains_the_pop(qtbot, local_ctx: L
 
     pops = ScreenPopService(local_ctx.sf, local_ctx.actor, lambda: scoring.cross_sell_rules)
     # the rules need 5 customers who took both; with three customers, mine with a lower bar
-    from workbench.services.scoring.crosssell import mine_rules
+    from workbench.core.scoring.crosssell import mine_rules
 
     rows = [{"customer_id": a.customer_id, "policy_id": a.policy_id, "status": "accepted"}
             for a in local_ctx.sf().execute(select(Acceptance)).scalars()]

@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from tests.local_data import NOW, QIAN_PHONE, WANG_PHONE, ZHAO_PHONE
 from workbench.app import LocalContext
+from workbench.core.entities import UTC
 from workbench.ipc import CallListener
-from workbench.local_store.entities import UTC
 from workbench.local_store.models import Acceptance, ContactEvent, Outbox
 from workbench.services.call_events import CallEvent, Source
 from workbench.services.outcomes import OutcomeInput

@@ -262,7 +262,7 @@ def test_rule_experiment_wilson_intervals() -> None:
 
 
 def test_rule_experiment_agrees_with_the_scoring_comparison() -> None:
-    tiers = pytest.importorskip("workbench.services.scoring.tiers")
+    tiers = pytest.importorskip("workbench.core.scoring.tiers")
     rng = np.random.default_rng(5)
     frame = pd.DataFrame({"rule": rng.choice(["A", "B", "C"], 900), "converted": rng.random(900) < 0.12})
     ours = A.rule_experiment(frame).set_index("rule")
@@ -413,7 +413,7 @@ def test_export_trend_dates_and_unknown_suffix(tmp_path: Path) -> None:
 def test_services_do_not_import_qt() -> None:
     import ast
 
-    for name in ("analytics.py", "analytics_synth.py"):
+    for name in ("analytics.py",):
         tree = ast.parse((Path(A.__file__).parent / name).read_text(encoding="utf-8"))
         mods = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | {
             a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
@@ -422,7 +422,7 @@ def test_services_do_not_import_qt() -> None:
 
 
 def test_synthetic_history_is_consistent() -> None:
-    from workbench.services.analytics_synth import synthetic_data, synthetic_history
+    from tests.synth.analytics_history import synthetic_data, synthetic_history
 
     hist = synthetic_history(5000, as_of=dt.date(2026, 6, 30), seed=1)
     data = synthetic_data(hist, LEAD.__class__("lead", "U-lead1", "T01"))

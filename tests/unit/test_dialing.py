@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.local_data import AGENT, NOW, build_local_store
-from workbench.local_store.entities import UTC
+from workbench.core.entities import UTC
 from workbench.local_store.models import ContactEvent, Outbox
 from workbench.services.actor import Actor
 from workbench.services.dialing import DialRefused, DialService

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workbench.services.eligibility import (
+from workbench.core.eligibility import (
     And,
     Compare,
     Const,

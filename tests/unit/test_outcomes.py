@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.local_data import AGENT, RECEPTION, WANG_PHONE, build_local_store
-from workbench.local_store.entities import utcnow
+from workbench.core.clock import utcnow
 from workbench.local_store.models import Acceptance, ContactEvent, Customer, Outbox, Task, WorkOrder
 from workbench.services.outcomes import InputError, OutcomeInput, OutcomeService
 

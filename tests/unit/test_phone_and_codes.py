@@ -4,12 +4,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workbench.services.codes import (
+from workbench.core.codes import (
     IllegalTransitionError,
     check_acceptance_transition,
     check_work_order_transition,
 )
-from workbench.services.phone import InvalidPhoneError, is_mobile, mask_phone, normalize_phone
+from workbench.core.phone import InvalidPhoneError, is_mobile, mask_phone, normalize_phone
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from workbench.services.eligibility import RuleError
-from workbench.services.policies import (
+from workbench.core.eligibility import RuleError
+from workbench.core.policies import (
     SEED_POLICIES,
     PolicySpec,
     PolicyYamlError,
@@ -22,7 +22,7 @@ from workbench.services.policies import (
     publish,
     remaining_quota,
 )
-from workbench.services.pressure import PressureLimitSpec
+from workbench.core.pressure import PressureLimitSpec
 
 NOW = dt.datetime(2026, 11, 23, 6, 0, tzinfo=dt.UTC)
 P168, P228, PSIM, PHANDSET = SEED_POLICIES

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workbench.services.pressure import (
+from workbench.core.pressure import (
     ALL_CHANNELS,
     ContactRecord,
     OverrideNotAllowedError,

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.services.scoring.features import (
+from workbench.core.scoring.features import (
     POST_CALL_FIELDS,
     LeakageError,
     build_features,
@@ -17,7 +17,7 @@ from workbench.services.scoring.features import (
     one_row,
     spec_for,
 )
-from workbench.services.scoring.models import ModelLoadError, ScoreModel, train_score_model
+from workbench.core.scoring.models import ModelLoadError, ScoreModel, train_score_model
 
 UTC = dt.UTC
 T0 = dt.datetime(2026, 5, 1, 10, 0, tzinfo=UTC)

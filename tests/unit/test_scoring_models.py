@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.services.scoring.features import build_features, spec_for
-from workbench.services.scoring.models import (
+from tests.synth.scoring_data import synthetic_book
+from workbench.core.scoring.features import build_features, spec_for
+from workbench.core.scoring.models import (
     MAGIC,
     AutoTabularClassifier,
     FrequencyNaiveBayes,
@@ -27,7 +28,6 @@ from workbench.services.scoring.models import (
     top_decile_lift,
     train_score_model,
 )
-from workbench.services.scoring.synthetic import synthetic_book
 
 NOW = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
 

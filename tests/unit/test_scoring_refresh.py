@@ -11,19 +11,19 @@ import pandas as pd
 import pytest
 from sqlalchemy import insert, select, text
 
+from tests.synth.scoring_data import synthetic_book
+from workbench.core.scoring.features import build_features, history_features, spec_for
+from workbench.core.scoring.models import train_score_model
+from workbench.core.scoring.tiers import TierThresholds
 from workbench.local_store.db import open_local, session_factory
 from workbench.local_store.models import ContactEvent, Customer
-from workbench.services.scoring.features import build_features, history_features, spec_for
-from workbench.services.scoring.models import train_score_model
-from workbench.services.scoring.refresh import (
+from workbench.services.score_refresh import (
     RefreshCancelled,
     _score_texts,
     load_book,
     load_history_sql,
     refresh_book,
 )
-from workbench.services.scoring.synthetic import synthetic_book
-from workbench.services.scoring.tiers import TierThresholds
 
 NOW = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
 
@@ -146,7 +146,7 @@ def test_cancel_midway_with_two_models_stops_both_and_writes_nothing(book) -> No
 def test_one_statement_write_equals_executemany(book, monkeypatch) -> None:
     """The whole book written by one UPDATE ... FROM json_each stores the same text as the
     row-by-row executemany (the path of SQLite before 3.33)."""
-    import workbench.services.scoring.refresh as refresh
+    import workbench.services.score_refresh as refresh
 
     engine, deal, churn, customers, _ = book
     factory = session_factory(engine)
@@ -177,7 +177,7 @@ def test_one_statement_write_equals_executemany(book, monkeypatch) -> None:
 
 
 def test_update_rows_json_escapes_odd_ids() -> None:
-    from workbench.services.scoring.refresh import _update_rows_json
+    from workbench.services.score_refresh import _update_rows_json
 
     ids = ["C1", 'say "hi"', "back\\slash", "tab\there", "ünï"]
     texts = ['{"deal": 0.5}', '{"deal": null}', '{"deal": 0.1}', '{"deal": 1.0}', '{"deal": 0.0}']
@@ -191,7 +191,7 @@ def test_columnar_portrait_read_equals_row_read(book, tmp_path, monkeypatch) -> 
     """The column-wise read of the portraits (one group_concat per column) gives the frame
     of the row-by-row read, NULLs included, and the refresh stores the same scores; a value
     holding the separator sends it back to the row read."""
-    import workbench.services.scoring.refresh as refresh
+    import workbench.services.score_refresh as refresh
 
     _engine, deal, churn, _customers, _events = book
     customers, events = synthetic_book(60, seed=5, now=NOW)
@@ -239,7 +239,7 @@ def test_columnar_portrait_read_equals_row_read(book, tmp_path, monkeypatch) -> 
 
 def test_columnar_history_read_equals_row_read(book, monkeypatch) -> None:
     """The history aggregates read column-wise give the frame of the rows read back."""
-    import workbench.services.scoring.refresh as refresh
+    import workbench.services.score_refresh as refresh
 
     engine, *_ = book
     factory = session_factory(engine)

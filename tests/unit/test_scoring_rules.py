@@ -7,13 +7,13 @@ import math
 import numpy as np
 import pytest
 
-from workbench.services.scoring.crosssell import (
+from workbench.core.scoring.crosssell import (
     cross_sell,
     mine_rules,
     rules_from_rows,
     rules_to_rows,
 )
-from workbench.services.scoring.tiers import (
+from workbench.core.scoring.tiers import (
     Agent,
     AssignmentRule,
     Lead,

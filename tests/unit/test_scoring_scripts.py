@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from workbench.services.scoring.scripts import (
+from workbench.core.scoring.scripts import (
     ObjectionMatcher,
     ThompsonBandit,
     fill,

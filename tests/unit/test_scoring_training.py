@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from server_stub.cli import main as server_main
-from workbench.services.scoring.features import POST_CALL_FIELDS
-from workbench.services.scoring.models import ModelRegistry, ScoreModel
+from workbench.core.scoring.features import POST_CALL_FIELDS
+from workbench.core.scoring.models import ModelRegistry, ScoreModel
 
 
 @pytest.fixture(scope="module")

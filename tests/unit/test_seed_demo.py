@@ -24,10 +24,10 @@ from server_stub.seed.reference import PLACEHOLDERS
 from server_stub.storage import models as m
 from server_stub.storage.db import open_central
 from server_stub.sync import wire_row
-from workbench.local_store.entities import to_wire
-from workbench.services import codes
-from workbench.services.eligibility import check_rule, compile_rule
-from workbench.services.tags import TAGS, label
+from workbench.core import codes
+from workbench.core.eligibility import check_rule, compile_rule
+from workbench.core.entities import to_wire
+from workbench.core.tags import TAGS, label
 
 N = 1500
 PHONE = re.compile(r"^1(3\d|5[0-35-9]|8\d|9[1356789])\d{8}$")

@@ -1,7 +1,7 @@
 """The domain vocabulary, defined once for the desktop and the server.
 
 Wrap-up codes, intent levels, channels, roles, lifecycle stages, value tiers and the
-state machines of work orders and acceptances. The server validates pushed data with
+state machines of tasks, work orders (with the steps each role takes) and acceptances. The server validates pushed data with
 these; the desktop builds its forms from them. Display labels live in the UI layer's
 translations: here are only stable codes.
 """
@@ -116,6 +116,25 @@ WORK_ORDER_TRANSITIONS: dict[WorkOrderStatus, frozenset[WorkOrderStatus]] = {
     WorkOrderStatus.CANCELLED: frozenset(),
 }
 
+#: Which task statuses a desktop may set, from which (the server sets ``suppressed``).
+TASK_TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
+    TaskStatus.OPEN: frozenset({TaskStatus.DONE, TaskStatus.CANCELLED}),
+    TaskStatus.DONE: frozenset({TaskStatus.OPEN}),
+    TaskStatus.SUPPRESSED: frozenset(),
+    TaskStatus.CANCELLED: frozenset(),
+}
+
+#: The work-order steps each role takes at its desk: the store records the visit and its
+#: result, the agent's side closes a finished order once the result is seen.
+WORK_ORDER_STEPS: dict[Role, frozenset[WorkOrderStatus]] = {
+    Role.RECEPTIONIST: frozenset(
+        {WorkOrderStatus.ARRIVED, WorkOrderStatus.DONE, WorkOrderStatus.FAILED}
+    ),
+    Role.AGENT: frozenset({WorkOrderStatus.RETURNED}),
+    Role.LEAD: frozenset({WorkOrderStatus.RETURNED}),
+    Role.ADMIN: frozenset(WorkOrderStatus),
+}
+
 ACCEPTANCE_TRANSITIONS: dict[AcceptanceStatus, frozenset[AcceptanceStatus]] = {
     AcceptanceStatus.ACCEPTED: frozenset({AcceptanceStatus.CANCELLED}),
     AcceptanceStatus.CANCELLED: frozenset(),
@@ -137,6 +156,23 @@ def check_work_order_transition(current: str, new: str, reason: str | None = Non
         )
     if nxt is WorkOrderStatus.FAILED and not (reason or "").strip():
         raise IllegalTransitionError("a failed work order needs a reason")
+
+
+def work_order_steps(role: str, current: str) -> list[WorkOrderStatus]:
+    """The statuses a user of ``role`` may move a work order in ``current`` to, in the order
+    of :class:`WorkOrderStatus` (empty for an unknown role or status)."""
+    try:
+        cur, mine = WorkOrderStatus(current), WORK_ORDER_STEPS[Role(role)]
+    except (ValueError, KeyError):
+        return []
+    return [s for s in WorkOrderStatus if s in WORK_ORDER_TRANSITIONS[cur] and s in mine]
+
+
+def check_task_transition(current: str, new: str) -> None:
+    """Raise :class:`IllegalTransitionError` unless a desktop may move a task ``current -> new``."""
+    allowed = TASK_TRANSITIONS.get(current, frozenset())  # type: ignore[call-overload]
+    if not isinstance(new, str) or new not in allowed:
+        raise IllegalTransitionError(f"a task that is {current} cannot become {new}")
 
 
 def check_acceptance_transition(current: str, new: str) -> None:

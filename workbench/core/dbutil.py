@@ -8,7 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import pydantic_core
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import (
+    Engine,
+    MetaData,
+    create_engine,
+    engine_from_config,
+    event,
+    inspect,
+    pool,
+    text,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -69,6 +78,27 @@ def alembic_upgrade(engine: Engine, script_location: Path, revision: str = "head
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+
+
+def run_alembic_env(target_metadata: MetaData) -> None:
+    """The body of both stores' Alembic ``env.py``: migrate on the connection handed in by
+    :func:`alembic_upgrade`, or on an engine built from the Alembic config (``alembic`` CLI)."""
+    from alembic import context
+
+    config = context.config
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        context.configure(connection=connection, target_metadata=target_metadata,
+                          render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    engine = engine_from_config(config.get_section(config.config_ini_section) or {},
+                                prefix="sqlalchemy.", poolclass=pool.NullPool)
+    with engine.connect() as conn:
+        context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
 
 
 def sqlite_url(path: Path) -> str:

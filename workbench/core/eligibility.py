@@ -50,8 +50,8 @@ from lark.exceptions import (
     VisitError,
 )
 
-from workbench.local_store.entities import CustomerCols
-from workbench.services.lazy_import import LazyModule
+from workbench.core.entities import CustomerCols
+from workbench.core.lazy_import import LazyModule
 
 # pandas and pyarrow are needed only for the vectorised masks (task generation, the studio's
 # match counts): imported on first use so that the desktop starts fast.
@@ -365,7 +365,7 @@ def _quote(value: str) -> str:
     return "".join(out)
 
 
-class _Builder(Transformer):  # type: ignore[type-arg]
+class _Builder(Transformer):
     """Turns lark's parse tree into our frozen nodes, with positions."""
 
     def __init__(self, text: str) -> None:
@@ -1122,7 +1122,7 @@ class _Words:
 
     def tag(self, code: str) -> str:
         if self.lang == "zh":
-            from workbench.services.tags import label
+            from workbench.core.tags import label
 
             return label(code, "zh")
         return code

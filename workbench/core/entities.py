@@ -15,12 +15,10 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, String, Text, TypeDecorator
 from sqlalchemy.orm import Mapped, mapped_column
 
-UTC = dt.UTC
+from workbench.core.clock import BUSINESS_TZ_NAME, UTC, parse_when, utcnow
 
-
-def utcnow() -> dt.datetime:
-    """The current time, timezone-aware UTC."""
-    return dt.datetime.now(UTC)
+__all__ = ["EDITABLE_FIELDS", "PLATFORM_FIELDS", "UTC", "UTCDateTime", "from_wire", "parse_when",
+           "to_wire", "utcnow"]
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -87,7 +85,7 @@ class CustomerCols:
     birth_year: Mapped[int | None] = mapped_column(Integer, default=None)
     province: Mapped[str] = mapped_column(String(20), default="")
     city: Mapped[str] = mapped_column(String(30), default="")
-    timezone: Mapped[str] = mapped_column(String(40), default="Asia/Shanghai")
+    timezone: Mapped[str] = mapped_column(String(40), default=BUSINESS_TZ_NAME)
     job_type: Mapped[str] = mapped_column(String(30), default="")
     plan_name: Mapped[str] = mapped_column(String(60), default="")
     plan_fee: Mapped[int] = mapped_column(Integer, default=0)
@@ -277,19 +275,3 @@ def from_wire(cls: type, data: dict[str, Any]) -> dict[str, Any]:
             value = parse_when(value, col.key)
         out[col.key] = value
     return out
-
-
-def parse_when(value: Any, field: str = "time") -> dt.datetime:
-    """Parse an ISO 8601 timestamp (naive means UTC) into an aware UTC datetime."""
-    if isinstance(value, dt.datetime):
-        parsed = value
-    elif isinstance(value, str):
-        try:
-            parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise ValueError(f"{field}: not an ISO 8601 time: {value!r}") from None
-    else:
-        raise ValueError(f"{field}: expected an ISO 8601 time, got {type(value).__name__}")
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)

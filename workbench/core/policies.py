@@ -22,10 +22,10 @@ from typing import Any
 
 import yaml
 
-from workbench.local_store.entities import parse_when
-from workbench.services.codes import Channel, Lifecycle, ScriptSection
-from workbench.services.eligibility import Rule, RuleError, compile_cached
-from workbench.services.pressure import ALL_CHANNELS, PressureLimitSpec
+from workbench.core.clock import parse_when
+from workbench.core.codes import Channel, Lifecycle, ScriptSection
+from workbench.core.eligibility import Rule, RuleError, compile_cached
+from workbench.core.pressure import ALL_CHANNELS, PressureLimitSpec
 
 __all__ = [
     "POLICY_STATUSES",

@@ -39,8 +39,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from workbench.local_store.entities import parse_when, utcnow
-from workbench.services.codes import Channel, WrapUp
+from workbench.core.clock import BUSINESS_TZ_NAME, parse_when, utcnow
+from workbench.core.codes import Channel, WrapUp
 
 __all__ = [
     "ALL_CHANNELS",
@@ -64,7 +64,7 @@ __all__ = [
     "period_bounds",
 ]
 
-DEFAULT_TIMEZONE = "Asia/Shanghai"
+DEFAULT_TIMEZONE = BUSINESS_TZ_NAME
 #: A limit with this channel counts contacts in every channel together.
 ALL_CHANNELS = "*"
 #: Channels where we reach out; quiet hours, cool-down and complaints apply to these.
@@ -500,10 +500,10 @@ def check_pressure(
     for lim in relevant:
         if lim.max_contacts is None:
             continue
-        start, end = period_bounds(lim.period, now, zone)
+        since, until = period_bounds(lim.period, now, zone)
         count = sum(
             1 for h in past
-            if start <= h.started_at < end and (lim.channel == ALL_CHANNELS or h.channel == channel)
+            if since <= h.started_at < until and (lim.channel == ALL_CHANNELS or h.channel == channel)
         )
         if count >= lim.max_contacts:
             reasons.append(PressureReason(ReasonCode.CAP_REACHED, {
@@ -511,8 +511,8 @@ def check_pressure(
                 "period": lim.period,
                 "count": count,
                 "limit": lim.max_contacts,
-                "period_start": start.isoformat(),
-                "until": end.isoformat(),
+                "period_start": since.isoformat(),
+                "until": until.isoformat(),
                 "limit_id": lim.id,
             }))
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from workbench.local_store.entities import (
+from workbench.core.entities import (
     AcceptanceCols,
     ContactEventCols,
     CustomerCols,

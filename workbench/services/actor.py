@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workbench.services.codes import Role
+from workbench.core.codes import Role
 
 
 @dataclass(frozen=True)

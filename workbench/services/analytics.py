@@ -38,11 +38,12 @@ from sqlalchemy import Engine, select, type_coerce
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import String
 
+from workbench.core.clock import BUSINESS_TZ_NAME, business_day_bounds
+from workbench.core.codes import REACHED, Channel, Intent, Role, WrapUp
 from workbench.local_store.models import Acceptance, ContactEvent, Customer, Policy, User
-from workbench.services.codes import REACHED, Channel, Intent, Role, WrapUp
 
 #: Business-local time zone used for days, weeks, months and years (no DST in China).
-BUSINESS_TZ = "Asia/Shanghai"
+BUSINESS_TZ = BUSINESS_TZ_NAME
 
 #: Age bands, in display order (ages at the reference year).
 AGE_BANDS: tuple[str, ...] = ("<25", "25-34", "35-44", "45-54", "55-64", "65+", "unknown")
@@ -476,10 +477,7 @@ def _scope_where(stmt: Any, scope: Scope, user_col: Any, team_col: Any) -> Any:
 
 def _utc_bounds(start: dt.date | None, end: dt.date | None) -> tuple[dt.datetime | None, dt.datetime | None]:
     """Local inclusive dates as aware UTC datetimes [lo, hi)."""
-    tz = dt.timezone(dt.timedelta(hours=8))
-    lo = dt.datetime.combine(start, dt.time(), tz) if start else None
-    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tz) if end else None
-    return lo, hi
+    return business_day_bounds(start, end)
 
 
 def _time_col(col: Any, sqlite: bool) -> Any:
@@ -682,7 +680,7 @@ def _div(a: Any, b: Any) -> Any:
     """a / b with NaN where b is 0 (or NaN), for scalars, arrays and Series."""
     with np.errstate(divide="ignore", invalid="ignore"):
         if np.isscalar(a) and np.isscalar(b):
-            return float(a) / float(b) if b else math.nan
+            return float(a) / float(b) if b else math.nan  # type: ignore[arg-type]
         a_arr = np.asarray(a, dtype="float64")
         b_arr = np.asarray(b, dtype="float64")
         res = np.where(b_arr != 0, a_arr / np.where(b_arr != 0, b_arr, 1.0), np.nan)
@@ -950,8 +948,8 @@ def period_comparison(flagged: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     day = pd.Timestamp(as_of)
     times = flagged["started_at"].to_numpy()
     for freq in ("week", "month", "year"):
-        cur_start = pd.Timestamp(period_start(np.array([day.to_datetime64()]), freq)[0])  # type: ignore[arg-type]
-        prev_start = pd.Timestamp(period_start(np.array([(cur_start - pd.Timedelta(days=1)).to_datetime64()]), freq)[0])  # type: ignore[arg-type]
+        cur_start = pd.Timestamp(period_start(np.array([day.to_datetime64()]), freq)[0])
+        prev_start = pd.Timestamp(period_start(np.array([(cur_start - pd.Timedelta(days=1)).to_datetime64()]), freq)[0])
         t = times
         which = np.full(len(t), -1, dtype=np.int64)
         which[(t >= prev_start.to_datetime64()) & (t < cur_start.to_datetime64())] = 0
@@ -977,7 +975,7 @@ def add_time_columns(flagged: pd.DataFrame, needed: Iterable[str]) -> pd.DataFra
     for freq in ("day", "week", "month"):
         if freq in needed and freq not in out:
             out = out.copy(deep=False)
-            out[freq] = period_start(out["started_at"], freq)  # type: ignore[arg-type]
+            out[freq] = period_start(out["started_at"], freq)
     return out
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from workbench.local_store.entities import utcnow
-from workbench.services.phone import normalize_phone
+from workbench.core.clock import utcnow
+from workbench.core.phone import normalize_phone
 
 
 class Source:

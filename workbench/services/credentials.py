@@ -21,7 +21,7 @@ SERVICE = "agent-workbench"
 class MemoryKeyring(keyring.backend.KeyringBackend):
     """A process-local keyring: for tests, CI and demos on headless machines. Nothing is stored."""
 
-    priority = 0  # type: ignore[assignment]  # never chosen automatically
+    priority = 0  # never chosen automatically
 
     def __init__(self) -> None:
         super().__init__()

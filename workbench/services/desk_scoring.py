@@ -14,14 +14,25 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from workbench.core.lazy_import import LazyModule
 from workbench.local_store.models import Acceptance, ContactEvent, Customer, ScoringModelFile
-from workbench.services.lazy_import import LazyModule
 
 # scikit-learn and pandas load on first use (after the window is up), not at start-up.
-_models: Any = LazyModule("workbench.services.scoring.models")
+_models: Any = LazyModule("workbench.core.scoring.models")
 
 Progress = Callable[[int, int], None]
 HISTORY_LIMIT = 200
+
+
+def load_local_models(session: Session, registry: Any) -> list[Any]:
+    """Install the models stored in the local store's ``scoring_models`` table into
+    ``registry`` (a ``ModelRegistry``); returns the ``ModelLoadError`` of each that failed."""
+    rows = [
+        {"kind": r.kind, "version": r.version, "payload_b64": r.payload_b64}
+        for r in session.execute(select(ScoringModelFile)).scalars()
+    ]
+    errors: list[Any] = registry.install_rows(rows)
+    return errors
 
 
 class DeskScoring:
@@ -49,15 +60,15 @@ class DeskScoring:
             with self._lock:
                 if seen == self._seen:
                     return False, []
-                before = {k: self.registry.get(k).version for k in self.registry.kinds}  # type: ignore[union-attr]
-                errors = _models.load_local_models(s, self.registry)
+                before = {k: self.registry.get(k).version for k in self.registry.kinds}
+                errors = load_local_models(s, self.registry)
                 self._seen = seen
-                after = {k: self.registry.get(k).version for k in self.registry.kinds}  # type: ignore[union-attr]
+                after = {k: self.registry.get(k).version for k in self.registry.kinds}
         return after != before, [str(e) for e in errors]
 
     def refresh_book(self, progress: Progress | None = None, cancel: Callable[[], bool] | None = None) -> int:
         """Re-score every customer of the local store with the models in use."""
-        from workbench.services.scoring.refresh import refresh_book
+        from workbench.services.score_refresh import refresh_book
 
         models = [self.registry.get(k) for k in self.registry.kinds if k != "deal_policy"]
         models = [m for m in models if m is not None and m.spec is not None]
@@ -82,7 +93,7 @@ class DeskScoring:
 
     def mine_cross_sell(self) -> list[Any]:
         """Association rules between policies from the local acceptances (kept for the pops)."""
-        from workbench.services.scoring.crosssell import mine_rules
+        from workbench.core.scoring.crosssell import mine_rules
 
         with self._sf() as s:
             rows = s.execute(select(Acceptance.customer_id, Acceptance.policy_id, Acceptance.status)).mappings().all()

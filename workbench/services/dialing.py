@@ -15,13 +15,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from workbench.local_store.dbutil import unit_of_work
-from workbench.local_store.entities import to_wire, utcnow
-from workbench.local_store.models import Acceptance, ContactEvent, Customer, PressureLimit
-from workbench.local_store.outbox import enqueue, new_id
-from workbench.services.actor import Actor
-from workbench.services.codes import Channel, Role, WrapUp
-from workbench.services.pressure import (
+from workbench.core.codes import Channel, Role, WrapUp
+from workbench.core.dbutil import unit_of_work
+from workbench.core.entities import to_wire, utcnow
+from workbench.core.pressure import (
     ContactRecord,
     OverrideNotAllowedError,
     PressureDecision,
@@ -30,6 +27,9 @@ from workbench.services.pressure import (
     check_pressure,
     override,
 )
+from workbench.local_store.models import Acceptance, ContactEvent, Customer, PressureLimit
+from workbench.local_store.outbox import enqueue, new_id
+from workbench.services.actor import Actor
 
 HISTORY_DAYS = 40
 

@@ -12,8 +12,17 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from workbench.local_store.dbutil import unit_of_work
-from workbench.local_store.entities import to_wire, utcnow
+from workbench.core.codes import (
+    Channel,
+    Intent,
+    TaskStatus,
+    WorkOrderStatus,
+    WrapUp,
+    check_work_order_transition,
+)
+from workbench.core.dbutil import unit_of_work
+from workbench.core.entities import to_wire, utcnow
+from workbench.core.phone import InvalidPhoneError, normalize_phone
 from workbench.local_store.models import (
     Acceptance,
     ContactEvent,
@@ -26,15 +35,6 @@ from workbench.local_store.models import (
 )
 from workbench.local_store.outbox import enqueue, new_id
 from workbench.services.actor import Actor
-from workbench.services.codes import (
-    Channel,
-    Intent,
-    TaskStatus,
-    WorkOrderStatus,
-    WrapUp,
-    check_work_order_transition,
-)
-from workbench.services.phone import InvalidPhoneError, normalize_phone
 
 #: Cost of one contact by channel, in yuan (used until the lead's cost settings say otherwise).
 DEFAULT_COST = {"outbound": 1.2, "hotline": 0.8, "store": 5.0, "sms": 0.05, "online": 0.02}
@@ -296,7 +296,7 @@ class OutcomeService:
 
     def transition_work_order(self, work_order_id: str, status: str, reason: str = "") -> None:
         """Move a work order on (arrived / done / failed / returned); illegal moves are refused."""
-        from workbench.services.codes import IllegalTransitionError
+        from workbench.core.codes import IllegalTransitionError
 
         with unit_of_work(self._sf) as s:
             wo = s.get(WorkOrder, work_order_id)

@@ -34,8 +34,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy.orm import Session, sessionmaker
 
-from workbench.services.scoring.models import ScoreModel
-from workbench.services.scoring.tiers import TierThresholds, assign_tiers
+from workbench.core.scoring.models import ScoreModel
+from workbench.core.scoring.tiers import TierThresholds, assign_tiers
 
 Progress = Callable[[int, int], None]
 
@@ -98,7 +98,8 @@ def _fetch(session: Session, sql: str, params: Sequence[Any] = ()) -> list[tuple
     cur = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         cur.execute(sql, tuple(params))
-        return cur.fetchall()
+        rows: list[tuple[Any, ...]] = cur.fetchall()
+        return rows
     finally:
         cur.close()
 
@@ -255,8 +256,8 @@ def _history_queries(as_of: dt.datetime) -> tuple[tuple[str, tuple[Any, ...]], t
     next to ``MAX()`` comes from the row holding the maximum. (Folding it into the first as
     ``MAX(started_at || '|' || intent)`` measured 30 % slower than the two.)
     """
+    from workbench.core.scoring.features import _REACHED, RECENT
     from workbench.local_store.models import ContactEvent
-    from workbench.services.scoring.features import _REACHED, RECENT
 
     table = ContactEvent.__tablename__
     bound = as_of.astimezone(dt.UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
@@ -292,7 +293,7 @@ _AGG_REAL = ("h7", "h8", "h9")
 
 def _history_columns_from_rows(agg: Sequence[tuple[Any, ...]],
                                last: Sequence[tuple[Any, ...]]) -> HistoryColumns:
-    from workbench.services.scoring.features import INTENT_LEVEL
+    from workbench.core.scoring.features import INTENT_LEVEL
 
     values = (np.array([row[1:] for row in agg], dtype=float) if agg
               else np.empty((0, len(_AGG_COLUMNS))))
@@ -304,7 +305,7 @@ def _history_columns_from_rows(agg: Sequence[tuple[Any, ...]],
 def history_from_columns(cols: HistoryColumns, customer_ids: pd.Series | Sequence[str]) -> pd.DataFrame:
     """The history feature frame, row-aligned with ``customer_ids``, from the aggregates
     (hash lookups of whole columns instead of a dict lookup per customer)."""
-    from workbench.services.scoring.features import HISTORY_FEATURES
+    from workbench.core.scoring.features import HISTORY_FEATURES
 
     agg_ids, values, last_ids, levels = cols
     ids = pa.array(customer_ids if isinstance(customer_ids, pd.Series) else list(customer_ids),
@@ -377,7 +378,7 @@ def _agg_columns_read(cur: sqlite3.Cursor, table: str) -> tuple[pa.Array, np.nda
 def _last_columns_read(cur: sqlite3.Cursor, table: str) -> tuple[pa.Array, np.ndarray] | None:
     """The last-reached-contact temp table as (customer ids, intent levels), column-wise;
     ``None`` when a value does not fit."""
-    from workbench.services.scoring.features import INTENT_LEVEL
+    from workbench.core.scoring.features import INTENT_LEVEL
 
     n, id_text, intent_text = cur.execute(
         f"SELECT COUNT(*), group_concat(customer_id, '{_SEP}'), "
@@ -427,7 +428,7 @@ def _history_aside(session_factory: sessionmaker[Session] | Callable[[], Session
             cur.execute(f"DROP TABLE IF EXISTS temp.{name}")
             cur.execute(f"CREATE TEMP TABLE {name} AS {sql}", params)
             read = _agg_columns_read if part == 0 else _last_columns_read
-            cols = None if _FORCE_ROWS else read(cur, name)
+            cols = None if _FORCE_ROWS else read(cur, name)  # type: ignore[arg-type]
             if cols is None:
                 rows = cur.execute(f"SELECT * FROM temp.{name}").fetchall()
                 both = _history_columns_from_rows(rows if part == 0 else [],
@@ -443,7 +444,7 @@ def load_history_sql(session: Session, customer_ids: Sequence[str],
                      as_of: dt.datetime) -> pd.DataFrame:
     """History features of a SQLite local store as of ``as_of``, aggregated by SQLite itself.
 
-    Same definitions as :func:`workbench.services.scoring.features.history_features` (a test
+    Same definitions as :func:`workbench.core.scoring.features.history_features` (a test
     checks they agree) but GROUP BYs instead of shipping every contact event to pandas.
     """
     (q1, p1), (q2, p2) = _history_queries(as_of)
@@ -459,8 +460,8 @@ def score_frame(models: Sequence[ScoreModel], customers: pd.DataFrame, events: p
     The chunks (of every model) are predicted by two threads: the trees walk without the
     GIL, so both cores work. Progress stays monotonic; a cancel stops both threads.
     """
-    from workbench.services.scoring.features import build_features
-    from workbench.services.scoring.models import limited_threads
+    from workbench.core.scoring.features import build_features
+    from workbench.core.scoring.models import limited_threads
 
     total = len(customers) * max(1, len(models))
     frames: dict[tuple[Any, ...], pd.DataFrame] = {}
@@ -558,7 +559,7 @@ def _write_scores(session: Session, rowids: Sequence[int], ids: Sequence[str],
         params = list(zip(texts, tiers, rowids, ids, strict=True))
     else:
         sql = f"UPDATE {table} SET scores = {merged % '?'} {where}"
-        params = list(zip(texts, rowids, ids, strict=True))
+        params = list(zip(texts, rowids, ids, strict=True))  # type: ignore[arg-type]
     conn.exec_driver_sql(sql, params)
     return len(params)
 

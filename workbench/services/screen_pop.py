@@ -19,7 +19,16 @@ from typing import Any
 from sqlalchemy import Connection, Row, bindparam, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from workbench.local_store.entities import utcnow
+from workbench.core.clock import BUSINESS_TZ_NAME, utcnow
+from workbench.core.codes import TaskStatus
+from workbench.core.phone import InvalidPhoneError, mask_phone, normalize_phone
+from workbench.core.policies import PolicySpec, eligible_policies
+from workbench.core.pressure import (
+    ContactRecord,
+    PressureLimitSpec,
+    PressureSubject,
+    check_pressure,
+)
 from workbench.local_store.models import (
     Acceptance,
     ContactEvent,
@@ -34,15 +43,6 @@ from workbench.local_store.models import (
     WorkOrder,
 )
 from workbench.services.actor import Actor
-from workbench.services.codes import TaskStatus
-from workbench.services.phone import InvalidPhoneError, mask_phone, normalize_phone
-from workbench.services.policies import PolicySpec, eligible_policies
-from workbench.services.pressure import (
-    ContactRecord,
-    PressureLimitSpec,
-    PressureSubject,
-    check_pressure,
-)
 from workbench.services.script_advisor import ScriptAdvisor
 
 TRAIL_LIMIT = 50
@@ -414,7 +414,7 @@ class ScreenPopService:
         return Portrait(
             id=c.id, name=c.name, phone=c.phone, phone_display=shown, gender=c.gender,
             age=(now.year - c.birth_year) if c.birth_year else None, province=c.province,
-            city=c.city, timezone=c.timezone or "Asia/Shanghai", job_type=c.job_type,
+            city=c.city, timezone=c.timezone or BUSINESS_TZ_NAME, job_type=c.job_type,
             plan_name=c.plan_name, plan_fee=c.plan_fee, tenure_months=c.tenure_months,
             device=c.device, network=c.network, value_tier=c.value_tier,
             lifecycle_stage=c.lifecycle_stage, preferred_channel=c.preferred_channel,
@@ -478,7 +478,7 @@ class ScreenPopService:
         rules = self._cross_sell_rules() if self._cross_sell_rules is not None else ()
         if not rules or not accepted_ids:
             return ()
-        from workbench.services.scoring.crosssell import cross_sell
+        from workbench.core.scoring.crosssell import cross_sell
 
         name = lambda pid: ref.policies[pid].name if pid in ref.policies else pid  # noqa: E731
         return tuple(

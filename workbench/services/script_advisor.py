@@ -14,9 +14,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from workbench.local_store.dbutil import unit_of_work
+from workbench.core.dbutil import unit_of_work
+from workbench.core.scoring.scripts import ThompsonBandit, fill, matcher_for, suggest_script
 from workbench.local_store.models import SyncState
-from workbench.services.scoring.scripts import ThompsonBandit, fill, matcher_for, suggest_script
 
 STATE_KEY = "script_bandit"
 SECTIONS = ("opening", "probing", "offer", "objection", "closing")

@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from workbench.services.phone import InvalidPhoneError, normalize_phone
+from workbench.core.phone import InvalidPhoneError, normalize_phone
 
 log = logging.getLogger(__name__)
 

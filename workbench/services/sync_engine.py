@@ -27,12 +27,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Text, bindparam, delete, func, select, type_coerce
+from sqlalchemy import Table, Text, bindparam, delete, func, select, type_coerce
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from workbench.local_store.dbutil import unit_of_work
-from workbench.local_store.entities import UTCDateTime, from_wire, parse_when, utcnow
+from workbench.core.dbutil import unit_of_work
+from workbench.core.entities import UTCDateTime, from_wire, parse_when, utcnow
 from workbench.local_store.models import ENTITIES, Outbox, Rejection, SyncState
 from workbench.local_store.outbox import new_id
 from workbench.services.server_api import (
@@ -87,7 +87,7 @@ class SyncStatus:
     cursor: int
 
 
-_OUTBOX = Outbox.__table__
+_OUTBOX: Table = Outbox.__table__  # type: ignore[assignment]
 _DELETE_SENT = delete(_OUTBOX).where(_OUTBOX.c.mutation_id.in_(
     select(func.json_each(bindparam("ids", type_=Text)).table_valued("value").c.value)))
 
@@ -389,7 +389,7 @@ class SyncEngine:
     @staticmethod
     def _upsert(session: Session, group: Sequence[Change], touched: dict[str, set[str]]) -> int:
         model = ENTITIES[group[0].entity]
-        table = model.__table__  # type: ignore[attr-defined]
+        table: Table = model.__table__  # type: ignore[assignment]
         pk = [c.key for c in table.primary_key.columns]
         rows = [_row_values(model, c.data) for c in group]
         rows = [r for r in rows if all(r.get(k) is not None for k in pk)]

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from workbench.core.codes import Role, TaskStatus, WorkOrderStatus
+from workbench.core.phone import mask_phone
 from workbench.local_store.models import Customer, Policy, Store, Task, WorkOrder
 from workbench.services.actor import Actor
-from workbench.services.codes import Role, TaskStatus, WorkOrderStatus
-from workbench.services.phone import mask_phone
 
 WORKLIST_LIMIT = 500
 

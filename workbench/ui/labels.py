@@ -1,4 +1,4 @@
-"""Translated display labels for the domain codes of ``workbench.services.codes``.
+"""Translated display labels for the domain codes of ``workbench.core.codes``.
 
 Source strings are English; the Chinese comes from resources/translations (zh_CN first).
 """
@@ -10,7 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QLocale
 
-from workbench.services import tags as tag_vocabulary
+from workbench.core import tags as tag_vocabulary
 
 
 def _t(text: str) -> str:

@@ -29,11 +29,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.codes import Role, work_order_steps
+from workbench.core.phone import InvalidPhoneError
 from workbench.services.call_events import CallEvent, Source
-from workbench.services.codes import Role
 from workbench.services.dialing import DialCheck
 from workbench.services.outcomes import Recorded
-from workbench.services.phone import InvalidPhoneError
 from workbench.services.screen_pop import ScreenPop
 from workbench.services.worklist import WorkItem
 from workbench.ui import labels
@@ -360,10 +360,7 @@ class MainWindow(QMainWindow):
             self._work_order_dialog(item)
 
     def _work_order_dialog(self, item: WorkItem) -> None:
-        if self.vm.actor.role == Role.RECEPTIONIST:
-            nxt = {"created": ["arrived", "failed"], "arrived": ["done", "failed"]}.get(item.status, [])
-        else:
-            nxt = ["returned"] if item.status in ("done", "failed") else []
+        nxt = work_order_steps(self.vm.actor.role, item.status)
         if not nxt:
             return
         dlg = WorkOrderResultDialog([(c, labels.work_order_status(c)) for c in nxt], self)

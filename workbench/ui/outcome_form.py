@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.local_store.entities import UTC
-from workbench.services.codes import Intent, WrapUp
+from workbench.core.codes import Intent, WrapUp
+from workbench.core.entities import UTC
 from workbench.services.outcomes import OutcomeInput
 from workbench.services.screen_pop import ScreenPop
 from workbench.ui import labels

@@ -33,11 +33,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.local_store.entities import parse_when
-from workbench.services.codes import Channel, Lifecycle, ScriptSection
-from workbench.services.policies import PolicySpec, ScriptSpec
+from workbench.core.clock import parse_when
+from workbench.core.codes import Channel, Lifecycle, ScriptSection
+from workbench.core.policies import PolicySpec, ScriptSpec
+from workbench.core.pressure import ALL_CHANNELS, PressureLimitSpec
 from workbench.services.policy_admin import PreviewRow, RuleCheck
-from workbench.services.pressure import ALL_CHANNELS, PressureLimitSpec
 from workbench.views.policy_studio_vm import PolicyStudioViewModel
 from workbench.views.row_table import Column, RowTableModel
 

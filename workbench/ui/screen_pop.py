@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QAbstractItemModel, QCoreApplication, QEvent, Qt, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
@@ -25,11 +24,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.clock import BUSINESS_TZ
 from workbench.services.screen_pop import Offer, ScreenPop
 from workbench.ui import labels
 from workbench.views.row_table import Column, StoredRowModel
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+LOCAL_TZ = BUSINESS_TZ
 
 
 def fmt_time(when: dt.datetime | None, with_year: bool = False) -> str:

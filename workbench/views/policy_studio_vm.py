@@ -15,7 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from workbench.services.policies import PolicySpec, PolicyYamlError
+from workbench.core.policies import PolicySpec, PolicyYamlError
 from workbench.services.policy_admin import PolicyAdminService, RuleCheck
 from workbench.views.task_runner import Latest, TaskRunner
 

@@ -17,8 +17,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
+from workbench.core.phone import InvalidPhoneError
 from workbench.services.call_events import CallEvent, Source
-from workbench.services.phone import InvalidPhoneError
 from workbench.services.softphone import (
     CLOSED,
     ESTABLISHED,

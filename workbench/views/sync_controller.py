@@ -19,10 +19,10 @@ from PySide6.QtCore import QObject, Signal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from workbench.local_store.entities import utcnow
+from workbench.core.clock import utcnow
+from workbench.core.phone import InvalidPhoneError
 from workbench.local_store.models import Outbox
 from workbench.services.call_events import CallEvent, Source
-from workbench.services.phone import InvalidPhoneError
 from workbench.services.server_api import (
     ApiError,
     AuthError,

@@ -7,9 +7,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from workbench.core.codes import REACHED, WrapUp
 from workbench.services.actor import Actor
 from workbench.services.call_events import CallEvent
-from workbench.services.codes import REACHED, WrapUp
 from workbench.services.dialing import DialCheck, DialService
 from workbench.services.outcomes import InputError, OutcomeInput, OutcomeService, Recorded
 from workbench.services.screen_pop import ScreenPop, ScreenPopService

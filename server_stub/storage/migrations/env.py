@@ -2,29 +2,7 @@
 
 from __future__ import annotations
 
-from alembic import context
-from sqlalchemy import engine_from_config, pool
-
 from server_stub.storage.models import Base
+from workbench.core.dbutil import run_alembic_env
 
-target_metadata = Base.metadata
-config = context.config
-
-
-def run() -> None:
-    connection = config.attributes.get("connection")
-    if connection is not None:
-        context.configure(connection=connection, target_metadata=target_metadata,
-                          render_as_batch=True)
-        with context.begin_transaction():
-            context.run_migrations()
-        return
-    engine = engine_from_config(config.get_section(config.config_ini_section) or {},
-                                prefix="sqlalchemy.", poolclass=pool.NullPool)
-    with engine.connect() as conn:
-        context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True)
-        with context.begin_transaction():
-            context.run_migrations()
-
-
-run()
+run_alembic_env(Base.metadata)

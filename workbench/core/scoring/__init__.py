@@ -5,7 +5,6 @@ Plain Python (pandas + scikit-learn), no Qt. The screen pop and the workers use:
 * :meth:`ScoreModel.load` (raises :class:`ModelLoadError`) and :meth:`ScoreModel.predict_one`
   -> :class:`Score` with ``top_factors`` (:class:`Factor`);
 * :class:`ModelRegistry` — the models in use; a model that fails to load keeps the previous;
-* :func:`refresh_book` — score the whole local book in a background worker;
 * :func:`cross_sell` with rules from :func:`mine_rules`;
 * :func:`suggest_script` with an optional :class:`ThompsonBandit`.
 
@@ -19,9 +18,8 @@ from typing import Any
 
 _EXPORTS = {
     "ScoreModel": "models", "ModelLoadError": "models", "ModelRegistry": "models",
-    "load_local_models": "models", "train_score_model": "models",
+    "train_score_model": "models",
     "Score": "explain", "Factor": "explain",
-    "refresh_book": "refresh", "RefreshCancelled": "refresh",
     "cross_sell": "crosssell", "mine_rules": "crosssell", "Suggestion": "crosssell",
     "Rule": "crosssell",
     "suggest_script": "scripts", "ScriptSuggestion": "scripts", "ThompsonBandit": "scripts",

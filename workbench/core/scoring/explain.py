@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench.services.scoring.features import TAG_PREFIX
+from workbench.core.scoring.features import TAG_PREFIX
 
 
 @dataclass(frozen=True)
@@ -114,6 +114,7 @@ def _fmt(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     if isinstance(value, float | np.floating):
+        value = float(value)
         return f"{value:.0f}" if abs(value) >= 10 or float(value).is_integer() else f"{value:.1f}"
     return str(value)
 

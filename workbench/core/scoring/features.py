@@ -96,7 +96,7 @@ def check_pre_call(features: Iterable[str], kind: str = "") -> None:
     if unknown:
         raise LeakageError(
             f"undeclared features in a pre-call model: {', '.join(unknown)} — declare them "
-            "in workbench.services.scoring.features.PRE_CALL_FEATURES first"
+            "in workbench.core.scoring.features.PRE_CALL_FEATURES first"
         )
 
 

@@ -50,8 +50,8 @@ from sklearn.model_selection import StratifiedKFold, train_test_split
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, SplineTransformer, StandardScaler
 
-from workbench.services.scoring.explain import Score, explain_row
-from workbench.services.scoring.features import FeatureSpec, check_pre_call, one_row
+from workbench.core.scoring.explain import Score, explain_row
+from workbench.core.scoring.features import FeatureSpec, check_pre_call, one_row
 
 FORMAT_VERSION = 1
 MAGIC = b"WBSCORE\n"
@@ -830,7 +830,7 @@ class ScoreModel:
         if spec is not None and not set(model.features) <= set(spec.columns):
             raise ModelLoadError("the scoring model's feature list does not match its spec")
         if model.pre_call and spec is not None:
-            from workbench.services.scoring.features import LeakageError
+            from workbench.core.scoring.features import LeakageError
 
             try:
                 check_pre_call(model.features, model.kind)
@@ -873,7 +873,7 @@ def train_score_model(kind: str, X: pd.DataFrame, y: Any, *, version: int = 1,
 
     With a ``spec`` and ``pre_call`` (the default for portrait models), the leakage guard runs
     first: a post-call field among the columns raises
-    :class:`~workbench.services.scoring.features.LeakageError` before anything is fitted.
+    :class:`~workbench.core.scoring.features.LeakageError` before anything is fitted.
     """
     if pre_call and spec is not None:
         check_pre_call(X.columns, kind)
@@ -951,17 +951,3 @@ class ModelRegistry:
                 except (ModelLoadError, ValueError) as exc:
                     errors.append(exc if isinstance(exc, ModelLoadError) else ModelLoadError(str(exc)))
         return errors
-
-
-def load_local_models(session: Any, registry: ModelRegistry) -> list[ModelLoadError]:
-    """Install the models stored in the local store's ``scoring_models`` table."""
-    from sqlalchemy import select
-
-    from workbench.local_store.models import ScoringModelFile
-
-    rows = [
-        {"kind": r.kind, "version": r.version, "payload_b64": r.payload_b64}
-        for r in session.execute(select(ScoringModelFile)).scalars()
-    ]
-    return registry.install_rows(rows)
-

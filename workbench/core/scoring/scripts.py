@@ -1,6 +1,6 @@
 """Script suggestions: fill templates, match objections, rank variants with a bandit.
 
-* Templates are :class:`~workbench.local_store.entities.ScriptCols` rows (policy × lifecycle
+* Templates are :class:`~workbench.core.entities.ScriptCols` rows (policy × lifecycle
   stage × section × variant). :func:`fill` formats a body from the portrait, the policy and
   the agent; a missing or unknown placeholder stays visible as ``{name}`` instead of crashing.
 * :class:`ObjectionMatcher` ranks the objection library against what the agent typed:
@@ -156,7 +156,7 @@ class ThompsonBandit:
         """One of ``arms`` (keys), by one posterior draw each."""
         if not arms:
             raise ValueError("no arms to choose from")
-        draws = [self.rng.beta(*self.state.get(a, [1.0, 1.0])) for a in arms]
+        draws = [self.rng.beta(a, b) for a, b in (self.state.get(k, [1.0, 1.0]) for k in arms)]
         return arms[int(np.argmax(draws))]
 
     def record(self, arm: str, accepted: bool) -> None:

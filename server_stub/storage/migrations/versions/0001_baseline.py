@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import workbench.local_store.entities  # noqa: F401  (custom column types)
+import workbench.core.entities  # noqa: F401  (custom column types)
 
 
 revision = '0001'
@@ -28,7 +28,7 @@ def upgrade() -> None:
     sa.Column('user_id', sa.String(length=40), nullable=True),
     sa.Column('team_id', sa.String(length=40), nullable=True),
     sa.Column('store_id', sa.String(length=40), nullable=True),
-    sa.Column('accepted_at', workbench.local_store.entities.UTCDateTime(), nullable=False),
+    sa.Column('accepted_at', workbench.core.entities.UTCDateTime(), nullable=False),
     sa.Column('value', sa.Float(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.PrimaryKeyConstraint('id')
@@ -42,7 +42,7 @@ def upgrade() -> None:
     sa.Column('client_id', sa.String(length=64), nullable=False),
     sa.Column('user_id', sa.String(length=40), nullable=False),
     sa.Column('result', sa.JSON(), nullable=False),
-    sa.Column('created_at', workbench.local_store.entities.UTCDateTime(), nullable=False),
+    sa.Column('created_at', workbench.core.entities.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('mutation_id')
     )
     with op.batch_alter_table('applied_mutations', schema=None) as batch_op:
@@ -54,7 +54,7 @@ def upgrade() -> None:
     sa.Column('action', sa.String(length=40), nullable=False),
     sa.Column('customer_id', sa.String(length=40), nullable=True),
     sa.Column('detail', sa.Text(), nullable=False),
-    sa.Column('at', workbench.local_store.entities.UTCDateTime(), nullable=False),
+    sa.Column('at', workbench.core.entities.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
@@ -65,9 +65,9 @@ def upgrade() -> None:
     sa.Column('user_id', sa.String(length=40), nullable=False),
     sa.Column('access_hash', sa.String(length=64), nullable=False),
     sa.Column('refresh_hash', sa.String(length=64), nullable=False),
-    sa.Column('access_expires', workbench.local_store.entities.UTCDateTime(), nullable=False),
-    sa.Column('refresh_expires', workbench.local_store.entities.UTCDateTime(), nullable=False),
-    sa.Column('created_at', workbench.local_store.entities.UTCDateTime(), nullable=False),
+    sa.Column('access_expires', workbench.core.entities.UTCDateTime(), nullable=False),
+    sa.Column('refresh_expires', workbench.core.entities.UTCDateTime(), nullable=False),
+    sa.Column('created_at', workbench.core.entities.UTCDateTime(), nullable=False),
     sa.Column('revoked', sa.Boolean(), nullable=False),
     sa.Column('user_agent', sa.String(length=200), nullable=False),
     sa.PrimaryKeyConstraint('id'),
@@ -86,7 +86,7 @@ def upgrade() -> None:
     sa.Column('team_id', sa.String(length=40), nullable=True),
     sa.Column('store_id', sa.String(length=40), nullable=True),
     sa.Column('target_user_id', sa.String(length=40), nullable=True),
-    sa.Column('created_at', workbench.local_store.entities.UTCDateTime(), nullable=False),
+    sa.Column('created_at', workbench.core.entities.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('cursor')
     )
     with op.batch_alter_table('change_log', schema=None) as batch_op:
@@ -101,7 +101,7 @@ def upgrade() -> None:
     sa.Column('user_id', sa.String(length=40), nullable=True),
     sa.Column('team_id', sa.String(length=40), nullable=True),
     sa.Column('store_id', sa.String(length=40), nullable=True),
-    sa.Column('started_at', workbench.local_store.entities.UTCDateTime(), nullable=False),
+    sa.Column('started_at', workbench.core.entities.UTCDateTime(), nullable=False),
     sa.Column('duration_s', sa.Integer(), nullable=False),
     sa.Column('cost', sa.Float(), nullable=False),
     sa.Column('wrapup', sa.String(length=20), nullable=False),
@@ -109,7 +109,7 @@ def upgrade() -> None:
     sa.Column('policy_id', sa.String(length=40), nullable=True),
     sa.Column('task_id', sa.String(length=40), nullable=True),
     sa.Column('note', sa.Text(), nullable=False),
-    sa.Column('callback_at', workbench.local_store.entities.UTCDateTime(), nullable=True),
+    sa.Column('callback_at', workbench.core.entities.UTCDateTime(), nullable=True),
     sa.Column('predicted_p', sa.Float(), nullable=True),
     sa.Column('deal_value', sa.Float(), nullable=False),
     sa.PrimaryKeyConstraint('id')
@@ -160,7 +160,7 @@ def upgrade() -> None:
     sa.Column('scores', sa.JSON(), nullable=False),
     sa.Column('lead_tier', sa.String(length=1), nullable=True),
     sa.Column('note', sa.Text(), nullable=False),
-    sa.Column('updated_at', workbench.local_store.entities.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', workbench.core.entities.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('customers', schema=None) as batch_op:
@@ -175,7 +175,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('username', sa.String(length=60), nullable=False),
     sa.Column('address', sa.String(length=60), nullable=False),
-    sa.Column('at', workbench.local_store.entities.UTCDateTime(), nullable=False),
+    sa.Column('at', workbench.core.entities.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('login_failures', schema=None) as batch_op:
@@ -191,8 +191,8 @@ def upgrade() -> None:
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('product', sa.String(length=40), nullable=False),
     sa.Column('rule', sa.Text(), nullable=False),
-    sa.Column('valid_from', workbench.local_store.entities.UTCDateTime(), nullable=True),
-    sa.Column('valid_to', workbench.local_store.entities.UTCDateTime(), nullable=True),
+    sa.Column('valid_from', workbench.core.entities.UTCDateTime(), nullable=True),
+    sa.Column('valid_to', workbench.core.entities.UTCDateTime(), nullable=True),
     sa.Column('channels', sa.JSON(), nullable=False),
     sa.Column('quota_total', sa.Integer(), nullable=True),
     sa.Column('quota_per_store', sa.Integer(), nullable=True),
@@ -222,7 +222,7 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=40), nullable=False),
     sa.Column('kind', sa.String(length=30), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('created_at', workbench.local_store.entities.UTCDateTime(), nullable=False),
+    sa.Column('created_at', workbench.core.entities.UTCDateTime(), nullable=False),
     sa.Column('payload', sa.LargeBinary(), nullable=False),
     sa.Column('metrics', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('id')
@@ -258,7 +258,7 @@ def upgrade() -> None:
     op.create_table('sync_clients',
     sa.Column('client_id', sa.String(length=64), nullable=False),
     sa.Column('user_id', sa.String(length=40), nullable=False),
-    sa.Column('created_at', workbench.local_store.entities.UTCDateTime(), nullable=False),
+    sa.Column('created_at', workbench.core.entities.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('client_id')
     )
     with op.batch_alter_table('sync_clients', schema=None) as batch_op:
@@ -275,8 +275,8 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('priority', sa.Integer(), nullable=False),
     sa.Column('lead_tier', sa.String(length=1), nullable=True),
-    sa.Column('created_at', workbench.local_store.entities.UTCDateTime(), nullable=False),
-    sa.Column('due_at', workbench.local_store.entities.UTCDateTime(), nullable=True),
+    sa.Column('created_at', workbench.core.entities.UTCDateTime(), nullable=False),
+    sa.Column('due_at', workbench.core.entities.UTCDateTime(), nullable=True),
     sa.Column('experiment_id', sa.String(length=40), nullable=True),
     sa.Column('assignment_rule', sa.String(length=40), nullable=True),
     sa.PrimaryKeyConstraint('id')
@@ -324,8 +324,8 @@ def upgrade() -> None:
     sa.Column('note', sa.Text(), nullable=False),
     sa.Column('result_reason', sa.Text(), nullable=False),
     sa.Column('handled_by', sa.String(length=40), nullable=True),
-    sa.Column('created_at', workbench.local_store.entities.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', workbench.local_store.entities.UTCDateTime(), nullable=False),
+    sa.Column('created_at', workbench.core.entities.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', workbench.core.entities.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('work_orders', schema=None) as batch_op:

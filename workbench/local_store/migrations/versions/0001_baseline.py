@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import workbench.local_store.entities  # noqa: F401  (custom column types)
+import workbench.core.entities  # noqa: F401  (custom column types)
 
 
 revision = '0001'
@@ -28,7 +28,7 @@ def upgrade() -> None:
     sa.Column('user_id', sa.String(length=40), nullable=True),
     sa.Column('team_id', sa.String(length=40), nullable=True),
     sa.Column('store_id', sa.String(length=40), nullable=True),
-    sa.Column('accepted_at', workbench.local_store.entities.UTCDateTime(), nullable=False),
+    sa.Column('accepted_at', workbench.core.entities.UTCDateTime(), nullable=False),
     sa.Column('value', sa.Float(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.PrimaryKeyConstraint('id')
@@ -44,7 +44,7 @@ def upgrade() -> None:
     sa.Column('user_id', sa.String(length=40), nullable=True),
     sa.Column('team_id', sa.String(length=40), nullable=True),
     sa.Column('store_id', sa.String(length=40), nullable=True),
-    sa.Column('started_at', workbench.local_store.entities.UTCDateTime(), nullable=False),
+    sa.Column('started_at', workbench.core.entities.UTCDateTime(), nullable=False),
     sa.Column('duration_s', sa.Integer(), nullable=False),
     sa.Column('cost', sa.Float(), nullable=False),
     sa.Column('wrapup', sa.String(length=20), nullable=False),
@@ -52,7 +52,7 @@ def upgrade() -> None:
     sa.Column('policy_id', sa.String(length=40), nullable=True),
     sa.Column('task_id', sa.String(length=40), nullable=True),
     sa.Column('note', sa.Text(), nullable=False),
-    sa.Column('callback_at', workbench.local_store.entities.UTCDateTime(), nullable=True),
+    sa.Column('callback_at', workbench.core.entities.UTCDateTime(), nullable=True),
     sa.Column('predicted_p', sa.Float(), nullable=True),
     sa.Column('deal_value', sa.Float(), nullable=False),
     sa.PrimaryKeyConstraint('id')
@@ -98,7 +98,7 @@ def upgrade() -> None:
     sa.Column('scores', sa.JSON(), nullable=False),
     sa.Column('lead_tier', sa.String(length=1), nullable=True),
     sa.Column('note', sa.Text(), nullable=False),
-    sa.Column('updated_at', workbench.local_store.entities.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', workbench.core.entities.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('customers', schema=None) as batch_op:
@@ -115,7 +115,7 @@ def upgrade() -> None:
     sa.Column('entity', sa.String(length=30), nullable=False),
     sa.Column('op', sa.String(length=10), nullable=False),
     sa.Column('data', sa.JSON(), nullable=False),
-    sa.Column('created_at', workbench.local_store.entities.UTCDateTime(), nullable=False),
+    sa.Column('created_at', workbench.core.entities.UTCDateTime(), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('seq'),
@@ -129,8 +129,8 @@ def upgrade() -> None:
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('product', sa.String(length=40), nullable=False),
     sa.Column('rule', sa.Text(), nullable=False),
-    sa.Column('valid_from', workbench.local_store.entities.UTCDateTime(), nullable=True),
-    sa.Column('valid_to', workbench.local_store.entities.UTCDateTime(), nullable=True),
+    sa.Column('valid_from', workbench.core.entities.UTCDateTime(), nullable=True),
+    sa.Column('valid_to', workbench.core.entities.UTCDateTime(), nullable=True),
     sa.Column('channels', sa.JSON(), nullable=False),
     sa.Column('quota_total', sa.Integer(), nullable=True),
     sa.Column('quota_per_store', sa.Integer(), nullable=True),
@@ -161,7 +161,7 @@ def upgrade() -> None:
     sa.Column('entity', sa.String(length=30), nullable=False),
     sa.Column('data', sa.JSON(), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
-    sa.Column('at', workbench.local_store.entities.UTCDateTime(), nullable=False),
+    sa.Column('at', workbench.core.entities.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('mutation_id')
     )
     op.create_table('scoring_models',
@@ -216,8 +216,8 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('priority', sa.Integer(), nullable=False),
     sa.Column('lead_tier', sa.String(length=1), nullable=True),
-    sa.Column('created_at', workbench.local_store.entities.UTCDateTime(), nullable=False),
-    sa.Column('due_at', workbench.local_store.entities.UTCDateTime(), nullable=True),
+    sa.Column('created_at', workbench.core.entities.UTCDateTime(), nullable=False),
+    sa.Column('due_at', workbench.core.entities.UTCDateTime(), nullable=True),
     sa.Column('experiment_id', sa.String(length=40), nullable=True),
     sa.Column('assignment_rule', sa.String(length=40), nullable=True),
     sa.PrimaryKeyConstraint('id')
@@ -263,8 +263,8 @@ def upgrade() -> None:
     sa.Column('note', sa.Text(), nullable=False),
     sa.Column('result_reason', sa.Text(), nullable=False),
     sa.Column('handled_by', sa.String(length=40), nullable=True),
-    sa.Column('created_at', workbench.local_store.entities.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', workbench.local_store.entities.UTCDateTime(), nullable=False),
+    sa.Column('created_at', workbench.core.entities.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', workbench.core.entities.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('work_orders', schema=None) as batch_op:
