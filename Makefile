@@ -49,6 +49,8 @@ test: setup-test
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 migrations: $(VENV)/.installed
 	$(PY) scripts/regen_migrations.py

@@ -410,17 +410,6 @@ def test_export_trend_dates_and_unknown_suffix(tmp_path: Path) -> None:
         A.export_table(tr, tmp_path / "t.pdf")
 
 
-def test_services_do_not_import_qt() -> None:
-    import ast
-
-    for name in ("analytics.py",):
-        tree = ast.parse((Path(A.__file__).parent / name).read_text(encoding="utf-8"))
-        mods = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | {
-            a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
-        }
-        assert not any(m and m.startswith(("PySide6", "pyqtgraph")) for m in mods), name
-
-
 def test_synthetic_history_is_consistent() -> None:
     from tests.synth.analytics_history import synthetic_data, synthetic_history
 

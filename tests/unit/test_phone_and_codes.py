@@ -61,3 +61,29 @@ def test_acceptance_state_machine() -> None:
     check_acceptance_transition("accepted", "cancelled")
     with pytest.raises(IllegalTransitionError):
         check_acceptance_transition("cancelled", "accepted")
+
+
+def test_work_order_steps_by_role_follow_the_state_machine() -> None:
+    from workbench.core.codes import WORK_ORDER_TRANSITIONS, Role, WorkOrderStatus, work_order_steps
+
+    assert work_order_steps(Role.RECEPTIONIST, "created") == ["arrived", "failed"]
+    assert work_order_steps(Role.RECEPTIONIST, "arrived") == ["done", "failed"]
+    assert work_order_steps(Role.RECEPTIONIST, "done") == []
+    assert work_order_steps(Role.AGENT, "created") == []
+    assert work_order_steps(Role.AGENT, "failed") == ["returned"]
+    assert work_order_steps(Role.LEAD, "done") == ["returned"]
+    assert work_order_steps("nobody", "created") == []
+    assert work_order_steps(Role.AGENT, "no-such-status") == []
+    for status in WorkOrderStatus:
+        for role in Role:
+            assert set(work_order_steps(role, status)) <= WORK_ORDER_TRANSITIONS[status]
+    assert set(work_order_steps(Role.ADMIN, "created")) == WORK_ORDER_TRANSITIONS[WorkOrderStatus.CREATED]
+
+
+def test_task_transitions_are_keyed_by_plain_strings_too() -> None:
+    from workbench.core.codes import TASK_TRANSITIONS, TaskStatus
+
+    assert "done" in TASK_TRANSITIONS["open"]
+    assert "open" in TASK_TRANSITIONS[TaskStatus.DONE]
+    assert TASK_TRANSITIONS["suppressed"] == frozenset()
+    assert set(TASK_TRANSITIONS) == set(TaskStatus)

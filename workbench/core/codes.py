@@ -168,13 +168,6 @@ def work_order_steps(role: str, current: str) -> list[WorkOrderStatus]:
     return [s for s in WorkOrderStatus if s in WORK_ORDER_TRANSITIONS[cur] and s in mine]
 
 
-def check_task_transition(current: str, new: str) -> None:
-    """Raise :class:`IllegalTransitionError` unless a desktop may move a task ``current -> new``."""
-    allowed = TASK_TRANSITIONS.get(current, frozenset())  # type: ignore[call-overload]
-    if not isinstance(new, str) or new not in allowed:
-        raise IllegalTransitionError(f"a task that is {current} cannot become {new}")
-
-
 def check_acceptance_transition(current: str, new: str) -> None:
     """Raise :class:`IllegalTransitionError` unless ``current -> new`` is allowed."""
     try:

@@ -440,13 +440,14 @@ class _Builder(Transformer):
         items = tuple(c for c in children if isinstance(c, Const))
         return ListConst(items, self._pos(meta))
 
-    def paren(self, children: list[Any]) -> Node:
+    def paren(self, children: Sequence[Any]) -> Node:  # (``list`` is the method above here)
         return children[1]
 
 
 def _syntax_error(exc: UnexpectedInput, text: str) -> RuleError:
     if isinstance(exc, UnexpectedCharacters):
-        ch = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
+        at = exc.pos_in_stream if exc.pos_in_stream is not None else len(text)
+        ch = text[at] if at < len(text) else ""
         hint = {
             "=": "use == to compare",
             "&": "use `and`",
@@ -457,7 +458,7 @@ def _syntax_error(exc: UnexpectedInput, text: str) -> RuleError:
         }.get(ch, "")
         shown = repr(ch) if ch else "end of text"
         message = f"unexpected character {shown}" + (f": {hint}" if hint else "")
-        return RuleError(message, _pos_of_offset(text, exc.pos_in_stream, exc.pos_in_stream + 1))
+        return RuleError(message, _pos_of_offset(text, at, at + 1))
     if isinstance(exc, UnexpectedToken):
         tok = exc.token
         expected = sorted({_TOKEN_WORDS.get(t, t) for t in exc.expected})
@@ -996,8 +997,8 @@ class _Vector:
                 values, valid, kind = self.operand(node.left)
                 items = [i.value for i in right.items]
                 if kind == "scalar":
-                    hit = values in items
-                    return np.full(self.n, hit if op == "in" else not hit)
+                    found = values in items
+                    return np.full(self.n, found if op == "in" else not found)
                 if isinstance(values, pd.Series):
                     hit = values.isin(items).to_numpy(dtype=bool, na_value=False)
                 else:
@@ -1005,7 +1006,7 @@ class _Vector:
                 return (hit if op == "in" else ~hit) & valid
             if isinstance(right, Field) and isinstance(node.left, Const):
                 values, valid = self.frame.column(right.name)
-                hit = values.str.contains(str(node.left.value), regex=False)
+                hit = values.str.contains(str(node.left.value), regex=False)  # type: ignore[attr-defined]
                 hit = hit.to_numpy(dtype=bool, na_value=False)
                 return (hit if op == "in" else ~hit) & valid
             return self._rowwise(node)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workbench.local_store.models import Outbox
@@ -25,6 +24,3 @@ def enqueue(session: Session, entity: str, op: str, data: dict[str, Any]) -> str
     session.add(Outbox(mutation_id=mutation_id, entity=entity, op=op, data=data))
     return mutation_id
 
-
-def pending_count(session: Session) -> int:
-    return int(session.execute(select(func.count()).select_from(Outbox)).scalar_one())

@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -269,11 +269,6 @@ class AnalyticsData:
         if "age_bands" in out:
             out["age_bands"] = [b for b in AGE_BANDS if b in out["age_bands"]]
         return out
-
-
-def empty_events() -> pd.DataFrame:
-    """An events frame with the right columns and no rows."""
-    return prepare_events(pd.DataFrame({c: [] for c in EVENT_COLUMNS}))
 
 
 def prepare_events(
@@ -805,12 +800,6 @@ def _group_nunique(groups: np.ndarray, items: np.ndarray, n_groups: int) -> np.n
         return seen.reshape(n_groups, width).sum(axis=1)
     pairs = pd.unique(keys)
     return np.bincount(pairs // width, minlength=n_groups)
-
-
-def _nunique(values: pd.Series) -> int:
-    codes = _codes(values)
-    codes = codes[codes >= 0]
-    return int(len(pd.unique(codes)))
 
 
 # ------------------------------------------------------------------------- efficiency
@@ -1350,7 +1339,3 @@ def export_table(frame: pd.DataFrame, path: str | Path, headers: Mapping[str, st
         raise ValueError(f"export as .csv or .xlsx, not {suffix or 'no suffix'}")
     return path
 
-
-def filters_dict(filters: Filters) -> dict[str, Any]:
-    """The filters as a plain dict (for logging and export file names)."""
-    return {f.name: getattr(filters, f.name) for f in fields(filters)}

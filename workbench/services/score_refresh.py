@@ -98,8 +98,7 @@ def _fetch(session: Session, sql: str, params: Sequence[Any] = ()) -> list[tuple
     cur = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         cur.execute(sql, tuple(params))
-        rows: list[tuple[Any, ...]] = cur.fetchall()
-        return rows
+        return list(cur.fetchall())
     finally:
         cur.close()
 

@@ -73,7 +73,7 @@ class _Prepared:
         self._bind = {name: binds[name] for name in self._order if name in binds}
         columns = list(self.stmt.selected_columns)
         self._procs = [c.type._cached_result_processor(dialect, None) for c in columns]
-        self._row = namedtuple("_Row", [c.key for c in columns])  # type: ignore[misc]
+        self._row: Any = namedtuple("_Row", [c.key for c in columns])  # type: ignore[misc]
         self._dialect = dialect
 
     def _run(self, conn: Connection, params: Mapping[str, Any]) -> list[Any]:
@@ -302,11 +302,6 @@ class ScreenPopService:
             return self._ref
 
     # ------------------------------------------------------------------ lookup
-    def find_customer_id(self, s: Session, query: str, key_kind: str = "phone") -> str | None:
-        """The id of the customer matching a phone, member number or ID-number suffix."""
-        row = self._find_row(s.connection(), query, key_kind)
-        return row.id if row is not None else None
-
     @staticmethod
     def _find_row(conn: Connection, query: str, key_kind: str) -> Row[Any] | None:
         query = query.strip()
@@ -357,7 +352,7 @@ class ScreenPopService:
         self, conn: Connection, ref: _Reference, c: Row[Any], *, query: str, channel: str, now: dt.datetime,
     ) -> ScreenPop:
         # Core rows (no identity map, no ORM instances): the pop is on the hot path.
-        portrait = self._portrait(c, now)  # type: ignore[arg-type]
+        portrait = self._portrait(c, now)
         key = {"cid": c.id}
         events = _Q_EVENTS.all(conn, key)
         acceptances = _Q_ACCEPTED.all(conn, key)
@@ -409,7 +404,7 @@ class ScreenPopService:
         )
 
     # ------------------------------------------------------------------ parts
-    def _portrait(self, c: Customer, now: dt.datetime) -> Portrait:
+    def _portrait(self, c: Customer | Row[Any], now: dt.datetime) -> Portrait:
         shown = c.phone if self._actor.sees_full_numbers else mask_phone(c.phone)
         return Portrait(
             id=c.id, name=c.name, phone=c.phone, phone_display=shown, gender=c.gender,

@@ -7,7 +7,6 @@ survives restarts. Plain Python, no Qt.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -99,7 +98,3 @@ class ScriptAdvisor:
                 s.add(SyncState(key=STATE_KEY, value=text))
             else:
                 row.value = text
-
-    @staticmethod
-    def state_of(text: str) -> dict[str, Any]:
-        return dict(json.loads(text))

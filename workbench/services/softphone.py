@@ -386,10 +386,6 @@ class BaresipClient:
                                         daemon=True)
         self._thread.start()
 
-    def wait_connected(self, timeout: float) -> bool:
-        """Block until connected or ``timeout`` seconds pass; returns whether connected."""
-        return self._connected_event.wait(timeout)
-
     def close(self, timeout: float | None = None) -> None:
         """Stop following the softphone: close the connection and end the reader thread.
 

@@ -58,12 +58,6 @@ class RowTableModel(QAbstractTableModel):
             self._rows, self._texts = new, [None] * len(new)
             self.endInsertRows()
 
-    def set_columns(self, columns: Sequence[Column]) -> None:
-        self.beginResetModel()
-        self._columns = list(columns)
-        self._texts = [None] * len(self._rows)
-        self.endResetModel()
-
     def _row_texts(self, r: int) -> tuple[str, ...]:
         texts = self._texts[r]
         if texts is None:

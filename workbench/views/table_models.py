@@ -144,10 +144,6 @@ class DataFrameTableModel(QAbstractTableModel):
     def columns(self) -> list[ColumnSpec]:
         return list(self._columns)
 
-    def header_titles(self) -> dict[str, str]:
-        """Column key → translated title, in column order (for exports)."""
-        return {c.key: self._title(c) for c in self._columns}
-
     def display_frame(self) -> pd.DataFrame:
         """The shown rows and columns with code labels applied and translated headers.
 

@@ -19,7 +19,6 @@ import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -256,10 +255,3 @@ def compare_split(split: Split, converted: Iterable[str]) -> list[ArmResult]:
         counts[arm][0] += cid in won
     return compare_arms({a: (c[0], c[1]) for a, c in counts.items()})
 
-
-def result_rows(results: Sequence[ArmResult]) -> list[dict[str, Any]]:
-    """Plain dicts for a table or CSV export."""
-    return [{"arm": r.arm, "customers": r.customers, "conversions": r.conversions,
-             "rate": r.rate, "ci_low": r.ci_low, "ci_high": r.ci_high, "diff": r.diff,
-             "diff_low": r.diff_low, "diff_high": r.diff_high, "significant": r.significant}
-            for r in results]
