@@ -40,6 +40,7 @@ from sqlalchemy.types import String
 
 from workbench.core.clock import BUSINESS_TZ_NAME, business_day_bounds
 from workbench.core.codes import REACHED, Channel, Intent, Role, WrapUp
+from workbench.core.stats import CONFIDENCE, diff_interval, wilson_interval
 from workbench.local_store.models import Acceptance, ContactEvent, Customer, Policy, User
 
 #: Business-local time zone used for days, weeks, months and years (no DST in China).
@@ -1119,37 +1120,13 @@ def funnel(flagged: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------------- rule experiments
 
 
-def wilson_interval(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
-    """Wilson score interval of a binomial proportion (95 % by default); NaNs when n = 0."""
-    if n <= 0:
-        return (math.nan, math.nan)
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
-
-
-def diff_interval(s1: int, n1: int, s2: int, n2: int, z: float = 1.959963984540054) -> tuple[float, float]:
-    """Newcombe's hybrid score interval of ``p1 - p2`` (method 10, 1998); NaNs if a side is empty."""
-    if n1 <= 0 or n2 <= 0:
-        return (math.nan, math.nan)
-    p1, p2 = s1 / n1, s2 / n2
-    l1, u1 = wilson_interval(s1, n1, z)
-    l2, u2 = wilson_interval(s2, n2, z)
-    d = p1 - p2
-    lower = d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
-    upper = d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
-    return (max(-1.0, lower), min(1.0, upper))
-
-
 EXPERIMENT_COLUMNS: tuple[str, ...] = (
     "rule", "leads", "conversions", "rate", "ci_low", "ci_high", "diff", "diff_low", "diff_high",
     "significant", "lift_vs_first",
 )
 
 
-def rule_experiment(frame: pd.DataFrame | None, z: float = 1.959963984540054) -> pd.DataFrame:
+def rule_experiment(frame: pd.DataFrame | None, confidence: float = CONFIDENCE) -> pd.DataFrame:
     """Conversion by assignment rule with Wilson confidence intervals.
 
     ``frame`` has one row per assigned lead: ``rule`` and ``converted`` (bool / 0-1), e.g.
@@ -1168,12 +1145,12 @@ def rule_experiment(frame: pd.DataFrame | None, z: float = 1.959963984540054) ->
     g = conv.groupby(frame["rule"].astype(str), sort=True)
     out = pd.DataFrame({"leads": g.size(), "conversions": g.sum().astype("int64")})
     out["rate"] = _div(out["conversions"], out["leads"])
-    bounds = [wilson_interval(int(k), int(n), z) for k, n in zip(out["conversions"], out["leads"], strict=True)]
+    bounds = [wilson_interval(int(k), int(n), confidence) for k, n in zip(out["conversions"], out["leads"], strict=True)]
     out["ci_low"] = [b[0] for b in bounds]
     out["ci_high"] = [b[1] for b in bounds]
     ref_s, ref_n = int(out["conversions"].iloc[0]), int(out["leads"].iloc[0])
     out["diff"] = out["rate"] - out["rate"].iloc[0]
-    diffs = [diff_interval(int(k), int(n), ref_s, ref_n, z) if i else (0.0, 0.0)
+    diffs = [diff_interval(int(k), int(n), ref_s, ref_n, confidence) if i else (0.0, 0.0)
              for i, (k, n) in enumerate(zip(out["conversions"], out["leads"], strict=True))]
     out["diff_low"] = [d[0] for d in diffs]
     out["diff_high"] = [d[1] for d in diffs]

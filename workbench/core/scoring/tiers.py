@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from workbench.core.stats import diff_interval, wilson_interval
+
 TIERS = ("A", "B", "C")
 
 
@@ -181,29 +183,6 @@ def split_customers(experiment_id: str, customer_ids: Iterable[str], arms: Seque
         i = int(np.searchsorted(edges, _unit(experiment_id, str(cid)), side="right"))
         assignments[str(cid)] = arms[min(i, len(arms) - 1)]
     return Split(experiment_id, tuple(arms), tuple(float(x) for x in w), assignments)
-
-
-def wilson_interval(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:
-    """Wilson score interval of a proportion (95% by default); (0, 1) when ``n`` is 0."""
-    if n <= 0:
-        return 0.0, 1.0
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
-def diff_interval(s1: int, n1: int, s2: int, n2: int, z: float = 1.959964) -> tuple[float, float]:
-    """Newcombe's hybrid score interval for ``p1 - p2`` (method 10, 1998)."""
-    p1 = s1 / n1 if n1 else 0.0
-    p2 = s2 / n2 if n2 else 0.0
-    l1, u1 = wilson_interval(s1, n1, z)
-    l2, u2 = wilson_interval(s2, n2, z)
-    d = p1 - p2
-    lower = d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
-    upper = d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
-    return max(-1.0, lower), min(1.0, upper)
 
 
 @dataclass(frozen=True)
