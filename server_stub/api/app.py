@@ -471,10 +471,9 @@ def create_app(
         from workbench.services.policies import PolicyYamlError, load_yaml
 
         try:
-            bundle = load_yaml(body.yaml)
-        except PolicyYamlError as exc:
+            report = apply_bundle(app.state.engine, load_yaml(body.yaml))
+        except PolicyYamlError as exc:  # nothing applied
             raise ApiError(422, str(exc)) from None
-        report = apply_bundle(app.state.engine, bundle)
         return s.PublishOut(created=report.created, updated=report.updated, unchanged=report.unchanged)
 
     return app
