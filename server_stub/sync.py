@@ -141,12 +141,56 @@ def _wire_value(value: Any) -> Any:
 
 
 def wire_row(entity: str, row: Any) -> dict[str, Any]:
-    """A mapped row as wire data, minus fields that never leave the server."""
+    """A mapped row as wire data, minus fields that never leave the server.
+
+    Values that no desktop could take are repaired (and logged): a JSON column that reads as
+    None or as the wrong kind (damaged text, see
+    :func:`server_stub.storage.db.lenient_json_loads`) becomes its default, and a non-finite
+    number (a ``NaN`` or infinity written into the store behind the server's back) None.
+    """
     out = {col.key: _wire_value(getattr(row, col.key)) for col in row.__table__.columns}
     if entity == "user":
         for key in PRIVATE_USER_FIELDS:
             out.pop(key, None)
+    checks = _wire_checks(type(row))
+    if checks is not None:
+        _repair(entity, out, checks)
     return out
+
+
+@functools.cache
+def _wire_checks(cls: type) -> tuple[tuple[str, Callable[[], Any]], ...] | None:
+    """(key, default) of the JSON columns of ``cls``; None if it has neither JSON nor
+    float columns (nothing to repair: tasks, teams, stores ...)."""
+    cols = cls.__table__.columns  # type: ignore[attr-defined]
+    if not any(isinstance(c.type, JSON | Float) for c in cols):
+        return None
+    out = []
+    for c in cols:
+        if isinstance(c.type, JSON):
+            arg = c.default.arg if c.default is not None else None
+            make: Callable[[], Any] = (lambda a=arg: a(None)) if callable(arg) else (lambda: None)
+            out.append((c.key, make))
+    return tuple(out)
+
+
+def _repair(entity: str, out: dict[str, Any], checks: tuple[tuple[str, Callable[[], Any]], ...]) -> None:
+    repaired = []
+    for key, make in checks:
+        if key not in out:
+            continue
+        default = make()
+        if default is not None and out[key].__class__ is not default.__class__:
+            out[key] = default
+            repaired.append(key)
+    if not limits.is_finite_json(out):
+        for key, value in list(out.items()):
+            if not limits.is_finite_json(value):
+                out[key] = _finite_copy(value)
+                repaired.append(key)
+    if repaired:
+        log.error("%s %s holds values no desktop can take (%s); sent repaired",
+                  entity, out.get("id"), ", ".join(repaired))
 
 
 def wire_values(values: dict[str, Any], cls: type | None = None) -> dict[str, Any]:
@@ -837,6 +881,27 @@ def lock_log(session: Session) -> None:
         session.flush()
 
 
+class _Earlier(NamedTuple):
+    """A mutation id seen before: whose it is and what it answered."""
+
+    user_id: str
+    result: dict[str, Any]
+
+
+def _earlier_result(mutation_id: str, text: str | None) -> dict[str, Any]:
+    """The stored result of an earlier mutation; one that cannot be read (damaged in the
+    store) is logged and answered as "applied before, result unknown" -- the mutation is
+    still never applied twice."""
+    try:
+        result = None if text is None else json_loads(text)
+    except (ValueError, RecursionError):
+        result = None
+    if isinstance(result, dict) and isinstance(result.get("status"), str) and _encodable(result):
+        return result
+    log.error("the stored result of mutation %s cannot be read; answered as seen before", mutation_id)
+    return {"status": "unknown"}
+
+
 def _push_tx(
     session: Session, p: Principal, client_id: str, mutations: Sequence[Mutation], careful: bool
 ) -> tuple[list[dict[str, Any]], int]:
@@ -846,11 +911,13 @@ def _push_tx(
         session.add(SyncClient(client_id=client_id, user_id=p.user_id))
     elif client.user_id != p.user_id:
         raise PushForbidden("this client id is registered to another user")
-    earlier: dict[str, AppliedMutation] = {}
+    earlier: dict[str, _Earlier] = {}
     if mutations:
         among = _among(session, AppliedMutation.mutation_id, (m.mutation_id for m in mutations))
-        for row in session.execute(select(AppliedMutation).where(among)).scalars():
-            earlier[row.mutation_id] = row
+        stmt = select(AppliedMutation.mutation_id, AppliedMutation.user_id,
+                      cast(AppliedMutation.result, Text)).where(among)
+        for mid, uid, result in session.execute(stmt):
+            earlier[mid] = _Earlier(uid, _earlier_result(mid, result))
     if any(row.user_id != p.user_id for row in earlier.values()):
         raise PushForbidden("a mutation id in this batch belongs to another user")
 
@@ -987,8 +1054,9 @@ def pull(session: Session, p: Principal, cursor: int, limit: int) -> PullPage:
     under the counter lock and commit in order), so ``next_cursor`` may jump over the
     changes the caller cannot see without ever skipping one it can.
 
-    A stored change whose data cannot be read (broken JSON text, nesting beyond the parser)
-    is left out of the page and reported in the server's log; the rest of the page is served.
+    A stored change whose data cannot be read (broken JSON text, nesting beyond the parser:
+    not an object) is left out of the page and reported in the server's log; the rest of the
+    page is served. One that cannot be encoded is left out by :func:`page_json`.
     """
     if cursor < 0:
         raise BadCursor("cursor must not be negative")
@@ -999,38 +1067,20 @@ def pull(session: Session, p: Principal, cursor: int, limit: int) -> PullPage:
             status=409,
         )
     limit = max(1, min(limit, MAX_PULL_LIMIT))
-    try:
-        rows = session.execute(pull_statement(p, cursor, top, limit + 1)).all()
-    except (ValueError, RecursionError):  # a row's JSON could not be decoded: one by one
-        rows = _pull_rows_one_by_one(session, p, cursor, top, limit + 1)
+    rows = session.execute(pull_statement(p, cursor, top, limit + 1)).all()
     has_more = len(rows) > limit
     rows = rows[:limit]
-    changes = [{"cursor": r[0], "entity": r[1], "op": r[2], "data": r[3]} for r in rows if r[3] is not _UNREADABLE]
-    next_cursor = rows[-1][0] if has_more else top
+    changes = [{"cursor": r.cursor, "entity": r.entity, "op": r.op, "data": r.data} for r in rows
+               if r.data.__class__ is dict or _unreadable(r.cursor, r.entity)]
+    next_cursor = rows[-1].cursor if has_more else top
     return PullPage(changes=changes, next_cursor=next_cursor, has_more=has_more)
 
 
-_UNREADABLE = object()
-
-
-def _pull_rows_one_by_one(session: Session, p: Principal, after: int, top: int, limit: int
-                          ) -> list[tuple[int, str, str, Any]]:
-    """The rows of :func:`pull_statement` with their JSON text decoded here, row by row:
-    data that cannot be decoded becomes ``_UNREADABLE`` (and is logged)."""
-    stmt = (select(ChangeLog.cursor, ChangeLog.entity, ChangeLog.op, cast(ChangeLog.data, Text))
-            .where(ChangeLog.cursor > after, ChangeLog.cursor <= top, scope_filter(p))
-            .order_by(ChangeLog.cursor)
-            .limit(limit))
-    out: list[tuple[int, str, str, Any]] = []
-    for c, entity, op, text in session.execute(stmt):
-        try:
-            data = None if text is None else json_loads(text)
-        except (ValueError, RecursionError) as exc:
-            log.error("change log row %s (%s) cannot be decoded (%s); left out of pull pages",
-                      c, entity, type(exc).__name__)
-            data = _UNREADABLE
-        out.append((c, entity, op, data))
-    return out
+def _unreadable(cursor: int, entity: str) -> bool:
+    """Log a change whose data is not an object (the central store reads JSON text it cannot
+    decode as None, see :func:`server_stub.storage.db.lenient_json_loads`); always False."""
+    log.error("change log row %s (%s) cannot be decoded; left out of pull pages", cursor, entity)
+    return False
 
 
 def _strict_json(value: Any) -> bytes:

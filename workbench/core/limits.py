@@ -108,8 +108,9 @@ MAX_CLOCK_SKEW = dt.timedelta(days=1)
 #: How far ahead a call-back may be planned.
 MAX_CALLBACK_AHEAD = dt.timedelta(days=366)
 
-#: Free text typed by users.
-MAX_NOTE = 2_000
+#: Free text typed or pasted by users (the outcome form stops typing at 2,000 characters;
+#: pasted call summaries run longer).
+MAX_NOTE = 10_000
 MAX_REASON = 2_000
 #: Tags of one customer, and one tag.
 MAX_TAGS = 200
