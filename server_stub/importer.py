@@ -43,6 +43,7 @@ from sqlalchemy.orm import Session
 
 from server_stub.bulk import LogEntry, RawWriter, wire_json
 from server_stub.storage import models as m
+from workbench.core import limits
 from workbench.core.codes import Channel, Lifecycle, ValueTier
 from workbench.core.entities import EDITABLE_FIELDS, PLATFORM_FIELDS, utcnow
 from workbench.core.phone import InvalidPhoneError, is_mobile, normalize_phone
@@ -215,16 +216,16 @@ _COLUMNS: dict[str, tuple[str, Any]] = {
     "id_suffix": ("opt_text", 8), "gender": ("gender", None), "birth_year": ("year", None),
     "province": ("text", 20), "city": ("text", 30), "timezone": ("timezone", None),
     "job_type": ("text", 30), "plan_name": ("text", 60), "plan_fee": ("plan_fee", None),
-    "tenure_months": ("count", None), "device": ("text", 60),
-    "network": ("choice", ("2G", "3G", "4G", "5G")), "arpu": ("amount", None),
-    "data_usage_gb": ("amount", None), "tags": ("tags", None),
+    "tenure_months": ("count", limits.TENURE_MONTHS), "device": ("text", 60),
+    "network": ("choice", ("2G", "3G", "4G", "5G")), "arpu": ("amount", limits.ARPU),
+    "data_usage_gb": ("amount", limits.DATA_USAGE_GB), "tags": ("tags", None),
     "lifecycle_stage": ("code", ({x.value for x in Lifecycle}, _LIFECYCLE_ZH)),
     "value_tier": ("code", ({x.value for x in ValueTier}, _TIER_ZH)),
     "preferred_channel": ("code", ({x.value for x in Channel}, _CHANNEL_ZH)),
     "do_not_call": ("flag", None), "do_not_sms": ("flag", None),
     "open_complaint": ("flag", None), "is_lead": ("flag", None),
     "team_id": ("ref", "team"), "store_id": ("ref", "store"),
-    "lead_tier": ("choice", ("A", "B", "C", "")), "note": ("text", None),
+    "lead_tier": ("choice", ("A", "B", "C", "")), "note": ("text", limits.MAX_NOTE),
 }
 assert set(_COLUMNS) <= (PLATFORM_FIELDS | EDITABLE_FIELDS | {"id", "open_complaint", "is_lead"})
 
@@ -274,6 +275,8 @@ class _Column:
                 self.bad(i, f"missing {self.name}")
             elif max_len is not None and len(v) > max_len:
                 self.bad(i, f"{self.name} longer than {max_len} characters")
+            elif "\x00" in v:  # PostgreSQL cannot store it, and no portrait needs it
+                self.bad(i, f"bad {self.name}: contains a NUL character")
         return out
 
     def _opt_text(self, values: Sequence[Any], max_len: int) -> list[Any]:
@@ -310,31 +313,40 @@ class _Column:
     def _ints(self, values: Sequence[Any], lo: float, hi: float) -> list[Any]:
         numbers, given = self._numbers(values)
         ok = given & ~np.isnan(numbers)
-        for i in np.flatnonzero(ok & (numbers != np.round(numbers))).tolist():
+        finite = ok & np.isfinite(numbers)
+        for i in np.flatnonzero(ok & ~finite).tolist():  # "inf", "1e400": no whole number
+            self.bad(i, f"bad {self.name}: {numbers[i]:g} is not a finite number")
+        for i in np.flatnonzero(finite & (numbers != np.round(numbers))).tolist():
             self.bad(i, f"bad {self.name}: {numbers[i]:g} is not a whole number")
-        for i in np.flatnonzero(ok & ((numbers < lo) | (numbers > hi))).tolist():
-            self.bad(i, f"bad {self.name}: {numbers[i]:g} is out of range")
-        return [int(x) if g and not np.isnan(x) else None for x, g in zip(numbers.tolist(), given.tolist(), strict=True)]
+        for i in np.flatnonzero(finite & ((numbers < lo) | (numbers > hi))).tolist():
+            self.bad(i, f"bad {self.name}: {numbers[i]:g} is out of range ({lo:g} to {hi:g})")
+        return [int(x) if f else None for x, f in zip(numbers.tolist(), finite.tolist(), strict=True)]
 
     def _year(self, values: Sequence[Any], _arg: Any) -> list[Any]:
         return self._ints(values, 1900, dt.date.today().year)
 
-    def _count(self, values: Sequence[Any], _arg: Any) -> list[Any]:
-        return self._ints(values, 0, 2400)
+    def _count(self, values: Sequence[Any], allowed: limits.Range) -> list[Any]:
+        return self._ints(values, allowed.lo, allowed.hi)
 
     def _plan_fee(self, values: Sequence[Any], _arg: Any) -> list[Any]:
-        fees = self._ints(values, 0, 100_000)
+        fees = self._ints(values, limits.PLAN_FEE.lo, limits.PLAN_FEE.hi)
         known = self.ctx.plan_fees
         for i, fee in enumerate(fees):
             if fee is not None and known and fee not in known and i not in self.errors:
                 self.bad(i, f"unknown plan: monthly fee {fee}")
         return fees
 
-    def _amount(self, values: Sequence[Any], _arg: Any) -> list[Any]:
+    def _amount(self, values: Sequence[Any], allowed: limits.Range) -> list[Any]:
         numbers, given = self._numbers(values)
-        for i in np.flatnonzero(given & (numbers < 0)).tolist():
+        ok = given & ~np.isnan(numbers)
+        finite = ok & np.isfinite(numbers)
+        for i in np.flatnonzero(ok & ~finite).tolist():  # "inf", "1e400"
+            self.bad(i, f"bad {self.name}: {numbers[i]:g} is not a finite number")
+        for i in np.flatnonzero(finite & (numbers < 0)).tolist():
             self.bad(i, f"bad {self.name}: negative")
-        return [float(x) if g and not np.isnan(x) else None for x, g in zip(numbers.tolist(), given.tolist(), strict=True)]
+        for i in np.flatnonzero(finite & (numbers > allowed.hi)).tolist():
+            self.bad(i, f"bad {self.name}: {numbers[i]:g} is out of range ({allowed.describe()})")
+        return [float(x) if f else None for x, f in zip(numbers.tolist(), finite.tolist(), strict=True)]
 
     def _gender(self, values: Sequence[Any], _arg: Any) -> list[Any]:
         out = []
@@ -401,12 +413,18 @@ class _Column:
     def _tags(self, values: Sequence[Any], _arg: Any) -> list[Any]:
         out: list[Any] = []
         split = re.compile(TAG_SEPARATORS).split
-        for v in values:
+        for i, v in enumerate(values):
             if isinstance(v, list | tuple | np.ndarray):
                 items = [str(x).strip() for x in v]
             else:
                 items = [x.strip() for x in split(_text(v))]
-            out.append(list(dict.fromkeys(x for x in items if x)))
+            tags = list(dict.fromkeys(x for x in items if x))
+            why = limits.tags_reason(self.name, tags)
+            if why is None and any("\x00" in t for t in tags):
+                why = f"{self.name}: contains a NUL character"
+            if why is not None:
+                self.bad(i, f"bad {why}")
+            out.append(tags)
         return out
 
 

@@ -20,12 +20,15 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from server_stub.storage import models as m
+from server_stub.sync import Rejected, coerce_value
 from server_stub.sync import publish as publish_changes
+from workbench.core import limits
 from workbench.core.policies import (
     PolicyBundle,
     PolicySpec,
     PolicyYamlError,
     ScriptSpec,
+    YamlIssue,
     dump_yaml,
     load_yaml,
 )
@@ -65,24 +68,68 @@ def _policy_row(spec: PolicySpec, existing: m.Policy | None) -> dict[str, Any]:
     return spec.to_row()
 
 
-def apply_bundle(engine: Engine, bundle: PolicyBundle) -> PolicyImportReport:
-    """Upsert a validated bundle and publish each change to the change log, atomically."""
-    report = PolicyImportReport()
-    items: list[tuple[str, type[m.Base], str, Any]] = [
+def _items(bundle: PolicyBundle) -> list[tuple[str, type[m.Base], str, Any]]:
+    return [
         *(("policy", m.Policy, p.id, p) for p in bundle.policies),
         *(("script", m.Script, s.id, s) for s in bundle.scripts),
         *(("pressure_limit", m.PressureLimit, x.id, x) for x in bundle.pressure_limits),
     ]
+
+
+def _values(entity: str, spec: Any) -> dict[str, Any]:
+    if entity == "policy":
+        return dict(spec.to_row())
+    if entity == "script":
+        return dict(ScriptSpec.to_dict(spec))
+    return _limit_row(spec)
+
+
+_SECTIONS = {"policy": "policies", "script": "scripts", "pressure_limit": "pressure_limits"}
+
+
+def check_bundle(bundle: PolicyBundle) -> None:
+    """Hold every row of a loaded bundle to the store's column checks (the same as a push's:
+    finite numbers in range, texts that fit, JSON that every desktop can decode), so that a
+    bundle that slipped past :func:`load_yaml` (built in code, or an older validator) cannot
+    store a value that breaks a pull.
+
+    Raises:
+        PolicyYamlError: naming each item and field; nothing may be applied.
+    """
+    issues: list[YamlIssue] = []
+    for index, (entity, model, item_id, spec) in enumerate(_items(bundle)):
+        for key, value in _values(entity, spec).items():
+            try:
+                coerce_value(model.__table__.columns[key], value)  # type: ignore[attr-defined]
+            except Rejected as exc:
+                issues.append(YamlIssue(_SECTIONS[entity], index, item_id, key,
+                                        str(exc).split(": ", 1)[-1]))
+        if entity == "policy":
+            why = limits.range_reason("value", spec.value, limits.POLICY_VALUE)
+            if why:
+                issues.append(YamlIssue("policies", index, item_id, "value", why.split(": ", 1)[-1]))
+    if issues:
+        raise PolicyYamlError(issues)
+
+
+def apply_bundle(engine: Engine, bundle: PolicyBundle) -> PolicyImportReport:
+    """Check (:func:`check_bundle`), upsert a validated bundle and publish each change to the
+    change log, atomically.
+
+    Raises:
+        PolicyYamlError: a row the store must not hold; nothing was applied.
+    """
+    check_bundle(bundle)
+    report = PolicyImportReport()
+    items = _items(bundle)
     with Session(engine) as session, session.begin():
         changed: dict[str, list[Any]] = {}
         for entity, model, item_id, spec in items:
             row = session.get(model, item_id)
             if entity == "policy":
                 values = _policy_row(spec, row)  # type: ignore[arg-type]
-            elif entity == "script":
-                values = ScriptSpec.to_dict(spec)
             else:
-                values = _limit_row(spec)
+                values = _values(entity, spec)
             if row is None:
                 row = model(**values)
                 session.add(row)
@@ -141,6 +188,7 @@ def run(args: argparse.Namespace) -> int:
             return 2
         try:
             bundle = load_yaml(args.file.read_text(encoding="utf-8"))
+            check_bundle(bundle)
         except (OSError, UnicodeDecodeError) as exc:
             print(f"error: {args.file}: {exc}", file=sys.stderr)
             return 1

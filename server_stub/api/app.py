@@ -430,9 +430,9 @@ def create_app(
             # watcher re-reads the store's counter, so writes through other processes count)
             if await watcher.wait_beyond(page.next_cursor, remaining):
                 page = await run_in_threadpool(_pull_page, factory, p, page.next_cursor, limit)
-        # plain dicts straight to JSON (the model documents them)
-        return JSONResponse({"changes": page.changes, "next_cursor": page.next_cursor,  # type: ignore[return-value]
-                             "has_more": page.has_more})
+        # plain dicts straight to JSON (the model documents them); a stored row that cannot
+        # be encoded is left out and logged, never a 500 for the whole page
+        return Response(sync.page_json(page), media_type="application/json")  # type: ignore[return-value]
 
     # ------------------------------------------------------------------ lookup, health
 
@@ -471,10 +471,9 @@ def create_app(
         from workbench.core.policies import PolicyYamlError, load_yaml
 
         try:
-            bundle = load_yaml(body.yaml)
-        except PolicyYamlError as exc:
+            report = apply_bundle(app.state.engine, load_yaml(body.yaml))
+        except PolicyYamlError as exc:  # nothing applied
             raise ApiError(422, str(exc)) from None
-        report = apply_bundle(app.state.engine, bundle)
         return s.PublishOut(created=report.created, updated=report.updated, unchanged=report.unchanged)
 
     return app

@@ -15,6 +15,7 @@ find real, learnable signal; see ``docs/benchmarks.md`` (Demo data) for the rate
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,6 +90,14 @@ def _epoch(day: dt.date) -> int:
 
 def _ids(prefix: str, n: int, width: int) -> list[str]:
     return [f"{prefix}{i:0{width}d}" for i in range(1, n + 1)]
+
+
+def _uuid4s(rng: np.random.Generator, n: int) -> list[str]:
+    """``n`` ids in the form desktops give acceptances (random UUID4, 32 hex digits), drawn
+    from their own stream so the demo stays reproducible for a seed and the other draws do
+    not move. (Demo data only: real acceptance ids come from the desktops' CSPRNG.)"""
+    raw = rng.bytes(16 * n)
+    return [uuid.UUID(bytes=raw[16 * i:16 * i + 16], version=4).hex for i in range(n)]
 
 
 def _hour_probs(weights: list[float]) -> np.ndarray:
@@ -917,7 +926,7 @@ class _Gen:
         acc_store_all = store[a]
         at = ev["ts"][a] + dur[a]
         self.data.tables.append(TableData("acceptance", {
-            "id": _ids("A", ka, 7),
+            "id": _uuid4s(np.random.default_rng([self.seed, 4]), ka),
             "customer_id": cids[a].tolist(),
             "policy_id": pid[pol[a]].tolist(),
             "channel": np.array(CHANNELS, dtype=object)[ch[a]].tolist(),

@@ -7,6 +7,7 @@ import os
 import threading
 import weakref
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 from sqlalchemy import Engine
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from workbench.core.dbutil import (  # noqa: F401  (unit_of_work re-exported)
     alembic_upgrade,
+    json_loads,
     make_engine,
     sqlite_url,
     unit_of_work,
@@ -32,9 +34,21 @@ def default_db_url() -> str:
     return sqlite_url(Path(platformdirs.user_data_dir("agent-workbench-server")) / "central.db")
 
 
+def lenient_json_loads(text_: str | bytes) -> Any:
+    """A stored JSON value; text that cannot be decoded (damaged behind the server's back,
+    nested beyond the parser) reads as None and is logged, instead of failing every request
+    that loads the row. Writers check what they store (see :mod:`workbench.core.limits`)."""
+    try:
+        return json_loads(text_)
+    except (ValueError, RecursionError) as exc:
+        log.error("a stored JSON value cannot be decoded (%s, %d characters); read as null",
+                  str(exc)[:80], len(text_))
+        return None
+
+
 def open_central(url: str | None = None, *, migrate: bool = True) -> Engine:
     """An engine on the central store at ``url``, migrated to the newest schema."""
-    engine = make_engine(url or default_db_url(), pool_pre_ping=True)
+    engine = make_engine(url or default_db_url(), pool_pre_ping=True, json_deserializer=lenient_json_loads)
     if migrate:
         alembic_upgrade(engine, MIGRATIONS)
     return engine

@@ -53,6 +53,12 @@ def test_outcome_and_outbox_commit_together(sf) -> None:  # type: ignore[no-unty
         ({"wrapup": "refused", "policy_id": "P-nope"}, "unknown policy"),
         ({"wrapup": "interested", "callback_at": utcnow() - dt.timedelta(days=1)}, "in the past"),
         ({"wrapup": "transferred", "transfer_store_id": "S-nope"}, "unknown store"),
+        # the server's limits (workbench.core.limits), checked before anything is queued
+        ({"wrapup": "refused", "duration_s": 2**31 - 1}, "duration_s: 2147483647 is out of range"),
+        ({"wrapup": "refused", "predicted_p": 5.0}, "predicted_p: 5 is out of range"),
+        ({"wrapup": "refused", "predicted_p": float("nan")}, "predicted_p: nan is not a finite number"),
+        ({"wrapup": "refused", "started_at": dt.datetime(1900, 1, 1, tzinfo=dt.UTC)}, "started_at: 1900-01-01 is before 2000"),
+        ({"wrapup": "interested", "callback_at": utcnow() + dt.timedelta(days=800)}, "callback_at: .* too far in the future"),
     ],
 )
 def test_bad_input_is_refused_and_changes_nothing(sf, kwargs, message) -> None:  # type: ignore[no-untyped-def]

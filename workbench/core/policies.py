@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from workbench.core import limits
 from workbench.core.clock import parse_when
 from workbench.core.codes import Channel, Lifecycle, ScriptSection
 from workbench.core.eligibility import Rule, RuleError, compile_cached
@@ -401,12 +402,15 @@ class _Validator:
         value = str(value)
         if max_len is not None and len(value) > max_len:
             self.add(*ctx, name, f"is longer than {max_len} characters")
+        if "\x00" in value:
+            self.add(*ctx, name, "must not contain NUL characters")
         if choices is not None and value not in choices:
             self.add(*ctx, name, f"must be one of {', '.join(choices)}, not {value!r}")
         return value
 
     def integer(self, ctx: tuple[str, int, str | None], item: Mapping[str, Any], name: str, *,
-                default: int | None, minimum: int | None = 0) -> int | None:
+                default: int | None, minimum: int | None = 0,
+                maximum: int = int(limits.QUOTA.hi)) -> int | None:
         value = item.get(name)
         if value is None:
             return default
@@ -415,10 +419,12 @@ class _Validator:
             return default
         if minimum is not None and value < minimum:
             self.add(*ctx, name, f"must be at least {minimum}")
+        elif value > maximum or value < -maximum:
+            self.add(*ctx, name, f"must be at most {maximum}")
         return value
 
     def number(self, ctx: tuple[str, int, str | None], item: Mapping[str, Any], name: str, *,
-               default: float) -> float:
+               default: float, allowed: limits.Range) -> float:
         value = item.get(name)
         if value is None:
             return default
@@ -427,6 +433,9 @@ class _Validator:
             return default
         if value < 0:
             self.add(*ctx, name, "must not be negative")
+        elif value not in allowed:  # .nan, .inf and huge numbers
+            self.add(*ctx, name, f"must be a finite number from {allowed.describe()}, not {value!r}")
+            return default
         return float(value)
 
     def when(self, ctx: tuple[str, int, str | None], item: Mapping[str, Any], name: str
@@ -449,6 +458,12 @@ class _Validator:
             return ()
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             self.add(*ctx, name, "must be a list of text")
+            return ()
+        why = limits.tags_reason(name, value)
+        if why is None and any("\x00" in v for v in value):
+            why = f"{name}: must not contain NUL characters"
+        if why is not None:
+            self.add(*ctx, name, why.split(": ", 1)[1])
             return ()
         if choices is not None:
             bad = [v for v in value if v not in choices]
@@ -521,8 +536,9 @@ def _load_policy(v: _Validator, item: Mapping[str, Any], ctx: tuple[str, int, st
         quota_total=v.integer(ctx, item, "quota_total", default=None),
         quota_per_store=v.integer(ctx, item, "quota_per_store", default=None),
         quota_used=v.integer(ctx, item, "quota_used", default=0) or 0,
-        priority=v.integer(ctx, item, "priority", default=0, minimum=None) or 0,
-        value=v.number(ctx, item, "value", default=0.0),
+        priority=v.integer(ctx, item, "priority", default=0, minimum=None,
+                           maximum=int(limits.PRIORITY.hi)) or 0,
+        value=v.number(ctx, item, "value", default=0.0, allowed=limits.POLICY_VALUE),
         script_id=v.text(ctx, item, "script_id", default=None, max_len=40),
         exclusive_group=v.text(ctx, item, "exclusive_group", default=None, max_len=40),
         status=v.text(ctx, item, "status", default="published", choices=POLICY_STATUSES),
@@ -619,13 +635,13 @@ def load_document(doc: Any) -> PolicyBundle:
         v.add("file", None, None, "format", f"version {fmt!r} is not supported (expected 1)")
     policies = [_load_policy(v, item, ctx) for _i, item, ctx in _items(v, doc, "policies")]
     scripts = [_load_script(v, item, ctx) for _i, item, ctx in _items(v, doc, "scripts")]
-    limits = [_load_limit(v, item, ctx) for _i, item, ctx in _items(v, doc, "pressure_limits")]
+    limit_specs = [_load_limit(v, item, ctx) for _i, item, ctx in _items(v, doc, "pressure_limits")]
     if v.issues:
         raise PolicyYamlError(v.issues)
     return PolicyBundle(
         policies=tuple(p for p in policies if p is not None),
         scripts=tuple(s for s in scripts if s is not None),
-        pressure_limits=tuple(x for x in limits if x is not None),
+        pressure_limits=tuple(x for x in limit_specs if x is not None),
     )
 
 

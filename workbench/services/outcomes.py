@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from workbench.core import limits
 from workbench.core.codes import (
     Channel,
     Intent,
@@ -101,6 +102,15 @@ class OutcomeService:
         now = utcnow()
         if data.callback_at is not None and data.callback_at < now - dt.timedelta(minutes=1):
             raise InputError("the call-back time is in the past")
+        # the server's limits, checked here too so that nothing is queued that it will refuse
+        why = (limits.range_reason("duration_s", data.duration_s, limits.CALL_DURATION_S)
+               or (data.predicted_p is not None
+                   and limits.range_reason("predicted_p", data.predicted_p, limits.PROBABILITY))
+               or (data.started_at is not None and limits.time_reason("started_at", data.started_at, now=now))
+               or (data.callback_at is not None and limits.time_reason(
+                   "callback_at", data.callback_at, now=now, ahead=limits.MAX_CALLBACK_AHEAD)))
+        if why:
+            raise InputError(why)
         if wrapup is WrapUp.ACCEPTED and not data.policy_id:
             raise InputError("choose the policy the customer accepted")
         if wrapup is WrapUp.TRANSFERRED and not data.transfer_store_id:
