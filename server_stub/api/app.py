@@ -54,6 +54,8 @@ class Settings:
     max_wait_s: float = 30.0
     poll_interval_s: float = 0.15
     cti_secret: str | None = None
+    #: serve ``/docs``, ``/redoc`` and ``/openapi.json`` (off in production: ``serve --enable-docs``)
+    enable_docs: bool = False
 
 
 class ApiError(Exception):
@@ -270,7 +272,8 @@ def create_app(
     migrate: bool = True,
 ) -> FastAPI:
     """Build the API on the central store at ``db_url`` (migrated unless ``migrate=False``)."""
-    settings = settings or Settings(cti_secret=os.environ.get("WORKBENCH_CTI_SECRET") or None)
+    settings = settings or Settings(cti_secret=os.environ.get("WORKBENCH_CTI_SECRET") or None,
+                                    enable_docs=os.environ.get("WORKBENCH_ENABLE_DOCS") == "1")
     engine = engine or open_central(db_url, migrate=migrate)
     factory: sessionmaker[Session] = session_factory(engine)
     app = FastAPI(
@@ -278,6 +281,12 @@ def create_app(
         version=str(SCHEMA_VERSION),
         description="Login, sync (push / pull / long-poll), customer lookup and call events.",
         responses=ERRORS,
+        # no /docs or /openapi.json unless asked for (the schema is still app.openapi())
+        docs_url="/docs" if settings.enable_docs else None,
+        redoc_url="/redoc" if settings.enable_docs else None,
+        openapi_url="/openapi.json" if settings.enable_docs else None,
+        # a trailing-slash redirect is an absolute URL built from the Host header: none
+        redirect_slashes=False,
     )
     app.state.engine = engine
     app.state.factory = factory
