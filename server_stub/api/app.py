@@ -29,7 +29,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server_stub import auth, sync
+from server_stub import auth, rate_limit, sync
 from server_stub.api import schemas as s
 from server_stub.storage.db import WalCheckpointer, open_central, session_factory, unit_of_work
 from server_stub.storage.models import User
@@ -447,10 +447,15 @@ def create_app(
 
     @app.get("/api/v1/customers/lookup", response_model=s.LookupOut, tags=["customers"])
     def lookup(p: Caller, phone: Annotated[str, Query(min_length=1, max_length=40)]) -> s.LookupOut:
-        """The customer with this number, if in the caller's scope (404 otherwise)."""
+        """The customer with this number, if in the caller's scope (404 otherwise); 429 with
+        Retry-After beyond ``rate_limit.LOOKUPS_PER_USER``."""
         try:
+            with unit_of_work(factory) as session:  # its own short transaction: the lock is brief
+                rate_limit.take(session, f"lookup:{p.user_id}", rate_limit.LOOKUPS_PER_USER)
             with unit_of_work(factory) as session:
                 found = sync.lookup(session, p, phone)
+        except rate_limit.RateLimited as exc:
+            raise ApiError(429, str(exc), {"Retry-After": str(exc.retry_after)}) from None
         except InvalidPhoneError as exc:
             raise ApiError(400, str(exc)) from None
         if found is None:
