@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.integration.serverproc import ROOT, free_port
+from tests.integration.serverproc import ROOT, free_port, tls_verify
 
 PRODUCTION_CONF = ROOT / "deploy" / "nginx" / "workbench.conf"
 
@@ -93,7 +93,7 @@ class NginxFront:
                 err = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
                 raise RuntimeError(f"nginx exited with {self.proc.returncode}: {err[-2000:]}")
             try:
-                if httpx.get(f"{self.base_url}/api/v1/health", timeout=1, verify=verify).status_code == 200:
+                if httpx.get(f"{self.base_url}/api/v1/health", timeout=1, verify=tls_verify(verify)).status_code == 200:
                     return self
             except httpx.TransportError:
                 pass

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -14,6 +15,11 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def tls_verify(verify: str | bool) -> ssl.SSLContext | bool:
+    """httpx's ``verify`` for a CA file path (or True / False as given)."""
+    return ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
 
 
 def free_port() -> int:
@@ -53,7 +59,7 @@ class ServerProcess:
                 err = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
                 raise RuntimeError(f"server exited with {self.proc.returncode}: {err[-2000:]}")
             try:
-                if httpx.get(f"{self.base_url}/api/v1/health", timeout=1, verify=self.verify).status_code == 200:
+                if httpx.get(f"{self.base_url}/api/v1/health", timeout=1, verify=tls_verify(self.verify)).status_code == 200:
                     return self
             except httpx.TransportError:
                 pass
