@@ -246,7 +246,9 @@ class ServerApi:
         on_tokens: called with each new :class:`LoginResult` (login and automatic refresh), so the
             app can keep the refresh token in the keyring.
         allow_plain_http: send requests over plain HTTP to a server on another machine (off:
-            every request raises :class:`InsecureServerError`; loopback is always allowed).
+            every request raises :class:`InsecureServerError`; loopback is always allowed). The
+            desktop passes its ``allow_plain_http`` setting (off by default); tools and tests
+            that build a client themselves keep plain HTTP.
         setup_error: an error met while setting the connection up (e.g. an unreadable CA
             bundle), raised by every request instead of sending it.
     """
@@ -258,7 +260,7 @@ class ServerApi:
         *,
         timeout: float = 10.0,
         on_tokens: Callable[[LoginResult], None] | None = None,
-        allow_plain_http: bool = False,
+        allow_plain_http: bool = True,
         setup_error: ApiError | None = None,
     ) -> None:
         self._http = http
