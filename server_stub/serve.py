@@ -1,9 +1,17 @@
-"""``workbench-server serve``: run the HTTP API with uvicorn."""
+"""``workbench-server serve``: run the HTTP API with uvicorn.
+
+Edge defaults are the safe ones: forwarded headers (``X-Forwarded-For`` / ``-Proto``) are
+trusted from nobody unless ``--forwarded-allow-ips`` names the proxies, ``/docs`` and
+``/openapi.json`` are off unless ``--enable-docs``, and ``--ssl-certfile`` / ``--ssl-keyfile``
+serve HTTPS directly (or terminate TLS at nginx, see ``deploy/nginx/workbench.conf``).
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
+from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -17,23 +25,52 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=1,
                         help="worker processes (default 1; use PostgreSQL for more than one)")
     parser.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
-    parser.add_argument("--forwarded-allow-ips", default=None,
-                        help="trust X-Forwarded-For from these proxies (comma-separated), e.g. a load balancer")
+    parser.add_argument("--forwarded-allow-ips", default="",
+                        help="trust X-Forwarded-For / X-Forwarded-Proto only from these proxy addresses "
+                             "(comma-separated, e.g. the nginx host); default: from nobody")
+    parser.add_argument("--enable-docs", action="store_true",
+                        help="serve /docs, /redoc and /openapi.json (off by default)")
+    parser.add_argument("--ssl-certfile", help="serve HTTPS with this certificate (PEM, with the chain)")
+    parser.add_argument("--ssl-keyfile", help="private key of --ssl-certfile (PEM)")
+
+
+def uvicorn_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The uvicorn settings that follow from the command line (edge behaviour only).
+
+    Raises:
+        SystemExit: an inconsistent or unreadable TLS option.
+    """
+    allow = ",".join(a.strip() for a in (args.forwarded_allow_ips or "").split(",") if a.strip())
+    opts: dict[str, Any] = {
+        # uvicorn trusts X-Forwarded-For from 127.0.0.1 unless told otherwise: not us
+        "proxy_headers": bool(allow),
+        "forwarded_allow_ips": allow,
+        "server_header": False,
+    }
+    cert, key = getattr(args, "ssl_certfile", None), getattr(args, "ssl_keyfile", None)
+    if bool(cert) != bool(key):
+        raise SystemExit("serve: --ssl-certfile and --ssl-keyfile go together")
+    if cert and key:
+        for path in (cert, key):
+            if not Path(path).is_file():
+                raise SystemExit(f"serve: no such file: {path}")
+        opts["ssl_certfile"] = cert
+        opts["ssl_keyfile"] = key
+    return opts
 
 
 def run(args: argparse.Namespace) -> int:
     """Migrate the store once, then serve until interrupted."""
     from server_stub.storage.db import default_db_url, open_central
 
+    options = uvicorn_options(args)
     url = args.db or default_db_url()
     open_central(url).dispose()  # migrate once, before any worker starts
     os.environ["WORKBENCH_SERVER_DB"] = url  # workers build their app from the environment
+    if args.enable_docs:
+        os.environ["WORKBENCH_ENABLE_DOCS"] = "1"
     if args.workers > 1 and url.startswith("sqlite"):
         print("note: several workers on SQLite serialise on the database file; PostgreSQL scales better")
-    kwargs = {}
-    if args.forwarded_allow_ips:
-        kwargs["forwarded_allow_ips"] = args.forwarded_allow_ips
-        kwargs["proxy_headers"] = True
     uvicorn.run(
         "server_stub.api.app:app_from_env",
         factory=True,
@@ -42,6 +79,6 @@ def run(args: argparse.Namespace) -> int:
         workers=max(1, args.workers),
         log_level=args.log_level,
         timeout_graceful_shutdown=10,
-        **kwargs,
+        **options,
     )
     return 0

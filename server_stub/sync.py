@@ -48,6 +48,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from server_stub import call_grants
 from server_stub.auth import Principal
 from server_stub.bulk import RawWriter
 from server_stub.changes import Change, append, current_cursor
@@ -460,9 +461,8 @@ def customer_scope_ok(p: Principal, customer: Customer | CustomerRef) -> bool:
     return p.team_id is not None and customer.team_id == p.team_id
 
 
-def customer_visible(session: Session, p: Principal, customer: Customer | CustomerRef) -> bool:
-    """Scope plus grants: a store sees customers it has a work order for; an agent sees
-    customers whose call was routed to them (a ``call_event`` in the last day)."""
+def customer_writable(session: Session, p: Principal, customer: Customer | CustomerRef) -> bool:
+    """Scope plus the store grant: a store may work on customers it has a work order for."""
     if customer_scope_ok(p, customer):
         return True
     if p.role == Role.RECEPTIONIST and p.store_id is not None:
@@ -471,15 +471,12 @@ def customer_visible(session: Session, p: Principal, customer: Customer | Custom
         ).first()
         if hit is not None:
             return True
-    since = utcnow() - dt.timedelta(days=1)
-    rows = session.execute(
-        select(ChangeLog.entity_id, ChangeLog.data).where(
-            ChangeLog.entity == "call_event",
-            ChangeLog.target_user_id == p.user_id,
-            ChangeLog.created_at > since,
-        )
-    ).all()
-    return any(isinstance(d, dict) and d.get("customer_id") == customer.id for _, d in rows)
+    return False
+
+
+def customer_visible(session: Session, p: Principal, customer: Customer | CustomerRef) -> bool:
+    """Writable, or read-only through a call routed to ``p`` (see ``server_stub.call_grants``)."""
+    return customer_writable(session, p, customer) or call_grants.can_read(session, p.user_id, customer.id)
 
 
 # ------------------------------------------------------------------ push
@@ -525,11 +522,27 @@ class _Batch:
             if cid not in self.customers:
                 self.customers[cid] = self.session.get(Customer, cid)
             cust = self.customers[cid]
-        if cust is None or not customer_visible(self.session, self.principal, cust):
+        if cust is None or not customer_writable(self.session, self.principal, cust):
             # same answer for "missing" and "not yours": no probing of other scopes
             raise Rejected(f"customer {cid} not found in your scope")
         self.visible[cid] = cust
         return cust
+
+    def call_customer(self, customer_id: Any) -> tuple[Customer | CustomerRef, str | None]:
+        """:meth:`customer`, or a customer outside the scope whose call was routed to the
+        caller, with the id of the unspent call grant to spend (see ``server_stub.call_grants``)."""
+        try:
+            return self.customer(customer_id), None
+        except Rejected:
+            cid = customer_id if type(customer_id) is str else ""
+            cust = self.refs.get(cid) or self.customers.get(cid)
+            grant = call_grants.open_grant(self.session, self.principal.user_id, cid, self.now) if cust else None
+            if cust is None or grant is None:
+                if cust is not None and call_grants.had_grant(self.session, self.principal.user_id, cid):
+                    raise Rejected(f"customer {cid} is outside your scope: the call routed to you allows one "
+                                   "contact event, and it is recorded or the call is over") from None
+                raise
+            return cust, grant
 
     def full_customer(self, customer_id: Any) -> Customer:
         """The customer's whole row (to change it, or to send it), if in the caller's scope."""
@@ -640,7 +653,7 @@ def _check_customer_limits(values: dict[str, Any]) -> None:
 
 def _contact_event_create(b: _Batch, data: dict[str, Any]) -> list[Change]:
     cid = _require_id(data)
-    cust = b.customer(data.get("customer_id"))
+    cust, grant = b.call_customer(data.get("customer_id"))
     values = coerce_row(ContactEvent, data)
     _enum("channel", values["channel"], Channel)
     _enum("wrapup", values["wrapup"], WrapUp)
@@ -648,6 +661,8 @@ def _contact_event_create(b: _Batch, data: dict[str, Any]) -> list[Change]:
     _check_contact_limits(values, b.now)
     if cid in b.contact_ids:
         raise Rejected(f"contact event {cid} already exists (contact events are append-only)")
+    if grant is not None and not call_grants.use(b.session, grant, cid):  # last check: spends it
+        raise Rejected(f"customer {cust.id} is outside your scope")
     _own_fields(b, values, cust, store_of_customer=False)
     b.contact_ids.add(cid)
     if b.deferred is not None:
@@ -899,7 +914,13 @@ def _earlier_result(mutation_id: str, text: str | None) -> dict[str, Any]:
 def _push_tx(
     session: Session, p: Principal, client_id: str, mutations: Sequence[Mutation], careful: bool
 ) -> tuple[list[dict[str, Any]], int]:
-    lock_log(session)
+    # A batch of new contact events only (the usual push: outcomes) checks nothing that a
+    # parallel push could change: it takes the counter lock just before the log is appended,
+    # so pushes wait for each other for a few statements instead of the whole batch; a clash
+    # (the same ids twice) fails on a primary key and is retried in careful mode, locked first.
+    late_lock = not careful and all(m.entity == "contact_event" and m.op == "create" for m in mutations)
+    if not late_lock:
+        lock_log(session)
     client = session.get(SyncClient, client_id)
     if client is None:
         session.add(SyncClient(client_id=client_id, user_id=p.user_id))
@@ -962,6 +983,8 @@ def _push_tx(
     if batch.deferred:
         table = ContactEvent.__table__
         writer.insert(table, [c.key for c in table.columns], batch.deferred)
+    if late_lock:
+        lock_log(session)
     last = append(session, changes) if changes else current_cursor(session)
     first = last - len(changes) + 1
     for res, end in zip(results, ends, strict=True):

@@ -32,6 +32,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("softphone_port", int, 4444, "Port of the softphone's control port (0 = no softphone)"),
     Setting("sync_interval_s", int, 5, "Seconds between sync rounds when idle"),
     Setting("undo_seconds", int, 5, "How long a saved outcome can be undone before it is sent"),
+    Setting("ca_bundle", str, "", "PEM file of the company's CA certificates, trusted besides the system's "
+                                  "(empty = the system's only)"),
+    Setting("allow_plain_http", bool, False, "Allow plain http:// to a server on another machine "
+                                             "(passwords and data unencrypted; loopback is always allowed)"),
 )
 _BY_KEY = {s.key: s for s in SETTINGS}
 

@@ -37,16 +37,39 @@ LOOKUP_TIMEOUT_S = 2.0
 
 
 class Connection:
-    """The httpx client and server API for one server URL (rebuilt if the user changes it)."""
+    """The httpx client and server API for one server URL (rebuilt if the user changes it).
 
-    def __init__(self, url: str, on_tokens: Any) -> None:
+    Certificates are verified against the system's CAs plus the company bundle of the
+    ``ca_bundle`` setting; plain HTTP to another machine is refused unless ``allow_plain_http``.
+    """
+
+    def __init__(self, url: str, on_tokens: Any, *, ca_bundle: str = "", allow_plain_http: bool = False) -> None:
         import httpx
 
-        from workbench.services.server_api import ServerApi
+        from workbench.services.server_api import ApiError, ServerApi, tls_context
 
         self.url = url.rstrip("/")
-        self.http = httpx.Client(base_url=self.url, timeout=10.0)
-        self.api = ServerApi(self.http, on_tokens=on_tokens)
+        self.ca_bundle = ca_bundle
+        self.allow_plain_http = allow_plain_http
+        problem: ApiError | None = None
+        verify: Any
+        try:
+            verify = tls_context(ca_bundle)
+        except ApiError as exc:  # an unreadable bundle: every request says so
+            problem, verify = exc, True
+        self.http = httpx.Client(base_url=self.url, timeout=10.0, verify=verify)
+        self.api = ServerApi(self.http, on_tokens=on_tokens, allow_plain_http=allow_plain_http,
+                             setup_error=problem)
+
+    @classmethod
+    def from_settings(cls, url: str, on_tokens: Any, settings: Settings) -> Connection:
+        return cls(url, on_tokens, ca_bundle=settings.get("ca_bundle"),
+                   allow_plain_http=settings.get("allow_plain_http"))
+
+    def for_url(self, url: str) -> Connection:
+        """A connection like this one to another server address."""
+        return Connection(url, self.api._on_tokens, ca_bundle=self.ca_bundle,
+                          allow_plain_http=self.allow_plain_http)
 
     def close(self) -> None:
         self.http.close()
@@ -57,6 +80,7 @@ def _login(conn: Connection, settings: Settings, args: argparse.Namespace,
     """Log in: password from stdin, a remembered refresh token, or the login dialog."""
     from workbench.services.server_api import ApiError
     from workbench.ui.dialogs import LoginDialog
+    from workbench.views.server_messages import describe
     from workbench.views.task_runner import TaskRunner
 
     if args.user and args.password_stdin:
@@ -64,7 +88,7 @@ def _login(conn: Connection, settings: Settings, args: argparse.Namespace,
         try:
             return conn, conn.api.login(args.user, password)
         except ApiError as exc:
-            print(f"workbench: login failed: {exc}", file=sys.stderr)
+            print(f"workbench: login failed: {describe(exc)}", file=sys.stderr)
             return conn, None
     remembered = args.user or settings.get("last_username")
     token = tokens.load(remembered) if remembered else None
@@ -81,14 +105,14 @@ def _login(conn: Connection, settings: Settings, args: argparse.Namespace,
         current: Connection = state["conn"]
         if url.rstrip("/") != current.url:
             current.close()
-            current = state["conn"] = Connection(url, current.api._on_tokens)
+            current = state["conn"] = current.for_url(url)
 
         def ok(res: LoginResult) -> None:
             state["result"] = res
             settings.set("server_url", current.url)
             dialog.accept()
 
-        runner.run(lambda: current.api.login(user, password), ok, lambda exc: dialog.show_error(str(exc)))
+        runner.run(lambda: current.api.login(user, password), ok, lambda exc: dialog.show_error(describe(exc)))
 
     dialog.login_requested.connect(attempt)
     dialog.exec()
@@ -172,7 +196,7 @@ def run_desktop(args: argparse.Namespace) -> int:
         if not tokens.save(res.user.username, res.refresh_token):
             log.warning("the refresh token could not be stored in the keyring")
 
-    link = ServerLink(lambda: Connection(server_url, keep_token))
+    link = ServerLink(lambda: Connection.from_settings(server_url, keep_token, settings))
     ctx = None
     holder: dict[str, Any] = {}  # the scoring service needs the store; the pops need its rules
     rules = lambda: holder["scoring"].cross_sell_rules  # noqa: E731
@@ -181,7 +205,8 @@ def run_desktop(args: argparse.Namespace) -> int:
         if local.exists():  # the stored session's user as synced into their local store
             ctx = open_user_context(local, remembered, cross_sell_rules=rules, language=language)
     if ctx is None:  # no usable stored session: log in first (dialog or stdin), as always
-        conn, login = _login(Connection(server_url, keep_token), settings, args, tokens, keyring_state.message)
+        conn, login = _login(Connection.from_settings(server_url, keep_token, settings), settings, args, tokens,
+                             keyring_state.message)
         if login is None:
             conn.close()
             return 1
@@ -342,6 +367,7 @@ def _log_in_again(window: Any, link: Any, settings: Settings, username: str, run
     """The stored session was refused after the window showed: the login dialog over the window,
     for the same user (the window shows their local store). Cancelled: the window stays, offline."""
     from workbench.ui.dialogs import LoginDialog
+    from workbench.views.server_messages import describe
 
     window.set_sync_status(message, False)
     conn = link.conn
@@ -354,7 +380,7 @@ def _log_in_again(window: Any, link: Any, settings: Settings, username: str, run
             return
         current: Connection = state["conn"]
         if url.rstrip("/") != current.url:
-            current = state["conn"] = Connection(url, current.api._on_tokens)
+            current = state["conn"] = current.for_url(url)
 
         def ok(_res: LoginResult) -> None:
             settings.set("server_url", current.url)
@@ -365,7 +391,7 @@ def _log_in_again(window: Any, link: Any, settings: Settings, username: str, run
             window.set_sync_status("", True)
             link.adopt(current)
 
-        runner.run(lambda: current.api.login(user, password), ok, lambda exc: dialog.show_error(str(exc)))
+        runner.run(lambda: current.api.login(user, password), ok, lambda exc: dialog.show_error(describe(exc)))
 
     dialog.login_requested.connect(attempt)
     dialog.open()

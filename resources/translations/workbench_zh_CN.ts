@@ -1951,9 +1951,47 @@
         <translation>登录已过期：请重新登录以同步。</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/server_link.py" line="78" />
+        <location filename="../../workbench/views/server_link.py" line="85" />
         <source>Log in as {user}. To switch users, quit and start the workbench again.</source>
         <translation>请以 {user} 登录。要切换用户，请退出后重新启动工作台。</translation>
+    </message>
+</context>
+<context>
+    <name>ServerMessages</name>
+    <message>
+        <location filename="../../workbench/views/server_messages.py" line="17" />
+        <source>The certificate of {host} is not signed by a certificate authority this computer trusts. Ask IT for the company CA bundle and set it as ca_bundle in the settings.</source>
+        <translation>{host} 的证书不是由本机信任的证书机构签发的。请向 IT 索取公司 CA 证书包，并在设置中填入 ca_bundle。</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/server_messages.py" line="21" />
+        <source>The certificate of {host} has expired (or is not valid yet: check this computer's clock).</source>
+        <translation>{host} 的证书已过期（或尚未生效：请检查本机时钟）。</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/server_messages.py" line="24" />
+        <source>The certificate presented by {host} is for another server name. Check the server address.</source>
+        <translation>{host} 出示的证书属于另一个服务器名称。请检查服务器地址。</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/server_messages.py" line="27" />
+        <source>Could not set up a secure connection to {host} (is it an HTTPS server?).</source>
+        <translation>无法与 {host} 建立安全连接（它是 HTTPS 服务器吗？）。</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/server_messages.py" line="30" />
+        <source>The CA bundle set as ca_bundle in the settings cannot be read: {host}.</source>
+        <translation>设置中 ca_bundle 指定的 CA 证书包无法读取：{host}。</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/server_messages.py" line="33" />
+        <source>The certificate of {host} is not valid.</source>
+        <translation>{host} 的证书无效。</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/server_messages.py" line="39" />
+        <source>Refusing plain HTTP to {host}: passwords and customer data would cross the network unencrypted. Use an https:// address, or allow plain HTTP (allow_plain_http) in the settings.</source>
+        <translation>拒绝以明文 HTTP 连接 {host}：密码和客户数据将以未加密方式在网络上传输。请使用 https:// 地址，或在设置中允许明文 HTTP（allow_plain_http）。</translation>
     </message>
 </context>
 <context>

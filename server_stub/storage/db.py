@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 import weakref
 from pathlib import Path
 from typing import Any
@@ -48,7 +49,10 @@ def lenient_json_loads(text_: str | bytes) -> Any:
 
 def open_central(url: str | None = None, *, migrate: bool = True) -> Engine:
     """An engine on the central store at ``url``, migrated to the newest schema."""
-    engine = make_engine(url or default_db_url(), pool_pre_ping=True, json_deserializer=lenient_json_loads)
+    url = url or default_db_url()
+    # a SQLite file cannot drop a connection: no ping before each checkout there
+    engine = make_engine(url, pool_pre_ping=not url.startswith("sqlite"),
+                         json_deserializer=lenient_json_loads)
     if migrate:
         alembic_upgrade(engine, MIGRATIONS)
     return engine
@@ -79,9 +83,13 @@ class WalCheckpointer:
     when the engine is gone); the next kick starts it again.
     """
 
-    def __init__(self, engine: Engine, idle_s: float = 60.0) -> None:
+    def __init__(self, engine: Engine, idle_s: float = 60.0, min_interval_s: float = 0.25) -> None:
         self._engine = weakref.ref(engine)
         self._idle_s = idle_s
+        #: at most one checkpoint per this many seconds: under a stream of pushes a checkpoint
+        #: after every one only competes with them for the CPU (a quarter second of pushes is a
+        #: few hundred pages, far below SQLite's own 1000-page checkpoint)
+        self._min_interval_s = min_interval_s
         self._kick = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -110,3 +118,4 @@ class WalCheckpointer:
             except Exception:  # a busy or vanished file: SQLite's own checkpoint still runs
                 log.debug("WAL checkpoint failed", exc_info=True)
             del engine
+            time.sleep(self._min_interval_s)  # kicks meanwhile are served by the next round

@@ -5,7 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, LargeBinary, String, Text, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from workbench.core.entities import (
@@ -179,6 +191,38 @@ class ScoringModel(Base):
     payload: Mapped[bytes] = mapped_column(LargeBinary)
     metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
+
+
+class RateBucket(Base):
+    """A token bucket of a throttled action (lookups per user, wrong CTI secrets per address).
+
+    In the store, not in process memory, so every server process behind a balancer spends
+    from the same bucket (see ``server_stub.rate_limit``)."""
+
+    __tablename__ = "rate_buckets"
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class CallGrant(Base):
+    """What a call routed by the PBX lets its agent do with the caller's customer: read the
+    portrait until ``expires_at`` and record one contact event (``contact_event_id``)."""
+
+    __tablename__ = "call_grants"
+    __table_args__ = (
+        UniqueConstraint("user_id", "call_key", name="uq_call_grants_user_call"),
+        Index("ix_call_grants_user_customer", "user_id", "customer_id"),
+    )
+    #: the call event's id
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(40))
+    customer_id: Mapped[str] = mapped_column(String(40))
+    #: the PBX's call id (the event id when it sent none): a replayed call grants nothing new
+    call_key: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    contact_event_id: Mapped[str | None] = mapped_column(String(40), default=None)
 
 #: Entities that travel through sync, by wire name.
 ENTITIES: dict[str, type[Base]] = {

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -14,6 +15,11 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def tls_verify(verify: str | bool) -> ssl.SSLContext | bool:
+    """httpx's ``verify`` for a CA file path (or True / False as given)."""
+    return ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
 
 
 def free_port() -> int:
@@ -27,18 +33,23 @@ class ServerProcess:
     """``workbench-server serve`` on a free port; start, kill, pause, restart."""
 
     def __init__(self, db_url: str, *, workers: int = 1, port: int | None = None,
-                 env: dict[str, str] | None = None) -> None:
+                 env: dict[str, str] | None = None, args: tuple[str, ...] = (),
+                 verify: str | bool = True) -> None:
         self.db_url = db_url
         self.workers = workers
         self.port = port or free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
+        #: more ``serve`` options (``--ssl-certfile`` makes the base URL https)
+        self.args = tuple(args)
+        self.verify = verify
+        scheme = "https" if "--ssl-certfile" in self.args else "http"
+        self.base_url = f"{scheme}://127.0.0.1:{self.port}"
         self.env = {**os.environ, "WORKBENCH_CTI_SECRET": "test-cti-secret", **(env or {})}
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 60) -> ServerProcess:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "server_stub", "serve", "--db", self.db_url, "--port", str(self.port),
-             "--workers", str(self.workers)],
+             "--workers", str(self.workers), *self.args],
             cwd=ROOT, env=self.env, start_new_session=True,
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
@@ -48,7 +59,7 @@ class ServerProcess:
                 err = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
                 raise RuntimeError(f"server exited with {self.proc.returncode}: {err[-2000:]}")
             try:
-                if httpx.get(f"{self.base_url}/api/v1/health", timeout=1).status_code == 200:
+                if httpx.get(f"{self.base_url}/api/v1/health", timeout=1, verify=tls_verify(self.verify)).status_code == 200:
                     return self
             except httpx.TransportError:
                 pass

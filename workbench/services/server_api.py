@@ -8,13 +8,21 @@ server on loopback and the app can share one connection pool.
 Errors:
     :class:`AuthError` (401: log in again), :class:`OfflineError` (network down, timeouts, 5xx:
     retry later), :class:`ClientTooOldError` (426: update the app), :class:`ServerRejected`
-    (other 4xx, with the server's message; :class:`ThrottledError` for 429).
+    (other 4xx, with the server's message; :class:`ThrottledError` for 429),
+    :class:`CertificateError` (the server's TLS certificate is not trusted: unknown CA,
+    expired, wrong host), :class:`InsecureServerError` (plain HTTP to a server that is not on
+    this machine, unless the user allowed it).
+
+TLS: :func:`tls_context` verifies certificates against the system's CAs plus an optional
+company CA bundle (setting ``ca_bundle``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import json as _json
+import ssl
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -47,6 +55,86 @@ class OfflineError(ApiError):
 
 class ClientTooOldError(ApiError):
     """The server needs a newer workbench."""
+
+
+class CertificateError(OfflineError):
+    """The server's TLS certificate cannot be trusted; ``problem`` says why (one of
+    :data:`CERT_PROBLEMS`), ``host`` is the server's host name."""
+
+    def __init__(self, problem: str, host: str, detail: str = "") -> None:
+        self.problem = problem
+        self.host = host
+        self.detail = detail
+        super().__init__(CERT_PROBLEMS.get(problem, CERT_PROBLEMS["invalid"]).format(host=host))
+
+
+#: English texts of the certificate problems (the desktop shows them translated).
+CERT_PROBLEMS: dict[str, str] = {
+    "unknown_ca": "The certificate of {host} is not signed by a certificate authority this computer "
+                  "trusts. Ask IT for the company CA bundle and set it as ca_bundle in the settings.",
+    "expired": "The certificate of {host} has expired (or is not valid yet: check this computer's clock).",
+    "wrong_host": "The certificate presented by {host} is for another server name. Check the server address.",
+    "invalid": "The certificate of {host} is not valid.",
+    "tls_failed": "Could not set up a secure connection to {host} (is it an HTTPS server?).",
+    "bad_bundle": "The CA bundle set as ca_bundle in the settings cannot be read: {host}.",
+}
+
+_UNKNOWN_CA = frozenset({2, 18, 19, 20, 21})  # no issuer, self-signed, untrusted chain
+_EXPIRED = frozenset({9, 10})  # not yet valid, expired
+_WRONG_HOST = frozenset({62, 64})  # host name / IP address mismatch
+
+
+def _certificate_problem(exc: BaseException) -> tuple[str, str] | None:
+    """(problem, OpenSSL's words) if a TLS failure is somewhere in ``exc``'s chain."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return None
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            code = seen.verify_code
+            problem = ("unknown_ca" if code in _UNKNOWN_CA else "expired" if code in _EXPIRED
+                       else "wrong_host" if code in _WRONG_HOST else "invalid")
+            return problem, seen.verify_message or str(seen)
+        if isinstance(seen, ssl.SSLError):
+            return "tls_failed", str(seen)
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+class InsecureServerError(ApiError):
+    """Plain HTTP to a server on another machine, and the user has not allowed it."""
+
+    def __init__(self, host: str) -> None:
+        self.host = host
+        super().__init__(f"Refusing plain HTTP to {host}: passwords and customer data would cross the network "
+                         "unencrypted. Use an https:// address, or allow plain HTTP (allow_plain_http) in "
+                         "the settings.")
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost and loopback addresses (plain HTTP never leaves this machine)."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def tls_context(ca_bundle: str = "") -> ssl.SSLContext:
+    """A verifying TLS context: the system's CAs, plus the PEM bundle ``ca_bundle`` if given.
+
+    Raises:
+        CertificateError: ``ca_bundle`` cannot be read (problem ``bad_bundle``).
+    """
+    context = ssl.create_default_context()
+    if ca_bundle:
+        try:
+            context.load_verify_locations(cafile=ca_bundle)
+        except (OSError, ssl.SSLError) as exc:
+            raise CertificateError("bad_bundle", ca_bundle, str(exc)) from None
+    return context
 
 
 class ServerRejected(ApiError):
@@ -157,6 +245,12 @@ class ServerApi:
         timeout: seconds for ordinary requests (long-poll adds its wait on top).
         on_tokens: called with each new :class:`LoginResult` (login and automatic refresh), so the
             app can keep the refresh token in the keyring.
+        allow_plain_http: send requests over plain HTTP to a server on another machine (off:
+            every request raises :class:`InsecureServerError`; loopback is always allowed). The
+            desktop passes its ``allow_plain_http`` setting (off by default); tools and tests
+            that build a client themselves keep plain HTTP.
+        setup_error: an error met while setting the connection up (e.g. an unreadable CA
+            bundle), raised by every request instead of sending it.
     """
 
     def __init__(
@@ -166,9 +260,16 @@ class ServerApi:
         *,
         timeout: float = 10.0,
         on_tokens: Callable[[LoginResult], None] | None = None,
+        allow_plain_http: bool = True,
+        setup_error: ApiError | None = None,
     ) -> None:
         self._http = http
         self._base = base_url.rstrip("/")
+        target = httpx.URL(self._base) if self._base else http.base_url
+        self._refused: ApiError | None = setup_error
+        if self._refused is None and target.scheme == "http" and not allow_plain_http \
+                and not is_loopback(target.host):
+            self._refused = InsecureServerError(target.host)
         self._timeout = timeout
         self._on_tokens = on_tokens
         self._lock = threading.Lock()
@@ -225,6 +326,8 @@ class ServerApi:
         timeout: float | None = None,
         retry_auth: bool = True,
     ) -> Any:
+        if self._refused is not None:
+            raise self._refused
         headers = {"X-Workbench-Client-Schema": str(CLIENT_SCHEMA)}
         if content is not None:
             headers["Content-Type"] = "application/json"
@@ -254,12 +357,18 @@ class ServerApi:
         except httpx.TimeoutException:
             raise OfflineError("The server did not answer in time. Working offline.") from None
         except httpx.TransportError as exc:
+            tls = _certificate_problem(exc)
+            if tls is not None:
+                raise CertificateError(tls[0], self._host(), tls[1]) from None
             raise OfflineError(f"Cannot reach the server ({type(exc).__name__}). Working offline.") from None
         if resp.status_code == 401 and auth and retry_auth and self._refresh is not None:
             self._refresh_once(headers["Authorization"].removeprefix("Bearer "))
             return self._request(method, path, json=json, content=content, params=params, timeout=timeout,
                                  retry_auth=False)
         return self._check(resp)
+
+    def _host(self) -> str:
+        return (httpx.URL(self._base) if self._base else self._http.base_url).host
 
     def _refresh_once(self, stale_access: str) -> None:
         """Refresh after a 401, once for all threads: the push worker and the long-poll may

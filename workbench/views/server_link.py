@@ -67,6 +67,13 @@ class ServerLink(QObject):
             self.session_refused.emit(self.tr("Your session has expired: log in again to sync."))
             return
         except (OfflineError, ApiError) as exc:
+            from workbench.views.server_messages import describe, is_security_problem
+
+            if is_security_problem(exc):  # a bad certificate or plain HTTP: the user must act
+                log.warning("server connection refused: %s", exc)
+                conn.api.set_tokens(None, refresh_token)
+                self.session_refused.emit(describe(exc))
+                return
             # Keep the token: the first sync request refreshes it once the server answers.
             log.info("server not reachable at start (%s): working from the local store", exc)
             conn.api.set_tokens(None, refresh_token)
