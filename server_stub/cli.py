@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export-policies": ("server_stub.policy_admin", "write policies, scripts and pressure limits as YAML"),
     "train": ("server_stub.training", "train the scoring models and write their reports"),
     "evaluate": ("server_stub.evaluation", "evaluate our model and two baselines on a table of past contacts"),
+    "send-sms": ("server_stub.sms.campaign", "send the open SMS tasks and the SMS outbox through the gateway"),
 }
 
 

@@ -17,6 +17,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=1,
                         help="worker processes (default 1; use PostgreSQL for more than one)")
     parser.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
+    parser.add_argument("--sms-url", default=None,
+                        help="SMS gateway, e.g. kannel://user:pass@127.0.0.1:13013 (default: $WORKBENCH_SMS_URL; "
+                             "without one, SMS wait in the outbox)")
     parser.add_argument("--forwarded-allow-ips", default=None,
                         help="trust X-Forwarded-For from these proxies (comma-separated), e.g. a load balancer")
 
@@ -28,6 +31,8 @@ def run(args: argparse.Namespace) -> int:
     url = args.db or default_db_url()
     open_central(url).dispose()  # migrate once, before any worker starts
     os.environ["WORKBENCH_SERVER_DB"] = url  # workers build their app from the environment
+    if args.sms_url:
+        os.environ["WORKBENCH_SMS_URL"] = args.sms_url
     if args.workers > 1 and url.startswith("sqlite"):
         print("note: several workers on SQLite serialise on the database file; PostgreSQL scales better")
     kwargs = {}

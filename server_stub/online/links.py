@@ -1,0 +1,64 @@
+"""Personal links to the online zone: signed, bound to one customer, expiring.
+
+A link is ``{online_base}/online/l/{token}``; the token is the customer id and a random
+nonce, signed and time-stamped with ``itsdangerous`` under the server's secret
+(``WORKBENCH_ONLINE_SECRET``, else the SMS secret). It cannot be guessed or altered, and it
+stops working after :data:`LINK_DAYS` days.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+LINK_DAYS = 14
+_SALT = "workbench-online-link"
+
+
+class LinkError(ValueError):
+    """A link that is forged, damaged or expired (``expired`` tells which)."""
+
+    def __init__(self, message: str, *, expired: bool = False) -> None:
+        super().__init__(message)
+        self.expired = expired
+
+
+def link_secret(environ: dict[str, str] | None = None) -> str:
+    env = os.environ if environ is None else environ
+    return env.get("WORKBENCH_ONLINE_SECRET") or env.get("WORKBENCH_SMS_SECRET") or ""
+
+
+def _serializer(secret: str) -> URLSafeTimedSerializer:
+    if not secret:
+        raise LinkError("no secret configured for personal links (WORKBENCH_ONLINE_SECRET)")
+    return URLSafeTimedSerializer(secret, salt=_SALT)
+
+
+def make_token(secret: str, customer_id: str) -> str:
+    """A fresh token for ``customer_id``."""
+    return _serializer(secret).dumps({"c": customer_id, "n": secrets.token_urlsafe(6)})
+
+
+def make_link(secret: str, base: str, customer_id: str) -> str:
+    return f"{base.rstrip('/')}/online/l/{make_token(secret, customer_id)}"
+
+
+def read_token(secret: str, token: str, *, max_age_days: int = LINK_DAYS) -> str:
+    """The customer id of a valid token.
+
+    Raises:
+        LinkError: forged, damaged or expired.
+    """
+    if len(token) > 300:
+        raise LinkError("this link is not valid")
+    try:
+        data = _serializer(secret).loads(token, max_age=max_age_days * 86400)
+    except SignatureExpired:
+        raise LinkError("this link has expired", expired=True) from None
+    except BadSignature:
+        raise LinkError("this link is not valid") from None
+    if not isinstance(data, dict) or not isinstance(data.get("c"), str):
+        raise LinkError("this link is not valid")
+    return data["c"]

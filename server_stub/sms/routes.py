@@ -1,0 +1,195 @@
+"""HTTP endpoints of the SMS gateway's callbacks and of SMS administration.
+
+The gateway's callbacks (``/api/v1/sms/dlr``, ``/api/v1/sms/inbound``) accept only the gateway:
+the caller's address must be in ``WORKBENCH_SMS_ALLOW`` and the request must carry the shared
+secret (an HMAC of the message id for delivery reports, the secret itself as ``key`` for
+replies). Anything else gets a 403 and changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session, sessionmaker
+
+from server_stub.api.app import Admin, ApiError, Caller
+from server_stub.sms import outbox, replies, words
+from server_stub.sms.gateway import NOT_CONFIGURED, GatewayConfigError, SmsSettings, make_sender
+from server_stub.storage.db import unit_of_work
+from workbench.core.sms_text import segments, validate_free_text, validate_template
+
+router = APIRouter(tags=["sms"])
+
+
+def sms_settings(request: Request) -> SmsSettings:
+    """The app's SMS settings (from the environment unless a test or ``serve`` set them)."""
+    state = request.app.state
+    current = getattr(state, "sms_settings", None)
+    if current is None:
+        try:
+            current = SmsSettings.from_env()
+        except GatewayConfigError as exc:
+            raise ApiError(503, f"SMS gateway misconfigured: {exc}") from None
+        state.sms_settings = current
+    return current
+
+
+def _factory(request: Request) -> sessionmaker[Session]:
+    return request.app.state.factory  # type: ignore[no-any-return]
+
+
+def _gateway_only(request: Request, settings: SmsSettings) -> None:
+    if not settings.configured:
+        raise ApiError(503, NOT_CONFIGURED)
+    address = request.client.host if request.client else ""
+    if not settings.address_allowed(address):
+        raise ApiError(403, "Only the SMS gateway may call this.")
+
+
+class DlrOut(BaseModel):
+    message_id: str
+    status: str
+
+
+@router.get("/api/v1/sms/dlr", response_model=DlrOut)
+def delivery_report(
+    request: Request,
+    id: Annotated[str, Query(min_length=1, max_length=40)],
+    sig: Annotated[str, Query(min_length=1, max_length=64)],
+    status: Annotated[int, Query(ge=0, le=1 << 16, description="Kannel's %d")],
+    answer: Annotated[str, Query(max_length=500)] = "",
+    at: Annotated[str, Query(max_length=40)] = "",
+) -> DlrOut:
+    """A delivery report from the gateway (Kannel's dlr-url)."""
+    settings = sms_settings(request)
+    _gateway_only(request, settings)
+    if not settings.signature_ok(id, sig):
+        raise ApiError(403, "Wrong signature on the delivery report.")
+    try:
+        with unit_of_work(_factory(request)) as session:
+            new = outbox.apply_dlr(session, id, status, answer)
+    except outbox.UnknownMessage as exc:
+        raise ApiError(404, str(exc)) from None
+    return DlrOut(message_id=id, status=new)
+
+
+class InboundOut(BaseModel):
+    reply_id: str
+    kind: str
+    customers: int
+
+
+@router.get("/api/v1/sms/inbound", response_model=InboundOut)
+def inbound(
+    request: Request,
+    key: Annotated[str, Query(min_length=1, max_length=200)],
+    from_: Annotated[str, Query(alias="from", min_length=1, max_length=40)],
+    text: Annotated[str, Query(max_length=1000)] = "",
+    to: Annotated[str, Query(max_length=40)] = "",
+) -> JSONResponse:
+    """A customer's SMS to us (Kannel's sms-service get-url). Unknown numbers are kept (202)."""
+    settings = sms_settings(request)
+    _gateway_only(request, settings)
+    if not settings.key_ok(key):
+        raise ApiError(403, "Wrong key on the SMS callback.")
+    if "\x00" in text or "\x00" in from_ or "\x00" in to:
+        raise ApiError(400, "NUL character in the message")
+    with unit_of_work(_factory(request)) as session:
+        out = replies.handle_reply(session, from_, to, text)
+    body = InboundOut(reply_id=out.reply_id, kind=out.kind, customers=len(out.customer_ids))
+    return JSONResponse(body.model_dump(), status_code=202 if out.kind == replies.UNKNOWN else 200)
+
+
+class SmsStatusOut(BaseModel):
+    configured: bool
+    gateway: str
+    message: str
+    outbox: dict[str, int]
+
+
+@router.get("/api/v1/sms/status", response_model=SmsStatusOut)
+def sms_status(request: Request, _p: Admin) -> SmsStatusOut:
+    """Whether a gateway is configured, and the outbox by status (admin only)."""
+    settings = sms_settings(request)
+    with _factory(request)() as session:
+        counts = outbox.outbox_counts(session)
+    name = ""
+    if settings.configured:
+        try:
+            sender = make_sender(settings)
+            name = sender.name if sender else ""
+            if sender:
+                sender.close()
+        except GatewayConfigError as exc:
+            return SmsStatusOut(configured=False, gateway="", message=str(exc), outbox=counts)
+    message = "ok" if settings.configured else f"{NOT_CONFIGURED}: messages wait in the outbox"
+    return SmsStatusOut(configured=settings.configured, gateway=name, message=message, outbox=counts)
+
+
+class CheckIn(BaseModel):
+    text: str = Field(max_length=2000)
+    template: bool = True
+
+
+class IssueOut(BaseModel):
+    code: str
+    position: int
+    message: str
+    word: str | None = None
+    name: str | None = None
+
+
+class CheckOut(BaseModel):
+    ok: bool
+    issues: list[IssueOut]
+    encoding: str
+    units: int
+    segments: int
+    remaining: int
+
+
+@router.post("/api/v1/sms/check", response_model=CheckOut)
+def check_text(body: CheckIn, request: Request, _p: Caller) -> CheckOut:
+    """Validate a template (or free text): placeholders, signature, sensitive words, segments."""
+    with _factory(request)() as session:
+        listed = words.load_words(session)
+    issues = validate_template(body.text, listed) if body.template else validate_free_text(body.text, listed)
+    from workbench.core.sms_text import estimate
+
+    info = segments(estimate(body.text) if body.template else body.text)
+    return CheckOut(ok=not issues, issues=[_issue(i.to_dict()) for i in issues], encoding=info.encoding,
+                    units=info.units, segments=info.segments, remaining=info.remaining)
+
+
+def _issue(d: dict[str, Any]) -> IssueOut:
+    return IssueOut(code=d["code"], position=d["position"], message=d["message"],
+                    word=d.get("word"), name=d.get("name"))
+
+
+class WordsIn(BaseModel):
+    words: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(max_length=5000)
+
+
+class WordsOut(BaseModel):
+    words: list[str]
+
+
+@router.get("/api/v1/admin/sms/words", response_model=WordsOut, tags=["admin"])
+def get_words(request: Request, _p: Admin) -> WordsOut:
+    """The sensitive-word list (admin only)."""
+    with _factory(request)() as session:
+        return WordsOut(words=sorted(words.load_words(session)))
+
+
+@router.put("/api/v1/admin/sms/words", response_model=WordsOut, tags=["admin"])
+def put_words(body: WordsIn, request: Request, p: Admin) -> WordsOut:
+    """Replace the sensitive-word list (admin only)."""
+    try:
+        with unit_of_work(_factory(request)) as session:
+            stored = words.replace_words(session, body.words, p.user_id)
+    except ValueError as exc:
+        raise ApiError(422, str(exc)) from None
+    return WordsOut(words=stored)
