@@ -193,3 +193,43 @@ def put_words(body: WordsIn, request: Request, p: Admin) -> WordsOut:
     except ValueError as exc:
         raise ApiError(422, str(exc)) from None
     return WordsOut(words=stored)
+
+
+class TemplatesIn(BaseModel):
+    yaml: str = Field(max_length=1_000_000)
+
+
+class TemplatesOut(BaseModel):
+    created: list[str]
+    updated: list[str]
+    unchanged: list[str]
+
+
+class TemplatesYamlOut(BaseModel):
+    yaml: str
+
+
+@router.post("/api/v1/admin/sms/templates/publish", response_model=TemplatesOut, tags=["admin"])
+def publish_templates(body: TemplatesIn, request: Request, _p: Admin) -> TemplatesOut | JSONResponse:
+    """Publish SMS templates (YAML), validated as a whole: any problem and nothing is applied
+    (422 with every problem, each with its template, field and position)."""
+    from server_stub.sms.templates import TemplateError, apply_templates, load_templates
+
+    try:
+        with unit_of_work(_factory(request)) as session:
+            specs = load_templates(session, body.yaml)
+            report = apply_templates(session, specs)
+    except TemplateError as exc:
+        return JSONResponse({"detail": str(exc), "issues": [
+            {"index": i.index, "id": i.item_id, "field": i.field, "message": i.message, "code": i.code,
+             "position": i.position} for i in exc.issues]}, status_code=422)
+    return TemplatesOut(created=report.created, updated=report.updated, unchanged=report.unchanged)
+
+
+@router.get("/api/v1/admin/sms/templates", response_model=TemplatesYamlOut, tags=["admin"])
+def get_templates(request: Request, _p: Admin) -> TemplatesYamlOut:
+    """Every SMS template as YAML (admin only)."""
+    from server_stub.sms.templates import export_templates
+
+    with _factory(request)() as session:
+        return TemplatesYamlOut(yaml=export_templates(session))
