@@ -95,7 +95,7 @@ class KannelRig:
 
     def _config(self) -> str:
         p, d = self.ports, self.dir
-        get_url = f"{self.callback_base}/api/v1/sms/inbound?key={self.secret}&from=%p&to=%P&text=%a"
+        get_url = f"{self.callback_base}/api/v1/sms/inbound?key={self.secret}&from=%p&to=%P&text=%b&coding=%c&charset=%C"
         return f"""
 group = core
 admin-port = {p['admin']}

@@ -9,6 +9,7 @@ replies). Anything else gets a 403 and changes nothing.
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import unquote_to_bytes
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
@@ -89,18 +90,46 @@ def inbound(
     from_: Annotated[str, Query(alias="from", min_length=1, max_length=40)],
     text: Annotated[str, Query(max_length=1000)] = "",
     to: Annotated[str, Query(max_length=40)] = "",
+    coding: Annotated[str, Query(max_length=4, description="Kannel's %c: 0 GSM, 1 8-bit, 2 UCS-2")] = "",
+    charset: Annotated[str, Query(max_length=40, description="Kannel's %C")] = "",
 ) -> JSONResponse:
     """A customer's SMS to us (Kannel's sms-service get-url). Unknown numbers are kept (202)."""
     settings = sms_settings(request)
     _gateway_only(request, settings)
     if not settings.key_ok(key):
         raise ApiError(403, "Wrong key on the SMS callback.")
+    text = _inbound_text(request, text)
     if "\x00" in text or "\x00" in from_ or "\x00" in to:
         raise ApiError(400, "NUL character in the message")
     with unit_of_work(_factory(request)) as session:
         out = replies.handle_reply(session, from_, to, text)
     body = InboundOut(reply_id=out.reply_id, kind=out.kind, customers=len(out.customer_ids))
     return JSONResponse(body.model_dump(), status_code=202 if out.kind == replies.UNKNOWN else 200)
+
+
+def _inbound_text(request: Request, parsed: str) -> str:
+    """The reply's text, decoded by its coding. The get-url should pass ``text=%b`` (the message
+    as it came; ``%a`` re-joins "words" and turns bytes that look like blanks into spaces) with
+    ``coding=%c&charset=%C``: Kannel passes a UCS-2 message's bytes
+    as they came (``coding=2``, ``charset=UTF-16BE``), which a UTF-8 query parser mangles, so
+    the raw query is read again."""
+    raw: dict[bytes, bytes] = {}
+    for pair in request.scope.get("query_string", b"").split(b"&"):
+        key, _, value = pair.partition(b"=")
+        raw[key] = unquote_to_bytes(value.replace(b"+", b" "))
+    data = raw.get(b"text")
+    if data is None:
+        return parsed
+    coding = raw.get(b"coding", b"").strip()
+    charset = raw.get(b"charset", b"").decode("ascii", errors="replace").strip().upper()
+    if coding == b"2" or charset in ("UTF-16BE", "UCS-2", "UCS2", "UTF-16"):
+        if len(data) % 2:
+            raise ApiError(400, "a UCS-2 message with an odd number of bytes")
+        return data.decode("utf-16-be", errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
 
 
 class SmsStatusOut(BaseModel):
