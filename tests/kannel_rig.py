@@ -58,8 +58,13 @@ class ReceivedSms:
     text: str
 
 
-def parse_fakesmsc_line(line: str) -> ReceivedSms | None:
-    """``... Got message 3: <10086 13800138000 ucs-2 O%60Y%7D>`` as a message."""
+def _bytes(data: str) -> bytes:
+    return unquote_to_bytes(data.replace("+", "%20"))
+
+
+def parse_fakesmsc_line(line: str) -> ReceivedSms | tuple[str, str, bytes, bytes] | None:
+    """``... Got message 3: <10086 13800138000 ucs-2 O%60Y%7D>`` as a message; a part of a
+    concatenated message (``udh <udh> data <bytes>``) as (sender, to, udh, data)."""
     mark = "Got message "
     i = line.find(mark)
     if i < 0:
@@ -69,11 +74,50 @@ def parse_fakesmsc_line(line: str) -> ReceivedSms | None:
     if len(parts) < 4:
         return None
     sender, to, kind, data = parts
+    if kind == "udh":
+        udh, _, rest = data.partition(" ")
+        _, _, payload = rest.partition(" ")
+        return sender, to, _bytes(udh), _bytes(payload)
     if kind in ("ucs-2", "ucs2"):
-        text = unquote_to_bytes(data.replace("+", "%20")).decode("utf-16-be", errors="replace")
+        text = _bytes(data).decode("utf-16-be", errors="replace")
     else:
         text = unquote_plus(data)
     return ReceivedSms(sender, to, text)
+
+
+def _decode_parts(data: bytes) -> str:
+    """A reassembled payload: UCS-2 when it looks like it (our sender uses UCS-2 for all
+    non-ASCII text), else 8-bit text."""
+    if len(data) % 2 == 0 and b"\x00" in data:
+        return data.decode("utf-16-be", errors="replace")
+    return data.decode("latin-1")
+
+
+def assemble(lines: list[str]) -> list[ReceivedSms]:
+    """Messages from fakesmsc's log lines, concatenated parts joined (by UDH reference)."""
+    out: list[ReceivedSms] = []
+    pending: dict[tuple[str, str, int], dict[int, bytes]] = {}
+    totals: dict[tuple[str, str, int], int] = {}
+    for line in lines:
+        item = parse_fakesmsc_line(line)
+        if item is None:
+            continue
+        if isinstance(item, ReceivedSms):
+            out.append(item)
+            continue
+        sender, to, udh, payload = item
+        # UDH: length, IEI 0 (8-bit reference) length 3, reference, total, sequence
+        if len(udh) >= 6 and udh[1] == 0:
+            key, total, seq = (sender, to, udh[3]), udh[4], udh[5]
+        else:
+            out.append(ReceivedSms(sender, to, _decode_parts(payload)))
+            continue
+        pending.setdefault(key, {})[seq] = payload
+        totals[key] = total
+        if len(pending[key]) == total:
+            parts = pending.pop(key)
+            out.append(ReceivedSms(sender, to, _decode_parts(b"".join(parts[i] for i in sorted(parts)))))
+    return out
 
 
 class KannelRig:
@@ -127,6 +171,8 @@ sendsms-port = {p['sendsms']}
 sendsms-interface = 127.0.0.1
 log-file = "{d}/smsbox.log"
 log-level = 2
+http-request-retry = 5
+http-queue-delay = 1
 
 group = sendsms-user
 username = {USER}
@@ -197,8 +243,7 @@ get-url = "{get_url}"
         """Every message fakesmsc received so far, in order."""
         if not self.sink_log.exists():
             return []
-        text = self.sink_log.read_text(errors="replace")
-        return [m for m in (parse_fakesmsc_line(line) for line in text.splitlines()) if m is not None]
+        return assemble(self.sink_log.read_text(errors="replace").splitlines())
 
     def wait_received(self, count: int, timeout: float = 30) -> list[ReceivedSms]:
         deadline = time.monotonic() + timeout

@@ -29,7 +29,7 @@ from server_stub.changes import Change, append
 from server_stub.sms.gateway import OutgoingSms, SendResult, SmsSender
 from server_stub.storage.db import unit_of_work
 from server_stub.storage.models import ContactEvent, Customer, PressureLimit, SmsMessage
-from server_stub.sync import wire_row
+from server_stub.sync import lock_log, wire_row
 from workbench.core.sms_text import segments
 from workbench.local_store.entities import utcnow
 from workbench.services.codes import Channel, WrapUp
@@ -139,6 +139,7 @@ def claim(session: Session, limit: int, now: dt.datetime) -> list[SmsMessage]:
     Messages to customers who opted out since they were queued are cancelled; campaign
     messages inside the customer's quiet hours stay queued for later.
     """
+    lock_log(session)  # write lock first: SQLite cannot upgrade a read once another wrote
     query = (select(SmsMessage).where(SmsMessage.status == QUEUED)
              .order_by(SmsMessage.created_at, SmsMessage.id).limit(limit * 2))
     if session.get_bind().dialect.name == "postgresql":
@@ -177,6 +178,7 @@ def claim(session: Session, limit: int, now: dt.datetime) -> list[SmsMessage]:
 def record_results(session: Session, results: Sequence[tuple[str, SendResult]], gateway: str,
                    now: dt.datetime) -> None:
     """Store the gateway's answers. A delivery report that came first is not overwritten."""
+    lock_log(session)
     finals: list[SmsMessage] = []
     for mid, res in results:
         msg = session.get(SmsMessage, mid)
@@ -294,6 +296,7 @@ def apply_dlr(session: Session, message_id: str, status: int, answer: str, now: 
         UnknownMessage: no such message.
     """
     now = now or utcnow()
+    lock_log(session)
     msg = session.get(SmsMessage, message_id, with_for_update=True)
     if msg is None:
         raise UnknownMessage(f"no SMS message {message_id}")
