@@ -9,6 +9,7 @@ an SMS costs (a 67-character UCS-2 part each).
 
 from __future__ import annotations
 
+import functools
 import os
 from urllib.parse import quote
 
@@ -31,6 +32,7 @@ def link_secret(environ: dict[str, str] | None = None) -> str:
     return env.get("WORKBENCH_ONLINE_SECRET") or env.get("WORKBENCH_SMS_SECRET") or ""
 
 
+@functools.lru_cache(maxsize=8)
 def _signer(secret: str) -> TimestampSigner:
     if not secret:
         raise LinkError("no secret configured for personal links (WORKBENCH_ONLINE_SECRET)")

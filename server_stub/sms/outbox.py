@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from server_stub.changes import Change, append
@@ -164,13 +164,15 @@ def claim(session: Session, limit: int, now: dt.datetime) -> list[SmsMessage]:
             decision = check_pressure(PressureSubject.from_row(cust), [], limits, Channel.SMS.value, now)
             if ReasonCode.QUIET_HOURS in decision.codes:
                 continue
-        # compare-and-set: another sender may have taken it since we read it (SQLite)
-        done = session.execute(update(SmsMessage).where(SmsMessage.id == msg.id, SmsMessage.status == QUEUED)
-                               .values(status=SENDING, claimed_at=now, attempts=SmsMessage.attempts + 1)
-                               .execution_options(synchronize_session=False))
-        if done.rowcount:  # type: ignore[attr-defined]
+        taken.append(msg)
+    if taken:
+        # the rows cannot change under us: the write lock (SQLite) or the row locks (PostgreSQL)
+        session.execute(update(SmsMessage).where(SmsMessage.id.in_([m.id for m in taken]),
+                                                 SmsMessage.status == QUEUED)
+                        .values(status=SENDING, claimed_at=now, attempts=SmsMessage.attempts + 1)
+                        .execution_options(synchronize_session=False))
+        for msg in taken:
             msg.status, msg.claimed_at = SENDING, now
-            taken.append(msg)
     _publish_status(session, cancelled)
     return taken
 
@@ -179,28 +181,29 @@ def record_results(session: Session, results: Sequence[tuple[str, SendResult]], 
                    now: dt.datetime) -> None:
     """Store the gateway's answers. A delivery report that came first is not overwritten."""
     lock_log(session)
+    accepted = [mid for mid, res in results if res.outcome == "accepted"]
+    if accepted:
+        # one statement for the common case; a report that came first already moved them on
+        session.execute(update(SmsMessage).where(SmsMessage.id.in_(accepted),
+                                                 SmsMessage.status.in_((SENDING, QUEUED)))
+                        .values(status=SENT, gateway=gateway).execution_options(synchronize_session=False))
+        session.execute(update(SmsMessage).where(SmsMessage.id.in_(accepted), SmsMessage.sent_at.is_(None))
+                        .values(sent_at=now).execution_options(synchronize_session=False))
     finals: list[SmsMessage] = []
     for mid, res in results:
+        if res.outcome in ("accepted", "unknown"):
+            continue  # "unknown": stays sending; the delivery report or recover_unsure settles it
         msg = session.get(SmsMessage, mid)
-        if msg is None:
+        if msg is None or msg.status not in (SENDING, QUEUED):
             continue
         msg.gateway = gateway
-        if res.outcome == "accepted":
-            if msg.status in (SENDING, QUEUED):
-                msg.status = SENT
-            msg.sent_at = msg.sent_at or now
-            if not msg.gateway_code:
-                msg.gateway_answer = res.answer
-        elif res.outcome == "rejected":
-            if msg.status in (SENDING, QUEUED):
-                msg.status, msg.final_at = FAILED, now
-                msg.gateway_code, msg.gateway_answer = res.code, res.answer
-                finals.append(msg)
-        elif res.outcome == "retry":
-            if msg.status == SENDING:
-                msg.status = QUEUED
-                msg.gateway_answer = res.answer
-        # "unknown": stays sending; the delivery report or recover_unsure settles it
+        msg.gateway_answer = res.answer
+        if res.outcome == "rejected":
+            msg.status, msg.final_at, msg.gateway_code = FAILED, now, res.code
+            finals.append(msg)
+        elif res.outcome == "retry" and msg.status == SENDING:
+            msg.status = QUEUED
+    session.flush()
     _publish_status(session, finals)
 
 
@@ -296,6 +299,15 @@ def apply_dlr(session: Session, message_id: str, status: int, answer: str, now: 
         UnknownMessage: no such message.
     """
     now = now or utcnow()
+    if not status & (DLR_DELIVERED | DLR_UNDELIVERABLE | DLR_SMSC_REJECTED) and status & (
+            DLR_SMSC_ACCEPTED | DLR_BUFFERED):
+        # "the SMS centre has it": one statement, no change to publish (the common report)
+        moved = session.execute(
+            update(SmsMessage).where(SmsMessage.id == message_id, SmsMessage.status.in_((QUEUED, SENDING, SENT)))
+            .values(status=SENT, sent_at=func.coalesce(SmsMessage.sent_at, now), gateway_code=str(status),
+                    gateway_answer=answer[:200]).execution_options(synchronize_session=False))
+        if moved.rowcount:  # type: ignore[attr-defined]
+            return SENT
     lock_log(session)
     msg = session.get(SmsMessage, message_id, with_for_update=True)
     if msg is None:
@@ -321,6 +333,4 @@ def apply_dlr(session: Session, message_id: str, status: int, answer: str, now: 
 
 def outbox_counts(session: Session) -> dict[str, Any]:
     """Messages per status."""
-    from sqlalchemy import func
-
     return dict(session.execute(select(SmsMessage.status, func.count()).group_by(SmsMessage.status)).tuples().all())
