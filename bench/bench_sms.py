@@ -25,14 +25,14 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._sync_common import fresh_central  # noqa: E402
-from server_stub.sms import outbox  # noqa: E402
-from server_stub.sms.campaign import enqueue_tasks  # noqa: E402
-from server_stub.sms.gateway import SmsSettings, make_sender  # noqa: E402
-from server_stub.storage.db import open_central, session_factory  # noqa: E402
-from server_stub.storage.fast_insert import insert_rows  # noqa: E402
-from tests.integration.serverproc import ServerProcess, free_port  # noqa: E402
-from tests.kannel_rig import PASSWORD, USER, KannelRig, kannel_missing  # noqa: E402
+from bench._sync_common import fresh_central
+from server_stub.sms import outbox
+from server_stub.sms.campaign import enqueue_tasks
+from server_stub.sms.gateway import SmsSettings, make_sender
+from server_stub.storage.db import open_central, session_factory
+from server_stub.storage.fast_insert import insert_rows
+from tests.integration.serverproc import ServerProcess, free_port
+from tests.kannel_rig import PASSWORD, USER, KannelRig, kannel_missing
 
 SECRET = "bench-secret"
 
@@ -97,7 +97,7 @@ def main() -> int:
         base = f"http://127.0.0.1:{port}"
         rig = KannelRig(Path(tmp) / "kannel", callback_base=base, secret=SECRET, rate=100_000)
         server = ServerProcess(url, port=port, env={"WORKBENCH_SMS_URL": rig.sms_url, "WORKBENCH_SMS_SECRET": SECRET,
-                                                    "WORKBENCH_SMS_CALLBACK": base})
+                                                    "WORKBENCH_SMS_CALLBACK": base, "WORKBENCH_SMS_PUMP": "0"})
         os.environ.update({"WORKBENCH_SMS_SECRET": SECRET, "WORKBENCH_ONLINE_URL": base})
         rig.start()
         server.start()

@@ -1345,93 +1345,103 @@
 <context>
     <name>OutcomeForm</name>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="75" />
+        <location filename="../../workbench/ui/outcome_form.py" line="76" />
         <source>Outcome</source>
         <translation>接触结果</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="85" />
+        <location filename="../../workbench/ui/outcome_form.py" line="86" />
         <source>— choose the outcome —</source>
         <translation>— 请选择结果 —</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="94" />
+        <location filename="../../workbench/ui/outcome_form.py" line="96" />
+        <source>Send hang-up SMS (Alt+M)</source>
+        <translation>发送挂机短信（Alt+M）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/outcome_form.py" line="97" />
+        <source>After the call, the chosen policy's SMS with the customer's personal link to the online zone (sent once, after sync; pressure checked first)</source>
+        <translation>通话结束后，向客户发送所选政策的短信及其网厅专属链接（同步后只发送一次；先检查接触管控）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/outcome_form.py" line="102" />
         <source>Short note (Enter saves)</source>
         <translation>简短备注（回车保存）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="96" />
+        <location filename="../../workbench/ui/outcome_form.py" line="104" />
         <source>Call &amp;back at</source>
         <translation>回访时间(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="109" />
+        <location filename="../../workbench/ui/outcome_form.py" line="117" />
         <source>&amp;Transfer to store</source>
         <translation>转营业厅(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="113" />
+        <location filename="../../workbench/ui/outcome_form.py" line="121" />
         <source>Note for the store</source>
         <translation>给营业厅的备注</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="117" />
+        <location filename="../../workbench/ui/outcome_form.py" line="125" />
         <source>&amp;Save (Enter)</source>
         <translation>保存(&amp;S)（回车）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="120" />
+        <location filename="../../workbench/ui/outcome_form.py" line="128" />
         <source>&amp;Undo (Ctrl+Z)</source>
         <translation>撤销(&amp;U)（Ctrl+Z）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="127" />
+        <location filename="../../workbench/ui/outcome_form.py" line="135" />
         <source>&amp;Wrap-up</source>
         <translation>小结(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="128" />
+        <location filename="../../workbench/ui/outcome_form.py" line="136" />
         <source>&amp;Intent</source>
         <translation>办理意向(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="129" />
+        <location filename="../../workbench/ui/outcome_form.py" line="137" />
         <source>&amp;Policy</source>
         <translation>政策(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="130" />
+        <location filename="../../workbench/ui/outcome_form.py" line="139" />
         <source>&amp;Note</source>
         <translation>备注(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="205" />
-        <location filename="../../workbench/ui/outcome_form.py" line="258" />
+        <location filename="../../workbench/ui/outcome_form.py" line="216" />
+        <location filename="../../workbench/ui/outcome_form.py" line="270" />
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="338" />
+        <location filename="../../workbench/ui/outcome_form.py" line="362" />
         <source>Choose how the contact ended (wrap-up) first.</source>
         <translation>请先选择接触结果（小结）。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="363" />
+        <location filename="../../workbench/ui/outcome_form.py" line="387" />
         <source>Undone.</source>
         <translation>已撤销。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="363" />
+        <location filename="../../workbench/ui/outcome_form.py" line="387" />
         <source>Too late to undo: already sent.</source>
         <translation>无法撤销：已经上传。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="368" />
+        <location filename="../../workbench/ui/outcome_form.py" line="392" />
         <source>Saved. Ctrl+Z undoes it ({n} s).</source>
         <translation>已保存。Ctrl+Z 可撤销（{n} 秒）。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="370" />
+        <location filename="../../workbench/ui/outcome_form.py" line="394" />
         <source>Saved.</source>
         <translation>已保存。</translation>
     </message>

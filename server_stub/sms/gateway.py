@@ -110,9 +110,31 @@ class SmsSettings:
         online = env.get("WORKBENCH_ONLINE_URL", base).rstrip("/")
         return cls(url=url, secret=secret, allow=allow, callback_base=base, online_base=online)
 
+    @classmethod
+    def from_env_or_default(cls) -> SmsSettings:
+        """From the environment; a misconfigured gateway counts as none (the callers that
+        only queue messages must not fail for it: the sender reports the error)."""
+        try:
+            return cls.from_env()
+        except GatewayConfigError:
+            return cls()
+
     @property
     def configured(self) -> bool:
         return bool(self.url)
+
+    @property
+    def cost_per_segment(self) -> float:
+        """The gateway URL's ``cost`` (yuan per segment), 0.05 by default."""
+        if self.url:
+            value = parse_qs(urlsplit(self.url).query).get("cost")
+            try:
+                cost = float(value[-1]) if value else 0.05
+            except ValueError:
+                return 0.05
+            if 0 <= cost < 1000:
+                return cost
+        return 0.05
 
     def address_allowed(self, address: str) -> bool:
         """Whether a callback from ``address`` may be the gateway."""

@@ -43,8 +43,8 @@ def _factory(request: Request) -> sessionmaker[Session]:
 
 
 def _gateway_only(request: Request, settings: SmsSettings) -> None:
-    if not settings.configured:
-        raise ApiError(503, NOT_CONFIGURED)
+    if not settings.configured:  # no gateway, so nobody is the gateway
+        raise ApiError(403, f"{NOT_CONFIGURED}: gateway callbacks are refused")
     address = request.client.host if request.client else ""
     if not settings.address_allowed(address):
         raise ApiError(403, "Only the SMS gateway may call this.")

@@ -20,6 +20,7 @@ from workbench.local_store.models import (
     Customer,
     Outbox,
     Policy,
+    PressureLimit,
     Store,
     Task,
     WorkOrder,
@@ -35,6 +36,13 @@ from workbench.services.codes import (
     check_work_order_transition,
 )
 from workbench.services.phone import InvalidPhoneError, normalize_phone
+from workbench.services.pressure import (
+    ContactRecord,
+    PressureLimitSpec,
+    PressureSubject,
+    ReasonCode,
+    check_pressure,
+)
 
 #: Cost of one contact by channel, in yuan (used until the lead's cost settings say otherwise).
 DEFAULT_COST = {"outbound": 1.2, "hotline": 0.8, "store": 5.0, "sms": 0.05, "online": 0.02}
@@ -59,6 +67,8 @@ class OutcomeInput:
     predicted_p: float | None = None
     transfer_store_id: str | None = None
     transfer_note: str = ""
+    #: send the chosen policy's hang-up SMS with the customer's personal link (issue 15)
+    send_sms: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,6 +115,8 @@ class OutcomeService:
             raise InputError("choose the policy the customer accepted")
         if wrapup is WrapUp.TRANSFERRED and not data.transfer_store_id:
             raise InputError("choose the store to transfer the customer to")
+        if data.send_sms and not data.policy_id:
+            raise InputError("choose the policy the hang-up SMS is about")
 
         with unit_of_work(self._sf) as s:
             customer = self._customer(s, data.customer_id)
@@ -144,6 +156,8 @@ class OutcomeService:
                 mutations.append(mid)
             if data.task_id:
                 mutations.extend(self._close_task(s, data.task_id))
+            if data.send_sms and policy is not None:
+                mutations.append(self._hangup_sms(s, customer, policy, event.id, data.task_id, now))
             if wrapup is WrapUp.DO_NOT_CALL and not customer.do_not_call:
                 customer.do_not_call = True
                 mutations.append(
@@ -311,6 +325,26 @@ class OutcomeService:
             wo.handled_by = self._actor.user_id
             wo.updated_at = utcnow()
             enqueue(s, "work_order", "transition", {"id": wo.id, "status": status, "reason": reason.strip()})
+
+    # ------------------------------------------------------------------ hang-up SMS
+    def _hangup_sms(self, s: Session, customer: Customer, policy: Policy, event_id: str,
+                    task_id: str | None, now: dt.datetime) -> str:
+        """Queue the hang-up SMS request in the outbox, after the local pressure check (the
+        server checks again and sends it once, after sync; quiet hours only delay it)."""
+        history = [ContactRecord.from_row(r) for r in s.execute(
+            select(ContactEvent).where(ContactEvent.customer_id == customer.id)).scalars()]
+        accepted = {a: c for a, c in s.execute(
+            select(Acceptance.policy_id, Acceptance.channel).where(Acceptance.customer_id == customer.id,
+                                                                   Acceptance.status == "accepted"))}
+        limits = [PressureLimitSpec.from_row(r) for r in s.execute(select(PressureLimit)).scalars()]
+        decision = check_pressure(PressureSubject.from_row(customer), history, limits, Channel.SMS.value, now,
+                                  policy_id=policy.id, accepted_policy_ids=accepted)
+        blocking = [r for r in decision.reasons if r.code != ReasonCode.QUIET_HOURS]
+        if blocking:
+            raise InputError("the hang-up SMS cannot be sent: " + "; ".join(r.describe() for r in blocking)
+                             + " (untick it to save the outcome)")
+        return enqueue(s, "sms", "request", {"id": new_id(), "customer_id": customer.id, "policy_id": policy.id,
+                                             "contact_event_id": event_id, "task_id": task_id})
 
     # ------------------------------------------------------------------ helpers
     def _close_task(self, s: Session, task_id: str) -> list[str]:
