@@ -296,6 +296,17 @@ class OnlineOrder(Base):
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
+
+class OnlineVisit(Base):
+    """A customer entering the online zone (by link or code): the funnel's "link opened"."""
+
+    __tablename__ = "online_visits"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(40), index=True)
+    via: Mapped[str] = mapped_column(String(10))  # link / code
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
 #: Entities that travel through sync, by wire name.
 ENTITIES: dict[str, type[Base]] = {
     "team": Team,

@@ -1,4 +1,5 @@
-"""Schemathesis over the new SMS endpoints with a gateway configured (issue 15 point 9):
+"""Schemathesis over the new SMS and online-zone endpoints with a gateway configured (issue 15
+point 9):
 generated callbacks, admin edits and checks never make the server fail (no 5xx), with or
 without the right secret, token and address."""
 
@@ -7,6 +8,7 @@ from __future__ import annotations
 import os
 
 import httpx
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
@@ -17,8 +19,9 @@ from workbench.services.server_api import ServerApi
 EXAMPLES = int(os.environ.get("WORKBENCH_FUZZ_EXAMPLES", "25"))
 
 
-def test_schemathesis_on_the_sms_endpoints(no_gateway_chain: SmsChain) -> None:
+def test_schemathesis_on_the_sms_endpoints(no_gateway_chain: SmsChain, monkeypatch: pytest.MonkeyPatch) -> None:
     chain = no_gateway_chain
+    monkeypatch.setenv("WORKBENCH_ONLINE_SECRET", "fuzz-online-secret")
     factories.make_world(chain.server.db_url, customers_per_team=2, with_tasks=False)
     chain.server.app.state.sms_settings = settings_for(chain.base_url, "kannel://u:p@127.0.0.1:13013")
     schema = schemathesis.openapi.from_url(f"{chain.base_url}/openapi.json")
@@ -28,7 +31,7 @@ def test_schemathesis_on_the_sms_endpoints(no_gateway_chain: SmsChain) -> None:
     calls: dict[str, int] = {}
     for result in schema.get_all_operations():
         operation = result.ok()
-        if "/sms" not in operation.path:
+        if "/sms" not in operation.path and not operation.path.startswith("/online"):
             continue
 
         @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
@@ -50,4 +53,4 @@ def test_schemathesis_on_the_sms_endpoints(no_gateway_chain: SmsChain) -> None:
 
         check()
     assert not failures, "\n".join(failures[:10])
-    assert len(calls) >= 7 and sum(calls.values()) > 5 * len(calls)
+    assert len(calls) >= 14 and sum(calls.values()) > 5 * len(calls)
