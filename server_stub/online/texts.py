@@ -53,13 +53,12 @@ TEXTS: dict[str, tuple[str, str]] = {
 }
 
 
-def pick_lang(query: str | None, cookie: str | None, accept: str | None) -> str:
-    """``?lang=`` first, then the cookie, then the browser's Accept-Language; Chinese by default."""
+def pick_lang(query: str | None, cookie: str | None, accept: str | None = None) -> str:
+    """``?lang=`` first, then the cookie (the customer's own choice); Chinese otherwise (the
+    customers' phones often say English when their owners read Chinese)."""
     for candidate in (query, cookie):
         if candidate in LANGS:
             return candidate  # type: ignore[return-value]
-    if accept and accept.lower().lstrip().startswith("en"):
-        return "en"
     return "zh"
 
 
