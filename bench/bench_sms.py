@@ -67,6 +67,8 @@ def raw_rate(rig: KannelRig, count: int, threads: int) -> float:
         r = client.get(url, params={"username": USER, "password": PASSWORD, "to": f"137{i:08d}",
                                     "from": "10690000", "charset": "UTF-8", "coding": "2",
                                     "text": f"【客户服务】客户{i}您好，预存168元送504元话费 回TD退订"})
+        if not r.text.startswith("0:"):
+            print("raw sendsms answered", r.status_code, r.text[:200], flush=True)
         return r.text.startswith("0:")
 
     start = time.perf_counter()

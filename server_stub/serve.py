@@ -33,6 +33,13 @@ def run(args: argparse.Namespace) -> int:
     os.environ["WORKBENCH_SERVER_DB"] = url  # workers build their app from the environment
     if args.sms_url:
         os.environ["WORKBENCH_SMS_URL"] = args.sms_url
+    from server_stub.sms.gateway import GatewayConfigError, SmsSettings, make_sender
+
+    try:  # a wrong SMS gateway URL or a missing secret stops the start, with the reason
+        make_sender(SmsSettings.from_env())
+    except GatewayConfigError as exc:
+        print(f"error: {exc}")
+        return 2
     if args.workers > 1 and url.startswith("sqlite"):
         print("note: several workers on SQLite serialise on the database file; PostgreSQL scales better")
     kwargs = {}

@@ -262,3 +262,37 @@ def get_templates(request: Request, _p: Admin) -> TemplatesYamlOut:
 
     with _factory(request)() as session:
         return TemplatesYamlOut(yaml=export_templates(session))
+
+
+class FunnelOut(BaseModel):
+    messages: int
+    sent: int
+    delivered: int
+    failed: int
+    waiting: int
+    customers_reached: int
+    links_opened: int
+    ordered: int
+    cost: float
+    cost_per_order: float | None
+
+
+@router.get("/api/v1/reports/sms-funnel", response_model=FunnelOut, tags=["reports"])
+def sms_funnel_report(
+    request: Request, p: Caller,
+    days: Annotated[int, Query(ge=1, le=366, description="the last N days")] = 30,
+) -> FunnelOut:
+    """SMS sent -> delivered -> link opened -> ordered online, with the cost per order (a team
+    lead sees their team, an administrator everyone)."""
+    import datetime as dt
+
+    from server_stub.sms.report import sms_funnel
+    from workbench.services.codes import Role
+
+    if p.role not in (Role.LEAD, Role.ADMIN):
+        raise ApiError(403, "Only team leads and administrators see the SMS funnel.")
+    until = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
+    with _factory(request)() as session:
+        funnel = sms_funnel(session, until - dt.timedelta(days=days), until,
+                            team_id=p.team_id if p.role == Role.LEAD else None)
+    return FunnelOut(**funnel.to_dict())

@@ -183,3 +183,15 @@ def test_exactly_once_when_the_sender_is_killed_mid_campaign(kannel_chain: SmsCh
     with chain.factory() as s:
         assert s.execute(select(func.count()).select_from(ContactEvent).where(ContactEvent.channel == "sms")).scalar() == n
         assert set(s.execute(select(Task.status).where(Task.channel == "sms")).scalars()) == {"done"}
+
+
+def test_serve_refuses_a_bad_sms_configuration(sqlite_central: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WORKBENCH_SMS")}
+    r = subprocess.run([sys.executable, "-m", "server_stub", "serve", "--db", sqlite_central, "--port", "9",
+                        "--sms-url", "kannel://u:p@127.0.0.1:13013"], cwd=ROOT, env=env, capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 2 and "WORKBENCH_SMS_SECRET" in r.stdout
+    r = subprocess.run([sys.executable, "-m", "server_stub", "serve", "--db", sqlite_central, "--port", "9",
+                        "--sms-url", "smpp://h:1"], cwd=ROOT, env={**env, "WORKBENCH_SMS_SECRET": "s"},
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "unknown SMS gateway scheme" in r.stdout
