@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import ipaddress
 import os
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -100,7 +101,7 @@ class SmsSettings:
         allow = tuple(a.strip() for a in env.get("WORKBENCH_SMS_ALLOW", "").split(",") if a.strip())
         if not allow:
             host = urlsplit(url).hostname if url else None
-            allow = (host,) if host else ("127.0.0.1", "::1")
+            allow = _addresses_of(host) if host else ("127.0.0.1", "::1")
         for entry in allow:
             try:
                 ipaddress.ip_network(entry, strict=False)
@@ -159,6 +160,21 @@ class SmsSettings:
         """The delivery-report URL for Kannel (``%d`` status, ``%A`` its answer, ``%T`` time)."""
         query = urlencode({"id": message_id, "sig": self.sign(message_id)})
         return f"{self.callback_base}/api/v1/sms/dlr?{query}&status=%d&answer=%A&at=%T"
+
+
+def _addresses_of(host: str) -> tuple[str, ...]:
+    """The gateway host's addresses (its callbacks come from there by default)."""
+    try:
+        ipaddress.ip_address(host)
+        return (host,)
+    except ValueError:
+        pass
+    try:
+        found = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except OSError:
+        raise GatewayConfigError(f"cannot resolve the SMS gateway's host {host!r}: set WORKBENCH_SMS_ALLOW "
+                                 "to the addresses its callbacks come from") from None
+    return tuple(sorted(str(a).split("%")[0] for a in found))
 
 
 class RateLimiter:

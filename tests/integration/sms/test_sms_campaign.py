@@ -192,6 +192,6 @@ def test_serve_refuses_a_bad_sms_configuration(sqlite_central: str) -> None:
                        text=True, timeout=60)
     assert r.returncode == 2 and "WORKBENCH_SMS_SECRET" in r.stdout
     r = subprocess.run([sys.executable, "-m", "server_stub", "serve", "--db", sqlite_central, "--port", "9",
-                        "--sms-url", "smpp://h:1"], cwd=ROOT, env={**env, "WORKBENCH_SMS_SECRET": "s"},
+                        "--sms-url", "smpp://127.0.0.1:1"], cwd=ROOT, env={**env, "WORKBENCH_SMS_SECRET": "s"},
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "unknown SMS gateway scheme" in r.stdout

@@ -189,6 +189,14 @@ def test_sms_url_is_checked() -> None:
         make_sender(SmsSettings(url="kannel://127.0.0.1:13013", secret="s"))
     with pytest.raises(GatewayConfigError, match="rate"):
         make_sender(SmsSettings(url="kannel://u:p@127.0.0.1:13013?rate=nan", secret="s"))
+    local = SmsSettings.from_env({"WORKBENCH_SMS_URL": "kannel://u:p@localhost:13013", "WORKBENCH_SMS_SECRET": "s"})
+    assert local.address_allowed("127.0.0.1") and not local.address_allowed("10.0.0.1")
+    with pytest.raises(GatewayConfigError, match="WORKBENCH_SMS_ALLOW"):
+        SmsSettings.from_env({"WORKBENCH_SMS_URL": "kannel://u:p@no-such-host.invalid:13013",
+                              "WORKBENCH_SMS_SECRET": "s"})
+    with pytest.raises(GatewayConfigError, match="not an address"):
+        SmsSettings.from_env({"WORKBENCH_SMS_URL": "kannel://u:p@127.0.0.1:13013", "WORKBENCH_SMS_SECRET": "s",
+                              "WORKBENCH_SMS_ALLOW": "10.0.0.1,kannel"})
     settings = SmsSettings.from_env({"WORKBENCH_SMS_URL": "kannel://u:p%40x@127.0.0.1:13013?from=1069&rate=5",
                                      "WORKBENCH_SMS_SECRET": "s"})
     assert settings.allow == ("127.0.0.1",)
