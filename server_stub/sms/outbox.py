@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import threading
 import uuid
 from collections.abc import Iterable, Sequence
@@ -95,22 +96,41 @@ def queue_message(
         id=mid, customer_id=customer.id, channel=Channel.SMS.value, user_id=user_id,
         team_id=team_id or customer.team_id, store_id=customer.store_id, started_at=now, duration_s=0,
         cost=cost, wrapup=WrapUp.INFO_ONLY.value, intent="none", policy_id=policy_id, task_id=task_id,
-        note=f"SMS ({kind}, {info.segments} segment{'s' if info.segments > 1 else ''}): {body}"[:2000],
+        note=f"SMS ({kind}, {info.segments} segment{'s' if info.segments > 1 else ''}): {redact(body)}"[:2000],
         deal_value=0.0,
     )
-    session.add_all([msg, event])
-    new = [
-        Change("contact_event", mid, wire_row("contact_event", event), team_id=customer.team_id,
-               store_id=customer.store_id),
-        Change("sms_message", mid, wire_row("sms_message", msg), team_id=customer.team_id,
-               store_id=customer.store_id),
-    ]
+    new = [Change("sms_message", mid, public_view(msg), team_id=customer.team_id, store_id=customer.store_id)]
+    if kind in TRANSACTIONAL_KINDS:
+        # asked for by the customer (a login code, a confirmation): not a marketing contact,
+        # and its text stays on the server (a code must never reach a desk)
+        session.add(msg)
+    else:
+        session.add_all([msg, event])
+        new.insert(0, Change("contact_event", mid, wire_row("contact_event", event), team_id=customer.team_id,
+                             store_id=customer.store_id))
     if changes is not None:
         changes.extend(new)
     else:
         session.flush()
         append(session, new)
     return msg
+
+
+_LINK = re.compile(r"https?://\S+/online/l/\S+")
+
+#: what desks receive of a message (the text stays on the server: it holds the personal link)
+PUBLIC_FIELDS = ("id", "customer_id", "task_id", "policy_id", "template_id", "kind", "user_id", "segments", "cost",
+                 "status", "gateway_code", "created_at", "sent_at", "final_at")
+
+
+def redact(text: str) -> str:
+    """``text`` without its personal link (a desk must not be able to enter as the customer)."""
+    return _LINK.sub("[personal link]", text)
+
+
+def public_view(msg: SmsMessage) -> dict[str, Any]:
+    data = wire_row("sms_message", msg)
+    return {k: data.get(k) for k in PUBLIC_FIELDS}
 
 
 def _publish_status(session: Session, msgs: Iterable[SmsMessage]) -> None:
@@ -120,7 +140,7 @@ def _publish_status(session: Session, msgs: Iterable[SmsMessage]) -> None:
     ids = {m.customer_id for m in msgs}
     tags = {r[0]: (r[1], r[2]) for r in session.execute(
         select(Customer.id, Customer.team_id, Customer.store_id).where(Customer.id.in_(ids)))}
-    append(session, [Change("sms_message", m.id, wire_row("sms_message", m),
+    append(session, [Change("sms_message", m.id, public_view(m),
                             team_id=tags.get(m.customer_id, (None, None))[0],
                             store_id=tags.get(m.customer_id, (None, None))[1]) for m in msgs])
 

@@ -78,6 +78,14 @@ def test_hang_up_sms_waits_offline_then_is_sent_once_after_sync(pumped: SmsChain
     while _messages(chain)[0].status != "delivered" and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _messages(chain)[0].status == "delivered"
+    # the desks see the SMS in the trail, never the personal link (it would let them in as the customer)
+    pulled = ServerApi(httpx.Client(base_url=chain.base_url))
+    pulled.login("agent2", factories.PASSWORD)
+    changes = pulled.pull(0, limit=5000).changes
+    mine = [c for c in changes if c.data.get("id") == msgs[0].id]
+    assert {c.entity for c in mine} == {"contact_event", "sms_message"}
+    text = repr([c.data for c in changes])
+    assert "/online/l/" not in text and "[personal link]" in text and "body" not in repr([c.data for c in mine])
     # the same request again (a replayed push, a second sync) sends nothing more
     api = ServerApi(httpx.Client(base_url=chain.base_url))
     api.login("agent1", factories.PASSWORD)

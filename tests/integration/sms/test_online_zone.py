@@ -216,6 +216,9 @@ def test_code_login_through_the_gateway(zone_with_gateway: SmsChain) -> None:
     assert len(chain.kannel.received()) == 1
     with chain.factory() as s:
         assert s.execute(select(OnlineVisit.via)).scalars().all() == ["code"]
+        # the code never reaches a desk: no contact event, nothing of its text in the change log
+        logged = s.execute(select(ChangeLog.data)).scalars().all()
+        assert code not in repr(logged)
 
 
 def test_code_attempts_and_expiry(zone_with_gateway: SmsChain) -> None:
