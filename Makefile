@@ -10,7 +10,7 @@ DEMO_DIR ?= .demo
 DEMO_DB  = sqlite:///$(abspath $(DEMO_DIR))/central.db
 DEMO_CUSTOMERS ?= 20000
 PORT ?= 8765
-APT_PACKAGES = fonts-wqy-microhei baresip-core sip-tester xvfb xauth nginx \
+APT_PACKAGES = fonts-wqy-microhei baresip-core sip-tester xvfb xauth nginx kannel kannel-extras chromium chromium-driver \
 	libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-randr0 libxcb-render-util0 \
 	libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0 libegl1 libgl1 libdbus-1-3
 

@@ -6,9 +6,11 @@ db="$1"; port="$2"; dir="$3"
 venv="$(dirname "$0")/../.venv/bin"
 log="$dir/server.log"
 
+# the SMS gateway: a local Kannel with its fake SMS centre (skipped if Kannel is not installed)
+eval "$("$venv/python" -m server_stub.sms.kannel_local start --dir "$dir/kannel" --callback "http://127.0.0.1:$port")"
 "$venv/workbench-server" serve --db "$db" --host 127.0.0.1 --port "$port" >"$log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null || true' EXIT INT TERM
+trap 'kill $server 2>/dev/null || true; "$venv/python" -m server_stub.sms.kannel_local stop --dir "$dir/kannel"' EXIT INT TERM
 for _ in $(seq 1 100); do
   if "$venv/python" - "$port" <<'PY' 2>/dev/null; then break; fi
 import sys, httpx

@@ -22,6 +22,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export-policies": ("server_stub.policy_admin", "write policies, scripts and pressure limits as YAML"),
     "train": ("server_stub.training", "train the scoring models and write their reports"),
     "evaluate": ("server_stub.evaluation", "evaluate our model and two baselines on a table of past contacts"),
+    "import-sms-templates": ("server_stub.sms.templates", "validate and publish SMS templates from YAML"),
+    "export-sms-templates": ("server_stub.sms.templates", "write the SMS templates as YAML"),
+    "send-sms": ("server_stub.sms.campaign", "send the open SMS tasks and the SMS outbox through the gateway"),
 }
 
 

@@ -25,6 +25,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=1,
                         help="worker processes (default 1; use PostgreSQL for more than one)")
     parser.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
+    parser.add_argument("--sms-url", default=None,
+                        help="SMS gateway, e.g. kannel://user:pass@127.0.0.1:13013 (default: $WORKBENCH_SMS_URL; "
+                             "without one, SMS wait in the outbox)")
     parser.add_argument("--forwarded-allow-ips", default="",
                         help="trust X-Forwarded-For / X-Forwarded-Proto only from these proxy addresses "
                              "(comma-separated, e.g. the nginx host); default: from nobody")
@@ -69,6 +72,15 @@ def run(args: argparse.Namespace) -> int:
     os.environ["WORKBENCH_SERVER_DB"] = url  # workers build their app from the environment
     if args.enable_docs:
         os.environ["WORKBENCH_ENABLE_DOCS"] = "1"
+    if args.sms_url:
+        os.environ["WORKBENCH_SMS_URL"] = args.sms_url
+    from server_stub.sms.gateway import GatewayConfigError, SmsSettings, make_sender
+
+    try:  # a wrong SMS gateway URL or a missing secret stops the start, with the reason
+        make_sender(SmsSettings.from_env())
+    except GatewayConfigError as exc:
+        print(f"error: {exc}")
+        return 2
     if args.workers > 1 and url.startswith("sqlite"):
         print("note: several workers on SQLite serialise on the database file; PostgreSQL scales better")
     uvicorn.run(

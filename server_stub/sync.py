@@ -869,6 +869,13 @@ def _task_transition(b: _Batch, data: dict[str, Any]) -> list[Change]:
     return [change_for("task", row, cust)]
 
 
+def _sms_request(b: _Batch, data: dict[str, Any]) -> list[Change]:
+    """The hang-up SMS (issue 15): see :mod:`server_stub.sms.hangup`."""
+    from server_stub.sms.hangup import request_from_push
+
+    return request_from_push(b, data)
+
+
 HANDLERS: dict[tuple[str, str], Callable[[_Batch, dict[str, Any]], list[Change]]] = {
     ("contact_event", "create"): _contact_event_create,
     ("acceptance", "create"): _acceptance_create,
@@ -878,6 +885,7 @@ HANDLERS: dict[tuple[str, str], Callable[[_Batch, dict[str, Any]], list[Change]]
     ("customer", "create"): _customer_create,
     ("customer", "update"): _customer_update,
     ("task", "transition"): _task_transition,
+    ("sms", "request"): _sms_request,
 }
 
 

@@ -1114,7 +1114,7 @@
     </message>
     <message>
         <location filename="../../workbench/ui/main_window.py" line="275" />
-        <location filename="../../workbench/ui/main_window.py" line="652" />
+        <location filename="../../workbench/ui/main_window.py" line="649" />
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
@@ -1194,107 +1194,107 @@
         <translation>更新时间</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="396" />
+        <location filename="../../workbench/ui/main_window.py" line="393" />
         <source>&amp;Dashboards</source>
         <translation>效能看板(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="399" />
+        <location filename="../../workbench/ui/main_window.py" line="396" />
         <source>&amp;Policy studio</source>
         <translation>政策配置(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="421" />
+        <location filename="../../workbench/ui/main_window.py" line="418" />
         <source>A team lead can override this.</source>
         <translation>班组长可以放行。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="422" />
+        <location filename="../../workbench/ui/main_window.py" line="419" />
         <source>Call not allowed</source>
         <translation>不允许外呼</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="423" />
+        <location filename="../../workbench/ui/main_window.py" line="420" />
         <source>This call may not start now:</source>
         <translation>现在不能发起这通电话：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="430" />
+        <location filename="../../workbench/ui/main_window.py" line="427" />
         <source>Override contact pressure</source>
         <translation>放行接触管控</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="431" />
+        <location filename="../../workbench/ui/main_window.py" line="428" />
         <source>Reason for the override (recorded):</source>
         <translation>放行原因（将被记录）：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="587" />
+        <location filename="../../workbench/ui/main_window.py" line="584" />
         <source>Refreshing scores</source>
         <translation>正在更新评分</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="591" />
+        <location filename="../../workbench/ui/main_window.py" line="588" />
         <source>A new scoring model could not be loaded; the previous one stays in use: {m}</source>
         <translation>新评分模型无法加载，继续使用旧模型：{m}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="604" />
+        <location filename="../../workbench/ui/main_window.py" line="601" />
         <source>No customer found for {q}</source>
         <translation>未找到客户：{q}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="618" />
+        <location filename="../../workbench/ui/main_window.py" line="615" />
         <source>New lead saved</source>
         <translation>新线索已保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="630" />
+        <location filename="../../workbench/ui/main_window.py" line="627" />
         <source>Outcome saved</source>
         <translation>结果已保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="638" />
+        <location filename="../../workbench/ui/main_window.py" line="635" />
         <source>Not saved</source>
         <translation>未保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="664" />
+        <location filename="../../workbench/ui/main_window.py" line="661" />
         <source>Online · {n} waiting · last sync {t}</source>
         <translation>在线 · {n} 条待上传 · 上次同步 {t}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="666" />
+        <location filename="../../workbench/ui/main_window.py" line="663" />
         <source>Offline — showing local data, {n} changes waiting</source>
         <translation>离线 — 显示本地数据，{n} 条变更待上传</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="668" />
+        <location filename="../../workbench/ui/main_window.py" line="665" />
         <source> · {n} refused by the server</source>
         <translation> · {n} 条被服务器拒绝</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="672" />
+        <location filename="../../workbench/ui/main_window.py" line="669" />
         <source>Syncing… {n} records</source>
         <translation>同步中… {n} 条记录</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="676" />
+        <location filename="../../workbench/ui/main_window.py" line="673" />
         <source>Language saved: it takes effect the next time the workbench starts.</source>
         <translation>语言已保存：下次启动工作台时生效。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="693" />
+        <location filename="../../workbench/ui/main_window.py" line="690" />
         <source>Softphone connected</source>
         <translation>软电话已连接</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="693" />
+        <location filename="../../workbench/ui/main_window.py" line="690" />
         <source>Softphone not connected: {m}</source>
         <translation>软电话未连接：{m}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="697" />
+        <location filename="../../workbench/ui/main_window.py" line="694" />
         <source>No softphone configured</source>
         <translation>未配置软电话</translation>
     </message>
@@ -1345,93 +1345,103 @@
 <context>
     <name>OutcomeForm</name>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="75" />
+        <location filename="../../workbench/ui/outcome_form.py" line="76" />
         <source>Outcome</source>
         <translation>接触结果</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="85" />
+        <location filename="../../workbench/ui/outcome_form.py" line="86" />
         <source>— choose the outcome —</source>
         <translation>— 请选择结果 —</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="94" />
+        <location filename="../../workbench/ui/outcome_form.py" line="96" />
+        <source>Send hang-up SMS (Alt+M)</source>
+        <translation>发送挂机短信（Alt+M）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/outcome_form.py" line="97" />
+        <source>After the call, the chosen policy's SMS with the customer's personal link to the online zone (sent once, after sync; pressure checked first)</source>
+        <translation>通话结束后，向客户发送所选政策的短信及其网厅专属链接（同步后只发送一次；先检查接触管控）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/outcome_form.py" line="102" />
         <source>Short note (Enter saves)</source>
         <translation>简短备注（回车保存）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="96" />
+        <location filename="../../workbench/ui/outcome_form.py" line="104" />
         <source>Call &amp;back at</source>
         <translation>回访时间(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="109" />
+        <location filename="../../workbench/ui/outcome_form.py" line="117" />
         <source>&amp;Transfer to store</source>
         <translation>转营业厅(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="113" />
+        <location filename="../../workbench/ui/outcome_form.py" line="121" />
         <source>Note for the store</source>
         <translation>给营业厅的备注</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="117" />
+        <location filename="../../workbench/ui/outcome_form.py" line="125" />
         <source>&amp;Save (Enter)</source>
         <translation>保存(&amp;S)（回车）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="120" />
+        <location filename="../../workbench/ui/outcome_form.py" line="128" />
         <source>&amp;Undo (Ctrl+Z)</source>
         <translation>撤销(&amp;U)（Ctrl+Z）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="127" />
+        <location filename="../../workbench/ui/outcome_form.py" line="135" />
         <source>&amp;Wrap-up</source>
         <translation>小结(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="128" />
+        <location filename="../../workbench/ui/outcome_form.py" line="136" />
         <source>&amp;Intent</source>
         <translation>办理意向(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="129" />
+        <location filename="../../workbench/ui/outcome_form.py" line="137" />
         <source>&amp;Policy</source>
         <translation>政策(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="130" />
+        <location filename="../../workbench/ui/outcome_form.py" line="139" />
         <source>&amp;Note</source>
         <translation>备注(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="205" />
-        <location filename="../../workbench/ui/outcome_form.py" line="258" />
+        <location filename="../../workbench/ui/outcome_form.py" line="216" />
+        <location filename="../../workbench/ui/outcome_form.py" line="270" />
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="338" />
+        <location filename="../../workbench/ui/outcome_form.py" line="362" />
         <source>Choose how the contact ended (wrap-up) first.</source>
         <translation>请先选择接触结果（小结）。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="363" />
+        <location filename="../../workbench/ui/outcome_form.py" line="387" />
         <source>Undone.</source>
         <translation>已撤销。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="363" />
+        <location filename="../../workbench/ui/outcome_form.py" line="387" />
         <source>Too late to undo: already sent.</source>
         <translation>无法撤销：已经上传。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="368" />
+        <location filename="../../workbench/ui/outcome_form.py" line="392" />
         <source>Saved. Ctrl+Z undoes it ({n} s).</source>
         <translation>已保存。Ctrl+Z 可撤销（{n} 秒）。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="370" />
+        <location filename="../../workbench/ui/outcome_form.py" line="394" />
         <source>Saved.</source>
         <translation>已保存。</translation>
     </message>

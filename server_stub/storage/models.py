@@ -223,6 +223,120 @@ class CallGrant(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     contact_event_id: Mapped[str | None] = mapped_column(String(40), default=None)
+# ---------------------------------------------------------------- SMS (issue 15)
+
+
+class SmsMessage(Base):
+    """One SMS to a customer, and the outbox it waits in until a gateway takes it.
+
+    ``status``: queued (waiting: no gateway yet, or not yet sent) -> sending (claimed by a
+    sender; the request to the gateway may be under way) -> sent (the gateway accepted it)
+    -> delivered / failed (the delivery reports). Each message is also a contact event
+    (channel ``sms``) with the same id.
+    """
+
+    __tablename__ = "sms_messages"
+    __table_args__ = (Index("ix_sms_messages_status_created", "status", "created_at"),)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(40), index=True)
+    #: the campaign task it serves (one message per task: the exactly-once key of campaigns)
+    task_id: Mapped[str | None] = mapped_column(String(40), unique=True, default=None)
+    #: a client's key for the request (the hang-up SMS: its mutation id), sent once
+    request_key: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    policy_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    template_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    kind: Mapped[str] = mapped_column(String(20), default="campaign")
+    user_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    to_number: Mapped[str] = mapped_column(String(20), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    segments: Mapped[int] = mapped_column(Integer, default=1)
+    cost: Mapped[float] = mapped_column(Float, default=0.0)
+    status: Mapped[str] = mapped_column(String(12), default="queued")
+    gateway: Mapped[str] = mapped_column(String(40), default="")
+    gateway_code: Mapped[str] = mapped_column(String(20), default="")
+    gateway_answer: Mapped[str] = mapped_column(String(200), default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    final_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class SmsReply(Base):
+    """A message a customer sent us (through the gateway's sms-service)."""
+
+    __tablename__ = "sms_replies"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    from_number: Mapped[str] = mapped_column(String(20), index=True)
+    to_number: Mapped[str] = mapped_column(String(20), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[str] = mapped_column(String(12))  # opt_out / reply / unknown
+    customer_id: Mapped[str | None] = mapped_column(String(40), index=True, default=None)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SmsTemplate(Base):
+    """An SMS template (短信模板) with portrait placeholders, published like policies."""
+
+    __tablename__ = "sms_templates"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    policy_id: Mapped[str | None] = mapped_column(String(40), index=True, default=None)
+    #: what it is for: campaign / hangup / code / confirm
+    purpose: Mapped[str] = mapped_column(String(20), default="campaign")
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="published")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SensitiveWord(Base):
+    """A word no SMS may contain (敏感词), admin-editable."""
+
+    __tablename__ = "sms_sensitive_words"
+    word: Mapped[str] = mapped_column(String(40), primary_key=True)
+    added_by: Mapped[str | None] = mapped_column(String(40), default=None)
+    added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+
+class OnlineCode(Base):
+    """A one-time login code for the online zone, sent by SMS (only its hash is kept)."""
+
+    __tablename__ = "online_codes"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    address: Mapped[str] = mapped_column(String(60), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    used: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class OnlineOrder(Base):
+    """An order form shown to a customer: its one-time token makes a second submit (a double
+    click, a reload, a replay) find the first order instead of making another."""
+
+    __tablename__ = "online_orders"
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(40), index=True)
+    policy_id: Mapped[str] = mapped_column(String(40))
+    acceptance_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+
+class OnlineVisit(Base):
+    """A customer entering the online zone (by link or code): the funnel's "link opened"."""
+
+    __tablename__ = "online_visits"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(40), index=True)
+    via: Mapped[str] = mapped_column(String(10))  # link / code
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
 
 #: Entities that travel through sync, by wire name.
 ENTITIES: dict[str, type[Base]] = {

@@ -24,12 +24,20 @@ from workbench.core.codes import (
 from workbench.core.dbutil import unit_of_work
 from workbench.core.entities import to_wire, utcnow
 from workbench.core.phone import InvalidPhoneError, normalize_phone
+from workbench.core.pressure import (
+    ContactRecord,
+    PressureLimitSpec,
+    PressureSubject,
+    ReasonCode,
+    check_pressure,
+)
 from workbench.local_store.models import (
     Acceptance,
     ContactEvent,
     Customer,
     Outbox,
     Policy,
+    PressureLimit,
     Store,
     Task,
     WorkOrder,
@@ -60,6 +68,8 @@ class OutcomeInput:
     predicted_p: float | None = None
     transfer_store_id: str | None = None
     transfer_note: str = ""
+    #: send the chosen policy's hang-up SMS with the customer's personal link (issue 15)
+    send_sms: bool = False
 
 
 @dataclass(frozen=True)
@@ -115,6 +125,8 @@ class OutcomeService:
             raise InputError("choose the policy the customer accepted")
         if wrapup is WrapUp.TRANSFERRED and not data.transfer_store_id:
             raise InputError("choose the store to transfer the customer to")
+        if data.send_sms and not data.policy_id:
+            raise InputError("choose the policy the hang-up SMS is about")
 
         with unit_of_work(self._sf) as s:
             customer = self._customer(s, data.customer_id)
@@ -154,6 +166,8 @@ class OutcomeService:
                 mutations.append(mid)
             if data.task_id:
                 mutations.extend(self._close_task(s, data.task_id))
+            if data.send_sms and policy is not None:
+                mutations.append(self._hangup_sms(s, customer, policy, event.id, data.task_id, now))
             if wrapup is WrapUp.DO_NOT_CALL and not customer.do_not_call:
                 customer.do_not_call = True
                 mutations.append(
@@ -321,6 +335,26 @@ class OutcomeService:
             wo.handled_by = self._actor.user_id
             wo.updated_at = utcnow()
             enqueue(s, "work_order", "transition", {"id": wo.id, "status": status, "reason": reason.strip()})
+
+    # ------------------------------------------------------------------ hang-up SMS
+    def _hangup_sms(self, s: Session, customer: Customer, policy: Policy, event_id: str,
+                    task_id: str | None, now: dt.datetime) -> str:
+        """Queue the hang-up SMS request in the outbox, after the local pressure check (the
+        server checks again and sends it once, after sync; quiet hours only delay it)."""
+        history = [ContactRecord.from_row(r) for r in s.execute(
+            select(ContactEvent).where(ContactEvent.customer_id == customer.id)).scalars()]
+        accepted = {a: c for a, c in s.execute(
+            select(Acceptance.policy_id, Acceptance.channel).where(Acceptance.customer_id == customer.id,
+                                                                   Acceptance.status == "accepted"))}
+        limits = [PressureLimitSpec.from_row(r) for r in s.execute(select(PressureLimit)).scalars()]
+        decision = check_pressure(PressureSubject.from_row(customer), history, limits, Channel.SMS.value, now,
+                                  policy_id=policy.id, accepted_policy_ids=accepted)
+        blocking = [r for r in decision.reasons if r.code != ReasonCode.QUIET_HOURS]
+        if blocking:
+            raise InputError("the hang-up SMS cannot be sent: " + "; ".join(r.describe() for r in blocking)
+                             + " (untick it to save the outcome)")
+        return enqueue(s, "sms", "request", {"id": new_id(), "customer_id": customer.id, "policy_id": policy.id,
+                                             "contact_event_id": event_id, "task_id": task_id})
 
     # ------------------------------------------------------------------ helpers
     def _close_task(self, s: Session, task_id: str) -> list[str]:

@@ -55,6 +55,7 @@ class FormState:
     status_style: str
     save_enabled: bool
     undo_deadline: float | None  # time.monotonic() when the undo window closes
+    sms_on: bool = False
 
 
 class OutcomeForm(QWidget):
@@ -90,6 +91,13 @@ class OutcomeForm(QWidget):
             self.intent.addItem(labels.intent(code.value), code.value)
         self.intent.setCurrentIndex(self.intent.findData(Intent.NONE.value))
         self.policy = QComboBox()
+        # the hang-up SMS (挂机短信): one key (Alt+M) sends the chosen policy's SMS with the
+        # customer's personal link to the online zone, through the outbox, after sync
+        self.sms_on = QCheckBox(self.tr("Send hang-up SMS (Alt+M)"))
+        self.sms_on.setToolTip(self.tr("After the call, the chosen policy's SMS with the customer's personal "
+                                       "link to the online zone (sent once, after sync; pressure checked first)"))
+        self.sms_on.setEnabled(False)
+        self.policy.currentIndexChanged.connect(self._on_policy_changed)
         self.note = QLineEdit()
         self.note.setPlaceholderText(self.tr("Short note (Enter saves)"))
         self.note.setMaxLength(2000)
@@ -127,6 +135,7 @@ class OutcomeForm(QWidget):
         form.addRow(self._buddy(self.tr("&Wrap-up"), self.wrapup), self.wrapup)
         form.addRow(self._buddy(self.tr("&Intent"), self.intent), self.intent)
         form.addRow(self._buddy(self.tr("&Policy"), self.policy), self.policy)
+        form.addRow("", self.sms_on)
         form.addRow(self._buddy(self.tr("&Note"), self.note), self.note)
         form.addRow(self.callback_on, self.callback_at)
         form.addRow(self.transfer_on, self.store)
@@ -146,12 +155,13 @@ class OutcomeForm(QWidget):
             w.returnPressed.connect(self.submit)
         for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             QShortcut(QKeySequence(key), self, self.submit, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        QShortcut(QKeySequence("Alt+M"), self, self._on_sms_key, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         QShortcut(QKeySequence.StandardKey.Undo, self, self._on_undo_key,
                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         for w in (self.note, self.transfer_note):
             w.installEventFilter(self)
         chain = [self.wrapup, self.intent, self.policy, self.note, self.callback_on, self.callback_at,
-                 self.transfer_on, self.store, self.transfer_note, self.save_button, self.undo_button]
+                 self.transfer_on, self.store, self.transfer_note, self.save_button, self.undo_button, self.sms_on]
         for a, b in zip(chain, chain[1:], strict=False):
             QWidget.setTabOrder(a, b)
         self._undo_timer = QTimer(self)
@@ -192,6 +202,7 @@ class OutcomeForm(QWidget):
             status_style=self.status.styleSheet(), save_enabled=self.save_button.isEnabled(),
             undo_deadline=(time.monotonic() + self._undo_left
                            if self._undo_timer.isActive() and self._undo_left > 0 else None),
+            sms_on=self.sms_on.isChecked(),
         )
 
     def restore(self, state: FormState, stores: list[tuple[str, str, str]]) -> None:
@@ -206,6 +217,7 @@ class OutcomeForm(QWidget):
         for offer in state.pop.offers if state.pop else ():
             self.policy.addItem(offer.name, offer.policy_id)
         self.policy.setCurrentIndex(state.policy)
+        self.sms_on.setChecked(state.sms_on)
         self._fill_stores(stores)
         self.store.setCurrentIndex(state.store)
         # the check boxes first: ticking them proposes a time and a wrap-up of their own
@@ -270,6 +282,7 @@ class OutcomeForm(QWidget):
             self.transfer_note.clear()
             self.transfer_on.setChecked(False)
             self.callback_on.setChecked(False)
+            self.sms_on.setChecked(False)
             self.wrapup.setCurrentIndex(0)
             self.intent.setCurrentIndex(self.intent.findData(Intent.NONE.value))
 
@@ -286,6 +299,16 @@ class OutcomeForm(QWidget):
         self.callback_at.setMinimumDateTime(now)
         if self.callback_at.dateTime() < now.addSecs(60):
             self.callback_at.setDateTime(now.addDays(1))
+
+    def _on_sms_key(self) -> None:
+        if self.sms_on.isEnabled():
+            self.sms_on.toggle()
+
+    def _on_policy_changed(self, _index: int) -> None:
+        chosen = self.policy.currentData() is not None
+        self.sms_on.setEnabled(chosen)
+        if not chosen:
+            self.sms_on.setChecked(False)
 
     def _on_callback_toggled(self, on: bool) -> None:
         self.callback_at.setEnabled(on)
@@ -331,6 +354,7 @@ class OutcomeForm(QWidget):
             transfer_store_id=self.store.currentData() if self.transfer_on.isChecked() else None,
             transfer_note=self.transfer_note.text() if self.transfer_on.isChecked() else "",
             started_at=self._opened,
+            send_sms=self.sms_on.isChecked() and pid is not None,
         )
 
     def submit(self) -> None:

@@ -1,0 +1,140 @@
+"""The loop closes (issue 15 point 7, without the phone call): the agent's hang-up SMS goes
+through the desk's outbox and the real Kannel to fakesmsc; the test takes the link from what
+fakesmsc received, opens it in headless Chromium at a phone's size, orders, and the agent's
+pop and another desk's task list change after sync. Real parts only."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from server_stub.sms.gateway import make_sender
+from server_stub.sms.pump import OutboxPump
+from server_stub.storage.db import unit_of_work
+from server_stub.storage.models import Acceptance, Policy, Task
+from tests.integration import factories
+from tests.integration.sms.conftest import SmsChain
+from workbench.local_store.db import open_local, session_factory
+from workbench.local_store.models import Task as LocalTask
+from workbench.services.actor import Actor
+from workbench.services.outcomes import OutcomeInput, OutcomeService
+from workbench.services.screen_pop import ScreenPopService
+from workbench.services.server_api import ServerApi
+from workbench.services.sync_engine import SyncEngine
+
+#: where to keep the phone-sized screenshots (the README's); default: the test's temp folder
+SHOTS = os.environ.get("WORKBENCH_ONLINE_SHOTS")
+
+
+def _browser() -> object:
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not chromium or not driver:
+        pytest.skip("Chromium not installed: apt-get install chromium chromium-driver (make system-packages)")
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        pytest.skip("selenium not installed (the test extra)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=390,844",
+                "--lang=zh-CN"):
+        options.add_argument(arg)
+    return webdriver.Chrome(service=Service(driver), options=options)
+
+
+@pytest.fixture
+def loop(kannel_chain: SmsChain, monkeypatch: pytest.MonkeyPatch) -> Iterator[SmsChain]:
+    monkeypatch.setenv("WORKBENCH_ONLINE_SECRET", "loop-secret")
+    monkeypatch.setenv("WORKBENCH_ONLINE_URL", kannel_chain.base_url)
+    sender = make_sender(kannel_chain.settings)
+    assert sender is not None
+    pump = OutboxPump(kannel_chain.factory, sender, interval=0.2).start()
+    kannel_chain.server.app.state.sms_pump = pump
+    yield kannel_chain
+    pump.stop()
+
+
+def _desk(chain: SmsChain, tmp_path: Path, username: str) -> tuple[object, SyncEngine, Actor]:
+    factory = session_factory(open_local(tmp_path / f"{username}.db"))
+    api = ServerApi(httpx.Client(base_url=chain.base_url))
+    api.login(username, factories.PASSWORD)
+    u = api.user
+    assert u is not None
+    sync = SyncEngine(factory, api, SyncEngine.client_id_for(factory))
+    sync.pull_all()
+    return factory, sync, Actor(u.id, u.username, u.display_name, u.role, u.team_id, u.store_id)
+
+
+def test_hang_up_sms_to_chromium_order_to_the_desks(loop: SmsChain, tmp_path: Path) -> None:
+    chain = loop
+    world = factories.make_world(chain.server.db_url, customers_per_team=2, with_tasks=False)
+    cid = world.customers["T01"][0]
+    phone = world.phone_of(cid)
+    with unit_of_work(chain.factory) as s:
+        factories.add(s, "policy", Policy(id="P-ONLINE", code="P-ONLINE", name="老用户流量包", pitch="每月多送10GB",
+                                          description="连续12个月，每月加送10GB国内流量", rule="true",
+                                          channels=["online", "sms", "hotline", "outbound"], value=120.0))
+        for user in ("U-agent1", "U-agent2"):
+            factories.add(s, "task", Task(id=f"K-{user}", customer_id=cid, policy_id="P-ONLINE", channel="outbound",
+                                          assignee_id=user, team_id="T01", store_id="S001", status="open"))
+    factory, sync, actor = _desk(chain, tmp_path, "agent1")
+    other_factory, other_sync, _ = _desk(chain, tmp_path, "agent2")
+    pops = ScreenPopService(factory, actor)  # type: ignore[arg-type]
+    before = pops.build(phone, channel="hotline")
+    assert "P-ONLINE" in {o.policy_id for o in before.offers}
+    OutcomeService(factory, actor).record(OutcomeInput(  # type: ignore[arg-type]
+        customer_id=cid, wrapup="interested", intent="high", channel="hotline", policy_id="P-ONLINE", send_sms=True))
+    sync.push_all()
+    assert chain.kannel is not None
+    got = chain.kannel.wait_received(1)
+    assert len(got) == 1 and got[0].to == phone
+    link = re.search(r"https?://\S+/online/l/\S+", got[0].text)
+    assert link, got[0].text
+    browser = _browser()
+    shots = Path(SHOTS) if SHOTS else tmp_path
+    shots.mkdir(parents=True, exist_ok=True)
+    try:
+        from selenium.webdriver.common.by import By
+
+        browser.get(link.group(0))  # type: ignore[attr-defined]
+        assert "老用户流量包" in browser.find_element(By.ID, "offer-P-ONLINE").text  # type: ignore[attr-defined]
+        browser.save_screenshot(str(shots / "online-offers.png"))  # type: ignore[attr-defined]
+        browser.find_element(By.ID, "order-P-ONLINE").click()  # type: ignore[attr-defined]
+        assert "确认办理" in browser.page_source  # type: ignore[attr-defined]
+        browser.save_screenshot(str(shots / "online-confirm.png"))  # type: ignore[attr-defined]
+        browser.find_element(By.ID, "confirm").click()  # type: ignore[attr-defined]
+        message = browser.find_element(By.ID, "message").text  # type: ignore[attr-defined]
+        assert "您已成功办理“老用户流量包”" in message
+        browser.save_screenshot(str(shots / "online-done.png"))  # type: ignore[attr-defined]
+        browser.refresh()  # type: ignore[attr-defined]  # a reload orders nothing more
+    finally:
+        browser.quit()  # type: ignore[attr-defined]
+    with chain.factory() as s:
+        accs = s.execute(select(Acceptance).where(Acceptance.customer_id == cid)).scalars().all()
+        assert [(a.policy_id, a.channel) for a in accs] == [("P-ONLINE", "online")]
+    # the desks: the agent's pop shows the online order and no longer offers it; the other
+    # agent's task is closed
+    deadline = time.monotonic() + 10
+    while True:
+        sync.sync_once()
+        after = pops.build(phone, channel="hotline")
+        if after.accepted or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert [(a.policy_id, a.channel) for a in after.accepted] == [("P-ONLINE", "online")]
+    assert "P-ONLINE" not in {o.policy_id for o in after.offers}
+    other_sync.sync_once()
+    with other_factory() as s:  # type: ignore[attr-defined]
+        assert s.get(LocalTask, "K-U-agent2").status == "suppressed"
+    # and the customer got the confirmation SMS
+    texts = [m.text for m in chain.kannel.wait_received(2)]
+    assert any("您已成功办理老用户流量包" in x for x in texts)
