@@ -1,6 +1,6 @@
 """Translated display labels for the domain codes of ``workbench.services.codes``.
 
-Source strings are English; the Chinese comes from resources/translations (zh_CN first).
+Source strings are English; the Chinese comes from workbench/resources/translations (zh_CN first).
 """
 
 from __future__ import annotations

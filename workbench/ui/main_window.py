@@ -661,15 +661,15 @@ class MainWindow(QMainWindow):
         """Online/offline, pending count and last sync time, in the status bar."""
         when = st.last_sync_at.astimezone().strftime("%H:%M:%S") if st.last_sync_at else "—"
         if st.online:
-            text = self.tr("Online · {n} waiting · last sync {t}").format(n=st.pending, t=when)
+            text = self.tr("Online · %n waiting · last sync {t}", "", st.pending).format(t=when)
         else:
-            text = self.tr("Offline — showing local data, {n} changes waiting").format(n=st.pending)
+            text = self.tr("Offline — showing local data, %n change(s) waiting", "", st.pending)
         if st.rejected:
-            text += self.tr(" · {n} refused by the server").format(n=st.rejected)
+            text += self.tr(" · %n refused by the server", "", st.rejected)
         self.set_sync_status(text, st.online)
 
     def on_sync_progress(self, records: int) -> None:
-        self.set_sync_status(self.tr("Syncing… {n} records").format(n=records), True)
+        self.set_sync_status(self.tr("Syncing… %n record(s)", "", records), True)
 
     def on_language_saved(self) -> None:
         self.statusBar().showMessage(

@@ -365,7 +365,7 @@ class OutcomeForm(QWidget):
     def _show_saved(self) -> None:
         self.status.setStyleSheet("color: #2e7d32;")
         if self._undo_left > 0:
-            self.status.setText(self.tr("Saved. Ctrl+Z undoes it ({n} s).").format(n=self._undo_left))
+            self.status.setText(self.tr("Saved. Ctrl+Z undoes it (%n s).", "", self._undo_left))
         else:
             self.status.setText(self.tr("Saved."))
 

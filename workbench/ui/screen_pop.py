@@ -304,7 +304,7 @@ class ScreenPopWidget(QWidget):
         p = pop.portrait
         self.name_label.setText(self.tr("{name} (new lead)").format(name=p.name) if p.is_lead else p.name)
         self.phone_label.setText(p.phone_display)
-        facts = [x for x in (labels.gender(p.gender), self.tr("{n} years").format(n=p.age) if p.age else "",
+        facts = [x for x in (labels.gender(p.gender), self.tr("%n year(s)", "", p.age) if p.age else "",
                              f"{p.province} {p.city}".strip(), p.job_type) if x]
         if p.member_no:
             facts.append(self.tr("Member {no}").format(no=p.member_no))
@@ -350,7 +350,7 @@ class ScreenPopWidget(QWidget):
         self.orders_model.set_rows(pop.work_orders)
         for view in (self.offers_view, self.trail_view, self.orders_view):
             _rows_replaced(view)
-        orders_title = self.tr("Work orders ({n})").format(n=len(pop.work_orders))
+        orders_title = self.tr("Work orders (%n)", "", len(pop.work_orders))
         if self.history_tabs.tabText(1) != orders_title:  # a new title lays the tab bar out again
             self.history_tabs.setTabText(1, orders_title)
         self._objection_index = 0
