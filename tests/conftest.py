@@ -48,7 +48,12 @@ def _pg_template() -> str:
 
 
 def _pg_url(dbname: str) -> str:
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{dbname}"
+    """A database on the server of ``WORKBENCH_TEST_PG`` (default 127.0.0.1:5432, or the
+    throw-away cluster ``make test`` starts when none answers there)."""
+    from urllib.parse import urlsplit
+
+    server = urlsplit(PG_ADMIN_URL)
+    return f"postgresql+psycopg://{server.netloc}/{dbname}"
 
 
 def pg_fresh_database() -> Iterator[str]:
