@@ -34,6 +34,9 @@ def run(args: argparse.Namespace) -> int:
     if args.forwarded_allow_ips:
         kwargs["forwarded_allow_ips"] = args.forwarded_allow_ips
         kwargs["proxy_headers"] = True
+    from workbench.core.logfiles import server_log_config
+
+    kwargs["log_config"] = server_log_config(args.log_level)  # stderr and a rotating log file
     uvicorn.run(
         "server_stub.api.app:app_from_env",
         factory=True,

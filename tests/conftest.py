@@ -12,6 +12,11 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Tests and CI use the in-memory keyring on purpose (headless Linux has no OS keyring).
 os.environ.setdefault("WORKBENCH_KEYRING", "memory")
+# Log files of the app and the servers the tests start go to a folder of the run, not the user's.
+if "WORKBENCH_LOG_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["WORKBENCH_LOG_DIR"] = tempfile.mkdtemp(prefix="workbench-test-logs-")
 
 PG_ADMIN_URL = os.environ.get("WORKBENCH_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 _pg_state: dict[str, object] = {}

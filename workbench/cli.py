@@ -51,8 +51,12 @@ def _shot_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("workbench").setLevel(logging.INFO)
+    if argv[:1] == ["call"]:  # a short hand-over: stderr only
+        logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    else:  # the app and the screenshot: the rotating log file too (crash reports quote it)
+        from workbench.core.logfiles import setup_logging
+
+        setup_logging("workbench")
     if argv[:1] == ["call"]:
         return cmd_call(_call_parser().parse_args(argv[1:]))
     if argv[:1] == ["screenshot"]:

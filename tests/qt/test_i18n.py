@@ -79,6 +79,7 @@ def test_counted_texts_use_numerus_forms_in_both_languages(qapp) -> None:  # typ
     assert install_language(qapp, "zh")
     assert t("MainWindow", "Syncing… %n record(s)", None, 1) == "同步中… 1 条记录"
     assert t("MainWindow", "Syncing… %n record(s)", None, 12) == "同步中… 12 条记录"
+    install_language(qapp, "en")  # the other tests read English
 
 
 def test_no_count_is_formatted_into_a_translated_text() -> None:

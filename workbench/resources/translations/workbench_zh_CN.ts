@@ -1,6 +1,59 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>CrashDialog</name>
+    <message>
+        <location filename="../../ui/crash_dialog.py" line="28" />
+        <source>Agent Workbench — internal error</source>
+        <translation>坐席工作台 — 内部错误</translation>
+    </message>
+    <message>
+        <location filename="../../ui/crash_dialog.py" line="35" />
+        <source>Crash report</source>
+        <translation>错误报告</translation>
+    </message>
+    <message>
+        <location filename="../../ui/crash_dialog.py" line="38" />
+        <source>&amp;Copy report</source>
+        <translation>复制报告(&amp;C)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/crash_dialog.py" line="39" />
+        <source>Copy the crash report</source>
+        <translation>复制错误报告</translation>
+    </message>
+    <message>
+        <location filename="../../ui/crash_dialog.py" line="43" />
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location filename="../../ui/crash_dialog.py" line="56" />
+        <source>The details were written to the log file %1.</source>
+        <translation>详细信息已写入日志文件 %1。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/crash_dialog.py" line="57" />
+        <source>The details were written to the error output (no log file could be opened).</source>
+        <translation>详细信息已写入错误输出（无法打开日志文件）。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/crash_dialog.py" line="59" />
+        <source>An internal error occurred: %1</source>
+        <translation>发生内部错误：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/crash_dialog.py" line="60" />
+        <source>Your saved work is safe. Copy the report and send it to your IT support.</source>
+        <translation>已保存的工作不受影响。请复制报告并发送给 IT 支持。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/crash_dialog.py" line="68" />
+        <source>Copied</source>
+        <translation>已复制</translation>
+    </message>
+</context>
+<context>
     <name>Dashboard</name>
     <message>
         <location filename="../../ui/dashboard.py" line="124" />
