@@ -1,6 +1,6 @@
 """``workbench``: run the app, hand it a call, or render a screen pop to PNG.
 
-    workbench [--user U] [--password-stdin] [--server URL] [--lang zh|en] [--call NUMBER]
+    workbench [--user U] [--password-stdin] [--server URL] [--lang zh|en] [NUMBER | tel:… | callto:…]
     workbench call NUMBER
     workbench screenshot --number N --out pop.png [--size 1366x768] [--lang zh|en] [--user U]
 """
@@ -25,6 +25,9 @@ def _run_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", help="folder of the local store (default: the app-data folder)")
     p.add_argument("--lang", choices=["zh", "en"], help="interface language")
     p.add_argument("--call", metavar="NUMBER", help="pop this number once logged in")
+    p.add_argument("link", nargs="?", metavar="NUMBER_OR_LINK",
+                   help="a number or a tel:/callto: link to pop; if the workbench is already running it "
+                        "gets the number and comes forward, and this start ends")
     return p
 
 
@@ -68,9 +71,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def cmd_call(args: argparse.Namespace) -> int:
     from workbench.ipc import NotRunningError, send_call
+    from workbench.links import number_from_link
 
     try:
-        number = normalize_phone(args.number)
+        number = number_from_link(args.number)
     except InvalidPhoneError as exc:
         print(f"workbench call: {exc}", file=sys.stderr)
         return 2
@@ -171,6 +175,25 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from workbench.ipc import hand_over
+    from workbench.links import number_from_link
+
+    raw = args.link or args.call
+    number = None
+    if raw:
+        try:
+            number = number_from_link(raw)
+        except InvalidPhoneError as exc:
+            print(f"workbench: {exc}", file=sys.stderr)
+            return 2
+    answer = hand_over(number)  # one instance per user: a running one takes over
+    if answer is not None:
+        if answer != "ok":
+            print(f"workbench: the running workbench answered: {answer}", file=sys.stderr)
+            return 1
+        print("workbench is already running: handed over to its window")
+        return 0
+    args.call = number
     from workbench.display import NoDisplayError, check_display
 
     try:

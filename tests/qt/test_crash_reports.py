@@ -48,7 +48,7 @@ def _shown() -> crash_dialog.CrashDialog | None:
 def test_the_log_goes_to_a_rotating_file_and_warnings_to_stderr(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                  capfd: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr(logfiles, "MAX_BYTES", 4000)
-    path = logfiles.setup_logging("rot", directory=tmp_path / "logs")
+    path = logfiles.setup_logging("rot", directory=tmp_path / "logs", stderr_level=logging.WARNING)
     try:
         log = logging.getLogger("workbench.sync")
         log.info("an info line for the file only")

@@ -29,10 +29,10 @@ def log_dir(app: str = "agent-workbench") -> Path:
     return Path(env) if env else Path(platformdirs.user_log_dir(app, appauthor=False))
 
 
-def setup_logging(name: str, *, level: int = logging.INFO, stderr_level: int = logging.WARNING,
+def setup_logging(name: str, *, level: int = logging.INFO, stderr_level: int = logging.INFO,
                   directory: Path | None = None) -> Path | None:
     """Log ``workbench`` / ``server_stub`` records at ``level`` to ``<log dir>/<name>.log``
-    (rotating: 5 files of 5 MB) and warnings and worse to stderr. Returns the file, or None if
+    (rotating: 5 files of 5 MB) and at ``stderr_level`` to stderr. Returns the file, or None if
     the folder cannot be written (then stderr only, said once on stderr). Idempotent."""
     root = logging.getLogger()
     for handler in _state.pop("handlers", []):

@@ -693,6 +693,11 @@ class MainWindow(QMainWindow):
             self.tr("Softphone connected") if connected else self.tr("Softphone not connected: {m}").format(m=message),
             connected)
 
+    def on_no_local_socket(self) -> None:
+        """Another program holds this user's local socket: calls handed over cannot arrive."""
+        self.statusBar().showMessage(self.tr("Calls from other programs cannot reach this window "
+                                             "(its local socket is taken)."), 10000)
+
     def on_no_softphone(self) -> None:
         self.set_phone_status(self.tr("No softphone configured"), True)
 

@@ -1347,7 +1347,12 @@
         <translation>软电话未连接：{m}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="697" />
+        <location filename="../../ui/main_window.py" line="698" />
+        <source>Calls from other programs cannot reach this window (its local socket is taken).</source>
+        <translation>其他程序转来的来电无法到达本窗口（本地套接字已被占用）。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="702" />
         <source>No softphone configured</source>
         <translation>未配置软电话</translation>
     </message>
