@@ -324,7 +324,7 @@ def _run_window(app: Any, settings: Settings, args: argparse.Namespace, language
     phone.connection_changed.connect(window.on_softphone_connection)
     phone.call_ringing.connect(vm.on_call_event)
     phone.call_ended.connect(window.on_call_ended)
-    phone.command_failed.connect(lambda cmd, m: window.statusBar().showMessage(f"{cmd}: {m}", 10000))
+    phone.command_failed.connect(window.on_softphone_command_failed)
     window.dial_number.connect(phone.dial)
     if int(settings.get("softphone_port")) == 0:
         window.on_no_softphone()

@@ -1082,37 +1082,37 @@
 <context>
     <name>LoginDialog</name>
     <message>
-        <location filename="../../ui/dialogs.py" line="30" />
+        <location filename="../../ui/dialogs.py" line="32" />
         <source>Agent Workbench — log in</source>
         <translation>坐席工作台 — 登录</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="43" />
+        <location filename="../../ui/dialogs.py" line="45" />
         <source>&amp;Server</source>
         <translation>服务器(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="44" />
+        <location filename="../../ui/dialogs.py" line="46" />
         <source>&amp;User name</source>
         <translation>用户名(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="45" />
+        <location filename="../../ui/dialogs.py" line="47" />
         <source>&amp;Password</source>
         <translation>密码(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="49" />
+        <location filename="../../ui/dialogs.py" line="51" />
         <source>Log in</source>
         <translation>登录</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="62" />
+        <location filename="../../ui/dialogs.py" line="64" />
         <source>Enter your user name and password.</source>
         <translation>请输入用户名和密码。</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="65" />
+        <location filename="../../ui/dialogs.py" line="67" />
         <source>Logging in…</source>
         <translation>正在登录…</translation>
     </message>
@@ -1120,239 +1120,259 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="222" />
+        <location filename="../../ui/main_window.py" line="223" />
         <source>Agent Workbench — {name} ({role})</source>
         <translation>坐席工作台 — {name}（{role}）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="228" />
-        <location filename="../../ui/main_window.py" line="339" />
+        <location filename="../../ui/main_window.py" line="229" />
+        <location filename="../../ui/main_window.py" line="342" />
         <source>Mobile</source>
         <translation>手机号</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="229" />
+        <location filename="../../ui/main_window.py" line="230" />
         <source>Member no.</source>
         <translation>会员号</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="230" />
+        <location filename="../../ui/main_window.py" line="231" />
         <source>ID number (last 6)</source>
         <translation>证件号（后6位）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="233" />
+        <location filename="../../ui/main_window.py" line="234" />
         <source>Customer arrives / search: mobile, member no. or ID (Ctrl+F)</source>
         <translation>客户到厅 / 查询：手机号、会员号或证件号 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="234" />
+        <location filename="../../ui/main_window.py" line="235" />
         <source>Search a customer by mobile (Ctrl+F)</source>
         <translation>按手机号查询客户 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="238" />
+        <location filename="../../ui/main_window.py" line="239" />
         <source>Search</source>
         <translation>查询</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="260" />
+        <location filename="../../ui/main_window.py" line="262" />
         <source>My work</source>
         <translation>我的工作</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="268" />
+        <location filename="../../ui/main_window.py" line="270" />
         <source>Waiting for a call… (a call, a search or a task opens the customer here)</source>
         <translation>等待来电…（来电、查询或任务会在这里打开客户）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="275" />
-        <location filename="../../ui/main_window.py" line="652" />
+        <location filename="../../ui/main_window.py" line="277" />
+        <location filename="../../ui/main_window.py" line="662" />
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="279" />
+        <location filename="../../ui/main_window.py" line="282" />
         <source>Sync: starting…</source>
         <translation>同步：启动中…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="289" />
+        <location filename="../../ui/main_window.py" line="292" />
         <source>&amp;Workbench</source>
         <translation>工作台(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="290" />
+        <location filename="../../ui/main_window.py" line="293" />
         <source>Refresh work list</source>
         <translation>刷新工作列表</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="294" />
+        <location filename="../../ui/main_window.py" line="297" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="299" />
+        <location filename="../../ui/main_window.py" line="302" />
         <source>Dial the customer</source>
         <translation>拨打客户</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="303" />
+        <location filename="../../ui/main_window.py" line="306" />
         <source>&amp;Tools</source>
         <translation>工具(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="305" />
+        <location filename="../../ui/main_window.py" line="308" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="321" />
+        <location filename="../../ui/main_window.py" line="324" />
         <source>Dialling {n}…</source>
         <translation>正在拨打 {n}…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="334" />
+        <location filename="../../ui/main_window.py" line="337" />
         <source>Work order: {s}</source>
         <translation>工单：{s}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="338" />
+        <location filename="../../ui/main_window.py" line="341" />
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="340" />
+        <location filename="../../ui/main_window.py" line="343" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="341" />
+        <location filename="../../ui/main_window.py" line="344" />
         <source>Task</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="342" />
+        <location filename="../../ui/main_window.py" line="345" />
         <source>Tier</source>
         <translation>等级</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="343" />
+        <location filename="../../ui/main_window.py" line="346" />
         <source>Deal p.</source>
         <translation>成单率</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="345" />
+        <location filename="../../ui/main_window.py" line="348" />
         <source>Updated</source>
         <translation>更新时间</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="396" />
+        <location filename="../../ui/main_window.py" line="400" />
         <source>&amp;Dashboards</source>
         <translation>效能看板(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="399" />
+        <location filename="../../ui/main_window.py" line="403" />
         <source>&amp;Policy studio</source>
         <translation>政策配置(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="421" />
+        <location filename="../../ui/main_window.py" line="425" />
         <source>A team lead can override this.</source>
         <translation>班组长可以放行。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="422" />
+        <location filename="../../ui/main_window.py" line="426" />
         <source>Call not allowed</source>
         <translation>不允许外呼</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="423" />
+        <location filename="../../ui/main_window.py" line="427" />
         <source>This call may not start now:</source>
         <translation>现在不能发起这通电话：</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="430" />
+        <location filename="../../ui/main_window.py" line="434" />
         <source>Override contact pressure</source>
         <translation>放行接触管控</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="431" />
+        <location filename="../../ui/main_window.py" line="435" />
         <source>Reason for the override (recorded):</source>
         <translation>放行原因（将被记录）：</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="587" />
+        <location filename="../../ui/main_window.py" line="597" />
         <source>Refreshing scores</source>
         <translation>正在更新评分</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="591" />
+        <location filename="../../ui/main_window.py" line="601" />
         <source>A new scoring model could not be loaded; the previous one stays in use: {m}</source>
         <translation>新评分模型无法加载，继续使用旧模型：{m}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="604" />
+        <location filename="../../ui/main_window.py" line="614" />
         <source>No customer found for {q}</source>
         <translation>未找到客户：{q}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="618" />
+        <location filename="../../ui/main_window.py" line="628" />
         <source>New lead saved</source>
         <translation>新线索已保存</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="630" />
+        <location filename="../../ui/main_window.py" line="640" />
         <source>Outcome saved</source>
         <translation>结果已保存</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="638" />
+        <location filename="../../ui/main_window.py" line="648" />
         <source>Not saved</source>
         <translation>未保存</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="664" />
+        <location filename="../../ui/main_window.py" line="674" />
         <source>Online · %n waiting · last sync {t}</source>
         <translation><numerusform>在线 · %n 条待上传 · 上次同步 {t}</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="666" />
+        <location filename="../../ui/main_window.py" line="676" />
         <source>Offline — showing local data, %n change(s) waiting</source>
         <translation><numerusform>离线 — 显示本地数据，%n 条变更待上传</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="668" />
+        <location filename="../../ui/main_window.py" line="678" />
         <source> · %n refused by the server</source>
         <translation><numerusform> · %n 条被服务器拒绝</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="672" />
+        <location filename="../../ui/main_window.py" line="682" />
         <source>Syncing… %n record(s)</source>
         <translation><numerusform>同步中… %n 条记录</numerusform></translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="676" />
+        <location filename="../../ui/main_window.py" line="686" />
         <source>Language saved: it takes effect the next time the workbench starts.</source>
         <translation>语言已保存：下次启动工作台时生效。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="693" />
+        <location filename="../../ui/main_window.py" line="705" />
         <source>Softphone connected</source>
         <translation>软电话已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="693" />
-        <source>Softphone not connected: {m}</source>
-        <translation>软电话未连接：{m}</translation>
+        <location filename="../../ui/main_window.py" line="710" />
+        <source>No softphone connected (hover here for how to connect one)</source>
+        <translation>未连接软电话（鼠标停在此处查看连接方法）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="698" />
+        <location filename="../../ui/main_window.py" line="712" />
+        <source>Start a softphone with a control port, e.g. baresip with its ctrl_tcp module listening on %1; the workbench connects to it by itself. Without one, calls still pop from the server, a search, or `workbench call NUMBER`, and you dial by hand. (softphone_host / softphone_port in the settings; port 0 turns this off)</source>
+        <translation>启动一个带控制端口的软电话，例如开启 ctrl_tcp 模块、监听 %1 的 baresip，工作台会自动连接。没有软电话时，来电仍可由服务器、搜索或 `workbench call 号码` 弹屏，拨号请手动进行。（设置项 softphone_host / softphone_port；端口设为 0 即关闭此功能）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="720" />
+        <source>No softphone connected: dial the number by hand.</source>
+        <translation>未连接软电话：请手动拨号。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="722" />
+        <source>The softphone could not carry out “%1”.</source>
+        <translation>软电话无法执行“%1”。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="732" />
+        <source>softphone_port is 0 in the settings: calls pop from the server, a search or `workbench call NUMBER`; you dial by hand.</source>
+        <translation>设置中 softphone_port 为 0：来电由服务器、搜索或 `workbench call 号码` 弹屏，拨号请手动进行。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="727" />
         <source>Calls from other programs cannot reach this window (its local socket is taken).</source>
         <translation>其他程序转来的来电无法到达本窗口（本地套接字已被占用）。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="702" />
+        <location filename="../../ui/main_window.py" line="731" />
         <source>No softphone configured</source>
         <translation>未配置软电话</translation>
     </message>
@@ -1360,42 +1380,42 @@
 <context>
     <name>NewLeadDialog</name>
     <message>
-        <location filename="../../ui/dialogs.py" line="80" />
+        <location filename="../../ui/dialogs.py" line="82" />
         <source>Unknown caller — new lead</source>
         <translation>未知来电 — 新建线索</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="83" />
+        <location filename="../../ui/dialogs.py" line="85" />
         <source>Name, or e.g. 'Mr Wang'</source>
         <translation>姓名，或如"王先生"</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="89" />
+        <location filename="../../ui/dialogs.py" line="91" />
         <source>&amp;Number</source>
         <translation>号码(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="90" />
+        <location filename="../../ui/dialogs.py" line="92" />
         <source>N&amp;ame</source>
         <translation>姓名(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="91" />
+        <location filename="../../ui/dialogs.py" line="93" />
         <source>&amp;City</source>
         <translation>城市(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="92" />
+        <location filename="../../ui/dialogs.py" line="94" />
         <source>N&amp;ote</source>
         <translation>备注(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="97" />
+        <location filename="../../ui/dialogs.py" line="99" />
         <source>Nobody with this number is known here or on the server.</source>
         <translation>本地和服务器都没有这个号码的客户。</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="105" />
+        <location filename="../../ui/dialogs.py" line="107" />
         <source>Enter a name.</source>
         <translation>请输入姓名。</translation>
     </message>
@@ -1408,88 +1428,154 @@
         <translation>接触结果</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="85" />
+        <location filename="../../ui/outcome_form.py" line="76" />
+        <source>F9 comes here from anywhere in the window</source>
+        <translation>在窗口任何位置按 F9 可回到此处</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="86" />
         <source>— choose the outcome —</source>
         <translation>— 请选择结果 —</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="94" />
+        <location filename="../../ui/outcome_form.py" line="95" />
         <source>Short note (Enter saves)</source>
         <translation>简短备注（回车保存）</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="96" />
+        <location filename="../../ui/outcome_form.py" line="97" />
         <source>Call &amp;back at</source>
         <translation>回访时间(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="109" />
+        <location filename="../../ui/outcome_form.py" line="110" />
         <source>&amp;Transfer to store</source>
         <translation>转营业厅(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="113" />
+        <location filename="../../ui/outcome_form.py" line="114" />
+        <location filename="../../ui/outcome_form.py" line="186" />
         <source>Note for the store</source>
         <translation>给营业厅的备注</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="117" />
+        <location filename="../../ui/outcome_form.py" line="118" />
         <source>&amp;Save (Enter)</source>
         <translation>保存(&amp;S)（回车）</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="120" />
+        <location filename="../../ui/outcome_form.py" line="121" />
         <source>&amp;Undo (Ctrl+Z)</source>
         <translation>撤销(&amp;U)（Ctrl+Z）</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="127" />
+        <location filename="../../ui/outcome_form.py" line="128" />
         <source>&amp;Wrap-up</source>
         <translation>小结(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="128" />
+        <location filename="../../ui/outcome_form.py" line="129" />
         <source>&amp;Intent</source>
         <translation>办理意向(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="129" />
+        <location filename="../../ui/outcome_form.py" line="130" />
         <source>&amp;Policy</source>
         <translation>政策(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="130" />
+        <location filename="../../ui/outcome_form.py" line="131" />
         <source>&amp;Note</source>
         <translation>备注(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="205" />
-        <location filename="../../ui/outcome_form.py" line="258" />
+        <location filename="../../ui/outcome_form.py" line="182" />
+        <source>Outcome of the call</source>
+        <translation>通话结果</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="182" />
+        <source>Customer's intent</source>
+        <translation>客户意向</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="183" />
+        <source>Policy discussed</source>
+        <translation>所谈政策</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="183" />
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="184" />
+        <source>Call back</source>
+        <translation>回访</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="184" />
+        <source>Call-back time</source>
+        <translation>回访时间</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="185" />
+        <source>Transfer to a store</source>
+        <translation>转营业厅</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="185" />
+        <source>Store</source>
+        <translation>营业厅</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="186" />
+        <source>Save the outcome</source>
+        <translation>保存接触结果</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="187" />
+        <source>Undo the last saved outcome</source>
+        <translation>撤销上次保存的结果</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="190" />
+        <source>Outcome form</source>
+        <translation>接触结果表单</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="191" />
+        <source>Save status</source>
+        <translation>保存状态</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="221" />
+        <location filename="../../ui/outcome_form.py" line="274" />
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="338" />
+        <location filename="../../ui/outcome_form.py" line="354" />
         <source>Choose how the contact ended (wrap-up) first.</source>
         <translation>请先选择接触结果（小结）。</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="363" />
+        <location filename="../../ui/outcome_form.py" line="379" />
         <source>Undone.</source>
         <translation>已撤销。</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="363" />
+        <location filename="../../ui/outcome_form.py" line="379" />
         <source>Too late to undo: already sent.</source>
         <translation>无法撤销：已经上传。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/outcome_form.py" line="368" />
+        <location filename="../../ui/outcome_form.py" line="384" />
         <source>Saved. Ctrl+Z undoes it (%n s).</source>
         <translation><numerusform>已保存。Ctrl+Z 可撤销（%n 秒）。</numerusform></translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="370" />
+        <location filename="../../ui/outcome_form.py" line="386" />
         <source>Saved.</source>
         <translation>已保存。</translation>
     </message>
@@ -1726,214 +1812,302 @@
 <context>
     <name>ScreenPopWidget</name>
     <message>
-        <location filename="../../ui/screen_pop.py" line="207" />
+        <location filename="../../ui/screen_pop.py" line="213" />
+        <location filename="../../ui/screen_pop.py" line="264" />
         <source>Contact trail</source>
+        <extracomment>warnings that make the pop lead with the warning and the trail instead of the selling parts</extracomment>
         <translation>接触轨迹</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="208" />
+        <location filename="../../ui/screen_pop.py" line="214" />
+        <location filename="../../ui/screen_pop.py" line="265" />
         <source>Work orders</source>
         <translation>工单</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="214" />
+        <location filename="../../ui/screen_pop.py" line="220" />
         <source>Customer accepts the selected offer (F8)</source>
         <translation>客户办理所选政策 (F8)</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="216" />
+        <location filename="../../ui/screen_pop.py" line="222" />
         <source>What to offer</source>
         <translation>推荐政策</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="220" />
+        <location filename="../../ui/screen_pop.py" line="226" />
         <source>Customer says… (F7, Enter finds the answer)</source>
         <translation>客户说…（F7，回车查找应答）</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="224" />
+        <location filename="../../ui/screen_pop.py" line="230" />
         <source>What to say (F6: next objection answer)</source>
         <translation>话术（F6：下一条异议应答）</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="253" />
+        <location filename="../../ui/screen_pop.py" line="263" />
+        <source>Offers the customer is eligible for</source>
+        <translation>客户可办理的优惠</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="264" />
+        <source>Script</source>
+        <translation>话术</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="265" />
+        <source>History</source>
+        <translation>历史记录</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="266" />
+        <source>Customer accepts the selected offer</source>
+        <translation>客户办理所选优惠</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="267" />
+        <source>Customer's objection</source>
+        <translation>客户异议</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="271" />
+        <source>Customer name</source>
+        <translation>客户姓名</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="271" />
+        <source>Mobile number</source>
+        <translation>手机号码</translation>
+    </message>
+    <message>
         <location filename="../../ui/screen_pop.py" line="272" />
-        <location filename="../../ui/screen_pop.py" line="283" />
+        <source>Customer facts</source>
+        <translation>客户概况</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="272" />
+        <source>Value tier</source>
+        <translation>价值层级</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="273" />
+        <source>Life-cycle stage</source>
+        <translation>生命周期阶段</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="273" />
+        <source>Lead</source>
+        <translation>线索</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="274" />
+        <source>Deal score</source>
+        <translation>成交评分</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="274" />
+        <source>Current plan</source>
+        <translation>当前套餐</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="275" />
+        <source>Tags</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="275" />
+        <source>Why this score</source>
+        <translation>评分原因</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="276" />
+        <source>Reasons not to push</source>
+        <translation>不宜推荐的原因</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="276" />
+        <source>Cross-sell hint</source>
+        <translation>交叉销售提示</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="296" />
+        <location filename="../../ui/screen_pop.py" line="315" />
+        <location filename="../../ui/screen_pop.py" line="326" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="254" />
+        <location filename="../../ui/screen_pop.py" line="297" />
         <source>Pitch</source>
         <translation>卖点</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="255" />
+        <location filename="../../ui/screen_pop.py" line="298" />
         <source>Deal p.</source>
         <translation>成单率</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="257" />
+        <location filename="../../ui/screen_pop.py" line="300" />
         <source>Value ¥</source>
         <translation>价值（元）</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="259" />
+        <location filename="../../ui/screen_pop.py" line="302" />
         <source>Valid to</source>
         <translation>有效期至</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="260" />
+        <location filename="../../ui/screen_pop.py" line="303" />
         <source>Quota left</source>
         <translation>剩余名额</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="262" />
+        <location filename="../../ui/screen_pop.py" line="305" />
         <source>Why eligible</source>
         <translation>符合原因</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="267" />
+        <location filename="../../ui/screen_pop.py" line="310" />
         <source>When</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="268" />
+        <location filename="../../ui/screen_pop.py" line="311" />
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="269" />
+        <location filename="../../ui/screen_pop.py" line="312" />
         <source>Outcome</source>
         <translation>接触结果</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="270" />
+        <location filename="../../ui/screen_pop.py" line="313" />
         <source>Intent</source>
         <translation>意向</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="271" />
+        <location filename="../../ui/screen_pop.py" line="314" />
         <source>Who</source>
         <translation>经办人</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="273" />
+        <location filename="../../ui/screen_pop.py" line="316" />
         <source>Talk</source>
         <translation>通话</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="275" />
+        <location filename="../../ui/screen_pop.py" line="318" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="280" />
+        <location filename="../../ui/screen_pop.py" line="323" />
         <source>Created</source>
         <translation>创建时间</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="281" />
+        <location filename="../../ui/screen_pop.py" line="324" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="282" />
+        <location filename="../../ui/screen_pop.py" line="325" />
         <source>Store</source>
         <translation>营业厅</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="284" />
+        <location filename="../../ui/screen_pop.py" line="327" />
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="285" />
+        <location filename="../../ui/screen_pop.py" line="328" />
         <source>Note / result</source>
         <translation>备注 / 结果</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="305" />
+        <location filename="../../ui/screen_pop.py" line="348" />
         <source>{name} (new lead)</source>
         <translation>{name}（新线索）</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/screen_pop.py" line="307" />
+        <location filename="../../ui/screen_pop.py" line="350" />
         <source>%n year(s)</source>
         <translation><numerusform>%n 岁</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/screen_pop.py" line="353" />
+        <location filename="../../ui/screen_pop.py" line="398" />
         <source>Work orders (%n)</source>
         <translation><numerusform>工单（%n）</numerusform></translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="310" />
+        <location filename="../../ui/screen_pop.py" line="353" />
         <source>Member {no}</source>
         <translation>会员 {no}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="312" />
+        <location filename="../../ui/screen_pop.py" line="355" />
         <source>ID {id}</source>
         <translation>证件 {id}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="315" />
+        <location filename="../../ui/screen_pop.py" line="358" />
         <source>Plan {plan} (¥{fee}/month) · tenure {tenure} months · {device} · {network}</source>
         <translation>套餐 {plan}（{fee} 元/月）· 在网 {tenure} 个月 · {device} · {network}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="320" />
+        <location filename="../../ui/screen_pop.py" line="363" />
         <source>Tags: </source>
         <translation>标签：</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="324" />
+        <location filename="../../ui/screen_pop.py" line="367" />
         <source>Lead {tier}</source>
         <translation>{tier} 类线索</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="325" />
+        <location filename="../../ui/screen_pop.py" line="368" />
         <source>Deal {p}</source>
         <translation>成单率 {p}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="326" />
+        <location filename="../../ui/screen_pop.py" line="369" />
         <source>Churn risk {p}</source>
         <translation>流失风险 {p}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="330" />
+        <location filename="../../ui/screen_pop.py" line="374" />
         <source>Do not push:</source>
         <translation>不宜推送：</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="338" />
+        <location filename="../../ui/screen_pop.py" line="382" />
         <source>Customers who took {x} also took: </source>
         <translation>办理过{x}的客户还办理了：</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="340" />
+        <location filename="../../ui/screen_pop.py" line="384" />
         <source>{name} ({conf}, lift {lift:.1f}×)</source>
         <translation>{name}（置信度 {conf}，提升度 {lift:.1f}×）</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="404" />
+        <location filename="../../ui/screen_pop.py" line="449" />
         <source>Deal {p} because: {reasons}</source>
         <translation>成单率 {p}，主要因素：{reasons}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="409" />
+        <location filename="../../ui/screen_pop.py" line="454" />
         <source>No script for this offer.</source>
         <translation>此政策暂无话术。</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="416" />
+        <location filename="../../ui/screen_pop.py" line="462" />
         <source>Answer to: {q}</source>
         <translation>应答：{q}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="419" />
+        <location filename="../../ui/screen_pop.py" line="465" />
         <source>No answer in the library matches these words.</source>
         <translation>话术库中没有匹配这些话的应答。</translation>
     </message>
@@ -2025,22 +2199,22 @@
 <context>
     <name>WorkOrderResultDialog</name>
     <message>
-        <location filename="../../ui/dialogs.py" line="119" />
+        <location filename="../../ui/dialogs.py" line="121" />
         <source>Work order</source>
         <translation>工单</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="124" />
+        <location filename="../../ui/dialogs.py" line="126" />
         <source>Reason (required when failed)</source>
         <translation>原因（失败时必填）</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="126" />
+        <location filename="../../ui/dialogs.py" line="128" />
         <source>&amp;Result</source>
         <translation>结果(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="127" />
+        <location filename="../../ui/dialogs.py" line="129" />
         <source>&amp;Reason</source>
         <translation>原因(&amp;R)</translation>
     </message>
@@ -2327,17 +2501,22 @@
         <translation>{policy} 已通过{channel}办理（{where}）</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="147" />
+        <location filename="../../ui/labels.py" line="145" />
+        <source>Another rule says not to push now</source>
+        <translation>另有规则要求此时不要推荐</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="148" />
         <source>day</source>
         <translation>日</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="147" />
+        <location filename="../../ui/labels.py" line="148" />
         <source>week</source>
         <translation>周</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="147" />
+        <location filename="../../ui/labels.py" line="148" />
         <source>month</source>
         <translation>月</translation>
     </message>
