@@ -20,7 +20,7 @@ APT_PACKAGES += python3-venv libglib2.0-0 libfontconfig1 libfreetype6 libx11-xcb
 # the versions tested together (make lock refreshes it): every install below uses it
 CONSTRAINTS = requirements/constraints.txt
 
-.PHONY: demo test setup setup-test system-packages lint lock migrations screenshots clean
+.PHONY: demo test setup setup-test system-packages lint lock package migrations screenshots clean
 
 $(VENV)/.installed: pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
@@ -34,8 +34,8 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml $(CONSTRAINTS)
 
 # Re-resolve the lock after a change of pyproject.toml's dependencies (keeps the pins that still fit).
 lock: $(VENV)/.installed-test
-	$(VENV)/bin/pip-compile -q --extra desktop --extra server --extra test --strip-extras --allow-unsafe \
-	  --no-emit-index-url --no-emit-find-links --custom-compile-command "make lock" -o $(CONSTRAINTS) pyproject.toml
+	CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile -q --extra desktop --extra server --extra test --extra package --strip-extras --allow-unsafe \
+	  --no-emit-index-url --no-emit-find-links -o $(CONSTRAINTS) pyproject.toml
 
 setup: system-packages $(VENV)/.installed
 
@@ -64,6 +64,15 @@ test: setup-test
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
 
+# The desktop package: a PyInstaller bundle (one folder) and a .deb that installs it with a
+# .desktop entry, an icon and the tel:/callto: handler. Output in dist/.
+VERSION = $(shell $(PY) -c "import workbench; print(workbench.__version__)" 2>/dev/null)
+package: $(VENV)/.installed
+	$(PIP) install -q -c $(CONSTRAINTS) -e '.[desktop,package]'
+	$(PY) -m PyInstaller --noconfirm --log-level WARN --distpath build/package/dist --workpath build/package/work \
+	  packaging/workbench.spec
+	bash scripts/build-deb.sh build/package/dist/agent-workbench dist $(VERSION)
+
 migrations: $(VENV)/.installed
 	$(PY) scripts/regen_migrations.py
 
@@ -71,4 +80,4 @@ screenshots: $(VENV)/.installed
 	QT_QPA_PLATFORM=offscreen $(PY) scripts/make_screenshots.py
 
 clean:
-	rm -rf $(VENV) $(DEMO_DIR) build *.egg-info
+	rm -rf $(VENV) $(DEMO_DIR) build dist *.egg-info

@@ -33,7 +33,7 @@ def _pins() -> dict[str, str]:
 def _requirements() -> list[Requirement]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     reqs = [Requirement(r) for r in project["dependencies"]]
-    for extra in ("desktop", "server", "test"):
+    for extra in ("desktop", "server", "test", "package"):
         reqs += [Requirement(r) for r in project["optional-dependencies"][extra]]
     return [r for r in reqs if r.marker is None or r.marker.evaluate()]
 
