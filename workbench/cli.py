@@ -85,7 +85,8 @@ def cmd_call(args: argparse.Namespace) -> int:
             print("workbench call: the workbench is not running", file=sys.stderr)
             return 1
         print("workbench is not running: starting it; the call pops once you are logged in")
-        subprocess.Popen([sys.executable, "-m", "workbench", "--call", number], start_new_session=True)
+        app = [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "workbench"]
+        subprocess.Popen([*app, "--call", number], start_new_session=True)  # the bundle is its own program
         return 0
     if answer != "ok":
         print(f"workbench call: {answer}", file=sys.stderr)
