@@ -20,7 +20,7 @@ import pytest
 from server_stub.seed.demo import seed_demo
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]  # builds or installs a package: minutes on a busy box
 
 
 def _deb() -> Path | None:

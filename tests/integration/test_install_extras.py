@@ -16,7 +16,7 @@ import pytest
 from tests.integration.installed_venv import ROOT, build_wheel, clean_env, fresh_venv, pip_install
 from tests.integration.serverproc import free_port
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]  # installs from the package index: minutes on a busy box
 CONSTRAINTS = ROOT / "requirements" / "constraints.txt"
 
 

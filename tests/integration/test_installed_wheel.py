@@ -19,7 +19,7 @@ from tests.integration.installed_venv import (
     see_shared_venv,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]  # builds or installs a package: minutes on a busy box
 
 
 @pytest.fixture(scope="module")
