@@ -47,5 +47,5 @@ POSTINST
 cp "$pkg/DEBIAN/postinst" "$pkg/DEBIAN/postrm"
 chmod 0755 "$pkg/DEBIAN/postinst" "$pkg/DEBIAN/postrm"
 mkdir -p "$out"
-fakeroot dpkg-deb --build -Zxz -z6 "$pkg" "$out/agent-workbench_${version}_${arch}.deb" >/dev/null
+fakeroot dpkg-deb --build -Zzstd -z6 "$pkg" "$out/agent-workbench_${version}_${arch}.deb" >/dev/null
 echo "$out/agent-workbench_${version}_${arch}.deb"

@@ -41,7 +41,9 @@ def _dpkg(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture
-def installed_deb() -> Path:
+def installed_deb(central_url: str) -> Path:
+    if not central_url.startswith("sqlite"):
+        pytest.skip("one database is enough for the package end to end")
     deb = _deb()
     if deb is None or not deb.exists():
         if os.environ.get("CI") == "true":
@@ -75,8 +77,6 @@ def _read_until(proc: subprocess.Popen[bytes], lines: list[str], needle: str, ti
 
 def test_the_installed_deb_pops_a_tel_link_clicked_anywhere(installed_deb: Path, central_url: str, live_server: str,
                                                             tmp_path: Path) -> None:
-    if not central_url.startswith("sqlite"):
-        pytest.skip("one database is enough for the package end to end")
     assert Path("/usr/bin/workbench").exists() and Path("/opt/agent-workbench/workbench").exists()
     assert Path("/usr/share/applications/agent-workbench.desktop").exists()
     assert Path("/usr/share/icons/hicolor/scalable/apps/agent-workbench.svg").exists()

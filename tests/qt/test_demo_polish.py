@@ -219,6 +219,7 @@ def test_colours_follow_the_system_palette(qtbot, local_ctx, name, window, text,
         win, vm, runner = _window(qtbot, local_ctx)
         pop = _ring(qtbot, win, vm, ZHAO_PHONE).pop_widget
         assert pal.warning_bg in pop.warning_bar.styleSheet() and pal.muted in pop.explain_label.styleSheet()
+        assert "}}" not in pop.warning_bar.styleSheet()  # a valid style sheet (no f-string braces left)
         if name == "high-contrast":  # the system's own colours, no hues of ours
             assert pal.warning_bg == hl and pal.muted == text
         runner.wait_for_done()

@@ -187,7 +187,7 @@ class ScreenPopWidget(QWidget):
         self.warning_bar.setWordWrap(True)
         self.warning_bar.setStyleSheet(
             f"QLabel#warningBar {{ background: {pal.warning_bg}; color: {pal.warning_fg}; font-weight: bold;"
-            " padding: 6px 10px; border-radius: 4px; }}"
+            " padding: 6px 10px; border-radius: 4px; }"
         )
         self.warning_bar.hide()
 
