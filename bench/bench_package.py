@@ -78,7 +78,7 @@ def main() -> int:
         print(f"load average: {os.getloadavg()[0]:.1f}")
     finally:
         if installed_here:
-            subprocess.run(["dpkg", "-r", "agent-workbench"], capture_output=True)
+            subprocess.run(["dpkg", "-P", "agent-workbench"], capture_output=True)
     return 0
 
 

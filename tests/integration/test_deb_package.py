@@ -59,7 +59,7 @@ def installed_deb(central_url: str) -> Path:
     try:
         yield deb
     finally:
-        _dpkg("-r", "agent-workbench")
+        _dpkg("-P", "agent-workbench")  # purge: nothing left behind
 
 
 def _read_until(proc: subprocess.Popen[bytes], lines: list[str], needle: str, timeout: float = 90) -> bool:
