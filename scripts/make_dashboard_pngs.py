@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=80_000, help="synthetic contact events to seed")
     parser.add_argument("--store", type=Path, help="use this local store file instead of seeding one")
     parser.add_argument("--user", default="U-lead1", help="user id whose scope to show (with --store)")
-    parser.add_argument("--lang", default="", help="load resources/translations/workbench_<lang>.qm if present")
+    parser.add_argument("--lang", default="", help="load workbench/resources/translations/workbench_<lang>.qm if present")
     parser.add_argument("--size", default="1600x1000", help="window size WxH")
     args = parser.parse_args(argv)
 
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     _cjk_font(app)  # type: ignore[arg-type]
     if args.lang:
         translator = QTranslator(app)
-        qm_dir = ROOT / "resources" / "translations"
+        qm_dir = ROOT / "workbench" / "resources" / "translations"
         if translator.load(QLocale(args.lang), "workbench", "_", str(qm_dir)):
             app.installTranslator(translator)
         else:

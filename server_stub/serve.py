@@ -83,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.workers > 1 and url.startswith("sqlite"):
         print("note: several workers on SQLite serialise on the database file; PostgreSQL scales better")
+    from workbench.core.logfiles import server_log_config
+
     uvicorn.run(
         "server_stub.api.app:app_from_env",
         factory=True,
@@ -91,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
         workers=max(1, args.workers),
         log_level=args.log_level,
         timeout_graceful_shutdown=10,
+        log_config=server_log_config(args.log_level),  # stderr and a rotating log file
         **options,
     )
     return 0

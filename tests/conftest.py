@@ -12,6 +12,11 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Tests and CI use the in-memory keyring on purpose (headless Linux has no OS keyring).
 os.environ.setdefault("WORKBENCH_KEYRING", "memory")
+# Log files of the app and the servers the tests start go to a folder of the run, not the user's.
+if "WORKBENCH_LOG_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["WORKBENCH_LOG_DIR"] = tempfile.mkdtemp(prefix="workbench-test-logs-")
 
 PG_ADMIN_URL = os.environ.get("WORKBENCH_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 _pg_state: dict[str, object] = {}
@@ -48,7 +53,12 @@ def _pg_template() -> str:
 
 
 def _pg_url(dbname: str) -> str:
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{dbname}"
+    """A database on the server of ``WORKBENCH_TEST_PG`` (default 127.0.0.1:5432, or the
+    throw-away cluster ``make test`` starts when none answers there)."""
+    from urllib.parse import urlsplit
+
+    server = urlsplit(PG_ADMIN_URL)
+    return f"postgresql+psycopg://{server.netloc}/{dbname}"
 
 
 def pg_fresh_database() -> Iterator[str]:

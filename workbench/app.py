@@ -61,21 +61,31 @@ def use_cjk_font(app) -> str | None:  # type: ignore[no-untyped-def]
 
 
 def install_excepthook() -> None:
-    """Bugs go to the log with their traceback and to a dialog; the app keeps running."""
+    """Bugs go to the log file with their traceback and to the crash dialog (which names the
+    file and offers a report to copy); the app keeps running. Covers the GUI thread
+    (``sys.excepthook``), other threads (``threading.excepthook``) and worker tasks (the task
+    runner reports to :mod:`workbench.crash` itself)."""
+    import threading
+
+    from workbench import crash
+    from workbench.ui.crash_dialog import install_crash_dialog
+
+    install_crash_dialog()
 
     def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
-        text = "".join(traceback.format_exception(kind, exc, tb))
-        log.error("unhandled exception:\n%s", text)
-        try:
-            from PySide6.QtWidgets import QApplication, QMessageBox
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, exc, tb)
+            return
+        crash.report(exc, "".join(traceback.format_exception(kind, exc, tb)))
 
-            if QApplication.instance() is not None:
-                QMessageBox.critical(None, "Agent Workbench", f"An internal error occurred:\n\n{exc}\n\n"
-                                     "It was written to the log. Your saved work is safe.")
-        except Exception:  # the crash handler itself must never raise
-            pass
+    def thread_hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is not None:
+            text = "".join(traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback))
+            name = args.thread.name if args.thread else "?"
+            crash.report(args.exc_value, text, where=f"thread {name}")
 
     sys.excepthook = hook
+    threading.excepthook = thread_hook
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """``workbench``: run the app, hand it a call, or render a screen pop to PNG.
 
-    workbench [--user U] [--password-stdin] [--server URL] [--lang zh|en] [--call NUMBER]
+    workbench [--user U] [--password-stdin] [--server URL] [--lang zh|en] [NUMBER | tel:… | callto:…]
     workbench call NUMBER
     workbench screenshot --number N --out pop.png [--size 1366x768] [--lang zh|en] [--user U]
 """
@@ -25,6 +25,9 @@ def _run_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", help="folder of the local store (default: the app-data folder)")
     p.add_argument("--lang", choices=["zh", "en"], help="interface language")
     p.add_argument("--call", metavar="NUMBER", help="pop this number once logged in")
+    p.add_argument("link", nargs="?", metavar="NUMBER_OR_LINK",
+                   help="a number or a tel:/callto: link to pop; if the workbench is already running it "
+                        "gets the number and comes forward, and this start ends")
     return p
 
 
@@ -51,8 +54,12 @@ def _shot_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("workbench").setLevel(logging.INFO)
+    if argv[:1] == ["call"]:  # a short hand-over: stderr only
+        logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    else:  # the app and the screenshot: the rotating log file too (crash reports quote it)
+        from workbench.core.logfiles import setup_logging
+
+        setup_logging("workbench")
     if argv[:1] == ["call"]:
         return cmd_call(_call_parser().parse_args(argv[1:]))
     if argv[:1] == ["screenshot"]:
@@ -64,9 +71,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def cmd_call(args: argparse.Namespace) -> int:
     from workbench.ipc import NotRunningError, send_call
+    from workbench.links import number_from_link
 
     try:
-        number = normalize_phone(args.number)
+        number = number_from_link(args.number)
     except InvalidPhoneError as exc:
         print(f"workbench call: {exc}", file=sys.stderr)
         return 2
@@ -77,7 +85,8 @@ def cmd_call(args: argparse.Namespace) -> int:
             print("workbench call: the workbench is not running", file=sys.stderr)
             return 1
         print("workbench is not running: starting it; the call pops once you are logged in")
-        subprocess.Popen([sys.executable, "-m", "workbench", "--call", number], start_new_session=True)
+        app = [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "workbench"]
+        subprocess.Popen([*app, "--call", number], start_new_session=True)  # the bundle is its own program
         return 0
     if answer != "ok":
         print(f"workbench call: {answer}", file=sys.stderr)
@@ -167,6 +176,25 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from workbench.ipc import hand_over
+    from workbench.links import number_from_link
+
+    raw = args.link or args.call
+    number = None
+    if raw:
+        try:
+            number = number_from_link(raw)
+        except InvalidPhoneError as exc:
+            print(f"workbench: {exc}", file=sys.stderr)
+            return 2
+    answer = hand_over(number)  # one instance per user: a running one takes over
+    if answer is not None:
+        if answer != "ok":
+            print(f"workbench: the running workbench answered: {answer}", file=sys.stderr)
+            return 1
+        print("workbench is already running: handed over to its window")
+        return 0
+    args.call = number
     from workbench.display import NoDisplayError, check_display
 
     try:

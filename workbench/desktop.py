@@ -186,6 +186,9 @@ def run_desktop(args: argparse.Namespace) -> int:
     session = _StoredSession(server_url, None if args.password_stdin else remembered)
     app = make_qapp(language)
     install_excepthook()
+    listener = _single_instance(args.call)
+    if listener is None:
+        return 0
     settings.set("server_url", server_url)
     from workbench.ui.main_window import MainWindow  # noqa: F401  (imported while the keyring answers)
     from workbench.views.server_link import ServerLink
@@ -220,12 +223,40 @@ def run_desktop(args: argparse.Namespace) -> int:
         start_link = lambda: link.resume(str(token))  # noqa: E731
     settings.set("last_username", ctx.actor.username)
     settings.save()
-    return _run_window(app, settings, args, language, ctx, holder, link, start_link, keyring_state)
+    return _run_window(app, settings, args, language, ctx, holder, link, start_link, keyring_state, listener)
+
+
+def _single_instance(number: str | None) -> Any | None:
+    """The local socket, listened on before the log-in so that a second start finds this
+    instance at once (calls are held until the window shows them). None: another start won
+    the race for the socket and took the number; this one ends."""
+    from workbench.ipc import CallListener, hand_over
+
+    listener = CallListener()
+    listener.hold()
+    if listener.start():
+        return listener
+    if listener.already_running and hand_over(number) is not None:
+        print("workbench is already running: handed over to its window")
+        return None
+    log.warning("no local socket (%s): `workbench call` and a second start cannot reach this window",
+                listener.name)
+    return listener
+
+
+def bring_forward(window: Any) -> None:
+    """A second start asked for the window: un-minimise, raise and activate it."""
+    if window.isMinimized():
+        window.showNormal()
+    window.show()
+    window.raise_()
+    window.activateWindow()
+    log.info("window brought forward by a second start")
 
 
 def _run_window(app: Any, settings: Settings, args: argparse.Namespace, language: str, ctx: Any,
                 holder: dict[str, Any], link: Any, start_link: Callable[[], None],
-                keyring_state: KeyringStatus) -> int:
+                keyring_state: KeyringStatus, listener: Any = None) -> int:
     """Build and show the main window on the local store; connect to the server after its first paint."""
     from PySide6.QtCore import QTimer
 
@@ -318,15 +349,20 @@ def _run_window(app: Any, settings: Settings, args: argparse.Namespace, language
     phone.connection_changed.connect(window.on_softphone_connection)
     phone.call_ringing.connect(vm.on_call_event)
     phone.call_ended.connect(window.on_call_ended)
-    phone.command_failed.connect(lambda cmd, m: window.statusBar().showMessage(f"{cmd}: {m}", 10000))
+    phone.command_failed.connect(window.on_softphone_command_failed)
     window.dial_number.connect(phone.dial)
     if int(settings.get("softphone_port")) == 0:
         window.on_no_softphone()
 
-    listener = CallListener()  # before the window shows: `workbench call` must find this instance
+    if listener is None:  # listened on before the log-in (run_desktop); else here
+        listener = CallListener()
+        listener.hold()
+        listener.start()
     listener.call_received.connect(vm.on_call_event)
-    listener.error.connect(lambda m: window.statusBar().showMessage(m, 10000))
-    listener.start()
+    listener.activate_requested.connect(lambda: bring_forward(window))
+    if not listener.is_listening():
+        window.on_no_local_socket()
+    listener.release()  # the calls that arrived during the log-in
 
     def after_show() -> None:  # what the window does not need for its first paint
         start_link()

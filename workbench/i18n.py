@@ -1,4 +1,4 @@
-"""Interface language: Chinese first, English too. Qt translators from resources/translations."""
+"""Interface language: Chinese first, English too. Qt translators from workbench/resources/translations (package data)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
-RESOURCES = Path(__file__).resolve().parents[1] / "resources"
+RESOURCES = Path(__file__).resolve().parent / "resources"
 TRANSLATIONS = RESOURCES / "translations"
 LANGUAGES = {"zh": "zh_CN", "en": "en"}
 
@@ -16,8 +16,9 @@ _installed: list[QTranslator] = []
 def install_language(app: QCoreApplication, language: str) -> bool:
     """Install the translators of ``language`` ("zh" or "en"), removing earlier ones.
 
-    Source strings are English, so "en" needs no catalogue. Returns False if the
-    catalogue for the language is missing (the UI then shows English).
+    Source strings are English; "en" loads only the small catalogue of English plural
+    forms (Qt numerus forms, ``workbench_en.qm``). Returns False if the catalogue for the
+    language is missing (the UI then shows the English source texts).
     """
     for tr in _installed:
         app.removeTranslator(tr)
@@ -26,6 +27,11 @@ def install_language(app: QCoreApplication, language: str) -> bool:
         raise ValueError(f"unknown language {language!r}; choose one of {', '.join(LANGUAGES)}")
     if language == "en":
         QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
+        plurals = QTranslator(app)
+        if not plurals.load(str(TRANSLATIONS / "workbench_en.qm")):
+            return False
+        app.installTranslator(plurals)
+        _installed.append(plurals)
         return True
     locale = LANGUAGES[language]
     QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))

@@ -1,9 +1,15 @@
-"""Hand a call to the running instance over a local socket (``workbench call NUMBER``).
+"""One instance per user, and calls handed to it over a local socket.
 
 The app listens on a per-user local socket (a Unix domain socket, a named pipe on
-Windows). A softphone's "run on incoming call" hook or a ``tel:`` link runs
-``workbench call +86 138-0013-8000``; that connects, sends one JSON line and waits for
-``ok`` or ``error: ...``. ``WORKBENCH_SOCKET`` overrides the name (tests, several users).
+Windows). A softphone's "run on incoming call" hook runs ``workbench call +86 138-0013-8000``;
+a second ``workbench`` start (a click on a ``tel:`` link, the menu entry) hands its number to
+the running app, which brings its window forward, and exits. A client connects, sends one
+JSON line and waits for ``ok`` or ``error: ...``:
+
+    {"cmd": "call", "number": "..."}           pop this number
+    {"cmd": "activate", "number": "..."|null}  bring the window forward (and pop the number)
+
+``WORKBENCH_SOCKET`` overrides the name (tests, several users).
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ import getpass
 import json
 import os
 
-from PySide6.QtCore import QByteArray, QCoreApplication, QObject, Signal
+from PySide6.QtCore import QByteArray, QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 from workbench.core.phone import InvalidPhoneError
@@ -30,10 +36,15 @@ class CallListener(QObject):
 
     Signals:
         call_received(CallEvent): a valid call arrived.
+        activate_requested(): a second start asks the window to come forward.
         error(str): the socket could not be opened (another instance holds it, ...).
+
+    Started before the log-in (so a second start finds this instance at once), it can
+    :meth:`hold` the calls until the window is there to show them (:meth:`release`).
     """
 
     call_received = Signal(object)
+    activate_requested = Signal()
     error = Signal(str)
 
     def __init__(self, name: str | None = None, parent: QObject | None = None) -> None:
@@ -42,6 +53,24 @@ class CallListener(QObject):
         self._server = QLocalServer(self)
         self._server.newConnection.connect(self._on_connection)
         self._buffers: dict[QLocalSocket, bytes] = {}
+        self._held: list[CallEvent] | None = None
+        self.already_running = False
+
+    def hold(self) -> None:
+        """Keep calls until :meth:`release` (the window is not built yet)."""
+        if self._held is None:
+            self._held = []
+
+    def release(self) -> None:
+        held, self._held = self._held or [], None
+        for event in held:
+            self.call_received.emit(event)
+
+    def _deliver(self, event: CallEvent) -> None:
+        if self._held is not None:
+            self._held.append(event)
+        else:
+            self.call_received.emit(event)
 
     def start(self) -> bool:
         if not self._server.listen(self.name):
@@ -50,6 +79,7 @@ class CallListener(QObject):
             probe.connectToServer(self.name)
             if probe.waitForConnected(300):
                 probe.abort()
+                self.already_running = True
                 self.error.emit(f"another workbench is already running for this user ({self.name})")
                 return False
             QLocalServer.removeServer(self.name)
@@ -60,6 +90,9 @@ class CallListener(QObject):
 
     def close(self) -> None:
         self._server.close()
+
+    def is_listening(self) -> bool:
+        return bool(self._server.isListening())
 
     def _on_connection(self) -> None:
         while self._server.hasPendingConnections():
@@ -80,14 +113,24 @@ class CallListener(QObject):
         self._buffers[sock] = b""
         try:
             msg = json.loads(line.decode("utf-8"))
-            if not isinstance(msg, dict) or msg.get("cmd") != "call" or not isinstance(msg.get("number"), str):
-                raise ValueError("expected {\"cmd\": \"call\", \"number\": \"...\"}")
-            event = CallEvent.from_number(msg["number"], Source.CLI, channel="hotline")
+            if not isinstance(msg, dict) or msg.get("cmd") not in ("call", "activate"):
+                raise ValueError("expected {\"cmd\": \"call\" or \"activate\", \"number\": \"...\"}")
+            number = msg.get("number")
+            if msg["cmd"] == "call" and not isinstance(number, str):
+                raise ValueError("a call needs a number")
+            if number is not None and not isinstance(number, str):
+                raise ValueError("the number must be text")
+            event = CallEvent.from_number(number, Source.CLI, channel="hotline") if number else None
         except (ValueError, InvalidPhoneError, UnicodeDecodeError) as exc:
             self._reply(sock, f"error: {exc}")
+            if msg_is_activate(line):
+                self.activate_requested.emit()  # a bad number still brings the window forward
             return
         self._reply(sock, "ok")
-        self.call_received.emit(event)
+        if event is not None:
+            self._deliver(event)
+        if msg["cmd"] == "activate":
+            self.activate_requested.emit()
 
     @staticmethod
     def _reply(sock: QLocalSocket, text: str) -> None:
@@ -96,19 +139,40 @@ class CallListener(QObject):
         sock.disconnectFromServer()
 
 
+def msg_is_activate(line: bytes) -> bool:
+    try:
+        msg = json.loads(line.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(msg, dict) and msg.get("cmd") == "activate"
+
+
 class NotRunningError(ConnectionError):
     """No workbench is listening on the local socket."""
 
 
 def send_call(number: str, name: str | None = None, timeout_ms: int = 2000) -> str:
     """Send a call to the running instance; returns its answer ("ok" or "error: ...")."""
-    if QCoreApplication.instance() is None:
-        QCoreApplication([])
+    return _send({"cmd": "call", "number": number}, name, timeout_ms)
+
+
+def hand_over(number: str | None, name: str | None = None, timeout_ms: int = 2000) -> str | None:
+    """A second start: ask the running instance to come forward (and pop ``number``). Returns
+    its answer, or None if no instance is running (then this process becomes the app)."""
+    try:
+        return _send({"cmd": "activate", "number": number}, name, timeout_ms, connect_ms=500)
+    except NotRunningError:
+        return None
+
+
+def _send(msg: dict[str, object], name: str | None, timeout_ms: int, connect_ms: int | None = None) -> str:
+    # No QCoreApplication here: the blocking calls work without one, and a second start that
+    # finds nobody running goes on to create its QApplication.
     sock = QLocalSocket()
     sock.connectToServer(name or socket_name())
-    if not sock.waitForConnected(timeout_ms):
+    if not sock.waitForConnected(connect_ms or timeout_ms):
         raise NotRunningError(sock.errorString())
-    sock.write(QByteArray((json.dumps({"cmd": "call", "number": number}) + "\n").encode("utf-8")))
+    sock.write(QByteArray((json.dumps(msg) + "\n").encode("utf-8")))
     sock.waitForBytesWritten(timeout_ms)
     answer = b""
     while b"\n" not in answer and sock.waitForReadyRead(timeout_ms):

@@ -14,6 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.ui import palette
+
 
 class LoginDialog(QDialog):
     """Asks for the server, user name and password. Remembers the user name (not the password).
@@ -33,11 +35,11 @@ class LoginDialog(QDialog):
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.error = QLabel()
-        self.error.setStyleSheet("color: #c62828;")
+        self.error.setStyleSheet(f"color: {palette.colors().error};")
         self.error.setWordWrap(True)
         self.note = QLabel(keyring_note)
         self.note.setWordWrap(True)
-        self.note.setStyleSheet("color: #8a6d00;")
+        self.note.setStyleSheet(f"color: {palette.colors().muted};")
         self.note.setVisible(bool(keyring_note))
         form = QFormLayout()
         form.addRow(self.tr("&Server"), self.server)
@@ -84,7 +86,7 @@ class NewLeadDialog(QDialog):
         self.city = QLineEdit()
         self.note = QLineEdit()
         self.error = QLabel()
-        self.error.setStyleSheet("color: #c62828;")
+        self.error.setStyleSheet(f"color: {palette.colors().error};")
         form = QFormLayout()
         form.addRow(self.tr("&Number"), self.number)
         form.addRow(self.tr("N&ame"), self.name)

@@ -1,6 +1,6 @@
 """Translated display labels for the domain codes of ``workbench.core.codes``.
 
-Source strings are English; the Chinese comes from resources/translations (zh_CN first).
+Source strings are English; the Chinese comes from workbench/resources/translations (zh_CN first).
 """
 
 from __future__ import annotations
@@ -141,7 +141,8 @@ def warning(code: str, params: Mapping[str, Any]) -> str:
             policy=p.get("policy", ""), channel=channel(str(p.get("channel", ""))),
             where=p.get("where", ""),
         )
-    return code
+    # a reason this version has no sentence for (a newer server): never show the raw code
+    return _t(QT_TRANSLATE_NOOP("labels", "Another rule says not to push now"))
 
 
 _PERIOD = {"day": QT_TRANSLATE_NOOP("labels", "day"), "week": QT_TRANSLATE_NOOP("labels", "week"), "month": QT_TRANSLATE_NOOP("labels", "month")}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +37,7 @@ from workbench.services.dialing import DialCheck
 from workbench.services.outcomes import Recorded
 from workbench.services.screen_pop import ScreenPop
 from workbench.services.worklist import WorkItem
-from workbench.ui import labels
+from workbench.ui import labels, palette, table_fit
 from workbench.ui.dialogs import NewLeadDialog, WorkOrderResultDialog
 from workbench.ui.outcome_form import FormState, OutcomeForm
 from workbench.ui.screen_pop import PopViewState, ScreenPopWidget, fmt_pct, fmt_time
@@ -255,6 +256,7 @@ class MainWindow(QMainWindow):
         header.setStretchLastSection(True)
         for col, width in enumerate((64, 84, 110, 96, 36, 52)):
             header.resizeSection(col, width)
+        table_fit.install(self.work_view)
         self.work_view.activated.connect(self._on_work_item)
         self.work_view.doubleClicked.connect(self._on_work_item)
         dock = QDockWidget(self.tr("My work"), self)
@@ -262,18 +264,19 @@ class MainWindow(QMainWindow):
         dock.setWidget(self.work_view)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
-        self.resizeDocks([dock], [330], Qt.Orientation.Horizontal)
+        self.resizeDocks([dock], [400], Qt.Orientation.Horizontal)  # its columns fit at 1366×768
 
         # --- calls
         self.placeholder = QLabel(self.tr("Waiting for a call… (a call, a search or a task opens the customer here)"))
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.placeholder.setStyleSheet("color: #888; font-size: 14pt;")
+        self.placeholder.setStyleSheet(f"color: {palette.colors().muted}; font-size: 14pt;")
         self.tabs = CallTabs(self.placeholder)
         self.tabs.tabCloseRequested.connect(self._close_tab)
         self.tabs.callChanged.connect(self._switch_call)
         self.setCentralWidget(self.tabs)
         self.tabs.addTab(self.placeholder, self.tr("Welcome"))
         QShortcut(QKeySequence("Ctrl+W"), self, lambda: self._close_tab(self.tabs.currentIndex()))
+        QShortcut(QKeySequence(Qt.Key.Key_F9), self, self._focus_outcome)  # keyboard-only: to the form
 
         # --- status bar
         self.sync_label = QLabel(self.tr("Sync: starting…"))
@@ -347,6 +350,7 @@ class MainWindow(QMainWindow):
 
     def on_worklist(self, items: list[WorkItem]) -> None:
         self.work_model.set_rows(items)
+        table_fit.fit_columns(self.work_view, max_width=150)
 
     def _on_work_item(self, index: object) -> None:
         idx = self.work_view.currentIndex()
@@ -433,6 +437,12 @@ class MainWindow(QMainWindow):
     def _focus_search(self) -> None:
         self.search_box.setFocus()
         self.search_box.selectAll()
+
+    def _focus_outcome(self) -> None:
+        """F9: to the outcome form of the call on screen (its first field)."""
+        page = self.current_page()
+        if page is not None:
+            page.form.wrapup.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def _on_search(self) -> None:
         text = self.search_box.text().strip()
@@ -652,21 +662,21 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ status
     def set_sync_status(self, text: str, ok: bool) -> None:
         self.sync_label.setText(text)
-        self.sync_label.setStyleSheet("" if ok else "color: #c62828; font-weight: bold;")
+        self.sync_label.setStyleSheet("" if ok else f"color: {palette.colors().error}; font-weight: bold;")
 
     def on_sync_status(self, st: SyncStatus) -> None:
         """Online/offline, pending count and last sync time, in the status bar."""
         when = st.last_sync_at.astimezone().strftime("%H:%M:%S") if st.last_sync_at else "—"
         if st.online:
-            text = self.tr("Online · {n} waiting · last sync {t}").format(n=st.pending, t=when)
+            text = self.tr("Online · %n waiting · last sync {t}", "", st.pending).format(t=when)
         else:
-            text = self.tr("Offline — showing local data, {n} changes waiting").format(n=st.pending)
+            text = self.tr("Offline — showing local data, %n change(s) waiting", "", st.pending)
         if st.rejected:
-            text += self.tr(" · {n} refused by the server").format(n=st.rejected)
+            text += self.tr(" · %n refused by the server", "", st.rejected)
         self.set_sync_status(text, st.online)
 
     def on_sync_progress(self, records: int) -> None:
-        self.set_sync_status(self.tr("Syncing… {n} records").format(n=records), True)
+        self.set_sync_status(self.tr("Syncing… %n record(s)", "", records), True)
 
     def on_language_saved(self) -> None:
         self.statusBar().showMessage(
@@ -686,14 +696,40 @@ class MainWindow(QMainWindow):
             target.form.duration_s = max(0, int(talk_seconds))
 
     def on_softphone_connection(self, connected: bool, message: str) -> None:
-        self.set_phone_status(
-            self.tr("Softphone connected") if connected else self.tr("Softphone not connected: {m}").format(m=message),
-            connected)
+        """Calm and in the interface's language: no softphone is a normal state of the demo and
+        of a desk without one (the technical reason is in the tooltip)."""
+        if connected:
+            self.set_phone_status(self.tr("Softphone connected"), True)
+            self.phone_label.setToolTip("")
+            return
+        found = re.search(r"\(([^()]+:\d+)\)", message)
+        where = found.group(1) if found else ""
+        self.set_phone_status(self.tr("No softphone connected (hover here for how to connect one)"), True)
+        self.phone_label.setToolTip(
+            self.tr("Start a softphone with a control port, e.g. baresip with its ctrl_tcp module listening "
+                    "on %1; the workbench connects to it by itself. Without one, calls still pop from the "
+                    "server, a search, or `workbench call NUMBER`, and you dial by hand. "
+                    "(softphone_host / softphone_port in the settings; port 0 turns this off)").replace("%1", where or "127.0.0.1:4444"))
+
+    def on_softphone_command_failed(self, command: str, message: str) -> None:
+        """A softphone command (dial, answer, hang up) failed: say so in the interface's language."""
+        if "not connected" in message.lower():
+            text = self.tr("No softphone connected: dial the number by hand.")
+        else:
+            text = self.tr("The softphone could not carry out “%1”.").replace("%1", command)
+        self.statusBar().showMessage(text, 10000)
+
+    def on_no_local_socket(self) -> None:
+        """Another program holds this user's local socket: calls handed over cannot arrive."""
+        self.statusBar().showMessage(self.tr("Calls from other programs cannot reach this window "
+                                             "(its local socket is taken)."), 10000)
 
     def on_no_softphone(self) -> None:
         self.set_phone_status(self.tr("No softphone configured"), True)
+        self.phone_label.setToolTip(self.tr("softphone_port is 0 in the settings: calls pop from the server, "
+                                            "a search or `workbench call NUMBER`; you dial by hand."))
 
     def set_phone_status(self, text: str, ok: bool) -> None:
         self.phone_label.setText(text)
-        self.phone_label.setStyleSheet("" if ok else "color: #c62828;")
+        self.phone_label.setStyleSheet("" if ok else f"color: {palette.colors().error};")
 

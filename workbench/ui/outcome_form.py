@@ -29,7 +29,7 @@ from workbench.core.codes import Intent, WrapUp
 from workbench.core.entities import UTC
 from workbench.services.outcomes import OutcomeInput
 from workbench.services.screen_pop import ScreenPop
-from workbench.ui import labels
+from workbench.ui import labels, palette
 
 
 @dataclass
@@ -74,7 +74,8 @@ class OutcomeForm(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.heading = QLabel(self.tr("Outcome"))
-        self.heading.setStyleSheet("font-weight: bold; color: #444;")
+        self.heading.setToolTip(self.tr("F9 comes here from anywhere in the window"))
+        self.heading.setStyleSheet(f"font-weight: bold; color: {palette.colors().text};")
         self._pop: ScreenPop | None = None
         self._channel = "outbound"
         self._duration_s: int | None = None
@@ -164,6 +165,7 @@ class OutcomeForm(QWidget):
                  self.transfer_on, self.store, self.transfer_note, self.save_button, self.undo_button, self.sms_on]
         for a, b in zip(chain, chain[1:], strict=False):
             QWidget.setTabOrder(a, b)
+        self._name_for_screen_readers()
         self._undo_timer = QTimer(self)
         self._undo_timer.setInterval(1000)
         self._undo_timer.timeout.connect(self._tick_undo)
@@ -183,6 +185,20 @@ class OutcomeForm(QWidget):
 
     def title(self) -> str:
         return self.heading.text()
+
+    def _name_for_screen_readers(self) -> None:
+        """Accessible names (what a screen reader announces) for every field of the form."""
+        for widget, name in (
+            (self.wrapup, self.tr("Outcome of the call")), (self.intent, self.tr("Customer's intent")),
+            (self.policy, self.tr("Policy discussed")), (self.note, self.tr("Note")),
+            (self.callback_on, self.tr("Call back")), (self.callback_at, self.tr("Call-back time")),
+            (self.transfer_on, self.tr("Transfer to a store")), (self.store, self.tr("Store")),
+            (self.transfer_note, self.tr("Note for the store")), (self.save_button, self.tr("Save the outcome")),
+            (self.undo_button, self.tr("Undo the last saved outcome")),
+        ):
+            widget.setAccessibleName(name)
+        self.heading.setAccessibleDescription(self.tr("Outcome form"))
+        self.status.setAccessibleName(self.tr("Save status"))
 
     @staticmethod
     def _buddy(text: str, widget: QWidget) -> QLabel:
@@ -377,19 +393,19 @@ class OutcomeForm(QWidget):
 
     def on_failed(self, message: str) -> None:
         self.save_button.setEnabled(True)
-        self.status.setStyleSheet("color: #c62828;")
+        self.status.setStyleSheet(f"color: {palette.colors().error};")
         self.status.setText(message)
 
     def on_undone(self, ok: bool) -> None:
         self._undo_timer.stop()
         self.undo_button.setEnabled(False)
-        self.status.setStyleSheet("color: #444;")
+        self.status.setStyleSheet(f"color: {palette.colors().text};")
         self.status.setText(self.tr("Undone.") if ok else self.tr("Too late to undo: already sent."))
 
     def _show_saved(self) -> None:
-        self.status.setStyleSheet("color: #2e7d32;")
+        self.status.setStyleSheet(f"color: {palette.colors().ok};")
         if self._undo_left > 0:
-            self.status.setText(self.tr("Saved. Ctrl+Z undoes it ({n} s).").format(n=self._undo_left))
+            self.status.setText(self.tr("Saved. Ctrl+Z undoes it (%n s).", "", self._undo_left))
         else:
             self.status.setText(self.tr("Saved."))
 

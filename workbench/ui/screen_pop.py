@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from workbench.core.clock import BUSINESS_TZ
 from workbench.services.screen_pop import Offer, ScreenPop
-from workbench.ui import labels
+from workbench.ui import labels, palette, table_fit
 from workbench.views.row_table import Column, StoredRowModel
 
 LOCAL_TZ = BUSINESS_TZ
@@ -56,13 +56,15 @@ def fmt_pct(p: float | None) -> str:
 class Badge(QLabel):
     """A small rounded label."""
 
-    def __init__(self, text: str = "", color: str = "#3b6fb6", parent: QWidget | None = None) -> None:
+    def __init__(self, text: str = "", color: str = "stage", parent: QWidget | None = None) -> None:
         super().__init__(text, parent)
         self.set_color(color)
 
     def set_color(self, color: str) -> None:
+        """``color``: a badge colour of the palette ("tier", "stage", "lead")."""
+        pal = palette.colors()
         self.setStyleSheet(
-            f"QLabel {{ background: {color}; color: white; border-radius: 8px; padding: 1px 8px; }}"
+            f"QLabel {{ background: {getattr(pal, color)}; color: {pal.badge_fg}; border-radius: 8px; padding: 1px 8px; }}"
         )
 
 
@@ -82,8 +84,7 @@ def _table(model: QAbstractItemModel, widths: tuple[int, ...] = ()) -> QTableVie
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     for col, width in enumerate(widths):
         header.resizeSection(col, width)
-    view.setWordWrap(False)
-    view.setTextElideMode(Qt.TextElideMode.ElideRight)
+    table_fit.install(view)  # elided texts show whole in their tooltip
     return view
 
 
@@ -116,6 +117,10 @@ def _rows_replaced(view: QTableView) -> None:
         QCoreApplication.sendPostedEvents(view, QEvent.Type.MetaCall)
 
 
+#: warnings that make the pop lead with the warning and the trail instead of the selling parts
+RESTRICTING = ("do_not_call", "open_complaint")
+
+
 class ScreenPopWidget(QWidget):
     """Renders one :class:`ScreenPop` snapshot. Pure display; no data access.
 
@@ -145,16 +150,17 @@ class ScreenPopWidget(QWidget):
         self.phone_label = QLabel()
         self.facts_label = QLabel()
         self.facts_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.tier_badge = Badge(color="#b8860b")
-        self.stage_badge = Badge(color="#3b6fb6")
-        self.lead_badge = Badge(color="#2e8b57")
+        self.tier_badge = Badge(color="tier")
+        self.stage_badge = Badge(color="stage")
+        self.lead_badge = Badge(color="lead")
+        pal = palette.colors()
         self.score_label = QLabel()
         self.plan_label = QLabel()
         self.tags_label = QLabel()
         self.tags_label.setWordWrap(True)
         self.explain_label = QLabel()
         self.explain_label.setWordWrap(True)
-        self.explain_label.setStyleSheet("color: #555;")
+        self.explain_label.setStyleSheet(f"color: {pal.muted};")
         self.explain_label.hide()
 
         head = QHBoxLayout()
@@ -180,7 +186,7 @@ class ScreenPopWidget(QWidget):
         self.warning_bar.setObjectName("warningBar")
         self.warning_bar.setWordWrap(True)
         self.warning_bar.setStyleSheet(
-            "QLabel#warningBar { background: #c62828; color: white; font-weight: bold;"
+            f"QLabel#warningBar {{ background: {pal.warning_bg}; color: {pal.warning_fg}; font-weight: bold;"
             " padding: 6px 10px; border-radius: 4px; }"
         )
         self.warning_bar.hide()
@@ -209,7 +215,7 @@ class ScreenPopWidget(QWidget):
 
         self.cross_label = QLabel()
         self.cross_label.setWordWrap(True)
-        self.cross_label.setStyleSheet("color: #2e5e8c;")
+        self.cross_label.setStyleSheet(f"color: {pal.info};")
         self.cross_label.hide()
         self.accept_button = QPushButton(self.tr("Customer accepts the selected offer (F8)"))
         self.accept_button.clicked.connect(self._on_accept)
@@ -226,7 +232,7 @@ class ScreenPopWidget(QWidget):
         middle = QSplitter(Qt.Orientation.Horizontal)
         middle.addWidget(offers_box)
         middle.addWidget(script_box)
-        middle.setSizes([560, 440])
+        middle.setSizes([640, 360])  # the offers table: its columns fit at 1366×768
 
         body = QSplitter(Qt.Orientation.Vertical)
         body.addWidget(middle)
@@ -242,10 +248,47 @@ class ScreenPopWidget(QWidget):
         layout.addWidget(who_frame)
         layout.addWidget(self.warning_bar)
         layout.addWidget(body, 1)
+        self._layout, self._body, self._middle = layout, body, middle
+        self.restricted = False  # a do-not-call / complaint customer: warning and trail first
 
+        self._name_for_screen_readers()
         QShortcut(QKeySequence(Qt.Key.Key_F6), self, self.next_objection)
         QShortcut(QKeySequence(Qt.Key.Key_F8), self, self._on_accept)
         QShortcut(QKeySequence(Qt.Key.Key_F7), self, self._focus_objection)
+
+    def _name_for_screen_readers(self) -> None:
+        """Accessible names for the controls; the labels keep their text as their name and say
+        what they are in their description."""
+        for widget, name in (
+            (self.offers_view, self.tr("Offers the customer is eligible for")),
+            (self.script_view, self.tr("Script")), (self.trail_view, self.tr("Contact trail")),
+            (self.orders_view, self.tr("Work orders")), (self.history_tabs, self.tr("History")),
+            (self.accept_button, self.tr("Customer accepts the selected offer")),
+            (self.objection_box, self.tr("Customer's objection")),
+        ):
+            widget.setAccessibleName(name)
+        for label, what in (
+            (self.name_label, self.tr("Customer name")), (self.phone_label, self.tr("Mobile number")),
+            (self.facts_label, self.tr("Customer facts")), (self.tier_badge, self.tr("Value tier")),
+            (self.stage_badge, self.tr("Life-cycle stage")), (self.lead_badge, self.tr("Lead")),
+            (self.score_label, self.tr("Deal score")), (self.plan_label, self.tr("Current plan")),
+            (self.tags_label, self.tr("Tags")), (self.explain_label, self.tr("Why this score")),
+            (self.warning_bar, self.tr("Reasons not to push")), (self.cross_label, self.tr("Cross-sell hint")),
+        ):
+            label.setAccessibleDescription(what)
+
+    def _arrange(self, restricted: bool) -> None:
+        """A customer who asked not to be called or has an open complaint: the warning on top,
+        then the contact trail (what happened), and the selling parts (offers, script) last."""
+        if restricted == self.restricted:
+            return
+        self.restricted = restricted
+        self._layout.removeWidget(self.warning_bar)
+        self._layout.insertWidget(0 if restricted else 1, self.warning_bar)
+        self._body.insertWidget(0, self.history_tabs if restricted else self._middle)
+        self._body.setSizes([260, 260] if restricted else [300, 220])
+        if restricted:
+            self.history_tabs.setCurrentIndex(0)
 
     # ------------------------------------------------------------------ columns
     def _offer_columns(self) -> list[Column]:
@@ -292,7 +335,7 @@ class ScreenPopWidget(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
         head = QLabel(title)
-        head.setStyleSheet("font-weight: bold; color: #444;")
+        head.setStyleSheet(f"font-weight: bold; color: {palette.colors().text};")
         lay.addWidget(head)
         lay.addWidget(widget, 1)
         return box
@@ -304,7 +347,7 @@ class ScreenPopWidget(QWidget):
         p = pop.portrait
         self.name_label.setText(self.tr("{name} (new lead)").format(name=p.name) if p.is_lead else p.name)
         self.phone_label.setText(p.phone_display)
-        facts = [x for x in (labels.gender(p.gender), self.tr("{n} years").format(n=p.age) if p.age else "",
+        facts = [x for x in (labels.gender(p.gender), self.tr("%n year(s)", "", p.age) if p.age else "",
                              f"{p.province} {p.city}".strip(), p.job_type) if x]
         if p.member_no:
             facts.append(self.tr("Member {no}").format(no=p.member_no))
@@ -326,6 +369,7 @@ class ScreenPopWidget(QWidget):
                   self.tr("Churn risk {p}").format(p=fmt_pct(p.scores.get("churn"))) if "churn" in p.scores else ""]
         self.score_label.setText("   ".join(x for x in scores if x))
 
+        self._arrange(any(w.code in RESTRICTING for w in pop.warnings))
         if pop.warnings:
             self.warning_bar.setText(self.tr("Do not push:") + "  " + "   |   ".join(
                 labels.warning(w.code, w.params) for w in pop.warnings))
@@ -349,8 +393,9 @@ class ScreenPopWidget(QWidget):
         self.trail_model.set_rows(pop.trail)
         self.orders_model.set_rows(pop.work_orders)
         for view in (self.offers_view, self.trail_view, self.orders_view):
+            table_fit.fit_columns(view)  # no clipped column, whatever the language and the texts
             _rows_replaced(view)
-        orders_title = self.tr("Work orders ({n})").format(n=len(pop.work_orders))
+        orders_title = self.tr("Work orders (%n)", "", len(pop.work_orders))
         if self.history_tabs.tabText(1) != orders_title:  # a new title lays the tab bar out again
             self.history_tabs.setTabText(1, orders_title)
         self._objection_index = 0
@@ -407,17 +452,18 @@ class ScreenPopWidget(QWidget):
         pop = self.snapshot
         if pop is None or not pop.script:
             nothing = self.tr("No script for this offer.")
-            self._set_script_html(f"<p style='color:#777'>{nothing}</p>")
+            self._set_script_html(f"<p style='color:{palette.colors().muted}'>{nothing}</p>")
             return
         html = []
+        pal = palette.colors()
         if self._matched is not None:
             title, text, score = self._matched
             if text:
                 heading = self.tr("Answer to: {q}").format(q=self.objection_box.text())
-                html.append(f"<p style='background:#e3f2e1'><b>{_esc(heading)}</b> ({score:.0%})<br>{_esc(text)}</p>")
+                html.append(f"<p style='background:{pal.answer_bg}'><b>{_esc(heading)}</b> ({score:.0%})<br>{_esc(text)}</p>")
             else:
                 nothing = self.tr("No answer in the library matches these words.")
-                html.append(f"<p style='color:#777'>{nothing}</p>")
+                html.append(f"<p style='color:{pal.muted}'>{nothing}</p>")
         objections = [s for s in pop.script if s.section == "objection"]
         for sec in pop.script:
             if sec.section == "objection":
@@ -427,7 +473,7 @@ class ScreenPopWidget(QWidget):
             ob = objections[self._objection_index % len(objections)]
             kw = "、".join(ob.keywords)
             html.append(
-                f"<p style='background:#fff6d5'><b>{labels.section('objection')}"
+                f"<p style='background:{pal.objection_bg}'><b>{labels.section('objection')}"
                 f" {self._objection_index % len(objections) + 1}/{len(objections)}</b>"
                 f"{' — ' + _esc(kw) if kw else ''}<br>{_esc(ob.text)}</p>"
             )

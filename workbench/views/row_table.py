@@ -97,7 +97,7 @@ class RowTableModel(QAbstractTableModel):
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
-        if role == _DISPLAY and orientation == _HORIZONTAL:
+        if role in (_DISPLAY, _TOOLTIP) and orientation == _HORIZONTAL:  # the tooltip: an elided header whole
             if 0 <= section < len(self._columns):
                 return self._columns[section].header
         return None

@@ -4,6 +4,11 @@
 ``QThreadPool`` and delivers its result (or exception) back on the GUI thread through a
 queued signal. Task code never touches widgets. A :class:`Latest` slot implements "newest
 wins": starting a new task there makes the result of the previous one be dropped.
+
+An unexpected exception in a task (a bug: see :func:`workbench.crash.is_expected`) goes to the
+log with its traceback and to the crash handler, and then to ``on_failure`` as any failure
+(so the caller can reset its state); an expected one (offline, refused, bad input) is logged
+in one line and given to ``on_failure``.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from workbench import crash
 
 log = logging.getLogger(__name__)
 
@@ -96,10 +103,15 @@ class TaskRunner(QObject):
 
     def _on_failed(self, job_id: int, exc: object, tb: str) -> None:
         _, on_failure = self._pop(job_id)
-        if on_failure is not None:
-            on_failure(exc)  # type: ignore[arg-type]
-        else:
+        assert isinstance(exc, BaseException)
+        if not crash.is_expected(exc):
+            crash.report(exc, tb, where="a background task")
+        elif on_failure is None:
             log.error("background task failed:\n%s", tb)
+        else:
+            log.info("background task failed: %s: %s", type(exc).__name__, exc)
+        if on_failure is not None:
+            on_failure(exc)
 
 
 class Latest:

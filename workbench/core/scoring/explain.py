@@ -119,6 +119,11 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _words(key: str) -> str:
+    """A key nobody wrote words for, readable: ``complaint_prone`` -> ``complaint prone``."""
+    return key.replace("_", " ").strip()
+
+
 def describe(key: str, value: Any, weight: float) -> tuple[str, str]:
     """Plain Chinese and English words for ``key = value`` moving the score by ``weight``."""
     pts = weight * 100
@@ -127,18 +132,23 @@ def describe(key: str, value: Any, weight: float) -> tuple[str, str]:
     tail_en = f" ({sign}{abs(pts):.0f} pts)"
     missing = value is None or (isinstance(value, float) and math.isnan(value))
     if key.startswith(TAG_PREFIX):
+        from workbench.core.tags import label as tag_label
+
         tag = key[len(TAG_PREFIX):]
+        tag_zh, tag_en = tag_label(tag, "zh"), tag_label(tag, "en")  # words, never the raw key
+        if tag_en == tag:
+            tag_zh = tag_en = _words(tag)
         has = not missing and float(value) > 0
-        zh = f"带有标签「{tag}」" if has else f"没有标签「{tag}」"
-        en = f"tagged “{tag}”" if has else f"not tagged “{tag}”"
+        zh = f"带有标签「{tag_zh}」" if has else f"没有标签「{tag_zh}」"
+        en = f"tagged “{tag_en}”" if has else f"not tagged “{tag_en}”"
         return zh + tail_zh, en + tail_en
     if key.startswith("hist_") and missing:
-        return "此前没有相关记录" + tail_zh + f"（{key}）", f"no earlier record ({key})" + tail_en
+        return "此前没有相关记录" + tail_zh, "no earlier record" + tail_en
     if key in _FLAGS and not missing:
         flag = int(float(value) > 0)
         zh_t, en_t = FEATURE_TEXT[key]
         return zh_t.format(v=_YES_NO_ZH[flag]) + tail_zh, en_t.format(v=_YES_NO_EN[flag]) + tail_en
-    zh_t, en_t = FEATURE_TEXT.get(key, (f"{key} = {{v}}", f"{key} = {{v}}"))
+    zh_t, en_t = FEATURE_TEXT.get(key, (f"{_words(key)}：{{v}}", f"{_words(key)}: {{v}}"))
     v = _fmt(value)
     words = CODE_WORDS.get(key, {}).get(v)
     v_zh, v_en = words if words else (v, v)

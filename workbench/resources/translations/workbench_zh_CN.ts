@@ -1,51 +1,104 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>CrashDialog</name>
+    <message>
+        <location filename="../../ui/crash_dialog.py" line="28" />
+        <source>Agent Workbench — internal error</source>
+        <translation>坐席工作台 — 内部错误</translation>
+    </message>
+    <message>
+        <location filename="../../ui/crash_dialog.py" line="35" />
+        <source>Crash report</source>
+        <translation>错误报告</translation>
+    </message>
+    <message>
+        <location filename="../../ui/crash_dialog.py" line="38" />
+        <source>&amp;Copy report</source>
+        <translation>复制报告(&amp;C)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/crash_dialog.py" line="39" />
+        <source>Copy the crash report</source>
+        <translation>复制错误报告</translation>
+    </message>
+    <message>
+        <location filename="../../ui/crash_dialog.py" line="43" />
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location filename="../../ui/crash_dialog.py" line="56" />
+        <source>The details were written to the log file %1.</source>
+        <translation>详细信息已写入日志文件 %1。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/crash_dialog.py" line="57" />
+        <source>The details were written to the error output (no log file could be opened).</source>
+        <translation>详细信息已写入错误输出（无法打开日志文件）。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/crash_dialog.py" line="59" />
+        <source>An internal error occurred: %1</source>
+        <translation>发生内部错误：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/crash_dialog.py" line="60" />
+        <source>Your saved work is safe. Copy the report and send it to your IT support.</source>
+        <translation>已保存的工作不受影响。请复制报告并发送给 IT 支持。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/crash_dialog.py" line="68" />
+        <source>Copied</source>
+        <translation>已复制</translation>
+    </message>
+</context>
+<context>
     <name>Dashboard</name>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="124" />
+        <location filename="../../ui/dashboard.py" line="124" />
         <source>No data for these filters</source>
         <extracomment>Colour-blind-safe palette (Okabe–Ito), in series order.</extracomment>
         <translation>这些筛选条件下没有数据</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="238" />
+        <location filename="../../ui/dashboard.py" line="238" />
         <source>95% CI: {low} – {high}</source>
         <translation>95% 置信区间：{low} – {high}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="324" />
+        <location filename="../../ui/dashboard.py" line="324" />
         <source>Export table (CSV)</source>
         <translation>导出表格 (CSV)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="324" />
+        <location filename="../../ui/dashboard.py" line="324" />
         <source>Export table (Excel)</source>
         <translation>导出表格 (Excel)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="325" />
+        <location filename="../../ui/dashboard.py" line="325" />
         <source>Export charts (PNG)</source>
         <translation>导出图表 (PNG)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="366" />
-        <location filename="../../workbench/ui/dashboard.py" line="368" />
+        <location filename="../../ui/dashboard.py" line="366" />
+        <location filename="../../ui/dashboard.py" line="368" />
         <source>Unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="837" />
+        <location filename="../../ui/dashboard.py" line="837" />
         <source>Week</source>
         <translation>周</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="837" />
+        <location filename="../../ui/dashboard.py" line="837" />
         <source>Month</source>
         <translation>月</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="837" />
+        <location filename="../../ui/dashboard.py" line="837" />
         <source>Year</source>
         <translation>年</translation>
     </message>
@@ -53,397 +106,397 @@
 <context>
     <name>DashboardColumns</name>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="51" />
-        <location filename="../../workbench/views/dashboard_vm.py" line="92" />
-        <location filename="../../workbench/views/dashboard_vm.py" line="114" />
+        <location filename="../../views/dashboard_vm.py" line="51" />
+        <location filename="../../views/dashboard_vm.py" line="92" />
+        <location filename="../../views/dashboard_vm.py" line="114" />
         <source>Actual / expected</source>
         <extracomment>Metrics offered for rankings and trends, in menu order.</extracomment>
         <translation>实际 / 预期</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="52" />
-        <location filename="../../workbench/views/dashboard_vm.py" line="89" />
-        <location filename="../../workbench/views/dashboard_vm.py" line="113" />
-        <location filename="../../workbench/views/dashboard_vm.py" line="148" />
-        <location filename="../../workbench/views/dashboard_vm.py" line="173" />
+        <location filename="../../views/dashboard_vm.py" line="52" />
+        <location filename="../../views/dashboard_vm.py" line="89" />
+        <location filename="../../views/dashboard_vm.py" line="113" />
+        <location filename="../../views/dashboard_vm.py" line="148" />
+        <location filename="../../views/dashboard_vm.py" line="173" />
         <source>Conversions</source>
         <translation>成交</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="53" />
+        <location filename="../../views/dashboard_vm.py" line="53" />
         <source>Expected conversions</source>
         <translation>预期成交</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="54" />
-        <location filename="../../workbench/views/dashboard_vm.py" line="93" />
-        <location filename="../../workbench/views/dashboard_vm.py" line="149" />
-        <location filename="../../workbench/views/dashboard_vm.py" line="159" />
-        <location filename="../../workbench/views/dashboard_vm.py" line="174" />
+        <location filename="../../views/dashboard_vm.py" line="54" />
+        <location filename="../../views/dashboard_vm.py" line="93" />
+        <location filename="../../views/dashboard_vm.py" line="149" />
+        <location filename="../../views/dashboard_vm.py" line="159" />
+        <location filename="../../views/dashboard_vm.py" line="174" />
         <source>Conversion rate</source>
         <translation>成交率</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="55" />
-        <location filename="../../workbench/views/dashboard_vm.py" line="86" />
-        <location filename="../../workbench/views/dashboard_vm.py" line="112" />
-        <location filename="../../workbench/views/dashboard_vm.py" line="146" />
+        <location filename="../../views/dashboard_vm.py" line="55" />
+        <location filename="../../views/dashboard_vm.py" line="86" />
+        <location filename="../../views/dashboard_vm.py" line="112" />
+        <location filename="../../views/dashboard_vm.py" line="146" />
         <source>Calls</source>
         <translation>呼叫数</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="56" />
-        <location filename="../../workbench/views/dashboard_vm.py" line="87" />
+        <location filename="../../views/dashboard_vm.py" line="56" />
+        <location filename="../../views/dashboard_vm.py" line="87" />
         <source>Reached</source>
         <translation>已接通</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="57" />
-        <location filename="../../workbench/views/dashboard_vm.py" line="94" />
+        <location filename="../../views/dashboard_vm.py" line="57" />
+        <location filename="../../views/dashboard_vm.py" line="94" />
         <source>Talk time</source>
         <translation>通话时长</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="58" />
+        <location filename="../../views/dashboard_vm.py" line="58" />
         <source>Avg call duration</source>
         <translation>平均通话时长</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="59" />
-        <location filename="../../workbench/views/dashboard_vm.py" line="96" />
+        <location filename="../../views/dashboard_vm.py" line="59" />
+        <location filename="../../views/dashboard_vm.py" line="96" />
         <source>Cost (¥)</source>
         <translation>成本（元）</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="60" />
+        <location filename="../../views/dashboard_vm.py" line="60" />
         <source>Cost per call (¥)</source>
         <translation>单次通话成本（元）</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="61" />
+        <location filename="../../views/dashboard_vm.py" line="61" />
         <source>Cost per conversion (¥)</source>
         <translation>单笔成交成本（元）</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="62" />
-        <location filename="../../workbench/views/dashboard_vm.py" line="99" />
-        <location filename="../../workbench/views/dashboard_vm.py" line="115" />
-        <location filename="../../workbench/views/dashboard_vm.py" line="140" />
-        <location filename="../../workbench/views/dashboard_vm.py" line="152" />
+        <location filename="../../views/dashboard_vm.py" line="62" />
+        <location filename="../../views/dashboard_vm.py" line="99" />
+        <location filename="../../views/dashboard_vm.py" line="115" />
+        <location filename="../../views/dashboard_vm.py" line="140" />
+        <location filename="../../views/dashboard_vm.py" line="152" />
         <source>Deal value (¥)</source>
         <translation>成交金额（元）</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="68" />
+        <location filename="../../views/dashboard_vm.py" line="68" />
         <source>Month</source>
         <extracomment>Breakdown dimensions offered, in menu order, with English source titles.</extracomment>
         <translation>月</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="69" />
+        <location filename="../../views/dashboard_vm.py" line="69" />
         <source>Week</source>
         <translation>周</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="70" />
+        <location filename="../../views/dashboard_vm.py" line="70" />
         <source>Day</source>
         <translation>日</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="71" />
-        <location filename="../../workbench/views/dashboard_vm.py" line="145" />
+        <location filename="../../views/dashboard_vm.py" line="71" />
+        <location filename="../../views/dashboard_vm.py" line="145" />
         <source>Region</source>
         <translation>地区</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="72" />
+        <location filename="../../views/dashboard_vm.py" line="72" />
         <source>City</source>
         <translation>城市</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="73" />
-        <location filename="../../workbench/views/dashboard_vm.py" line="155" />
+        <location filename="../../views/dashboard_vm.py" line="73" />
+        <location filename="../../views/dashboard_vm.py" line="155" />
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="74" />
+        <location filename="../../views/dashboard_vm.py" line="74" />
         <source>Gender</source>
         <translation>性别</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="75" />
+        <location filename="../../views/dashboard_vm.py" line="75" />
         <source>Age band</source>
         <translation>年龄段</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="76" />
+        <location filename="../../views/dashboard_vm.py" line="76" />
         <source>Job type</source>
         <translation>职业</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="77" />
-        <location filename="../../workbench/views/dashboard_vm.py" line="135" />
+        <location filename="../../views/dashboard_vm.py" line="77" />
+        <location filename="../../views/dashboard_vm.py" line="135" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="78" />
-        <location filename="../../workbench/views/dashboard_vm.py" line="136" />
+        <location filename="../../views/dashboard_vm.py" line="78" />
+        <location filename="../../views/dashboard_vm.py" line="136" />
         <source>Product</source>
         <translation>产品</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="79" />
+        <location filename="../../views/dashboard_vm.py" line="79" />
         <source>Value tier</source>
         <translation>价值层级</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="80" />
+        <location filename="../../views/dashboard_vm.py" line="80" />
         <source>Lifecycle stage</source>
         <translation>生命周期</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="81" />
-        <location filename="../../workbench/views/dashboard_vm.py" line="106" />
+        <location filename="../../views/dashboard_vm.py" line="81" />
+        <location filename="../../views/dashboard_vm.py" line="106" />
         <source>Agent</source>
         <translation>客户经理</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="82" />
+        <location filename="../../views/dashboard_vm.py" line="82" />
         <source>Team</source>
         <translation>团队</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="88" />
+        <location filename="../../views/dashboard_vm.py" line="88" />
         <source>Reach rate</source>
         <translation>接通率</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="90" />
+        <location filename="../../views/dashboard_vm.py" line="90" />
         <source>Expected</source>
         <translation>预期</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="91" />
+        <location filename="../../views/dashboard_vm.py" line="91" />
         <source>Sum of the customers' predicted deal probabilities at first contact</source>
         <translation>首次接触时客户预测成单概率之和</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="95" />
+        <location filename="../../views/dashboard_vm.py" line="95" />
         <source>Avg duration</source>
         <translation>平均时长</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="97" />
+        <location filename="../../views/dashboard_vm.py" line="97" />
         <source>Cost / call (¥)</source>
         <translation>单次通话成本（元）</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="98" />
+        <location filename="../../views/dashboard_vm.py" line="98" />
         <source>Cost / conversion (¥)</source>
         <translation>单笔成交成本（元）</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="105" />
+        <location filename="../../views/dashboard_vm.py" line="105" />
         <source>Rank</source>
         <extracomment>Column specs of every table the dashboards show, by table name of :class:`PageResult`.</extracomment>
         <translation>排名</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="110" />
-        <location filename="../../workbench/views/dashboard_vm.py" line="125" />
+        <location filename="../../views/dashboard_vm.py" line="110" />
+        <location filename="../../views/dashboard_vm.py" line="125" />
         <source>Period</source>
         <translation>周期</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="111" />
+        <location filename="../../views/dashboard_vm.py" line="111" />
         <source>This period</source>
         <translation>本期</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="116" />
-        <location filename="../../workbench/views/dashboard_vm.py" line="188" />
+        <location filename="../../views/dashboard_vm.py" line="116" />
+        <location filename="../../views/dashboard_vm.py" line="188" />
         <source>Previous period</source>
         <translation>上期</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="117" />
+        <location filename="../../views/dashboard_vm.py" line="117" />
         <source>Calls (prev.)</source>
         <translation>呼叫数（上期）</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="118" />
+        <location filename="../../views/dashboard_vm.py" line="118" />
         <source>Conversions (prev.)</source>
         <translation>成交（上期）</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="119" />
+        <location filename="../../views/dashboard_vm.py" line="119" />
         <source>Actual / expected (prev.)</source>
         <translation>实际 / 预期（上期）</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="120" />
+        <location filename="../../views/dashboard_vm.py" line="120" />
         <source>Deal value (prev., ¥)</source>
         <translation>成交金额（上期，元）</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="121" />
+        <location filename="../../views/dashboard_vm.py" line="121" />
         <source>Conversions change</source>
         <translation>成交环比</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="122" />
+        <location filename="../../views/dashboard_vm.py" line="122" />
         <source>Deal value change</source>
         <translation>成交金额环比</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="129" />
+        <location filename="../../views/dashboard_vm.py" line="129" />
         <source>Group</source>
         <translation>分组</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="131" />
-        <location filename="../../workbench/views/dashboard_vm.py" line="150" />
+        <location filename="../../views/dashboard_vm.py" line="131" />
+        <location filename="../../views/dashboard_vm.py" line="150" />
         <source>Share of calls</source>
         <translation>通话占比</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="132" />
-        <location filename="../../workbench/views/dashboard_vm.py" line="151" />
+        <location filename="../../views/dashboard_vm.py" line="132" />
+        <location filename="../../views/dashboard_vm.py" line="151" />
         <source>Share of conversions</source>
         <translation>成交占比</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="137" />
+        <location filename="../../views/dashboard_vm.py" line="137" />
         <source>Offers</source>
         <translation>推荐次数</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="138" />
+        <location filename="../../views/dashboard_vm.py" line="138" />
         <source>Deals</source>
         <translation>成交</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="139" />
+        <location filename="../../views/dashboard_vm.py" line="139" />
         <source>Deals / offers</source>
         <translation>成交 / 推荐</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="141" />
-        <location filename="../../workbench/views/dashboard_vm.py" line="162" />
+        <location filename="../../views/dashboard_vm.py" line="141" />
+        <location filename="../../views/dashboard_vm.py" line="162" />
         <source>Avg deal value (¥)</source>
         <translation>平均成交金额（元）</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="142" />
+        <location filename="../../views/dashboard_vm.py" line="142" />
         <source>Accepted, all channels</source>
         <translation>全渠道办理数</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="147" />
-        <location filename="../../workbench/views/dashboard_vm.py" line="157" />
-        <location filename="../../workbench/views/dashboard_vm.py" line="166" />
+        <location filename="../../views/dashboard_vm.py" line="147" />
+        <location filename="../../views/dashboard_vm.py" line="157" />
+        <location filename="../../views/dashboard_vm.py" line="166" />
         <source>Customers</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="156" />
+        <location filename="../../views/dashboard_vm.py" line="156" />
         <source>Contacts</source>
         <translation>接触数</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="158" />
+        <location filename="../../views/dashboard_vm.py" line="158" />
         <source>Customers gained</source>
         <translation>获客数</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="160" />
+        <location filename="../../views/dashboard_vm.py" line="160" />
         <source>Avg cost / contact (¥)</source>
         <translation>平均每次接触成本（元）</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="161" />
+        <location filename="../../views/dashboard_vm.py" line="161" />
         <source>Avg cost / customer gained (¥)</source>
         <translation>平均获客成本（元）</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="165" />
+        <location filename="../../views/dashboard_vm.py" line="165" />
         <source>Stage</source>
         <translation>阶段</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="167" />
+        <location filename="../../views/dashboard_vm.py" line="167" />
         <source>Of contacted</source>
         <translation>占已接触</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="168" />
+        <location filename="../../views/dashboard_vm.py" line="168" />
         <source>Of previous stage</source>
         <translation>占上一阶段</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="171" />
+        <location filename="../../views/dashboard_vm.py" line="171" />
         <source>Assignment rule</source>
         <translation>分配规则</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="172" />
+        <location filename="../../views/dashboard_vm.py" line="172" />
         <source>Leads</source>
         <translation>线索数</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="175" />
+        <location filename="../../views/dashboard_vm.py" line="175" />
         <source>95% CI low</source>
         <translation>95% 置信区间下限</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="176" />
+        <location filename="../../views/dashboard_vm.py" line="176" />
         <source>95% CI high</source>
         <translation>95% 置信区间上限</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="177" />
+        <location filename="../../views/dashboard_vm.py" line="177" />
         <source>Difference vs first rule</source>
         <translation>与第一条规则之差</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="178" />
+        <location filename="../../views/dashboard_vm.py" line="178" />
         <source>Conversion rate minus the first (reference) rule's, in percentage points</source>
         <translation>转化率减去第一条（对照）规则的转化率，单位为百分点</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="179" />
+        <location filename="../../views/dashboard_vm.py" line="179" />
         <source>Difference 95% CI low</source>
         <translation>差值 95% 置信区间下限</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="180" />
+        <location filename="../../views/dashboard_vm.py" line="180" />
         <source>Difference 95% CI high</source>
         <translation>差值 95% 置信区间上限</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="181" />
+        <location filename="../../views/dashboard_vm.py" line="181" />
         <source>Significant</source>
         <translation>显著</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="182" />
+        <location filename="../../views/dashboard_vm.py" line="182" />
         <source>yes</source>
         <translation>是</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="182" />
+        <location filename="../../views/dashboard_vm.py" line="182" />
         <source>no</source>
         <translation>否</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="183" />
+        <location filename="../../views/dashboard_vm.py" line="183" />
         <source>Lift vs first rule</source>
         <translation>相对第一条规则提升</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/dashboard_vm.py" line="188" />
+        <location filename="../../views/dashboard_vm.py" line="188" />
         <source>Change vs previous</source>
         <translation>环比变化</translation>
     </message>
@@ -451,519 +504,519 @@
 <context>
     <name>DashboardWidget</name>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="375" />
+        <location filename="../../ui/dashboard.py" line="375" />
         <source>Contacted</source>
         <translation>已接触</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="376" />
+        <location filename="../../ui/dashboard.py" line="376" />
         <source>Reached</source>
         <translation>已接通</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="377" />
+        <location filename="../../ui/dashboard.py" line="377" />
         <source>Interested</source>
         <translation>有意向</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="378" />
+        <location filename="../../ui/dashboard.py" line="378" />
         <source>Accepted</source>
         <translation>已办理</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="394" />
+        <location filename="../../ui/dashboard.py" line="394" />
         <source>Dashboards</source>
         <translation>看板</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="404" />
+        <location filename="../../ui/dashboard.py" line="404" />
         <source>Personal efficiency</source>
         <translation>个人效能</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="405" />
+        <location filename="../../ui/dashboard.py" line="405" />
         <source>Trends</source>
         <translation>趋势</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="406" />
+        <location filename="../../ui/dashboard.py" line="406" />
         <source>Breakdowns</source>
         <translation>业务分析</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="407" />
+        <location filename="../../ui/dashboard.py" line="407" />
         <source>Rule experiments</source>
         <translation>分配规则实验</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="438" />
+        <location filename="../../ui/dashboard.py" line="438" />
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="438" />
+        <location filename="../../ui/dashboard.py" line="438" />
         <source>To</source>
         <translation>到</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="440" />
-        <location filename="../../workbench/ui/dashboard.py" line="624" />
+        <location filename="../../ui/dashboard.py" line="440" />
+        <location filename="../../ui/dashboard.py" line="624" />
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="440" />
-        <location filename="../../workbench/ui/dashboard.py" line="621" />
+        <location filename="../../ui/dashboard.py" line="440" />
+        <location filename="../../ui/dashboard.py" line="621" />
         <source>Region</source>
         <translation>地区</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="440" />
+        <location filename="../../ui/dashboard.py" line="440" />
         <source>Gender</source>
         <translation>性别</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="441" />
+        <location filename="../../ui/dashboard.py" line="441" />
         <source>Age band</source>
         <translation>年龄段</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="441" />
+        <location filename="../../ui/dashboard.py" line="441" />
         <source>Job type</source>
         <translation>职业</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="441" />
+        <location filename="../../ui/dashboard.py" line="441" />
         <source>Product</source>
         <translation>产品</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="442" />
+        <location filename="../../ui/dashboard.py" line="442" />
         <source>Value tier</source>
         <translation>价值层级</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="442" />
+        <location filename="../../ui/dashboard.py" line="442" />
         <source>Lifecycle stage</source>
         <translation>生命周期</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="445" />
+        <location filename="../../ui/dashboard.py" line="445" />
         <source>Agent</source>
         <translation>客户经理</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="447" />
+        <location filename="../../ui/dashboard.py" line="447" />
         <source>Team</source>
         <translation>团队</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="452" />
-        <location filename="../../workbench/ui/dashboard.py" line="528" />
+        <location filename="../../ui/dashboard.py" line="452" />
+        <location filename="../../ui/dashboard.py" line="528" />
         <source>All</source>
         <translation>全部</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="460" />
+        <location filename="../../ui/dashboard.py" line="460" />
         <source>Clear filters</source>
         <translation>清除筛选</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="462" />
+        <location filename="../../ui/dashboard.py" line="462" />
         <source>Reload data</source>
         <translation>重新加载数据</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="463" />
+        <location filename="../../ui/dashboard.py" line="463" />
         <source>Read the contact history again from the local store (after a sync)</source>
         <translation>从本地库重新读取接触记录（同步之后）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="483" />
+        <location filename="../../ui/dashboard.py" line="483" />
         <source>Any</source>
         <translation>不限</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="521" />
+        <location filename="../../ui/dashboard.py" line="521" />
         <source>Unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="543" />
+        <location filename="../../ui/dashboard.py" line="543" />
         <source>Rank by</source>
         <translation>排序依据</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="546" />
+        <location filename="../../ui/dashboard.py" line="546" />
         <source>Conversions vs expected, by agent</source>
         <translation>各客户经理：实际成交 vs 预期成交</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="546" />
-        <location filename="../../workbench/ui/dashboard.py" line="584" />
-        <location filename="../../workbench/ui/dashboard.py" line="612" />
+        <location filename="../../ui/dashboard.py" line="546" />
+        <location filename="../../ui/dashboard.py" line="584" />
+        <location filename="../../ui/dashboard.py" line="612" />
         <source>Customers converted (count)</source>
         <translation>成交客户数</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="547" />
-        <location filename="../../workbench/ui/dashboard.py" line="551" />
-        <location filename="../../workbench/ui/dashboard.py" line="554" />
-        <location filename="../../workbench/ui/dashboard.py" line="557" />
+        <location filename="../../ui/dashboard.py" line="547" />
+        <location filename="../../ui/dashboard.py" line="551" />
+        <location filename="../../ui/dashboard.py" line="554" />
+        <location filename="../../ui/dashboard.py" line="557" />
         <source>Agent (ranked)</source>
         <translation>客户经理（按排名）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="548" />
-        <location filename="../../workbench/ui/dashboard.py" line="585" />
-        <location filename="../../workbench/ui/dashboard.py" line="613" />
+        <location filename="../../ui/dashboard.py" line="548" />
+        <location filename="../../ui/dashboard.py" line="585" />
+        <location filename="../../ui/dashboard.py" line="613" />
         <source>Actual</source>
         <translation>实际</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="549" />
-        <location filename="../../workbench/ui/dashboard.py" line="586" />
-        <location filename="../../workbench/ui/dashboard.py" line="614" />
+        <location filename="../../ui/dashboard.py" line="549" />
+        <location filename="../../ui/dashboard.py" line="586" />
+        <location filename="../../ui/dashboard.py" line="614" />
         <source>Expected</source>
         <translation>预期</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="550" />
+        <location filename="../../ui/dashboard.py" line="550" />
         <source>Actual / expected conversions</source>
         <translation>实际 / 预期成交</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="550" />
-        <location filename="../../workbench/ui/dashboard.py" line="587" />
+        <location filename="../../ui/dashboard.py" line="550" />
+        <location filename="../../ui/dashboard.py" line="587" />
         <source>Ratio (1 = as predicted)</source>
         <translation>比值（1 = 与预测一致）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="552" />
-        <location filename="../../workbench/ui/dashboard.py" line="588" />
+        <location filename="../../ui/dashboard.py" line="552" />
+        <location filename="../../ui/dashboard.py" line="588" />
         <source>Actual / expected</source>
         <translation>实际 / 预期</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="553" />
-        <location filename="../../workbench/ui/dashboard.py" line="589" />
+        <location filename="../../ui/dashboard.py" line="553" />
+        <location filename="../../ui/dashboard.py" line="589" />
         <source>as predicted</source>
         <translation>与预测一致</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="554" />
+        <location filename="../../ui/dashboard.py" line="554" />
         <source>Cost per call and per conversion</source>
         <translation>单次通话成本与单笔成交成本</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="554" />
+        <location filename="../../ui/dashboard.py" line="554" />
         <source>Cost (¥)</source>
         <translation>成本（元）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="555" />
+        <location filename="../../ui/dashboard.py" line="555" />
         <source>Cost per call</source>
         <translation>单次通话成本</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="556" />
+        <location filename="../../ui/dashboard.py" line="556" />
         <source>Cost per conversion</source>
         <translation>单笔成交成本</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="557" />
+        <location filename="../../ui/dashboard.py" line="557" />
         <source>Average call duration</source>
         <translation>平均通话时长</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="557" />
+        <location filename="../../ui/dashboard.py" line="557" />
         <source>Duration (minutes)</source>
         <translation>时长（分钟）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="558" />
+        <location filename="../../ui/dashboard.py" line="558" />
         <source>Avg duration</source>
         <translation>平均时长</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="564" />
+        <location filename="../../ui/dashboard.py" line="564" />
         <source>Agent ranking</source>
         <translation>客户经理排名</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="565" />
+        <location filename="../../ui/dashboard.py" line="565" />
         <source>This vs previous week / month / year</source>
         <translation>本期 vs 上期（周 / 月 / 年）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="574" />
+        <location filename="../../ui/dashboard.py" line="574" />
         <source>Week</source>
         <translation>周</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="574" />
+        <location filename="../../ui/dashboard.py" line="574" />
         <source>Month</source>
         <translation>月</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="574" />
+        <location filename="../../ui/dashboard.py" line="574" />
         <source>Year</source>
         <translation>年</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="575" />
-        <location filename="../../workbench/ui/dashboard.py" line="581" />
-        <location filename="../../workbench/ui/dashboard.py" line="584" />
-        <location filename="../../workbench/ui/dashboard.py" line="587" />
-        <location filename="../../workbench/ui/dashboard.py" line="615" />
+        <location filename="../../ui/dashboard.py" line="575" />
+        <location filename="../../ui/dashboard.py" line="581" />
+        <location filename="../../ui/dashboard.py" line="584" />
+        <location filename="../../ui/dashboard.py" line="587" />
+        <location filename="../../ui/dashboard.py" line="615" />
         <source>Period</source>
         <translation>周期</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="578" />
+        <location filename="../../ui/dashboard.py" line="578" />
         <source>Metric</source>
         <translation>指标</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="581" />
+        <location filename="../../ui/dashboard.py" line="581" />
         <source>Metric by period, beside the previous period</source>
         <translation>各周期指标（与上期对比）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="582" />
+        <location filename="../../ui/dashboard.py" line="582" />
         <source>Previous period</source>
         <translation>上期</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="583" />
+        <location filename="../../ui/dashboard.py" line="583" />
         <source>This period</source>
         <translation>本期</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="584" />
+        <location filename="../../ui/dashboard.py" line="584" />
         <source>Conversions vs expected</source>
         <translation>实际成交 vs 预期成交</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="587" />
+        <location filename="../../ui/dashboard.py" line="587" />
         <source>Actual / expected by period</source>
         <translation>各周期实际 / 预期</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="609" />
+        <location filename="../../ui/dashboard.py" line="609" />
         <source>Break down by</source>
         <translation>分析维度</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="612" />
+        <location filename="../../ui/dashboard.py" line="612" />
         <source>Conversions vs expected by group</source>
         <translation>各分组实际 vs 预期成交</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="615" />
+        <location filename="../../ui/dashboard.py" line="615" />
         <source>Conversion trend</source>
         <translation>成交趋势</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="615" />
-        <location filename="../../workbench/ui/dashboard.py" line="647" />
-        <location filename="../../workbench/ui/dashboard.py" line="648" />
+        <location filename="../../ui/dashboard.py" line="615" />
+        <location filename="../../ui/dashboard.py" line="647" />
+        <location filename="../../ui/dashboard.py" line="648" />
         <source>Conversion rate (%)</source>
         <translation>成交率（%）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="616" />
+        <location filename="../../ui/dashboard.py" line="616" />
         <source>Conversion rate</source>
         <translation>成交率</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="617" />
+        <location filename="../../ui/dashboard.py" line="617" />
         <source>Contact-to-deal funnel</source>
         <translation>接触到成交漏斗</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="617" />
+        <location filename="../../ui/dashboard.py" line="617" />
         <source>Customers (count)</source>
         <translation>客户数</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="617" />
+        <location filename="../../ui/dashboard.py" line="617" />
         <source>Stage</source>
         <translation>阶段</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="618" />
+        <location filename="../../ui/dashboard.py" line="618" />
         <source>Customers</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="619" />
-        <location filename="../../workbench/ui/dashboard.py" line="632" />
+        <location filename="../../ui/dashboard.py" line="619" />
+        <location filename="../../ui/dashboard.py" line="632" />
         <source>Hot products</source>
         <translation>热销产品</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="619" />
+        <location filename="../../ui/dashboard.py" line="619" />
         <source>Deals (count)</source>
         <translation>成交笔数</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="620" />
+        <location filename="../../ui/dashboard.py" line="620" />
         <source>Deals</source>
         <translation>成交</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="621" />
+        <location filename="../../ui/dashboard.py" line="621" />
         <source>Region distribution</source>
         <translation>地区分布</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="621" />
+        <location filename="../../ui/dashboard.py" line="621" />
         <source>Share (%)</source>
         <translation>占比（%）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="622" />
+        <location filename="../../ui/dashboard.py" line="622" />
         <source>Share of calls</source>
         <translation>通话占比</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="623" />
+        <location filename="../../ui/dashboard.py" line="623" />
         <source>Share of conversions</source>
         <translation>成交占比</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="624" />
+        <location filename="../../ui/dashboard.py" line="624" />
         <source>Channel comparison</source>
         <translation>渠道对比</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="624" />
+        <location filename="../../ui/dashboard.py" line="624" />
         <source>Amount (¥)</source>
         <translation>金额（元）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="625" />
+        <location filename="../../ui/dashboard.py" line="625" />
         <source>Avg cost / customer gained</source>
         <translation>获客平均成本</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="626" />
+        <location filename="../../ui/dashboard.py" line="626" />
         <source>Avg deal value</source>
         <translation>平均成交价值</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="632" />
+        <location filename="../../ui/dashboard.py" line="632" />
         <source>Breakdown</source>
         <translation>分析</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="633" />
+        <location filename="../../ui/dashboard.py" line="633" />
         <source>Regions</source>
         <translation>地区</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="633" />
+        <location filename="../../ui/dashboard.py" line="633" />
         <source>Channels</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="633" />
+        <location filename="../../ui/dashboard.py" line="633" />
         <source>Funnel</source>
         <translation>漏斗</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="646" />
+        <location filename="../../ui/dashboard.py" line="646" />
         <source>Conversion by assignment rule (95% confidence interval)</source>
         <translation>各分配规则成交率（95% 置信区间）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="647" />
+        <location filename="../../ui/dashboard.py" line="647" />
         <source>Assignment rule</source>
         <translation>分配规则</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="674" />
+        <location filename="../../ui/dashboard.py" line="674" />
         <source>Computing…</source>
         <translation>计算中…</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="675" />
+        <location filename="../../ui/dashboard.py" line="675" />
         <source>Loading the contact history…</source>
         <translation>正在加载接触记录…</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="678" />
+        <location filename="../../ui/dashboard.py" line="678" />
         <source>Could not compute: {0}</source>
         <translation>无法计算：{0}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="695" />
+        <location filename="../../ui/dashboard.py" line="695" />
         <source>{contacts} contacts · {customers} customers · {conversions} conversions vs {expected} expected (ratio {ratio}) · deal value {value}</source>
         <translation>{contacts} 次接触 · {customers} 位客户 · 成交 {conversions} 笔，预期 {expected} 笔（比值 {ratio}）· 成交金额 {value}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="708" />
+        <location filename="../../ui/dashboard.py" line="708" />
         <source>Updated: {0} contacts in {1:.2f} s</source>
         <translation>已更新：{0} 次接触，用时 {1:.2f} 秒</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="729" />
+        <location filename="../../ui/dashboard.py" line="729" />
         <source>{0} by period, beside the previous period</source>
         <translation>各周期{0}（与上期对比）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="740" />
+        <location filename="../../ui/dashboard.py" line="740" />
         <source>{0} (minutes)</source>
         <translation>{0}（分钟）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="764" />
+        <location filename="../../ui/dashboard.py" line="764" />
         <source>Conversions vs expected by {0}</source>
         <translation>按{0}：实际 vs 预期成交</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="794" />
+        <location filename="../../ui/dashboard.py" line="794" />
         <source>No assignment-rule experiment has been recorded yet.</source>
         <translation>尚未记录分配规则实验。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="796" />
+        <location filename="../../ui/dashboard.py" line="796" />
         <source>{leads} leads split at random between {rules} assignment rules; bars show the conversion rate, whiskers its 95% confidence interval.</source>
         <translation>{leads} 条线索随机分配给 {rules} 条分配规则；柱形为成交率，误差线为 95% 置信区间。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="818" />
+        <location filename="../../ui/dashboard.py" line="818" />
         <source>CSV (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="818" />
+        <location filename="../../ui/dashboard.py" line="818" />
         <source>Excel (*.xlsx)</source>
         <translation>Excel 文件 (*.xlsx)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="818" />
+        <location filename="../../ui/dashboard.py" line="818" />
         <source>PNG image (*.png)</source>
         <translation>PNG 图片 (*.png)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="820" />
+        <location filename="../../ui/dashboard.py" line="820" />
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="831" />
+        <location filename="../../ui/dashboard.py" line="831" />
         <source>Exported to {0}</source>
         <translation>已导出到 {0}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="833" />
+        <location filename="../../ui/dashboard.py" line="833" />
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dashboard.py" line="833" />
+        <location filename="../../ui/dashboard.py" line="833" />
         <source>Could not export: {0}</source>
         <translation>无法导出：{0}</translation>
     </message>
@@ -971,57 +1024,57 @@
 <context>
     <name>LimitsPage</name>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="514" />
-        <location filename="../../workbench/ui/policy_studio.py" line="540" />
+        <location filename="../../ui/policy_studio.py" line="514" />
+        <location filename="../../ui/policy_studio.py" line="540" />
         <source>ID</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="515" />
-        <location filename="../../workbench/ui/policy_studio.py" line="541" />
+        <location filename="../../ui/policy_studio.py" line="515" />
+        <location filename="../../ui/policy_studio.py" line="541" />
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="516" />
-        <location filename="../../workbench/ui/policy_studio.py" line="542" />
+        <location filename="../../ui/policy_studio.py" line="516" />
+        <location filename="../../ui/policy_studio.py" line="542" />
         <source>Period</source>
         <translation>周期</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="517" />
-        <location filename="../../workbench/ui/policy_studio.py" line="543" />
+        <location filename="../../ui/policy_studio.py" line="517" />
+        <location filename="../../ui/policy_studio.py" line="543" />
         <source>At most</source>
         <translation>最多</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="519" />
+        <location filename="../../ui/policy_studio.py" line="519" />
         <source>Quiet hours</source>
         <translation>免打扰时段</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="521" />
-        <location filename="../../workbench/ui/policy_studio.py" line="546" />
+        <location filename="../../ui/policy_studio.py" line="521" />
+        <location filename="../../ui/policy_studio.py" line="546" />
         <source>Cool-down (days)</source>
         <translation>冷却期（天）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="544" />
+        <location filename="../../ui/policy_studio.py" line="544" />
         <source>Quiet from</source>
         <translation>免打扰开始</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="545" />
+        <location filename="../../ui/policy_studio.py" line="545" />
         <source>Quiet until</source>
         <translation>免打扰结束</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="547" />
+        <location filename="../../ui/policy_studio.py" line="547" />
         <source>New</source>
         <translation>新建</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="548" />
+        <location filename="../../ui/policy_studio.py" line="548" />
         <source>Save</source>
         <translation>保存</translation>
     </message>
@@ -1029,37 +1082,37 @@
 <context>
     <name>LoginDialog</name>
     <message>
-        <location filename="../../workbench/ui/dialogs.py" line="30" />
+        <location filename="../../ui/dialogs.py" line="32" />
         <source>Agent Workbench — log in</source>
         <translation>坐席工作台 — 登录</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dialogs.py" line="43" />
+        <location filename="../../ui/dialogs.py" line="45" />
         <source>&amp;Server</source>
         <translation>服务器(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dialogs.py" line="44" />
+        <location filename="../../ui/dialogs.py" line="46" />
         <source>&amp;User name</source>
         <translation>用户名(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dialogs.py" line="45" />
+        <location filename="../../ui/dialogs.py" line="47" />
         <source>&amp;Password</source>
         <translation>密码(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dialogs.py" line="49" />
+        <location filename="../../ui/dialogs.py" line="51" />
         <source>Log in</source>
         <translation>登录</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dialogs.py" line="62" />
+        <location filename="../../ui/dialogs.py" line="64" />
         <source>Enter your user name and password.</source>
         <translation>请输入用户名和密码。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dialogs.py" line="65" />
+        <location filename="../../ui/dialogs.py" line="67" />
         <source>Logging in…</source>
         <translation>正在登录…</translation>
     </message>
@@ -1067,234 +1120,259 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="222" />
+        <location filename="../../ui/main_window.py" line="223" />
         <source>Agent Workbench — {name} ({role})</source>
         <translation>坐席工作台 — {name}（{role}）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="228" />
-        <location filename="../../workbench/ui/main_window.py" line="339" />
+        <location filename="../../ui/main_window.py" line="229" />
+        <location filename="../../ui/main_window.py" line="342" />
         <source>Mobile</source>
         <translation>手机号</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="229" />
+        <location filename="../../ui/main_window.py" line="230" />
         <source>Member no.</source>
         <translation>会员号</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="230" />
+        <location filename="../../ui/main_window.py" line="231" />
         <source>ID number (last 6)</source>
         <translation>证件号（后6位）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="233" />
+        <location filename="../../ui/main_window.py" line="234" />
         <source>Customer arrives / search: mobile, member no. or ID (Ctrl+F)</source>
         <translation>客户到厅 / 查询：手机号、会员号或证件号 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="234" />
+        <location filename="../../ui/main_window.py" line="235" />
         <source>Search a customer by mobile (Ctrl+F)</source>
         <translation>按手机号查询客户 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="238" />
+        <location filename="../../ui/main_window.py" line="239" />
         <source>Search</source>
         <translation>查询</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="260" />
+        <location filename="../../ui/main_window.py" line="262" />
         <source>My work</source>
         <translation>我的工作</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="268" />
+        <location filename="../../ui/main_window.py" line="270" />
         <source>Waiting for a call… (a call, a search or a task opens the customer here)</source>
         <translation>等待来电…（来电、查询或任务会在这里打开客户）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="275" />
-        <location filename="../../workbench/ui/main_window.py" line="649" />
+        <location filename="../../ui/main_window.py" line="277" />
+        <location filename="../../ui/main_window.py" line="659" />
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="279" />
+        <location filename="../../ui/main_window.py" line="282" />
         <source>Sync: starting…</source>
         <translation>同步：启动中…</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="289" />
+        <location filename="../../ui/main_window.py" line="292" />
         <source>&amp;Workbench</source>
         <translation>工作台(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="290" />
+        <location filename="../../ui/main_window.py" line="293" />
         <source>Refresh work list</source>
         <translation>刷新工作列表</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="294" />
+        <location filename="../../ui/main_window.py" line="297" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="299" />
+        <location filename="../../ui/main_window.py" line="302" />
         <source>Dial the customer</source>
         <translation>拨打客户</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="303" />
+        <location filename="../../ui/main_window.py" line="306" />
         <source>&amp;Tools</source>
         <translation>工具(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="305" />
+        <location filename="../../ui/main_window.py" line="308" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="321" />
+        <location filename="../../ui/main_window.py" line="324" />
         <source>Dialling {n}…</source>
         <translation>正在拨打 {n}…</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="334" />
+        <location filename="../../ui/main_window.py" line="337" />
         <source>Work order: {s}</source>
         <translation>工单：{s}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="338" />
+        <location filename="../../ui/main_window.py" line="341" />
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="340" />
+        <location filename="../../ui/main_window.py" line="343" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="341" />
+        <location filename="../../ui/main_window.py" line="344" />
         <source>Task</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="342" />
+        <location filename="../../ui/main_window.py" line="345" />
         <source>Tier</source>
         <translation>等级</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="343" />
+        <location filename="../../ui/main_window.py" line="346" />
         <source>Deal p.</source>
         <translation>成单率</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="345" />
+        <location filename="../../ui/main_window.py" line="348" />
         <source>Updated</source>
         <translation>更新时间</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="393" />
+        <location filename="../../ui/main_window.py" line="397" />
         <source>&amp;Dashboards</source>
         <translation>效能看板(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="396" />
+        <location filename="../../ui/main_window.py" line="400" />
         <source>&amp;Policy studio</source>
         <translation>政策配置(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="418" />
+        <location filename="../../ui/main_window.py" line="422" />
         <source>A team lead can override this.</source>
         <translation>班组长可以放行。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="419" />
+        <location filename="../../ui/main_window.py" line="423" />
         <source>Call not allowed</source>
         <translation>不允许外呼</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="420" />
+        <location filename="../../ui/main_window.py" line="424" />
         <source>This call may not start now:</source>
         <translation>现在不能发起这通电话：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="427" />
+        <location filename="../../ui/main_window.py" line="431" />
         <source>Override contact pressure</source>
         <translation>放行接触管控</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="428" />
+        <location filename="../../ui/main_window.py" line="432" />
         <source>Reason for the override (recorded):</source>
         <translation>放行原因（将被记录）：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="584" />
+        <location filename="../../ui/main_window.py" line="594" />
         <source>Refreshing scores</source>
         <translation>正在更新评分</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="588" />
+        <location filename="../../ui/main_window.py" line="598" />
         <source>A new scoring model could not be loaded; the previous one stays in use: {m}</source>
         <translation>新评分模型无法加载，继续使用旧模型：{m}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="601" />
+        <location filename="../../ui/main_window.py" line="611" />
         <source>No customer found for {q}</source>
         <translation>未找到客户：{q}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="615" />
+        <location filename="../../ui/main_window.py" line="625" />
         <source>New lead saved</source>
         <translation>新线索已保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="627" />
+        <location filename="../../ui/main_window.py" line="637" />
         <source>Outcome saved</source>
         <translation>结果已保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="635" />
+        <location filename="../../ui/main_window.py" line="645" />
         <source>Not saved</source>
         <translation>未保存</translation>
     </message>
-    <message>
-        <location filename="../../workbench/ui/main_window.py" line="661" />
-        <source>Online · {n} waiting · last sync {t}</source>
-        <translation>在线 · {n} 条待上传 · 上次同步 {t}</translation>
+    <message numerus="yes">
+        <location filename="../../ui/main_window.py" line="671" />
+        <source>Online · %n waiting · last sync {t}</source>
+        <translation><numerusform>在线 · %n 条待上传 · 上次同步 {t}</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/main_window.py" line="673" />
+        <source>Offline — showing local data, %n change(s) waiting</source>
+        <translation><numerusform>离线 — 显示本地数据，%n 条变更待上传</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/main_window.py" line="675" />
+        <source> · %n refused by the server</source>
+        <translation><numerusform> · %n 条被服务器拒绝</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/main_window.py" line="679" />
+        <source>Syncing… %n record(s)</source>
+        <translation><numerusform>同步中… %n 条记录</numerusform></translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="663" />
-        <source>Offline — showing local data, {n} changes waiting</source>
-        <translation>离线 — 显示本地数据，{n} 条变更待上传</translation>
-    </message>
-    <message>
-        <location filename="../../workbench/ui/main_window.py" line="665" />
-        <source> · {n} refused by the server</source>
-        <translation> · {n} 条被服务器拒绝</translation>
-    </message>
-    <message>
-        <location filename="../../workbench/ui/main_window.py" line="669" />
-        <source>Syncing… {n} records</source>
-        <translation>同步中… {n} 条记录</translation>
-    </message>
-    <message>
-        <location filename="../../workbench/ui/main_window.py" line="673" />
+        <location filename="../../ui/main_window.py" line="683" />
         <source>Language saved: it takes effect the next time the workbench starts.</source>
         <translation>语言已保存：下次启动工作台时生效。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="690" />
+        <location filename="../../ui/main_window.py" line="702" />
         <source>Softphone connected</source>
         <translation>软电话已连接</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="690" />
-        <source>Softphone not connected: {m}</source>
-        <translation>软电话未连接：{m}</translation>
+        <location filename="../../ui/main_window.py" line="707" />
+        <source>No softphone connected (hover here for how to connect one)</source>
+        <translation>未连接软电话（鼠标停在此处查看连接方法）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="694" />
+        <location filename="../../ui/main_window.py" line="709" />
+        <source>Start a softphone with a control port, e.g. baresip with its ctrl_tcp module listening on %1; the workbench connects to it by itself. Without one, calls still pop from the server, a search, or `workbench call NUMBER`, and you dial by hand. (softphone_host / softphone_port in the settings; port 0 turns this off)</source>
+        <translation>启动一个带控制端口的软电话，例如开启 ctrl_tcp 模块、监听 %1 的 baresip，工作台会自动连接。没有软电话时，来电仍可由服务器、搜索或 `workbench call 号码` 弹屏，拨号请手动进行。（设置项 softphone_host / softphone_port；端口设为 0 即关闭此功能）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="717" />
+        <source>No softphone connected: dial the number by hand.</source>
+        <translation>未连接软电话：请手动拨号。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="719" />
+        <source>The softphone could not carry out “%1”.</source>
+        <translation>软电话无法执行“%1”。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="729" />
+        <source>softphone_port is 0 in the settings: calls pop from the server, a search or `workbench call NUMBER`; you dial by hand.</source>
+        <translation>设置中 softphone_port 为 0：来电由服务器、搜索或 `workbench call 号码` 弹屏，拨号请手动进行。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="724" />
+        <source>Calls from other programs cannot reach this window (its local socket is taken).</source>
+        <translation>其他程序转来的来电无法到达本窗口（本地套接字已被占用）。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="728" />
         <source>No softphone configured</source>
         <translation>未配置软电话</translation>
     </message>
@@ -1302,42 +1380,42 @@
 <context>
     <name>NewLeadDialog</name>
     <message>
-        <location filename="../../workbench/ui/dialogs.py" line="80" />
+        <location filename="../../ui/dialogs.py" line="82" />
         <source>Unknown caller — new lead</source>
         <translation>未知来电 — 新建线索</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dialogs.py" line="83" />
+        <location filename="../../ui/dialogs.py" line="85" />
         <source>Name, or e.g. 'Mr Wang'</source>
         <translation>姓名，或如"王先生"</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dialogs.py" line="89" />
+        <location filename="../../ui/dialogs.py" line="91" />
         <source>&amp;Number</source>
         <translation>号码(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dialogs.py" line="90" />
+        <location filename="../../ui/dialogs.py" line="92" />
         <source>N&amp;ame</source>
         <translation>姓名(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dialogs.py" line="91" />
+        <location filename="../../ui/dialogs.py" line="93" />
         <source>&amp;City</source>
         <translation>城市(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dialogs.py" line="92" />
+        <location filename="../../ui/dialogs.py" line="94" />
         <source>N&amp;ote</source>
         <translation>备注(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dialogs.py" line="97" />
+        <location filename="../../ui/dialogs.py" line="99" />
         <source>Nobody with this number is known here or on the server.</source>
         <translation>本地和服务器都没有这个号码的客户。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dialogs.py" line="105" />
+        <location filename="../../ui/dialogs.py" line="107" />
         <source>Enter a name.</source>
         <translation>请输入姓名。</translation>
     </message>
@@ -1345,103 +1423,169 @@
 <context>
     <name>OutcomeForm</name>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="76" />
+        <location filename="../../ui/outcome_form.py" line="76" />
         <source>Outcome</source>
         <translation>接触结果</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="86" />
+        <location filename="../../ui/outcome_form.py" line="77" />
+        <source>F9 comes here from anywhere in the window</source>
+        <translation>在窗口任何位置按 F9 可回到此处</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="87" />
         <source>— choose the outcome —</source>
         <translation>— 请选择结果 —</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="96" />
+        <location filename="../../ui/outcome_form.py" line="97" />
         <source>Send hang-up SMS (Alt+M)</source>
         <translation>发送挂机短信（Alt+M）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="97" />
+        <location filename="../../ui/outcome_form.py" line="98" />
         <source>After the call, the chosen policy's SMS with the customer's personal link to the online zone (sent once, after sync; pressure checked first)</source>
         <translation>通话结束后，向客户发送所选政策的短信及其网厅专属链接（同步后只发送一次；先检查接触管控）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="102" />
+        <location filename="../../ui/outcome_form.py" line="103" />
         <source>Short note (Enter saves)</source>
         <translation>简短备注（回车保存）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="104" />
+        <location filename="../../ui/outcome_form.py" line="105" />
         <source>Call &amp;back at</source>
         <translation>回访时间(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="117" />
+        <location filename="../../ui/outcome_form.py" line="118" />
         <source>&amp;Transfer to store</source>
         <translation>转营业厅(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="121" />
+        <location filename="../../ui/outcome_form.py" line="122" />
+        <location filename="../../ui/outcome_form.py" line="196" />
         <source>Note for the store</source>
         <translation>给营业厅的备注</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="125" />
+        <location filename="../../ui/outcome_form.py" line="126" />
         <source>&amp;Save (Enter)</source>
         <translation>保存(&amp;S)（回车）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="128" />
+        <location filename="../../ui/outcome_form.py" line="129" />
         <source>&amp;Undo (Ctrl+Z)</source>
         <translation>撤销(&amp;U)（Ctrl+Z）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="135" />
+        <location filename="../../ui/outcome_form.py" line="136" />
         <source>&amp;Wrap-up</source>
         <translation>小结(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="136" />
+        <location filename="../../ui/outcome_form.py" line="137" />
         <source>&amp;Intent</source>
         <translation>办理意向(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="137" />
+        <location filename="../../ui/outcome_form.py" line="138" />
         <source>&amp;Policy</source>
         <translation>政策(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="139" />
+        <location filename="../../ui/outcome_form.py" line="140" />
         <source>&amp;Note</source>
         <translation>备注(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="216" />
-        <location filename="../../workbench/ui/outcome_form.py" line="270" />
+        <location filename="../../ui/outcome_form.py" line="192" />
+        <source>Outcome of the call</source>
+        <translation>通话结果</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="192" />
+        <source>Customer's intent</source>
+        <translation>客户意向</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="193" />
+        <source>Policy discussed</source>
+        <translation>所谈政策</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="193" />
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="194" />
+        <source>Call back</source>
+        <translation>回访</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="194" />
+        <source>Call-back time</source>
+        <translation>回访时间</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="195" />
+        <source>Transfer to a store</source>
+        <translation>转营业厅</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="195" />
+        <source>Store</source>
+        <translation>营业厅</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="196" />
+        <source>Save the outcome</source>
+        <translation>保存接触结果</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="197" />
+        <source>Undo the last saved outcome</source>
+        <translation>撤销上次保存的结果</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="200" />
+        <source>Outcome form</source>
+        <translation>接触结果表单</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="201" />
+        <source>Save status</source>
+        <translation>保存状态</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="232" />
+        <location filename="../../ui/outcome_form.py" line="286" />
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="362" />
+        <location filename="../../ui/outcome_form.py" line="378" />
         <source>Choose how the contact ended (wrap-up) first.</source>
         <translation>请先选择接触结果（小结）。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="387" />
+        <location filename="../../ui/outcome_form.py" line="403" />
         <source>Undone.</source>
         <translation>已撤销。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="387" />
+        <location filename="../../ui/outcome_form.py" line="403" />
         <source>Too late to undo: already sent.</source>
         <translation>无法撤销：已经上传。</translation>
     </message>
-    <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="392" />
-        <source>Saved. Ctrl+Z undoes it ({n} s).</source>
-        <translation>已保存。Ctrl+Z 可撤销（{n} 秒）。</translation>
+    <message numerus="yes">
+        <location filename="../../ui/outcome_form.py" line="408" />
+        <source>Saved. Ctrl+Z undoes it (%n s).</source>
+        <translation><numerusform>已保存。Ctrl+Z 可撤销（%n 秒）。</numerusform></translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="394" />
+        <location filename="../../ui/outcome_form.py" line="410" />
         <source>Saved.</source>
         <translation>已保存。</translation>
     </message>
@@ -1449,228 +1593,228 @@
 <context>
     <name>PolicyStudio</name>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="57" />
+        <location filename="../../ui/policy_studio.py" line="57" />
         <source>Policy studio</source>
         <translation>政策配置</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="62" />
-        <location filename="../../workbench/ui/policy_studio.py" line="107" />
+        <location filename="../../ui/policy_studio.py" line="62" />
+        <location filename="../../ui/policy_studio.py" line="107" />
         <source>ID</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="63" />
-        <location filename="../../workbench/ui/policy_studio.py" line="108" />
-        <location filename="../../workbench/ui/policy_studio.py" line="127" />
+        <location filename="../../ui/policy_studio.py" line="63" />
+        <location filename="../../ui/policy_studio.py" line="108" />
+        <location filename="../../ui/policy_studio.py" line="127" />
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="64" />
-        <location filename="../../workbench/ui/policy_studio.py" line="120" />
+        <location filename="../../ui/policy_studio.py" line="64" />
+        <location filename="../../ui/policy_studio.py" line="120" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="65" />
+        <location filename="../../ui/policy_studio.py" line="65" />
         <source>Version</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="90" />
+        <location filename="../../ui/policy_studio.py" line="90" />
         <source>unlimited</source>
         <translation>不限</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="109" />
+        <location filename="../../ui/policy_studio.py" line="109" />
         <source>Pitch</source>
         <translation>卖点</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="110" />
+        <location filename="../../ui/policy_studio.py" line="110" />
         <source>Product</source>
         <translation>产品</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="111" />
+        <location filename="../../ui/policy_studio.py" line="111" />
         <source>Channels</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="112" />
+        <location filename="../../ui/policy_studio.py" line="112" />
         <source>Priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="113" />
+        <location filename="../../ui/policy_studio.py" line="113" />
         <source>Value (¥)</source>
         <translation>价值（元）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="114" />
-        <location filename="../../workbench/ui/policy_studio.py" line="328" />
+        <location filename="../../ui/policy_studio.py" line="114" />
+        <location filename="../../ui/policy_studio.py" line="328" />
         <source>Quota, total</source>
         <translation>总配额</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="115" />
-        <location filename="../../workbench/ui/policy_studio.py" line="329" />
+        <location filename="../../ui/policy_studio.py" line="115" />
+        <location filename="../../ui/policy_studio.py" line="329" />
         <source>Quota per store</source>
         <translation>单厅配额</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="116" />
-        <location filename="../../workbench/ui/policy_studio.py" line="326" />
+        <location filename="../../ui/policy_studio.py" line="116" />
+        <location filename="../../ui/policy_studio.py" line="326" />
         <source>Valid from</source>
         <translation>生效日期</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="117" />
-        <location filename="../../workbench/ui/policy_studio.py" line="327" />
+        <location filename="../../ui/policy_studio.py" line="117" />
+        <location filename="../../ui/policy_studio.py" line="327" />
         <source>Valid to</source>
         <translation>有效期至</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="118" />
+        <location filename="../../ui/policy_studio.py" line="118" />
         <source>Exclusive group</source>
         <translation>互斥组</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="119" />
+        <location filename="../../ui/policy_studio.py" line="119" />
         <source>Script</source>
         <translation>话术</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="121" />
+        <location filename="../../ui/policy_studio.py" line="121" />
         <source>Rule</source>
         <translation>规则</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="126" />
+        <location filename="../../ui/policy_studio.py" line="126" />
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="128" />
+        <location filename="../../ui/policy_studio.py" line="128" />
         <source>City</source>
         <translation>城市</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="129" />
+        <location filename="../../ui/policy_studio.py" line="129" />
         <source>Plan fee</source>
         <translation>套餐月费</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="130" />
+        <location filename="../../ui/policy_studio.py" line="130" />
         <source>Why</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="137" />
+        <location filename="../../ui/policy_studio.py" line="137" />
         <source>New</source>
         <translation>新建</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="138" />
+        <location filename="../../ui/policy_studio.py" line="138" />
         <source>Save</source>
         <translation>保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="139" />
+        <location filename="../../ui/policy_studio.py" line="139" />
         <source>Publish</source>
         <translation>发布</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="140" />
+        <location filename="../../ui/policy_studio.py" line="140" />
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="141" />
+        <location filename="../../ui/policy_studio.py" line="141" />
         <source>Import YAML…</source>
         <translation>导入 YAML…</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="142" />
+        <location filename="../../ui/policy_studio.py" line="142" />
         <source>Export YAML…</source>
         <translation>导出 YAML…</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="169" />
+        <location filename="../../ui/policy_studio.py" line="169" />
         <source>Policies</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="170" />
+        <location filename="../../ui/policy_studio.py" line="170" />
         <source>Scripts</source>
         <translation>话术</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="171" />
+        <location filename="../../ui/policy_studio.py" line="171" />
         <source>Pressure limits</source>
         <translation>接触管控</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="241" />
+        <location filename="../../ui/policy_studio.py" line="241" />
         <source>new (draft)</source>
         <translation>新建（草稿）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="262" />
+        <location filename="../../ui/policy_studio.py" line="262" />
         <source>Rule OK — counting matching customers…</source>
         <translation>规则正确 — 正在统计匹配客户…</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="265" />
+        <location filename="../../ui/policy_studio.py" line="265" />
         <source>Rule OK — matches %1 of %2 customers in the local book</source>
         <translation>规则正确 — 本地客户中 %2 位有 %1 位匹配</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="307" />
+        <location filename="../../ui/policy_studio.py" line="307" />
         <source>%1 must be a whole number</source>
         <translation>%1 须为整数</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="317" />
+        <location filename="../../ui/policy_studio.py" line="317" />
         <source>%1 must be a date like 2026-12-01</source>
         <translation>%1 须为日期，例如 2026-12-01</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="184" />
-        <location filename="../../workbench/ui/policy_studio.py" line="185" />
-        <location filename="../../workbench/ui/policy_studio.py" line="354" />
+        <location filename="../../ui/policy_studio.py" line="184" />
+        <location filename="../../ui/policy_studio.py" line="185" />
+        <location filename="../../ui/policy_studio.py" line="354" />
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="362" />
+        <location filename="../../ui/policy_studio.py" line="362" />
         <source>Published %1, version %2</source>
         <translation>已发布 %1，版本 %2</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="375" />
+        <location filename="../../ui/policy_studio.py" line="375" />
         <source>Import policies</source>
         <translation>导入政策</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="376" />
-        <location filename="../../workbench/ui/policy_studio.py" line="382" />
+        <location filename="../../ui/policy_studio.py" line="376" />
+        <location filename="../../ui/policy_studio.py" line="382" />
         <source>YAML files (*.yaml *.yml)</source>
         <translation>YAML 文件 (*.yaml *.yml)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="381" />
+        <location filename="../../ui/policy_studio.py" line="381" />
         <source>Export policies</source>
         <translation>导出政策</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="387" />
+        <location filename="../../ui/policy_studio.py" line="387" />
         <source>Imported %1 items</source>
         <translation>已导入 %1 项</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="390" />
+        <location filename="../../ui/policy_studio.py" line="390" />
         <source>Exported to %1</source>
         <translation>已导出到 %1</translation>
     </message>
@@ -1678,214 +1822,302 @@
 <context>
     <name>ScreenPopWidget</name>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="207" />
+        <location filename="../../ui/screen_pop.py" line="213" />
+        <location filename="../../ui/screen_pop.py" line="264" />
         <source>Contact trail</source>
+        <extracomment>warnings that make the pop lead with the warning and the trail instead of the selling parts</extracomment>
         <translation>接触轨迹</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="208" />
+        <location filename="../../ui/screen_pop.py" line="214" />
+        <location filename="../../ui/screen_pop.py" line="265" />
         <source>Work orders</source>
         <translation>工单</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="214" />
+        <location filename="../../ui/screen_pop.py" line="220" />
         <source>Customer accepts the selected offer (F8)</source>
         <translation>客户办理所选政策 (F8)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="216" />
+        <location filename="../../ui/screen_pop.py" line="222" />
         <source>What to offer</source>
         <translation>推荐政策</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="220" />
+        <location filename="../../ui/screen_pop.py" line="226" />
         <source>Customer says… (F7, Enter finds the answer)</source>
         <translation>客户说…（F7，回车查找应答）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="224" />
+        <location filename="../../ui/screen_pop.py" line="230" />
         <source>What to say (F6: next objection answer)</source>
         <translation>话术（F6：下一条异议应答）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="253" />
-        <location filename="../../workbench/ui/screen_pop.py" line="272" />
-        <location filename="../../workbench/ui/screen_pop.py" line="283" />
+        <location filename="../../ui/screen_pop.py" line="263" />
+        <source>Offers the customer is eligible for</source>
+        <translation>客户可办理的优惠</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="264" />
+        <source>Script</source>
+        <translation>话术</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="265" />
+        <source>History</source>
+        <translation>历史记录</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="266" />
+        <source>Customer accepts the selected offer</source>
+        <translation>客户办理所选优惠</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="267" />
+        <source>Customer's objection</source>
+        <translation>客户异议</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="271" />
+        <source>Customer name</source>
+        <translation>客户姓名</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="271" />
+        <source>Mobile number</source>
+        <translation>手机号码</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="272" />
+        <source>Customer facts</source>
+        <translation>客户概况</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="272" />
+        <source>Value tier</source>
+        <translation>价值层级</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="273" />
+        <source>Life-cycle stage</source>
+        <translation>生命周期阶段</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="273" />
+        <source>Lead</source>
+        <translation>线索</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="274" />
+        <source>Deal score</source>
+        <translation>成交评分</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="274" />
+        <source>Current plan</source>
+        <translation>当前套餐</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="275" />
+        <source>Tags</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="275" />
+        <source>Why this score</source>
+        <translation>评分原因</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="276" />
+        <source>Reasons not to push</source>
+        <translation>不宜推荐的原因</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="276" />
+        <source>Cross-sell hint</source>
+        <translation>交叉销售提示</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="296" />
+        <location filename="../../ui/screen_pop.py" line="315" />
+        <location filename="../../ui/screen_pop.py" line="326" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="254" />
+        <location filename="../../ui/screen_pop.py" line="297" />
         <source>Pitch</source>
         <translation>卖点</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="255" />
+        <location filename="../../ui/screen_pop.py" line="298" />
         <source>Deal p.</source>
         <translation>成单率</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="257" />
+        <location filename="../../ui/screen_pop.py" line="300" />
         <source>Value ¥</source>
         <translation>价值（元）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="259" />
+        <location filename="../../ui/screen_pop.py" line="302" />
         <source>Valid to</source>
         <translation>有效期至</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="260" />
+        <location filename="../../ui/screen_pop.py" line="303" />
         <source>Quota left</source>
         <translation>剩余名额</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="262" />
+        <location filename="../../ui/screen_pop.py" line="305" />
         <source>Why eligible</source>
         <translation>符合原因</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="267" />
+        <location filename="../../ui/screen_pop.py" line="310" />
         <source>When</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="268" />
+        <location filename="../../ui/screen_pop.py" line="311" />
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="269" />
+        <location filename="../../ui/screen_pop.py" line="312" />
         <source>Outcome</source>
         <translation>接触结果</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="270" />
+        <location filename="../../ui/screen_pop.py" line="313" />
         <source>Intent</source>
         <translation>意向</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="271" />
+        <location filename="../../ui/screen_pop.py" line="314" />
         <source>Who</source>
         <translation>经办人</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="273" />
+        <location filename="../../ui/screen_pop.py" line="316" />
         <source>Talk</source>
         <translation>通话</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="275" />
+        <location filename="../../ui/screen_pop.py" line="318" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="280" />
+        <location filename="../../ui/screen_pop.py" line="323" />
         <source>Created</source>
         <translation>创建时间</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="281" />
+        <location filename="../../ui/screen_pop.py" line="324" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="282" />
+        <location filename="../../ui/screen_pop.py" line="325" />
         <source>Store</source>
         <translation>营业厅</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="284" />
+        <location filename="../../ui/screen_pop.py" line="327" />
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="285" />
+        <location filename="../../ui/screen_pop.py" line="328" />
         <source>Note / result</source>
         <translation>备注 / 结果</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="305" />
+        <location filename="../../ui/screen_pop.py" line="348" />
         <source>{name} (new lead)</source>
         <translation>{name}（新线索）</translation>
     </message>
-    <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="307" />
-        <source>{n} years</source>
-        <translation>{n} 岁</translation>
+    <message numerus="yes">
+        <location filename="../../ui/screen_pop.py" line="350" />
+        <source>%n year(s)</source>
+        <translation><numerusform>%n 岁</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/screen_pop.py" line="398" />
+        <source>Work orders (%n)</source>
+        <translation><numerusform>工单（%n）</numerusform></translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="310" />
+        <location filename="../../ui/screen_pop.py" line="353" />
         <source>Member {no}</source>
         <translation>会员 {no}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="312" />
+        <location filename="../../ui/screen_pop.py" line="355" />
         <source>ID {id}</source>
         <translation>证件 {id}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="315" />
+        <location filename="../../ui/screen_pop.py" line="358" />
         <source>Plan {plan} (¥{fee}/month) · tenure {tenure} months · {device} · {network}</source>
         <translation>套餐 {plan}（{fee} 元/月）· 在网 {tenure} 个月 · {device} · {network}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="320" />
+        <location filename="../../ui/screen_pop.py" line="363" />
         <source>Tags: </source>
         <translation>标签：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="324" />
+        <location filename="../../ui/screen_pop.py" line="367" />
         <source>Lead {tier}</source>
         <translation>{tier} 类线索</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="325" />
+        <location filename="../../ui/screen_pop.py" line="368" />
         <source>Deal {p}</source>
         <translation>成单率 {p}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="326" />
+        <location filename="../../ui/screen_pop.py" line="369" />
         <source>Churn risk {p}</source>
         <translation>流失风险 {p}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="330" />
+        <location filename="../../ui/screen_pop.py" line="374" />
         <source>Do not push:</source>
         <translation>不宜推送：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="338" />
+        <location filename="../../ui/screen_pop.py" line="382" />
         <source>Customers who took {x} also took: </source>
         <translation>办理过{x}的客户还办理了：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="340" />
+        <location filename="../../ui/screen_pop.py" line="384" />
         <source>{name} ({conf}, lift {lift:.1f}×)</source>
         <translation>{name}（置信度 {conf}，提升度 {lift:.1f}×）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="353" />
-        <source>Work orders ({n})</source>
-        <translation>工单（{n}）</translation>
-    </message>
-    <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="404" />
+        <location filename="../../ui/screen_pop.py" line="449" />
         <source>Deal {p} because: {reasons}</source>
         <translation>成单率 {p}，主要因素：{reasons}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="409" />
+        <location filename="../../ui/screen_pop.py" line="454" />
         <source>No script for this offer.</source>
         <translation>此政策暂无话术。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="416" />
+        <location filename="../../ui/screen_pop.py" line="462" />
         <source>Answer to: {q}</source>
         <translation>应答：{q}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="419" />
+        <location filename="../../ui/screen_pop.py" line="465" />
         <source>No answer in the library matches these words.</source>
         <translation>话术库中没有匹配这些话的应答。</translation>
     </message>
@@ -1893,62 +2125,62 @@
 <context>
     <name>ScriptsPage</name>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="419" />
-        <location filename="../../workbench/ui/policy_studio.py" line="439" />
+        <location filename="../../ui/policy_studio.py" line="419" />
+        <location filename="../../ui/policy_studio.py" line="439" />
         <source>ID</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="420" />
-        <location filename="../../workbench/ui/policy_studio.py" line="440" />
+        <location filename="../../ui/policy_studio.py" line="420" />
+        <location filename="../../ui/policy_studio.py" line="440" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="421" />
-        <location filename="../../workbench/ui/policy_studio.py" line="442" />
+        <location filename="../../ui/policy_studio.py" line="421" />
+        <location filename="../../ui/policy_studio.py" line="442" />
         <source>Section</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="422" />
-        <location filename="../../workbench/ui/policy_studio.py" line="443" />
+        <location filename="../../ui/policy_studio.py" line="422" />
+        <location filename="../../ui/policy_studio.py" line="443" />
         <source>Variant</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="423" />
-        <location filename="../../workbench/ui/policy_studio.py" line="444" />
+        <location filename="../../ui/policy_studio.py" line="423" />
+        <location filename="../../ui/policy_studio.py" line="444" />
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="437" />
+        <location filename="../../ui/policy_studio.py" line="437" />
         <source>comma-separated</source>
         <translation>用逗号分隔</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="441" />
+        <location filename="../../ui/policy_studio.py" line="441" />
         <source>Lifecycle stage</source>
         <translation>生命周期</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="445" />
+        <location filename="../../ui/policy_studio.py" line="445" />
         <source>Text</source>
         <translation>内容</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="446" />
+        <location filename="../../ui/policy_studio.py" line="446" />
         <source>Keywords</source>
         <translation>关键词</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="447" />
+        <location filename="../../ui/policy_studio.py" line="447" />
         <source>New</source>
         <translation>新建</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="448" />
+        <location filename="../../ui/policy_studio.py" line="448" />
         <source>Save</source>
         <translation>保存</translation>
     </message>
@@ -1956,12 +2188,12 @@
 <context>
     <name>ServerLink</name>
     <message>
-        <location filename="../../workbench/views/server_link.py" line="67" />
+        <location filename="../../views/server_link.py" line="67" />
         <source>Your session has expired: log in again to sync.</source>
         <translation>登录已过期：请重新登录以同步。</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/server_link.py" line="85" />
+        <location filename="../../views/server_link.py" line="85" />
         <source>Log in as {user}. To switch users, quit and start the workbench again.</source>
         <translation>请以 {user} 登录。要切换用户，请退出后重新启动工作台。</translation>
     </message>
@@ -1969,37 +2201,37 @@
 <context>
     <name>ServerMessages</name>
     <message>
-        <location filename="../../workbench/views/server_messages.py" line="17" />
+        <location filename="../../views/server_messages.py" line="17" />
         <source>The certificate of {host} is not signed by a certificate authority this computer trusts. Ask IT for the company CA bundle and set it as ca_bundle in the settings.</source>
         <translation>{host} 的证书不是由本机信任的证书机构签发的。请向 IT 索取公司 CA 证书包，并在设置中填入 ca_bundle。</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/server_messages.py" line="21" />
+        <location filename="../../views/server_messages.py" line="21" />
         <source>The certificate of {host} has expired (or is not valid yet: check this computer's clock).</source>
         <translation>{host} 的证书已过期（或尚未生效：请检查本机时钟）。</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/server_messages.py" line="24" />
+        <location filename="../../views/server_messages.py" line="24" />
         <source>The certificate presented by {host} is for another server name. Check the server address.</source>
         <translation>{host} 出示的证书属于另一个服务器名称。请检查服务器地址。</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/server_messages.py" line="27" />
+        <location filename="../../views/server_messages.py" line="27" />
         <source>Could not set up a secure connection to {host} (is it an HTTPS server?).</source>
         <translation>无法与 {host} 建立安全连接（它是 HTTPS 服务器吗？）。</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/server_messages.py" line="30" />
+        <location filename="../../views/server_messages.py" line="30" />
         <source>The CA bundle set as ca_bundle in the settings cannot be read: {host}.</source>
         <translation>设置中 ca_bundle 指定的 CA 证书包无法读取：{host}。</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/server_messages.py" line="33" />
+        <location filename="../../views/server_messages.py" line="33" />
         <source>The certificate of {host} is not valid.</source>
         <translation>{host} 的证书无效。</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/server_messages.py" line="39" />
+        <location filename="../../views/server_messages.py" line="39" />
         <source>Refusing plain HTTP to {host}: passwords and customer data would cross the network unencrypted. Use an https:// address, or allow plain HTTP (allow_plain_http) in the settings.</source>
         <translation>拒绝以明文 HTTP 连接 {host}：密码和客户数据将以未加密方式在网络上传输。请使用 https:// 地址，或在设置中允许明文 HTTP（allow_plain_http）。</translation>
     </message>
@@ -2007,7 +2239,7 @@
 <context>
     <name>SyncController</name>
     <message>
-        <location filename="../../workbench/views/sync_controller.py" line="209" />
+        <location filename="../../views/sync_controller.py" line="209" />
         <source>Your session has expired: log in again to sync.</source>
         <translation>登录已过期：请重新登录以同步。</translation>
     </message>
@@ -2015,22 +2247,22 @@
 <context>
     <name>WorkOrderResultDialog</name>
     <message>
-        <location filename="../../workbench/ui/dialogs.py" line="119" />
+        <location filename="../../ui/dialogs.py" line="121" />
         <source>Work order</source>
         <translation>工单</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dialogs.py" line="124" />
+        <location filename="../../ui/dialogs.py" line="126" />
         <source>Reason (required when failed)</source>
         <translation>原因（失败时必填）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dialogs.py" line="126" />
+        <location filename="../../ui/dialogs.py" line="128" />
         <source>&amp;Result</source>
         <translation>结果(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dialogs.py" line="127" />
+        <location filename="../../ui/dialogs.py" line="129" />
         <source>&amp;Reason</source>
         <translation>原因(&amp;R)</translation>
     </message>
@@ -2038,18 +2270,18 @@
 <context>
     <name>WorkbenchViewModel</name>
     <message>
-        <location filename="../../workbench/views/workbench_vm.py" line="117" />
+        <location filename="../../views/workbench_vm.py" line="117" />
         <source>Could not explain the score: {e}</source>
         <extracomment>``server_lookup(number) -&gt; bool``: ask the server once for an unknown caller; True if it found the customer and put them in the local store.</extracomment>
         <translation>无法解释评分：{e}</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/workbench_vm.py" line="162" />
+        <location filename="../../views/workbench_vm.py" line="162" />
         <source>Acceptance recorded</source>
         <translation>已记录办理</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/workbench_vm.py" line="178" />
+        <location filename="../../views/workbench_vm.py" line="178" />
         <source>Work order updated</source>
         <translation>工单已更新</translation>
     </message>
@@ -2057,277 +2289,282 @@
 <context>
     <name>labels</name>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="23" />
+        <location filename="../../ui/labels.py" line="23" />
         <source>Outbound call</source>
         <translation>外呼</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="23" />
+        <location filename="../../ui/labels.py" line="23" />
         <source>Hotline</source>
         <translation>热线</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="23" />
+        <location filename="../../ui/labels.py" line="23" />
         <source>Store</source>
         <translation>营业厅</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="24" />
+        <location filename="../../ui/labels.py" line="24" />
         <source>SMS</source>
         <translation>短信</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="24" />
+        <location filename="../../ui/labels.py" line="24" />
         <source>Online</source>
         <translation>网厅</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="34" />
+        <location filename="../../ui/labels.py" line="34" />
         <source>Accepted</source>
         <translation>已办理</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="34" />
+        <location filename="../../ui/labels.py" line="34" />
         <source>Interested, call back</source>
         <translation>有意向，待回访</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="35" />
+        <location filename="../../ui/labels.py" line="35" />
         <source>Refused</source>
         <translation>拒绝</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="35" />
+        <location filename="../../ui/labels.py" line="35" />
         <source>No answer</source>
         <translation>无人接听</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="35" />
+        <location filename="../../ui/labels.py" line="35" />
         <source>Busy</source>
         <translation>占线</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="36" />
+        <location filename="../../ui/labels.py" line="36" />
         <source>Wrong number</source>
         <translation>号码错误</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="36" />
+        <location filename="../../ui/labels.py" line="36" />
         <source>Complaint</source>
         <translation>投诉</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="37" />
+        <location filename="../../ui/labels.py" line="37" />
         <source>Asked not to be called</source>
         <translation>要求勿扰</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="37" />
+        <location filename="../../ui/labels.py" line="37" />
         <source>Transferred to store</source>
         <translation>转营业厅</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="38" />
+        <location filename="../../ui/labels.py" line="38" />
         <source>Information only</source>
         <translation>仅咨询</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="47" />
+        <location filename="../../ui/labels.py" line="47" />
         <source>High</source>
         <translation>高</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="47" />
+        <location filename="../../ui/labels.py" line="47" />
         <source>Medium</source>
         <translation>中</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="47" />
+        <location filename="../../ui/labels.py" line="47" />
         <source>Low</source>
         <translation>低</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="47" />
+        <location filename="../../ui/labels.py" line="47" />
         <source>None</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="56" />
+        <location filename="../../ui/labels.py" line="56" />
         <source>Acquisition</source>
         <translation>获取期</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="56" />
+        <location filename="../../ui/labels.py" line="56" />
         <source>Growth</source>
         <translation>提升期</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="56" />
+        <location filename="../../ui/labels.py" line="56" />
         <source>Maturity</source>
         <translation>成熟期</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="57" />
+        <location filename="../../ui/labels.py" line="57" />
         <source>Decline</source>
         <translation>衰退期</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="57" />
+        <location filename="../../ui/labels.py" line="57" />
         <source>Churned</source>
         <translation>流失期</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="67" />
+        <location filename="../../ui/labels.py" line="67" />
         <source>High value</source>
         <translation>高价值</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="67" />
+        <location filename="../../ui/labels.py" line="67" />
         <source>Potential</source>
         <translation>潜力</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="67" />
+        <location filename="../../ui/labels.py" line="67" />
         <source>Ordinary</source>
         <translation>普通</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="68" />
+        <location filename="../../ui/labels.py" line="68" />
         <source>Low value</source>
         <translation>低价值</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="77" />
+        <location filename="../../ui/labels.py" line="77" />
         <source>Male</source>
         <translation>男</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="77" />
+        <location filename="../../ui/labels.py" line="77" />
         <source>Female</source>
         <translation>女</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="86" />
+        <location filename="../../ui/labels.py" line="86" />
         <source>Opening</source>
         <translation>开场</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="86" />
+        <location filename="../../ui/labels.py" line="86" />
         <source>Needs probing</source>
         <translation>需求探询</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="86" />
+        <location filename="../../ui/labels.py" line="86" />
         <source>Offer</source>
         <translation>推荐</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="87" />
+        <location filename="../../ui/labels.py" line="87" />
         <source>Objection handling</source>
         <translation>异议处理</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="87" />
+        <location filename="../../ui/labels.py" line="87" />
         <source>Closing</source>
         <translation>促成</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="97" />
+        <location filename="../../ui/labels.py" line="97" />
         <source>Waiting for customer</source>
         <translation>等待客户到厅</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="97" />
+        <location filename="../../ui/labels.py" line="97" />
         <source>Customer arrived</source>
         <translation>客户已到厅</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="98" />
+        <location filename="../../ui/labels.py" line="98" />
         <source>Done</source>
         <translation>已办理</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="98" />
+        <location filename="../../ui/labels.py" line="98" />
         <source>Failed</source>
         <translation>未办成</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="98" />
+        <location filename="../../ui/labels.py" line="98" />
         <source>Returned to agent</source>
         <translation>已回单</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="99" />
+        <location filename="../../ui/labels.py" line="99" />
         <source>Cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="109" />
+        <location filename="../../ui/labels.py" line="109" />
         <source>Agent</source>
         <translation>客户经理</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="109" />
+        <location filename="../../ui/labels.py" line="109" />
         <source>Receptionist</source>
         <translation>营业员</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="109" />
+        <location filename="../../ui/labels.py" line="109" />
         <source>Team lead</source>
         <translation>班组长</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="110" />
+        <location filename="../../ui/labels.py" line="110" />
         <source>Administrator</source>
         <translation>管理员</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="123" />
+        <location filename="../../ui/labels.py" line="123" />
         <source>Contact cap reached: {count} of {limit} {channel} contacts this {period}</source>
         <translation>已达接触上限：本{period}{channel} {count} 次（上限 {limit} 次）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="128" />
+        <location filename="../../ui/labels.py" line="128" />
         <source>Quiet hours in the customer's time zone ({start}–{end}, now {local})</source>
         <translation>客户当地处于免打扰时段（{start}–{end}，当地时间 {local}）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="132" />
+        <location filename="../../ui/labels.py" line="132" />
         <source>Do not call: the customer asked not to be called</source>
         <translation>勿扰：客户要求不要来电</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="134" />
+        <location filename="../../ui/labels.py" line="134" />
         <source>Do not send SMS</source>
         <translation>勿发短信</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="136" />
+        <location filename="../../ui/labels.py" line="136" />
         <source>Refused recently: wait until {until}</source>
         <translation>近期已拒绝：请等到 {until}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="138" />
+        <location filename="../../ui/labels.py" line="138" />
         <source>Open complaint: solve it before offering anything</source>
         <translation>有未结投诉：先处理投诉，不要推荐</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="140" />
+        <location filename="../../ui/labels.py" line="140" />
         <source>{policy} already accepted via {channel} ({where})</source>
         <translation>{policy} 已通过{channel}办理（{where}）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="147" />
+        <location filename="../../ui/labels.py" line="145" />
+        <source>Another rule says not to push now</source>
+        <translation>另有规则要求此时不要推荐</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="148" />
         <source>day</source>
         <translation>日</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="147" />
+        <location filename="../../ui/labels.py" line="148" />
         <source>week</source>
         <translation>周</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/labels.py" line="147" />
+        <location filename="../../ui/labels.py" line="148" />
         <source>month</source>
         <translation>月</translation>
     </message>

@@ -1,0 +1,61 @@
+<?xml version='1.0' encoding='utf-8'?>
+<TS version="2.1" language="en">
+  <context>
+    <name>MainWindow</name>
+    <message numerus="yes">
+      <source>Online · %n waiting · last sync {t}</source>
+      <translation>
+        <numerusform>Online · %n waiting · last sync {t}</numerusform>
+        <numerusform>Online · %n waiting · last sync {t}</numerusform>
+      </translation>
+    </message>
+    <message numerus="yes">
+      <source>Offline — showing local data, %n change(s) waiting</source>
+      <translation>
+        <numerusform>Offline — showing local data, %n change waiting</numerusform>
+        <numerusform>Offline — showing local data, %n changes waiting</numerusform>
+      </translation>
+    </message>
+    <message numerus="yes">
+      <source> · %n refused by the server</source>
+      <translation>
+        <numerusform> · %n refused by the server</numerusform>
+        <numerusform> · %n refused by the server</numerusform>
+      </translation>
+    </message>
+    <message numerus="yes">
+      <source>Syncing… %n record(s)</source>
+      <translation>
+        <numerusform>Syncing… %n record</numerusform>
+        <numerusform>Syncing… %n records</numerusform>
+      </translation>
+    </message>
+  </context>
+  <context>
+    <name>OutcomeForm</name>
+    <message numerus="yes">
+      <source>Saved. Ctrl+Z undoes it (%n s).</source>
+      <translation>
+        <numerusform>Saved. Ctrl+Z undoes it (%n s).</numerusform>
+        <numerusform>Saved. Ctrl+Z undoes it (%n s).</numerusform>
+      </translation>
+    </message>
+  </context>
+  <context>
+    <name>ScreenPopWidget</name>
+    <message numerus="yes">
+      <source>%n year(s)</source>
+      <translation>
+        <numerusform>%n year</numerusform>
+        <numerusform>%n years</numerusform>
+      </translation>
+    </message>
+    <message numerus="yes">
+      <source>Work orders (%n)</source>
+      <translation>
+        <numerusform>Work orders (%n)</numerusform>
+        <numerusform>Work orders (%n)</numerusform>
+      </translation>
+    </message>
+  </context>
+</TS>
