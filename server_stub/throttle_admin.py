@@ -1,8 +1,9 @@
 """Login throttles for administrators: list them and clear them, over the API and from the
 command line (``workbench-server clear-throttle``). Every clearing is written to the server's
-log and to the audit log."""
+log and to the audit log.
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: the endpoints' parameter annotations name the
+``admin`` dependency handed to :func:`register`, which FastAPI must see as objects."""
 
 import argparse
 import logging
