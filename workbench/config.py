@@ -32,6 +32,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("softphone_port", int, 4444, "Port of the softphone's control port (0 = no softphone)"),
     Setting("sync_interval_s", int, 5, "Seconds between sync rounds when idle"),
     Setting("undo_seconds", int, 5, "How long a saved outcome can be undone before it is sent"),
+    Setting("device_id", str, "", "This installation's id, sent when logging in (made on first start; "
+                                  "a device that logged in before is let through login throttles)"),
 )
 _BY_KEY = {s.key: s for s in SETTINGS}
 

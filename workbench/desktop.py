@@ -39,17 +39,31 @@ LOOKUP_TIMEOUT_S = 2.0
 class Connection:
     """The httpx client and server API for one server URL (rebuilt if the user changes it)."""
 
-    def __init__(self, url: str, on_tokens: Any) -> None:
+    def __init__(self, url: str, on_tokens: Any, device_id: str | None = None) -> None:
         import httpx
 
         from workbench.services.server_api import ServerApi
 
         self.url = url.rstrip("/")
         self.http = httpx.Client(base_url=self.url, timeout=10.0)
-        self.api = ServerApi(self.http, on_tokens=on_tokens)
+        self.api = ServerApi(self.http, on_tokens=on_tokens, client_id=device_id)
+
+    def renamed(self, url: str) -> Connection:
+        """A connection like this one to another server URL."""
+        return Connection(url, self.api._on_tokens, self.api.client_id)
 
     def close(self) -> None:
         self.http.close()
+
+
+def show_login_failure(dialog: Any, exc: BaseException) -> None:
+    """A failed login in the dialog: a throttle as the time to try again, else the message."""
+    from workbench.services.server_api import ThrottledError
+
+    if isinstance(exc, ThrottledError):
+        dialog.show_throttled(exc.retry_after)
+    else:
+        dialog.show_error(str(exc))
 
 
 def _login(conn: Connection, settings: Settings, args: argparse.Namespace,
@@ -81,14 +95,14 @@ def _login(conn: Connection, settings: Settings, args: argparse.Namespace,
         current: Connection = state["conn"]
         if url.rstrip("/") != current.url:
             current.close()
-            current = state["conn"] = Connection(url, current.api._on_tokens)
+            current = state["conn"] = current.renamed(url)
 
         def ok(res: LoginResult) -> None:
             state["result"] = res
             settings.set("server_url", current.url)
             dialog.accept()
 
-        runner.run(lambda: current.api.login(user, password), ok, lambda exc: dialog.show_error(str(exc)))
+        runner.run(lambda: current.api.login(user, password), ok, lambda exc: show_login_failure(dialog, exc))
 
     dialog.login_requested.connect(attempt)
     dialog.exec()
@@ -167,12 +181,15 @@ def run_desktop(args: argparse.Namespace) -> int:
     from workbench.views.server_link import ServerLink
 
     keyring_state, tokens, token = session.result()
+    from workbench.services.device_id import device_id
+
+    device = device_id(settings)
 
     def keep_token(res: LoginResult) -> None:
         if not tokens.save(res.user.username, res.refresh_token):
             log.warning("the refresh token could not be stored in the keyring")
 
-    link = ServerLink(lambda: Connection(server_url, keep_token))
+    link = ServerLink(lambda: Connection(server_url, keep_token, device))
     ctx = None
     holder: dict[str, Any] = {}  # the scoring service needs the store; the pops need its rules
     rules = lambda: holder["scoring"].cross_sell_rules  # noqa: E731
@@ -181,7 +198,8 @@ def run_desktop(args: argparse.Namespace) -> int:
         if local.exists():  # the stored session's user as synced into their local store
             ctx = open_user_context(local, remembered, cross_sell_rules=rules, language=language)
     if ctx is None:  # no usable stored session: log in first (dialog or stdin), as always
-        conn, login = _login(Connection(server_url, keep_token), settings, args, tokens, keyring_state.message)
+        conn, login = _login(Connection(server_url, keep_token, device), settings, args, tokens,
+                             keyring_state.message)
         if login is None:
             conn.close()
             return 1
@@ -354,7 +372,7 @@ def _log_in_again(window: Any, link: Any, settings: Settings, username: str, run
             return
         current: Connection = state["conn"]
         if url.rstrip("/") != current.url:
-            current = state["conn"] = Connection(url, current.api._on_tokens)
+            current = state["conn"] = current.renamed(url)
 
         def ok(_res: LoginResult) -> None:
             settings.set("server_url", current.url)
@@ -365,7 +383,7 @@ def _log_in_again(window: Any, link: Any, settings: Settings, username: str, run
             window.set_sync_status("", True)
             link.adopt(current)
 
-        runner.run(lambda: current.api.login(user, password), ok, lambda exc: dialog.show_error(str(exc)))
+        runner.run(lambda: current.api.login(user, password), ok, lambda exc: show_login_failure(dialog, exc))
 
     dialog.login_requested.connect(attempt)
     dialog.open()

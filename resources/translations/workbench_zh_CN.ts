@@ -1054,14 +1054,24 @@
         <translation>登录</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dialogs.py" line="62" />
+        <location filename="../../workbench/ui/dialogs.py" line="65" />
         <source>Enter your user name and password.</source>
         <translation>请输入用户名和密码。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dialogs.py" line="65" />
+        <location filename="../../workbench/ui/dialogs.py" line="68" />
         <source>Logging in…</source>
         <translation>正在登录…</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dialogs.py" line="84" />
+        <source>Too many failed logins. Try again after %1 (in %2 s).</source>
+        <translation>登录失败次数过多，请在 %1 之后再试（%2 秒后）。</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/dialogs.py" line="92" />
+        <source>You can try again now.</source>
+        <translation>现在可以再次登录。</translation>
     </message>
 </context>
 <context>
@@ -1302,42 +1312,42 @@
 <context>
     <name>NewLeadDialog</name>
     <message>
-        <location filename="../../workbench/ui/dialogs.py" line="80" />
+        <location filename="../../workbench/ui/dialogs.py" line="100" />
         <source>Unknown caller — new lead</source>
         <translation>未知来电 — 新建线索</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dialogs.py" line="83" />
+        <location filename="../../workbench/ui/dialogs.py" line="103" />
         <source>Name, or e.g. 'Mr Wang'</source>
         <translation>姓名，或如"王先生"</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dialogs.py" line="89" />
+        <location filename="../../workbench/ui/dialogs.py" line="109" />
         <source>&amp;Number</source>
         <translation>号码(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dialogs.py" line="90" />
+        <location filename="../../workbench/ui/dialogs.py" line="110" />
         <source>N&amp;ame</source>
         <translation>姓名(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dialogs.py" line="91" />
+        <location filename="../../workbench/ui/dialogs.py" line="111" />
         <source>&amp;City</source>
         <translation>城市(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dialogs.py" line="92" />
+        <location filename="../../workbench/ui/dialogs.py" line="112" />
         <source>N&amp;ote</source>
         <translation>备注(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dialogs.py" line="97" />
+        <location filename="../../workbench/ui/dialogs.py" line="117" />
         <source>Nobody with this number is known here or on the server.</source>
         <translation>本地和服务器都没有这个号码的客户。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dialogs.py" line="105" />
+        <location filename="../../workbench/ui/dialogs.py" line="125" />
         <source>Enter a name.</source>
         <translation>请输入姓名。</translation>
     </message>
@@ -1967,22 +1977,22 @@
 <context>
     <name>WorkOrderResultDialog</name>
     <message>
-        <location filename="../../workbench/ui/dialogs.py" line="119" />
+        <location filename="../../workbench/ui/dialogs.py" line="139" />
         <source>Work order</source>
         <translation>工单</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dialogs.py" line="124" />
+        <location filename="../../workbench/ui/dialogs.py" line="144" />
         <source>Reason (required when failed)</source>
         <translation>原因（失败时必填）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dialogs.py" line="126" />
+        <location filename="../../workbench/ui/dialogs.py" line="146" />
         <source>&amp;Result</source>
         <translation>结果(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/dialogs.py" line="127" />
+        <location filename="../../workbench/ui/dialogs.py" line="147" />
         <source>&amp;Reason</source>
         <translation>原因(&amp;R)</translation>
     </message>

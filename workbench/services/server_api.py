@@ -157,6 +157,8 @@ class ServerApi:
         timeout: seconds for ordinary requests (long-poll adds its wait on top).
         on_tokens: called with each new :class:`LoginResult` (login and automatic refresh), so the
             app can keep the refresh token in the keyring.
+        client_id: this installation's id, sent with each login (a device that logged in before
+            gets through while others guessing the account are throttled).
     """
 
     def __init__(
@@ -166,7 +168,10 @@ class ServerApi:
         *,
         timeout: float = 10.0,
         on_tokens: Callable[[LoginResult], None] | None = None,
+        client_id: str | None = None,
     ) -> None:
+        #: this installation's id (see ``workbench.services.device_id``), sent with each login
+        self.client_id = client_id
         self._http = http
         self._base = base_url.rstrip("/")
         self._timeout = timeout
@@ -300,8 +305,10 @@ class ServerApi:
 
     def login(self, username: str, password: str) -> LoginResult:
         """Log in and keep the tokens. Raises AuthError, ThrottledError, OfflineError."""
-        body = self._request("POST", f"{API}/auth/login", json={"username": username, "password": password},
-                             auth=False)
+        payload = {"username": username, "password": password}
+        if self.client_id:
+            payload["client_id"] = self.client_id
+        body = self._request("POST", f"{API}/auth/login", json=payload, auth=False)
         return self._store(body)
 
     def refresh(self, refresh_token: str | None = None) -> LoginResult:
