@@ -180,6 +180,7 @@ def login(
         session.add(LoginEvent(at=now, username=username, address=address, known_device=known,
                                outcome="ok" if good else "failed"))
         if not good:
+            login_throttle.failed(session, keys, now)
             session.commit()
             raise AuthFailed("Wrong username or password.")
         assert user is not None

@@ -4,9 +4,16 @@ Every login attempt is counted *before* its password is checked: one short trans
 the counter rows of the attempt's throttle keys (``SELECT … FOR UPDATE`` on PostgreSQL; on
 SQLite the transaction's first statement is a write, which takes the database's write lock at
 once, as ``BEGIN IMMEDIATE`` would), refuses the attempt if any key is still waiting, and else
-counts it as a failure and moves the key's ``blocked_until`` on. Only then does the caller
-run Argon2; a successful login takes its count back. So 40 parallel wrong passwords run
-exactly :data:`FREE_ATTEMPTS` checks, and the correct password sent after them waits too.
+counts it against its ``source`` key as a failure and moves that key's ``blocked_until`` on.
+Only then does the caller run Argon2; a successful login clears its ``source`` key. So 40
+parallel wrong passwords for one account from one address run exactly :data:`FREE_ATTEMPTS`
+checks, and the correct password sent after them waits too.
+
+The wider ``account`` and ``address`` keys are checked in the same locked transaction but
+count a failure only once the password proved wrong (:func:`failed`): a whole shift logging
+in at once from behind one address must not trip the address key with attempts that turn out
+good. A burst can pass a wide key by at most the checks in flight at that moment (four per
+server process: the Argon2 slots), never more.
 
 Keys (see :class:`~server_stub.storage.models.LoginThrottle`):
 
@@ -101,7 +108,8 @@ def _insert_missing(session: Session, keys: Sequence[ThrottleKey], now: dt.datet
 
 
 def reserve(session: Session, keys: Sequence[ThrottleKey], now: dt.datetime) -> None:
-    """Count one attempt against every key, or raise :class:`ThrottledError` and count none.
+    """Check every key and count the attempt against its ``source`` key, or raise
+    :class:`ThrottledError` and count nothing.
 
     Runs in ``session``'s transaction, which must be new; the caller commits it *before*
     checking the password (the row locks are held until then).
@@ -109,10 +117,7 @@ def reserve(session: Session, keys: Sequence[ThrottleKey], now: dt.datetime) -> 
     keys = sorted(keys, key=lambda k: k.key)  # one lock order for every attempt: no deadlocks
     # first statement a write: SQLite takes its write lock here; PostgreSQL makes the rows
     _insert_missing(session, keys, now)
-    rows = list(session.execute(
-        select(LoginThrottle).where(LoginThrottle.key.in_([k.key for k in keys]))
-        .order_by(LoginThrottle.key).with_for_update().execution_options(populate_existing=True)
-    ).scalars())
+    rows = _locked(session, keys)
     for row in rows:
         if now - row.last_at > FORGET_AFTER:
             row.failures = 0
@@ -122,26 +127,40 @@ def reserve(session: Session, keys: Sequence[ThrottleKey], now: dt.datetime) -> 
         until = max(waits)
         raise ThrottledError(max(1, math.ceil((until - now).total_seconds())), until)
     for row in rows:
-        row.failures += 1
-        row.last_at = now
-        row.blocked_until = now + delay_after(row.failures, row.scope)
+        if row.scope == "source":
+            _count(row, now)
+    session.flush()
+
+
+def _count(row: LoginThrottle, now: dt.datetime) -> None:
+    row.failures += 1
+    row.last_at = now
+    row.blocked_until = max(row.blocked_until, now + delay_after(row.failures, row.scope))
+
+
+def _locked(session: Session, keys: Sequence[ThrottleKey]) -> list[LoginThrottle]:
+    """The rows of ``keys``, locked in key order (one lock order for everyone: no deadlocks)."""
+    keys = sorted(keys, key=lambda k: k.key)
+    return list(session.execute(
+        select(LoginThrottle).where(LoginThrottle.key.in_([k.key for k in keys]))
+        .order_by(LoginThrottle.key).with_for_update().execution_options(populate_existing=True)
+    ).scalars())
+
+
+def failed(session: Session, keys: Sequence[ThrottleKey], now: dt.datetime) -> None:
+    """The attempt reserved on ``keys`` had a wrong password: count it on the wide keys too."""
+    for row in _locked(session, [k for k in keys if k.scope != "source"]):
+        if now - row.last_at > FORGET_AFTER:
+            row.failures = 0
+        _count(row, now)
     session.flush()
 
 
 def succeeded(session: Session, keys: Sequence[ThrottleKey]) -> None:
-    """The attempt counted against ``keys`` was a good password: its own ``source`` key starts
-    over; the wider keys take back the one attempt (their other failures stay)."""
-    keys = sorted(keys, key=lambda k: k.key)
-    rows = list(session.execute(
-        select(LoginThrottle).where(LoginThrottle.key.in_([k.key for k in keys]))
-        .order_by(LoginThrottle.key).with_for_update().execution_options(populate_existing=True)
-    ).scalars())
-    for row in rows:
-        if row.scope == "source":
-            session.delete(row)
-            continue
-        row.failures = max(0, row.failures - 1)
-        row.blocked_until = min(row.blocked_until, row.last_at + delay_after(row.failures, row.scope))
+    """The attempt reserved on ``keys`` was a good password: its ``source`` key starts over
+    (the wide keys keep the failures of others)."""
+    for row in _locked(session, [k for k in keys if k.scope == "source"]):
+        session.delete(row)
     session.flush()
 
 

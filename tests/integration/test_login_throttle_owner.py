@@ -104,12 +104,14 @@ def test_waits_grow_instead_of_a_hard_lock(world: World) -> None:
     t = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)
 
     def attempt(at: dt.datetime) -> int | None:
-        """None if counted, else the wait in seconds."""
+        """A wrong password at ``at`` as the server handles it: None if checked, else the wait."""
         try:
             with unit_of_work(factory) as s:
                 login_throttle.reserve(s, keys, at)
         except login_throttle.ThrottledError as exc:
             return exc.retry_after
+        with unit_of_work(factory) as s:
+            login_throttle.failed(s, keys, at)
         return None
 
     try:
@@ -125,13 +127,17 @@ def test_waits_grow_instead_of_a_hard_lock(world: World) -> None:
         assert waits == [30, 60, 120, 240, 480, 900]  # doubling, capped
         assert attempt(t) == MAX_DELAY.total_seconds()
         t += FORGET_AFTER + dt.timedelta(seconds=1)  # an hour of quiet: starts over
-        for _ in range(FREE_ATTEMPTS):
+        for _ in range(FREE_ATTEMPTS - 1):
             assert attempt(t) is None
-        with unit_of_work(factory) as s:  # a good password takes its attempt back
+        with unit_of_work(factory) as s:  # a good password: its own key starts over, not the wide ones
+            login_throttle.reserve(s, keys, t)
+        with unit_of_work(factory) as s:
             login_throttle.succeeded(s, keys)
             rows = {r.scope: r for r in s.execute(select(LoginThrottle)).scalars()}
         assert "source" not in rows and rows["account"].failures == FREE_ATTEMPTS - 1
-        assert attempt(t) is None
+        for _ in range(FREE_ATTEMPTS):
+            assert attempt(t) is None
+        assert attempt(t) == BASE_DELAY.total_seconds()
     finally:
         engine.dispose()
 

@@ -78,3 +78,20 @@ def test_parallel_logins_of_unknown_names_are_counted_the_same(server: ServerPro
     codes = [r.status_code for r in answers]
     assert codes.count(401) == FREE_ATTEMPTS and codes.count(429) == 40 - FREE_ATTEMPTS
     assert checks(central_url, "nobody-here") == FREE_ATTEMPTS
+
+
+def test_a_shift_logging_in_at_once_from_one_address_is_not_throttled(
+        world: World, central_url: str) -> None:
+    """40 agents behind one address log in at the same moment (new devices): the address-wide
+    key counts only wrong passwords, so nobody waits."""
+    from tests.integration import factories
+
+    with central_session(central_url) as s:
+        for i in range(40):
+            factories.user(s, f"shift{i}", "agent", "T01")
+    proc = ServerProcess(central_url).start()
+    try:
+        answers = burst(proc.base_url, [{"username": f"shift{i}", "password": "pw"} for i in range(40)])
+    finally:
+        proc.stop()
+    assert [r.status_code for r in answers] == [200] * 40
