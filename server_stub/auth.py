@@ -163,10 +163,9 @@ def login(
         user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
         known = dev is not None and session.get(LoginDevice, (user.id if user else "", dev)) is not None
     keys = login_throttle.keys_for(username, address, dev if known else None)
-    now = utcnow()
     with unit_of_work(factory) as session:
         try:
-            login_throttle.reserve(session, keys, now)
+            login_throttle.reserve(session, keys)
         except login_throttle.ThrottledError as exc:
             session.rollback()
             log.info("login throttled: user=%r address=%s known_device=%s wait=%ss",

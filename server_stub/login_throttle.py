@@ -42,6 +42,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from server_stub.storage.models import LoginThrottle
+from workbench.local_store.entities import utcnow
 
 #: Failures allowed per key before waits begin.
 FREE_ATTEMPTS = 5
@@ -107,17 +108,21 @@ def _insert_missing(session: Session, keys: Sequence[ThrottleKey], now: dt.datet
     session.execute(insert(LoginThrottle).values(rows).on_conflict_do_nothing(index_elements=["key"]))
 
 
-def reserve(session: Session, keys: Sequence[ThrottleKey], now: dt.datetime) -> None:
+def reserve(session: Session, keys: Sequence[ThrottleKey], now: dt.datetime | None = None) -> None:
     """Check every key and count the attempt against its ``source`` key, or raise
     :class:`ThrottledError` and count nothing.
 
     Runs in ``session``'s transaction, which must be new; the caller commits it *before*
-    checking the password (the row locks are held until then).
+    checking the password (the row locks are held until then). ``now`` defaults to the time
+    the locks were obtained.
     """
     keys = sorted(keys, key=lambda k: k.key)  # one lock order for every attempt: no deadlocks
     # first statement a write: SQLite takes its write lock here; PostgreSQL makes the rows
-    _insert_missing(session, keys, now)
+    _insert_missing(session, keys, now or utcnow())
     rows = _locked(session, keys)
+    # the time once the locks are held: a clock read before waiting for them would be older
+    # than the attempts counted meanwhile, and see their zero waits as still running
+    now = now or utcnow()
     for row in rows:
         if now - row.last_at > FORGET_AFTER:
             row.failures = 0
