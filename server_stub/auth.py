@@ -9,13 +9,19 @@ logged in and who is throttled.
   SHA-256, so a leaked database does not hand out live tokens.
 - An access token lives about an hour, a refresh token about 30 days; refreshing rotates
   both; logout (or an admin) revokes the session.
-- Failed logins are throttled per username and per client address (429 + ``Retry-After``).
+- Login attempts are throttled per account and client address (or known device), with
+  growing waits (429 + ``Retry-After``); see :mod:`server_stub.login_throttle`.
+- One set of Argon2 parameters for every hash, the unknown-user dummy included, so a wrong
+  password takes as long for a name that does not exist; older hashes are redone on login.
+- A refresh token works once: presenting a spent one again (a thief or the victim, whoever
+  comes second) revokes the whole session (OAuth 2.0 Security BCP, refresh token rotation).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import secrets
 import threading
 import uuid
@@ -23,22 +29,34 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, sessionmaker
 
-from server_stub.storage.models import AuthSession, LoginFailure, User
+from server_stub import login_throttle
+from server_stub.storage.db import unit_of_work
+from server_stub.storage.models import (
+    AuthSession,
+    LoginDevice,
+    LoginEvent,
+    SpentRefreshToken,
+    User,
+)
 from workbench.core.clock import utcnow
+
+log = logging.getLogger(__name__)
 
 ACCESS_TTL = dt.timedelta(hours=1)
 REFRESH_TTL = dt.timedelta(days=30)
-#: Throttling: at most this many failures per username / per address within the window.
-FAILURE_WINDOW = dt.timedelta(minutes=15)
-MAX_FAILURES_PER_USER = 5
-MAX_FAILURES_PER_ADDRESS = 30
+#: Password checks are kept this long in ``login_events``.
+EVENT_RETENTION = dt.timedelta(days=90)
 
 #: Argon2id with OWASP's recommended minimum (19 MiB, 2 passes, 1 lane): slow for attackers,
-#: still affordable for a burst of logins when a shift starts.
-_hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+#: still affordable for a burst of logins when a shift starts. The only parameters: every
+#: hash (seeded users, created users, the dummy) is made with them.
+ARGON2_PARAMS = {"time_cost": 2, "memory_cost": 19456, "parallelism": 1}
+_hasher = PasswordHasher(**ARGON2_PARAMS)
 #: Argon2 takes ~64 MiB and tens of ms per check: a burst of logins must not exhaust memory.
 _HASH_SLOTS = threading.BoundedSemaphore(4)
 # Verified against when the username is unknown, so both paths cost the same time.
@@ -52,9 +70,10 @@ class AuthFailed(Exception):
 class Throttled(Exception):
     """Too many failed logins; ``retry_after`` is in whole seconds."""
 
-    def __init__(self, message: str, retry_after: int) -> None:
+    def __init__(self, message: str, retry_after: int, until: dt.datetime | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.until = until
 
 
 @dataclass(frozen=True)
@@ -95,6 +114,14 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
+def needs_rehash(password_hash: str) -> bool:
+    """True if ``password_hash`` was made with other parameters than :data:`ARGON2_PARAMS`."""
+    try:
+        return _hasher.check_needs_rehash(password_hash)
+    except (InvalidHashError, ValueError):
+        return False
+
+
 def token_hash(token: str) -> str:
     """The stored form of a token."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
@@ -110,95 +137,134 @@ def _new_tokens(session_id: str, now: dt.datetime) -> IssuedTokens:
     )
 
 
-def _retry_after(times: list[dt.datetime], limit: int, now: dt.datetime) -> int | None:
-    """Seconds until fewer than ``limit`` of ``times`` remain in the window, or None if fine."""
-    if len(times) < limit:
+def device_hash(client_id: str | None) -> str | None:
+    """The stored form of a desktop's client id (None if it sent none or an unusable one)."""
+    if not client_id or len(client_id) > 64 or not client_id.isprintable():
         return None
-    times = sorted(times)
-    # the failure whose expiry brings the count back under the limit
-    pivot = times[len(times) - limit]
-    return max(1, int((pivot + FAILURE_WINDOW - now).total_seconds()) + 1)
-
-
-def check_throttle(session: Session, username: str, address: str) -> None:
-    """Raise :class:`Throttled` if ``username`` or ``address`` failed too often recently."""
-    now = utcnow()
-    since = now - FAILURE_WINDOW
-    by_user = list(
-        session.execute(
-            select(LoginFailure.at).where(LoginFailure.username == username, LoginFailure.at > since)
-        ).scalars()
-    )
-    wait = _retry_after(by_user, MAX_FAILURES_PER_USER, now)
-    if wait is None:
-        by_addr = list(
-            session.execute(
-                select(LoginFailure.at).where(LoginFailure.address == address, LoginFailure.at > since)
-            ).scalars()
-        )
-        wait = _retry_after(by_addr, MAX_FAILURES_PER_ADDRESS, now)
-    if wait is not None:
-        raise Throttled(f"Too many failed logins. Try again in {wait} seconds.", wait)
+    return hashlib.sha256(b"device:" + client_id.encode("utf-8")).hexdigest()
 
 
 def login(
-    session: Session, username: str, password: str, address: str, user_agent: str = ""
+    factory: sessionmaker[Session], username: str, password: str, address: str, user_agent: str = "",
+    client_id: str | None = None,
 ) -> tuple[User, IssuedTokens]:
-    """Check credentials and open a session. The caller commits ``session``.
+    """Check credentials and open a session (commits its own short transactions).
+
+    1. read the user and whether ``client_id`` is a device they logged in from before;
+    2. count the attempt against its throttle keys, or refuse it (committed before step 3,
+       so parallel attempts see each other's counts);
+    3. check the password (Argon2, outside any transaction; the same parameters and work for
+       unknown names);
+    4. record the outcome: a good password takes its count back and opens the session.
 
     Raises:
-        Throttled: too many recent failures for this user or address.
+        Throttled: too many recent failures for this account from this address / device, for
+            the account, or from the address (nothing checked, nothing counted).
         AuthFailed: unknown user, inactive user or wrong password (one message for all).
     """
     username = username.strip()[:60]
     address = address[:60]
-    check_throttle(session, username, address)
-    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    dev = device_hash(client_id)
+    with factory() as session:
+        user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+        known = dev is not None and session.get(LoginDevice, (user.id if user else "", dev)) is not None
+    keys = login_throttle.keys_for(username, address, dev if known else None)
+    with unit_of_work(factory) as session:
+        try:
+            login_throttle.reserve(session, keys)
+        except login_throttle.ThrottledError as exc:
+            session.rollback()
+            log.info("login throttled: user=%r address=%s known_device=%s wait=%ss",
+                     username, address, known, exc.retry_after)
+            raise Throttled(f"Too many failed logins. Try again in {exc.retry_after} seconds.",
+                            exc.retry_after, exc.until) from None
     ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
-    if user is None or not ok or not user.active:
-        session.add(LoginFailure(username=username, address=address, at=utcnow()))
-        raise AuthFailed("Wrong username or password.")
-    session.execute(delete(LoginFailure).where(LoginFailure.username == username))
-    # Opportunistic clean-up of old failures keeps the table small.
-    session.execute(delete(LoginFailure).where(LoginFailure.at < utcnow() - 4 * FAILURE_WINDOW))
     now = utcnow()
-    tokens = _new_tokens(uuid.uuid4().hex, now)
-    session.add(
-        AuthSession(
-            id=tokens.session_id,
-            user_id=user.id,
-            access_hash=token_hash(tokens.access_token),
-            refresh_hash=token_hash(tokens.refresh_token),
-            access_expires=tokens.access_expires,
-            refresh_expires=tokens.refresh_expires,
-            created_at=now,
-            user_agent=user_agent[:200],
+    good = user is not None and ok and user.active
+    with unit_of_work(factory) as session:
+        session.add(LoginEvent(at=now, username=username, address=address, known_device=known,
+                               outcome="ok" if good else "failed"))
+        if not good:
+            login_throttle.failed(session, keys, now)
+            session.commit()
+            raise AuthFailed("Wrong username or password.")
+        assert user is not None
+        login_throttle.succeeded(session, keys)
+        login_throttle.forget_old(session, now)
+        session.execute(delete(LoginEvent).where(LoginEvent.at < now - EVENT_RETENTION))
+        if dev is not None:
+            _remember_device(session, user.id, dev, now)
+        if needs_rehash(user.password_hash):  # hashed with other parameters (older seed, older server)
+            fresh = hash_password(password)
+            session.execute(update(User).where(User.id == user.id, User.password_hash == user.password_hash)
+                            .values(password_hash=fresh))
+            user.password_hash = fresh
+        tokens = _new_tokens(uuid.uuid4().hex, now)
+        session.add(
+            AuthSession(
+                id=tokens.session_id,
+                user_id=user.id,
+                access_hash=token_hash(tokens.access_token),
+                refresh_hash=token_hash(tokens.refresh_token),
+                access_expires=tokens.access_expires,
+                refresh_expires=tokens.refresh_expires,
+                created_at=now,
+                user_agent=user_agent[:200],
+            )
         )
-    )
     return user, tokens
 
 
-def refresh(session: Session, refresh_token: str) -> tuple[User, IssuedTokens]:
-    """Rotate the tokens of the session holding ``refresh_token``. The caller commits.
+def _remember_device(session: Session, user_id: str, dev: str, now: dt.datetime) -> None:
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(LoginDevice).values(user_id=user_id, device_hash=dev, first_at=now, last_at=now)
+                    .on_conflict_do_update(index_elements=["user_id", "device_hash"], set_={"last_at": now}))
+
+
+def refresh(factory: sessionmaker[Session], refresh_token: str) -> tuple[User, IssuedTokens]:
+    """Rotate the tokens of the session holding ``refresh_token`` (commits).
+
+    The rotation is one conditional ``UPDATE`` on the current refresh hash, so two refreshes
+    with the same token cannot both win. A token that was already exchanged revokes its whole
+    session: whoever presents it second (a thief, or the owner after the thief) holds a copy.
 
     Raises:
-        AuthFailed: unknown, expired or revoked refresh token, or inactive user.
+        AuthFailed: unknown, spent, expired or revoked refresh token, or inactive user.
     """
-    row = session.execute(
-        select(AuthSession).where(AuthSession.refresh_hash == token_hash(refresh_token)).with_for_update()
-    ).scalar_one_or_none()
+    old = token_hash(refresh_token)
     now = utcnow()
-    if row is None or row.revoked or row.refresh_expires <= now:
+    fresh = _new_tokens("", now)
+    reused: str | None = None
+    with unit_of_work(factory) as session:
+        found = session.execute(
+            update(AuthSession)
+            .where(AuthSession.refresh_hash == old, AuthSession.revoked.is_(False),
+                   AuthSession.refresh_expires > now)
+            .values(access_hash=token_hash(fresh.access_token), refresh_hash=token_hash(fresh.refresh_token),
+                    access_expires=fresh.access_expires, refresh_expires=fresh.refresh_expires)
+            .returning(AuthSession.id, AuthSession.user_id)
+        ).first()
+        if found is None:
+            spent = session.get(SpentRefreshToken, old)
+            if spent is not None:
+                reused = spent.session_id
+                revoke_session(session, reused)
+        else:
+            session_id, user_id = found
+            user = session.get(User, user_id)
+            if user is None or not user.active:
+                session.rollback()
+                raise AuthFailed("Your session has expired. Please log in again.")
+            session.add(SpentRefreshToken(token_hash=old, session_id=session_id, spent_at=now))
+            session.execute(delete(SpentRefreshToken).where(SpentRefreshToken.spent_at < now - REFRESH_TTL))
+    if reused is not None:
+        log.warning("refresh token reused: session %s revoked (the token was copied)", reused)
+        raise AuthFailed("This session was ended because its refresh token was used twice. Please log in again.")
+    if found is None:
         raise AuthFailed("Your session has expired. Please log in again.")
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
-        raise AuthFailed("Your session has expired. Please log in again.")
-    tokens = _new_tokens(row.id, now)
-    row.access_hash = token_hash(tokens.access_token)
-    row.refresh_hash = token_hash(tokens.refresh_token)
-    row.access_expires = tokens.access_expires
-    row.refresh_expires = tokens.refresh_expires
-    return user, tokens
+    return user, IssuedTokens(session_id=session_id, access_token=fresh.access_token,
+                              refresh_token=fresh.refresh_token, access_expires=fresh.access_expires,
+                              refresh_expires=fresh.refresh_expires)
 
 
 def authenticate(session: Session, access_token: str) -> Principal:
@@ -253,16 +319,4 @@ def list_user_sessions(session: Session, user_id: str) -> list[AuthSession]:
         session.execute(
             select(AuthSession).where(AuthSession.user_id == user_id).order_by(AuthSession.created_at.desc())
         ).scalars()
-    )
-
-
-def count_failures(session: Session, username: str) -> int:
-    """Recent failures of ``username`` (for tests and admin views)."""
-    since = utcnow() - FAILURE_WINDOW
-    return int(
-        session.execute(
-            select(func.count()).select_from(LoginFailure).where(
-                LoginFailure.username == username, LoginFailure.at > since
-            )
-        ).scalar_one()
     )

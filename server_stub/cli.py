@@ -15,6 +15,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("server_stub.serve", "run the HTTP API"),
     "migrate": ("server_stub.admin", "create or upgrade the central store's schema"),
     "create-user": ("server_stub.admin_users", "add a user (asks for the password)"),
+    "clear-throttle": ("server_stub.throttle_admin", "list or clear login throttles of a user or address"),
     "seed-demo": ("server_stub.seed.demo", "fill a central store with realistic demo data"),
     "generate-tasks": ("server_stub.task_generation", "match policies to customers and create tasks"),
     "import-customers": ("server_stub.importer", "upsert portraits and tags from CSV, Excel or Parquet"),

@@ -48,7 +48,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from server_stub import call_grants
+from server_stub import call_grants, directory
 from server_stub.auth import Principal
 from server_stub.bulk import RawWriter
 from server_stub.changes import Change, append, current_cursor
@@ -216,6 +216,8 @@ def change_for(entity: str, row: Any, customer: Customer | CustomerRef | None = 
 
 def _tags(entity: str, data: dict[str, Any], customer: Customer | CustomerRef | None
           ) -> tuple[str | None, str | None]:
+    if entity == "user":  # each role receives the names it shows (see server_stub.directory)
+        return directory.user_tags(data)
     if entity in REFERENCE_ENTITIES:
         return None, None
     if entity == "customer":
@@ -767,8 +769,11 @@ def _work_order_create(b: _Batch, data: dict[str, Any]) -> list[Change]:
     values["handled_by"] = None
     values["result_reason"] = ""
     values["created_at"] = values["updated_at"] = b.now
+    sender = directory.sender_for_store(b.session, b.principal.user_id, values["store_id"], wire_row)
     b.session.add(WorkOrder(**values))
     changes = [Change("work_order", wid, wire_values(values, WorkOrder), team_id=cust.team_id, store_id=values["store_id"])]
+    if sender is not None:  # the store's receptionists see who sends them work
+        changes.append(sender)
     if values["store_id"] != cust.store_id:
         # the receiving store needs the portrait of the customer it is asked to serve
         changes.append(Change("customer", cust.id, wire_row("customer", cust), store_id=values["store_id"]))
@@ -1060,7 +1065,9 @@ def scope_filter(p: Principal) -> Any:
         own = ChangeLog.store_id == p.store_id if p.store_id is not None else false()
     else:
         own = ChangeLog.team_id == p.team_id if p.team_id is not None else false()
-    return or_(mine, and_(target.is_(None), or_(untagged, own)))
+    # untagged user rows (users of no team and no store: administrators) only for administrators
+    shared = and_(untagged, ChangeLog.entity != "user")
+    return or_(mine, and_(target.is_(None), or_(shared, own, directory.extra_users(p))))
 
 
 def pull_statement(p: Principal, after: int, top: int, limit: int) -> Any:

@@ -36,6 +36,8 @@ SETTINGS: tuple[Setting, ...] = (
                                   "(empty = the system's only)"),
     Setting("allow_plain_http", bool, False, "Allow plain http:// to a server on another machine "
                                              "(passwords and data unencrypted; loopback is always allowed)"),
+    Setting("device_id", str, "", "This installation's id, sent when logging in (made on first start; "
+                                  "a device that logged in before is let through login throttles)"),
 )
 _BY_KEY = {s.key: s for s in SETTINGS}
 

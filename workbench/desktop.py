@@ -43,7 +43,7 @@ class Connection:
     ``ca_bundle`` setting; plain HTTP to another machine is refused unless ``allow_plain_http``.
     """
 
-    def __init__(self, url: str, on_tokens: Any, *, ca_bundle: str = "", allow_plain_http: bool = False) -> None:
+    def __init__(self, url: str, on_tokens: Any, device_id: str | None = None, *, ca_bundle: str = "", allow_plain_http: bool = False) -> None:
         import httpx
 
         from workbench.services.server_api import ApiError, ServerApi, tls_context
@@ -58,21 +58,34 @@ class Connection:
         except ApiError as exc:  # an unreadable bundle: every request says so
             problem, verify = exc, True
         self.http = httpx.Client(base_url=self.url, timeout=10.0, verify=verify)
-        self.api = ServerApi(self.http, on_tokens=on_tokens, allow_plain_http=allow_plain_http,
+        self.api = ServerApi(self.http, on_tokens=on_tokens, client_id=device_id,
+                             allow_plain_http=allow_plain_http,
                              setup_error=problem)
 
     @classmethod
-    def from_settings(cls, url: str, on_tokens: Any, settings: Settings) -> Connection:
-        return cls(url, on_tokens, ca_bundle=settings.get("ca_bundle"),
+    def from_settings(cls, url: str, on_tokens: Any, settings: Settings,
+                      device_id: str | None = None) -> Connection:
+        return cls(url, on_tokens, device_id, ca_bundle=settings.get("ca_bundle"),
                    allow_plain_http=settings.get("allow_plain_http"))
 
     def for_url(self, url: str) -> Connection:
         """A connection like this one to another server address."""
-        return Connection(url, self.api._on_tokens, ca_bundle=self.ca_bundle,
+        return Connection(url, self.api._on_tokens, self.api.client_id, ca_bundle=self.ca_bundle,
                           allow_plain_http=self.allow_plain_http)
 
     def close(self) -> None:
         self.http.close()
+
+
+def show_login_failure(dialog: Any, exc: BaseException) -> None:
+    """A failed login in the dialog: a throttle as the time to try again, else the message."""
+    from workbench.services.server_api import ThrottledError
+    from workbench.views.server_messages import describe
+
+    if isinstance(exc, ThrottledError):
+        dialog.show_throttled(exc.retry_after)
+    else:
+        dialog.show_error(describe(exc))
 
 
 def _login(conn: Connection, settings: Settings, args: argparse.Namespace,
@@ -112,7 +125,7 @@ def _login(conn: Connection, settings: Settings, args: argparse.Namespace,
             settings.set("server_url", current.url)
             dialog.accept()
 
-        runner.run(lambda: current.api.login(user, password), ok, lambda exc: dialog.show_error(describe(exc)))
+        runner.run(lambda: current.api.login(user, password), ok, lambda exc: show_login_failure(dialog, exc))
 
     dialog.login_requested.connect(attempt)
     dialog.exec()
@@ -194,12 +207,15 @@ def run_desktop(args: argparse.Namespace) -> int:
     from workbench.views.server_link import ServerLink
 
     keyring_state, tokens, token = session.result()
+    from workbench.services.device_id import device_id
+
+    device = device_id(settings)
 
     def keep_token(res: LoginResult) -> None:
         if not tokens.save(res.user.username, res.refresh_token):
             log.warning("the refresh token could not be stored in the keyring")
 
-    link = ServerLink(lambda: Connection.from_settings(server_url, keep_token, settings))
+    link = ServerLink(lambda: Connection.from_settings(server_url, keep_token, settings, device))
     ctx = None
     holder: dict[str, Any] = {}  # the scoring service needs the store; the pops need its rules
     rules = lambda: holder["scoring"].cross_sell_rules  # noqa: E731
@@ -208,7 +224,7 @@ def run_desktop(args: argparse.Namespace) -> int:
         if local.exists():  # the stored session's user as synced into their local store
             ctx = open_user_context(local, remembered, cross_sell_rules=rules, language=language)
     if ctx is None:  # no usable stored session: log in first (dialog or stdin), as always
-        conn, login = _login(Connection.from_settings(server_url, keep_token, settings), settings, args, tokens,
+        conn, login = _login(Connection.from_settings(server_url, keep_token, settings, device), settings, args, tokens,
                              keyring_state.message)
         if login is None:
             conn.close()
@@ -403,7 +419,6 @@ def _log_in_again(window: Any, link: Any, settings: Settings, username: str, run
     """The stored session was refused after the window showed: the login dialog over the window,
     for the same user (the window shows their local store). Cancelled: the window stays, offline."""
     from workbench.ui.dialogs import LoginDialog
-    from workbench.views.server_messages import describe
 
     window.set_sync_status(message, False)
     conn = link.conn
@@ -427,7 +442,7 @@ def _log_in_again(window: Any, link: Any, settings: Settings, username: str, run
             window.set_sync_status("", True)
             link.adopt(current)
 
-        runner.run(lambda: current.api.login(user, password), ok, lambda exc: dialog.show_error(describe(exc)))
+        runner.run(lambda: current.api.login(user, password), ok, lambda exc: show_login_failure(dialog, exc))
 
     dialog.login_requested.connect(attempt)
     dialog.open()

@@ -356,28 +356,28 @@ def create_app(
 
     @app.post("/api/v1/auth/login", response_model=s.TokensOut, tags=["auth"])
     def login(body: s.LoginIn, request: Request) -> s.TokensOut:
-        """Log in; wrong credentials give 401, repeated failures 429 with Retry-After."""
-        session = factory()
+        """Log in; wrong credentials give 401, repeated failures 429 with Retry-After.
+
+        ``client_id`` (the desktop's installation id) lets a device that logged in as this
+        user before through while others guessing the account are throttled."""
         try:
-            user, tokens = auth.login(session, body.username, body.password, _client_address(request),
-                                      request.headers.get("user-agent", ""))
-            session.commit()
+            user, tokens = auth.login(factory, body.username, body.password, _client_address(request),
+                                      request.headers.get("user-agent", ""), client_id=body.client_id)
         except auth.Throttled as exc:
-            session.rollback()
-            raise ApiError(429, str(exc), {"Retry-After": str(exc.retry_after)}) from None
+            headers = {"Retry-After": str(exc.retry_after)}
+            if exc.until is not None:
+                headers["X-Retry-At"] = _iso(exc.until)
+            raise ApiError(429, str(exc), headers) from None
         except auth.AuthFailed as exc:
-            session.commit()  # keep the failure for throttling
             raise ApiError(401, str(exc)) from None
-        finally:
-            session.close()
         return _tokens_out(user, tokens)
 
     @app.post("/api/v1/auth/refresh", response_model=s.TokensOut, tags=["auth"])
     def refresh(body: s.RefreshIn) -> s.TokensOut:
-        """New access and refresh tokens for a valid refresh token (rotates both)."""
+        """New access and refresh tokens for a valid refresh token (rotates both). A refresh
+        token already exchanged revokes its whole session."""
         try:
-            with unit_of_work(factory) as session:
-                user, tokens = auth.refresh(session, body.refresh_token)
+            user, tokens = auth.refresh(factory, body.refresh_token)
         except auth.AuthFailed as exc:
             raise ApiError(401, str(exc)) from None
         return _tokens_out(user, tokens)
@@ -425,6 +425,10 @@ def create_app(
             if not auth.revoke_session(session, session_id[:40]):
                 raise ApiError(404, f"no session {session_id}")
         return s.OkOut(count=1)
+
+    from server_stub import throttle_admin
+
+    throttle_admin.register(app, factory, admin, ApiError)
 
     # ------------------------------------------------------------------ sync
 

@@ -26,6 +26,9 @@ class _Strict(BaseModel):
 class LoginIn(_Strict):
     username: SafeStr = Field(min_length=1, max_length=60)
     password: SafeStr = Field(min_length=1, max_length=256)
+    client_id: SafeStr | None = Field(default=None, min_length=1, max_length=64,
+                                      description="the desktop's installation id (lets a known device through "
+                                                  "while others are throttled)")
 
 
 class RefreshIn(_Strict):
@@ -124,6 +127,20 @@ class CtiEventOut(BaseModel):
     event_id: str
     cursor: int
     customer_id: str | None
+
+
+class ThrottleOut(BaseModel):
+    scope: str
+    username: str
+    source: str
+    failures: int
+    blocked_until: str
+    retry_after: int
+
+
+class ClearThrottleIn(_Strict):
+    username: SafeStr | None = Field(default=None, min_length=1, max_length=60)
+    address: SafeStr | None = Field(default=None, min_length=1, max_length=60)
 
 
 class OkOut(BaseModel):

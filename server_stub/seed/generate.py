@@ -243,7 +243,7 @@ class _Gen:
         add("admin", "admin", None, None, [])
         add("ops1", "admin", None, None, [])
         self.user_ids = u["id"]
-        self.data.tables.append(TableData("user", u))
+        self.data.tables.append(TableData("user", u, u["team_id"], u["store_id"]))
 
         # policies
         p: dict[str, list[Any]] = {k: [] for k in (

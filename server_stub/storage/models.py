@@ -104,14 +104,56 @@ class AuthSession(Base):
     user_agent: Mapped[str] = mapped_column(String(200), default="")
 
 
-class LoginFailure(Base):
-    """Failed logins, for throttling per user and per address (kept in the store: stateless)."""
+class LoginThrottle(Base):
+    """Login attempts counted against one throttle key (see :mod:`server_stub.login_throttle`).
 
-    __tablename__ = "login_failures"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ``key`` is ``<scope>|<username>|<source>``: scope ``source`` counts one account from one
+    client address or one known device, ``account`` one account from every unknown device,
+    ``address`` one address for every account. An attempt is counted (and ``blocked_until``
+    moved) before its password is checked, in one locked transaction, so parallel attempts
+    cannot overtake the count.
+    """
+
+    __tablename__ = "login_throttles"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(10))
     username: Mapped[str] = mapped_column(String(60), index=True)
-    address: Mapped[str] = mapped_column(String(60), index=True)
+    source: Mapped[str] = mapped_column(String(80), index=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    blocked_until: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class LoginDevice(Base):
+    """A device (the desktop's client id, stored as its SHA-256) that logged in as a user."""
+
+    __tablename__ = "login_devices"
+    user_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    device_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    first_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LoginEvent(Base):
+    """Every password check the server ran, with its outcome (``ok`` / ``failed``)."""
+
+    __tablename__ = "login_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    username: Mapped[str] = mapped_column(String(60), index=True)
+    address: Mapped[str] = mapped_column(String(60))
+    known_device: Mapped[bool] = mapped_column(Boolean, default=False)
+    outcome: Mapped[str] = mapped_column(String(20))
+
+
+class SpentRefreshToken(Base):
+    """A refresh token already exchanged (its SHA-256): seeing it again means it was stolen,
+    and the session it belonged to is revoked."""
+
+    __tablename__ = "spent_refresh_tokens"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    session_id: Mapped[str] = mapped_column(String(40), index=True)
+    spent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class SyncClient(Base):

@@ -120,3 +120,69 @@ def test_no_keyring_is_said_clearly_and_nothing_falls_back_to_a_file(qtbot, monk
     monkeypatch.setenv("WORKBENCH_KEYRING", "memory")
     assert configure_keyring().usable
     assert isinstance(keyring.get_keyring(), MemoryKeyring)
+
+
+@pytest.mark.parametrize(("language", "expected"), [("zh", "登录失败次数过多，请在 "), ("en", "Too many failed logins")])
+def test_throttled_login_shows_when_to_try_again(qtbot, qapp, user: str, fresh_keyring, tmp_path,  # type: ignore[no-untyped-def]
+                                                 language: str, expected: str) -> None:
+    """Issue #13 point 3: the dialog says at what time to try again, in the interface language,
+    and offers Log in only then."""
+    import datetime as dt
+    import re
+
+    import httpx
+
+    from workbench.i18n import install_language
+
+    for _ in range(5):  # someone else guessed zhang's password from this address
+        assert httpx.post(f"{user}/api/v1/auth/login", json={"username": "zhang", "password": "x"}).status_code == 401
+    settings = Settings(tmp_path / "settings.json")
+    settings.set("last_username", "zhang")
+    seen: dict[str, object] = {}
+
+    def read_and_cancel() -> None:
+        dlg = next((w for w in QApplication.topLevelWidgets() if isinstance(w, LoginDialog) and w.isVisible()), None)
+        if dlg is None or not dlg.buttons.isEnabled():
+            QTimer.singleShot(50, read_and_cancel)
+            return
+        seen["text"] = dlg.error.text()
+        seen["ok_enabled"] = dlg.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()
+        dlg.reject()
+
+    install_language(qapp, language)
+    try:
+        fill_dialog(factories.PASSWORD, [])  # the right password, but throttled
+        QTimer.singleShot(300, read_and_cancel)
+        before = dt.datetime.now()
+        conn, result = _login(Connection(user, None, "a-new-device-0001"), settings, args(), TokenStore(user), "")
+        conn.close()
+    finally:
+        install_language(qapp, "en")
+    assert result is None
+    text = str(seen["text"])
+    assert text.startswith(expected), text
+    clock = re.search(r"(\d\d):(\d\d):(\d\d)", text)
+    assert clock is not None, text
+    shown = before.replace(hour=int(clock[1]), minute=int(clock[2]), second=int(clock[3]), microsecond=0)
+    assert before - dt.timedelta(seconds=2) < shown <= before + dt.timedelta(seconds=40)  # now + Retry-After
+    assert seen["ok_enabled"] is False
+
+
+def test_the_desktop_sends_its_device_id_and_passes_a_throttle(user: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The device id is made once, kept in the settings, and sent with each login: after one
+    good login from this desktop, a stranger's failures from the same address do not stop it."""
+    import httpx
+
+    from workbench.services.device_id import device_id
+
+    settings = Settings(tmp_path / "settings.json")
+    first = device_id(settings)
+    assert device_id(Settings(tmp_path / "settings.json")) == first  # persisted
+    conn = Connection(user, None, first)
+    assert conn.api.login("zhang", factories.PASSWORD).user.username == "zhang"
+    for _ in range(6):
+        httpx.post(f"{user}/api/v1/auth/login", json={"username": "zhang", "password": "x"})
+    assert httpx.post(f"{user}/api/v1/auth/login",
+                      json={"username": "zhang", "password": factories.PASSWORD}).status_code == 429
+    assert conn.api.login("zhang", factories.PASSWORD).user.username == "zhang"
+    conn.close()

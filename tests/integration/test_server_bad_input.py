@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from sqlalchemy import delete, func, select
 
 from server_stub.api import Settings
-from server_stub.storage.models import AppliedMutation, ChangeLog, LoginFailure
+from server_stub.storage.models import AppliedMutation, ChangeLog, LoginThrottle
 from tests.integration.conftest import CTI_SECRET, LiveServer
 from tests.integration.factories import World, central_session, make_world
 from workbench.local_store.outbox import new_id
@@ -147,7 +147,7 @@ def test_schemathesis_finds_no_server_error(central_url: str) -> None:
 
         def relogin() -> str:
             with central_session(central_url) as s:  # generated logins may have throttled us
-                s.execute(delete(LoginFailure))
+                s.execute(delete(LoginThrottle))
             return api.login("admin", "pw").access_token
 
         token = {"value": relogin()}

@@ -69,6 +69,9 @@ def test_login_refresh_logout(world: World, api_for: Callable[..., ServerApi]) -
     with pytest.raises(AuthError):
         api.refresh(result.refresh_token)  # rotated: the old refresh token is dead
     api.set_tokens(again.access_token, again.refresh_token)
+    with pytest.raises(AuthError):
+        api.pull(0)  # and its replay ended the whole session (see test_auth_refresh_reuse)
+    again = api.login("agent1", "pw")
     api.logout()
     api.set_tokens(again.access_token, None)
     with pytest.raises(AuthError):

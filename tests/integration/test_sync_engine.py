@@ -50,7 +50,7 @@ def test_initial_pull_fills_local_store(world: World, desktop: Callable[..., Des
     d.sync.pull_all()
     assert count(d, Customer) == len(world.customers["T01"])  # only the own team
     assert count(d, Task) == 2 * len(world.customers["T01"])
-    assert count(d, User) == 7  # reference data, without password hashes
+    assert count(d, User) == 3  # the own team's names only (issue #13), without password hashes
     st = d.sync.status()
     assert st.pending == 0 and st.online and st.last_sync_at is not None and st.cursor > 0
 

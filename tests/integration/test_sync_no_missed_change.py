@@ -32,11 +32,15 @@ def run_pullers(base_url: str, start: int, expected: set[str], n: int, stop_at: 
     """``n`` pullers long-polling from ``start`` until each saw ``expected`` (or time runs out)."""
     seen: list[list[tuple[int, str]]] = [[] for _ in range(n)]
     errors: list[BaseException] = []
+    # one login at a time: attempts in flight count against the account's login throttle until
+    # checked, so eight parallel logins of one account from one address would be refused (#13)
+    logins = threading.Lock()
 
     def puller(i: int) -> None:
         try:
             api = ServerApi(httpx.Client(base_url=base_url))
-            login(api)
+            with logins:
+                login(api)
             cursor, got = start, set()
             while not expected <= got and time.monotonic() < stop_at:
                 page = api.pull(cursor, limit=random.choice([7, 50, 500]), wait=2)

@@ -344,6 +344,8 @@ def test_change_log_holds_every_row_as_its_wire_form(seeded: Engine) -> None:
                 if cid:
                     owner = customers[cid]
                     assert (change.team_id, change.store_id) == (owner.team_id, owner.store_id)
+                elif entity == "user":  # each role receives the names it shows (issue #13)
+                    assert (change.team_id, change.store_id) == (row.team_id, row.store_id)
                 else:
                     assert (change.team_id, change.store_id) == (None, None)
     assert len(log) == total == counter

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import create_engine, select
 
 from server_stub.auth import Principal
-from server_stub.storage.models import ChangeLog, ContactEvent, Customer
+from server_stub.storage.models import ChangeLog, ContactEvent, Customer, WorkOrder
 from server_stub.sync import Rejected, coerce_row, scope_filter
 
 
@@ -53,6 +53,7 @@ def test_json_columns_need_lists_or_objects() -> None:
 def test_scope_filter_of_a_teamless_agent_sees_only_untagged() -> None:
     engine = create_engine("sqlite://")
     ChangeLog.__table__.create(engine)
+    WorkOrder.__table__.create(engine)  # a store also sees the agents who send it work orders
     rows = [
         {"cursor": 1, "entity": "customer", "entity_id": "a", "op": "upsert", "data": {}, "team_id": "T01"},
         {"cursor": 2, "entity": "customer", "entity_id": "b", "op": "upsert", "data": {}, "store_id": "S1"},

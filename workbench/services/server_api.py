@@ -251,6 +251,8 @@ class ServerApi:
             that build a client themselves keep plain HTTP.
         setup_error: an error met while setting the connection up (e.g. an unreadable CA
             bundle), raised by every request instead of sending it.
+        client_id: this installation's id, sent with each login (a device that logged in before
+            gets through while others guessing the account are throttled).
     """
 
     def __init__(
@@ -262,7 +264,10 @@ class ServerApi:
         on_tokens: Callable[[LoginResult], None] | None = None,
         allow_plain_http: bool = True,
         setup_error: ApiError | None = None,
+        client_id: str | None = None,
     ) -> None:
+        #: this installation's id (see ``workbench.services.device_id``), sent with each login
+        self.client_id = client_id
         self._http = http
         self._base = base_url.rstrip("/")
         target = httpx.URL(self._base) if self._base else http.base_url
@@ -409,8 +414,10 @@ class ServerApi:
 
     def login(self, username: str, password: str) -> LoginResult:
         """Log in and keep the tokens. Raises AuthError, ThrottledError, OfflineError."""
-        body = self._request("POST", f"{API}/auth/login", json={"username": username, "password": password},
-                             auth=False)
+        payload = {"username": username, "password": password}
+        if self.client_id:
+            payload["client_id"] = self.client_id
+        body = self._request("POST", f"{API}/auth/login", json=payload, auth=False)
         return self._store(body)
 
     def refresh(self, refresh_token: str | None = None) -> LoginResult:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QDateTime, QLocale, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -57,6 +57,9 @@ class LoginDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
         (self.password if username else self.username).setFocus()
+        self._retry = QTimer(self)
+        self._retry.setSingleShot(True)
+        self._retry.timeout.connect(self._retry_allowed)
 
     def _submit(self) -> None:
         user, pw, url = self.username.text().strip(), self.password.text(), self.server.text().strip()
@@ -68,10 +71,27 @@ class LoginDialog(QDialog):
         self.login_requested.emit(url, user, pw)
 
     def show_error(self, message: str) -> None:
+        self._retry.stop()
         self.buttons.setEnabled(True)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(True)
         self.error.setText(message)
         self.password.selectAll()
         self.password.setFocus()
+
+    def show_throttled(self, retry_after_s: float) -> None:
+        """Too many failed logins: say at what time to try again, and offer Log in only then."""
+        wait = max(1, round(retry_after_s))
+        at = QDateTime.currentDateTime().addSecs(wait)
+        clock = QLocale().toString(at.time(), QLocale.FormatType.ShortFormat if wait >= 120 else "HH:mm:ss")
+        self.show_error(self.tr("Too many failed logins. Try again after %1 (in %2 s).")
+                        .replace("%1", clock).replace("%2", str(wait)))
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setEnabled(False)
+        self._retry.start(wait * 1000)
+
+    def _retry_allowed(self) -> None:
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(True)
+        self.error.setText(self.tr("You can try again now."))
 
 
 class NewLeadDialog(QDialog):

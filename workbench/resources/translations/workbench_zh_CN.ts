@@ -1107,14 +1107,24 @@
         <translation>登录</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="64" />
+        <location filename="../../ui/dialogs.py" line="67" />
         <source>Enter your user name and password.</source>
         <translation>请输入用户名和密码。</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="67" />
+        <location filename="../../ui/dialogs.py" line="70" />
         <source>Logging in…</source>
         <translation>正在登录…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs.py" line="86" />
+        <source>Too many failed logins. Try again after %1 (in %2 s).</source>
+        <translation>登录失败次数过多，请在 %1 之后再试（%2 秒后）。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs.py" line="94" />
+        <source>You can try again now.</source>
+        <translation>现在可以再次登录。</translation>
     </message>
 </context>
 <context>
@@ -1332,16 +1342,6 @@
         <translation><numerusform>同步中… %n 条记录</numerusform></translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="683" />
-        <source>Language saved: it takes effect the next time the workbench starts.</source>
-        <translation>语言已保存：下次启动工作台时生效。</translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="702" />
-        <source>Softphone connected</source>
-        <translation>软电话已连接</translation>
-    </message>
-    <message>
         <location filename="../../ui/main_window.py" line="707" />
         <source>No softphone connected (hover here for how to connect one)</source>
         <translation>未连接软电话（鼠标停在此处查看连接方法）</translation>
@@ -1362,14 +1362,24 @@
         <translation>软电话无法执行“%1”。</translation>
     </message>
     <message>
+        <location filename="../../ui/main_window.py" line="724" />
+        <source>Calls from other programs cannot reach this window (its local socket is taken).</source>
+        <translation>其他程序转来的来电无法到达本窗口（本地套接字已被占用）。</translation>
+    </message>
+    <message>
         <location filename="../../ui/main_window.py" line="729" />
         <source>softphone_port is 0 in the settings: calls pop from the server, a search or `workbench call NUMBER`; you dial by hand.</source>
         <translation>设置中 softphone_port 为 0：来电由服务器、搜索或 `workbench call 号码` 弹屏，拨号请手动进行。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="724" />
-        <source>Calls from other programs cannot reach this window (its local socket is taken).</source>
-        <translation>其他程序转来的来电无法到达本窗口（本地套接字已被占用）。</translation>
+        <location filename="../../ui/main_window.py" line="683" />
+        <source>Language saved: it takes effect the next time the workbench starts.</source>
+        <translation>语言已保存：下次启动工作台时生效。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="702" />
+        <source>Softphone connected</source>
+        <translation>软电话已连接</translation>
     </message>
     <message>
         <location filename="../../ui/main_window.py" line="728" />
@@ -1380,42 +1390,42 @@
 <context>
     <name>NewLeadDialog</name>
     <message>
-        <location filename="../../ui/dialogs.py" line="82" />
+        <location filename="../../ui/dialogs.py" line="102" />
         <source>Unknown caller — new lead</source>
         <translation>未知来电 — 新建线索</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="85" />
+        <location filename="../../ui/dialogs.py" line="105" />
         <source>Name, or e.g. 'Mr Wang'</source>
         <translation>姓名，或如"王先生"</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="91" />
+        <location filename="../../ui/dialogs.py" line="111" />
         <source>&amp;Number</source>
         <translation>号码(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="92" />
+        <location filename="../../ui/dialogs.py" line="112" />
         <source>N&amp;ame</source>
         <translation>姓名(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="93" />
+        <location filename="../../ui/dialogs.py" line="113" />
         <source>&amp;City</source>
         <translation>城市(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="94" />
+        <location filename="../../ui/dialogs.py" line="114" />
         <source>N&amp;ote</source>
         <translation>备注(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="99" />
+        <location filename="../../ui/dialogs.py" line="119" />
         <source>Nobody with this number is known here or on the server.</source>
         <translation>本地和服务器都没有这个号码的客户。</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="107" />
+        <location filename="../../ui/dialogs.py" line="127" />
         <source>Enter a name.</source>
         <translation>请输入姓名。</translation>
     </message>
@@ -2247,22 +2257,22 @@
 <context>
     <name>WorkOrderResultDialog</name>
     <message>
-        <location filename="../../ui/dialogs.py" line="121" />
+        <location filename="../../ui/dialogs.py" line="141" />
         <source>Work order</source>
         <translation>工单</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="126" />
+        <location filename="../../ui/dialogs.py" line="146" />
         <source>Reason (required when failed)</source>
         <translation>原因（失败时必填）</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="128" />
+        <location filename="../../ui/dialogs.py" line="148" />
         <source>&amp;Result</source>
         <translation>结果(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs.py" line="129" />
+        <location filename="../../ui/dialogs.py" line="149" />
         <source>&amp;Reason</source>
         <translation>原因(&amp;R)</translation>
     </message>
