@@ -21,6 +21,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "import-policies": ("server_stub.policy_admin", "validate and publish policies, scripts and pressure limits from YAML"),
     "export-policies": ("server_stub.policy_admin", "write policies, scripts and pressure limits as YAML"),
     "train": ("server_stub.training", "train the scoring models and write their reports"),
+    "score": ("server_stub.lifecycle.scoring", "score every customer with the published models"),
+    "scheduler": ("server_stub.lifecycle.scheduler", "run scoring, task generation and recycling at set times"),
     "evaluate": ("server_stub.evaluation", "evaluate our model and two baselines on a table of past contacts"),
 }
 
