@@ -194,3 +194,22 @@ ENTITIES: dict[str, type[Base]] = {
     "acceptance": Acceptance,
     "work_order": WorkOrder,
 }
+
+
+# ------------------------------------------------------------------ lead lifecycle (issue 17)
+
+
+class JobRun(Base):
+    """One scheduled slot of a server job (scoring, task generation, recycling, ...).
+
+    The primary key makes the slot a claim: of two schedulers reaching the same slot, the
+    second one's insert fails and it skips the slot, so a job runs once per slot however
+    many server processes run a scheduler."""
+
+    __tablename__ = "lifecycle_job_runs"
+    job: Mapped[str] = mapped_column(String(40), primary_key=True)
+    slot: Mapped[dt.datetime] = mapped_column(UTCDateTime, primary_key=True)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    detail: Mapped[str] = mapped_column(Text, default="")

@@ -24,8 +24,8 @@ from server_stub.storage.db import open_central
 from server_stub.sync import pull, wire_row
 from server_stub.training import publish
 from workbench.local_store.db import open_local, session_factory
-from workbench.local_store.models import Customer as LocalCustomer
 from workbench.local_store.models import ContactEvent as LocalEvent
+from workbench.local_store.models import Customer as LocalCustomer
 from workbench.services.scoring.features import build_features, history_features, spec_for
 from workbench.services.scoring.models import ScoreModel, train_score_model
 from workbench.services.scoring.refresh import refresh_book
