@@ -183,3 +183,28 @@ def test_unreadable_stored_scores_are_replaced_on_sqlite(tmp_path: Path, book: A
                                       {"id": cid}).scalar_one())
     assert set(scores) == {"deal"} and 0 < scores["deal"] < 1
     engine.dispose()
+
+
+def test_demo_retention_policy_makes_tasks_for_high_churn_high_value(central_url: str) -> None:
+    from server_stub.cli import main as cli_main
+    from server_stub.task_generation import generate_tasks
+    from tests.integration import factories
+
+    world = factories.make_world(central_url, customers_per_team=4, with_tasks=False)
+    churn = {0: 0.8, 1: 0.2, 2: 0.9, 3: None}
+    with factories.central_session(central_url) as s:
+        for team_ids in world.customers.values():
+            for i, cid in enumerate(team_ids):
+                row = s.get(m.Customer, cid)
+                assert row is not None
+                row.value_tier = "high" if i != 2 else "ordinary"
+                row.scores = {"deal": 0.3} if churn[i] is None else {"deal": 0.3, "churn": churn[i]}
+    yaml_path = Path(__file__).resolve().parents[2] / "server_stub" / "lifecycle" / "demo_retention.yaml"
+    assert cli_main(["import-policies", str(yaml_path), "--db", central_url]) == 0
+    engine = open_central(central_url)
+    generate_tasks(engine, policy_id="P-RETAIN-CHURN", channels=["outbound"])
+    with Session(engine) as s:
+        got = set(s.execute(select(m.Task.customer_id).where(m.Task.policy_id == "P-RETAIN-CHURN")).scalars())
+    # churn 0.8 and high value only: 0.2 is low risk, 0.9 is not high value, None is not scored
+    assert got == {ids[0] for ids in world.customers.values()}
+    engine.dispose()
