@@ -10,6 +10,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from workbench.local_store.entities import (
     AcceptanceCols,
+    CallbackCols,
     ContactEventCols,
     CustomerCols,
     PolicyCols,
@@ -75,6 +76,10 @@ class Acceptance(AcceptanceCols, Base):
 
 class WorkOrder(WorkOrderCols, Base):
     __tablename__ = "work_orders"
+
+
+class Callback(CallbackCols, Base):
+    __tablename__ = "callbacks"
 
 
 class AuthSession(Base):
@@ -193,6 +198,7 @@ ENTITIES: dict[str, type[Base]] = {
     "contact_event": ContactEvent,
     "acceptance": Acceptance,
     "work_order": WorkOrder,
+    "callback": Callback,
 }
 
 
@@ -213,3 +219,43 @@ class JobRun(Base):
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
     status: Mapped[str] = mapped_column(String(20), default="running")
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class TeamLifecycleSettings(Base):
+    """A team's lifecycle settings (a lead or an admin sets them; defaults when absent)."""
+
+    __tablename__ = "team_lifecycle_settings"
+    team_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    #: an own call-back overdue by this many minutes is released to the team
+    callback_release_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    #: forced circulation: back to the pool after N days without a reached contact, or M
+    #: days without a deal; the holder is warned K days before
+    recycle_no_contact_days: Mapped[int] = mapped_column(Integer, default=7)
+    recycle_no_deal_days: Mapped[int] = mapped_column(Integer, default=30)
+    recycle_warning_days: Mapped[int] = mapped_column(Integer, default=2)
+    #: claims from the pool: at most L a day, the previous holder barred D days, nobody
+    #: holding more than H open items, new leads protected P days
+    claims_per_day: Mapped[int] = mapped_column(Integer, default=20)
+    reclaim_bar_days: Mapped[int] = mapped_column(Integer, default=7)
+    max_open_items: Mapped[int] = mapped_column(Integer, default=300)
+    new_lead_protect_days: Mapped[int] = mapped_column(Integer, default=3)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(40), default=None)
+
+
+class TaskMove(Base):
+    """Every move of a task between holders and the pool (recycle, claim, release,
+    reassign, warn), with who did it and why: the audit trail of circulation."""
+
+    __tablename__ = "task_moves"
+    __table_args__ = (Index("ix_task_moves_user_day", "to_user_id", "action", "at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    task_id: Mapped[str] = mapped_column(String(40), index=True)
+    customer_id: Mapped[str] = mapped_column(String(40), index=True)
+    team_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    action: Mapped[str] = mapped_column(String(20))
+    from_user_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    to_user_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    by_user_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
