@@ -1,6 +1,29 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>CallbackAlerter</name>
+    <message>
+        <location filename="../../workbench/ui/callback_alert.py" line="35" />
+        <source> (team)</source>
+        <translation>（本组）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/callback_alert.py" line="36" />
+        <source>Call-back due: {name}, {when}{who}</source>
+        <translation>回访到期：{name}，{when}{who}</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/callback_alert.py" line="39" />
+        <source> — overdue, released to the team</source>
+        <translation> — 已逾期，已释放给本组</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/callback_alert.py" line="50" />
+        <source>Call-back</source>
+        <translation>回访</translation>
+    </message>
+</context>
+<context>
     <name>Dashboard</name>
     <message>
         <location filename="../../workbench/ui/dashboard.py" line="124" />
@@ -971,57 +994,57 @@
 <context>
     <name>LimitsPage</name>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="514" />
-        <location filename="../../workbench/ui/policy_studio.py" line="540" />
+        <location filename="../../workbench/ui/policy_studio.py" line="533" />
+        <location filename="../../workbench/ui/policy_studio.py" line="559" />
         <source>ID</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="515" />
-        <location filename="../../workbench/ui/policy_studio.py" line="541" />
+        <location filename="../../workbench/ui/policy_studio.py" line="534" />
+        <location filename="../../workbench/ui/policy_studio.py" line="560" />
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="516" />
-        <location filename="../../workbench/ui/policy_studio.py" line="542" />
+        <location filename="../../workbench/ui/policy_studio.py" line="535" />
+        <location filename="../../workbench/ui/policy_studio.py" line="561" />
         <source>Period</source>
         <translation>周期</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="517" />
-        <location filename="../../workbench/ui/policy_studio.py" line="543" />
+        <location filename="../../workbench/ui/policy_studio.py" line="536" />
+        <location filename="../../workbench/ui/policy_studio.py" line="562" />
         <source>At most</source>
         <translation>最多</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="519" />
+        <location filename="../../workbench/ui/policy_studio.py" line="538" />
         <source>Quiet hours</source>
         <translation>免打扰时段</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="521" />
-        <location filename="../../workbench/ui/policy_studio.py" line="546" />
+        <location filename="../../workbench/ui/policy_studio.py" line="540" />
+        <location filename="../../workbench/ui/policy_studio.py" line="565" />
         <source>Cool-down (days)</source>
         <translation>冷却期（天）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="544" />
+        <location filename="../../workbench/ui/policy_studio.py" line="563" />
         <source>Quiet from</source>
         <translation>免打扰开始</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="545" />
+        <location filename="../../workbench/ui/policy_studio.py" line="564" />
         <source>Quiet until</source>
         <translation>免打扰结束</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="547" />
+        <location filename="../../workbench/ui/policy_studio.py" line="566" />
         <source>New</source>
         <translation>新建</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="548" />
+        <location filename="../../workbench/ui/policy_studio.py" line="567" />
         <source>Save</source>
         <translation>保存</translation>
     </message>
@@ -1067,234 +1090,259 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="222" />
+        <location filename="../../workbench/ui/main_window.py" line="233" />
         <source>Agent Workbench — {name} ({role})</source>
         <translation>坐席工作台 — {name}（{role}）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="228" />
-        <location filename="../../workbench/ui/main_window.py" line="339" />
+        <location filename="../../workbench/ui/main_window.py" line="239" />
+        <location filename="../../workbench/ui/main_window.py" line="352" />
         <source>Mobile</source>
         <translation>手机号</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="229" />
+        <location filename="../../workbench/ui/main_window.py" line="240" />
         <source>Member no.</source>
         <translation>会员号</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="230" />
+        <location filename="../../workbench/ui/main_window.py" line="241" />
         <source>ID number (last 6)</source>
         <translation>证件号（后6位）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="233" />
+        <location filename="../../workbench/ui/main_window.py" line="244" />
         <source>Customer arrives / search: mobile, member no. or ID (Ctrl+F)</source>
         <translation>客户到厅 / 查询：手机号、会员号或证件号 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="234" />
+        <location filename="../../workbench/ui/main_window.py" line="245" />
         <source>Search a customer by mobile (Ctrl+F)</source>
         <translation>按手机号查询客户 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="238" />
+        <location filename="../../workbench/ui/main_window.py" line="249" />
         <source>Search</source>
         <translation>查询</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="260" />
+        <location filename="../../workbench/ui/main_window.py" line="271" />
         <source>My work</source>
         <translation>我的工作</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="268" />
+        <location filename="../../workbench/ui/main_window.py" line="279" />
         <source>Waiting for a call… (a call, a search or a task opens the customer here)</source>
         <translation>等待来电…（来电、查询或任务会在这里打开客户）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="275" />
-        <location filename="../../workbench/ui/main_window.py" line="652" />
+        <location filename="../../workbench/ui/main_window.py" line="286" />
+        <location filename="../../workbench/ui/main_window.py" line="696" />
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="279" />
+        <location filename="../../workbench/ui/main_window.py" line="290" />
         <source>Sync: starting…</source>
         <translation>同步：启动中…</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="289" />
+        <location filename="../../workbench/ui/main_window.py" line="300" />
         <source>&amp;Workbench</source>
         <translation>工作台(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="290" />
+        <location filename="../../workbench/ui/main_window.py" line="301" />
         <source>Refresh work list</source>
         <translation>刷新工作列表</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="294" />
+        <location filename="../../workbench/ui/main_window.py" line="305" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="299" />
+        <location filename="../../workbench/ui/main_window.py" line="310" />
         <source>Dial the customer</source>
         <translation>拨打客户</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="303" />
+        <location filename="../../workbench/ui/main_window.py" line="314" />
         <source>&amp;Tools</source>
         <translation>工具(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="305" />
+        <location filename="../../workbench/ui/main_window.py" line="316" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="321" />
+        <location filename="../../workbench/ui/main_window.py" line="332" />
         <source>Dialling {n}…</source>
         <translation>正在拨打 {n}…</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="334" />
+        <location filename="../../workbench/ui/main_window.py" line="345" />
+        <source>Call-back due</source>
+        <translation>回访到期</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="345" />
+        <source>Call-back</source>
+        <translation>回访</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="347" />
         <source>Work order: {s}</source>
         <translation>工单：{s}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="338" />
+        <location filename="../../workbench/ui/main_window.py" line="351" />
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="340" />
+        <location filename="../../workbench/ui/main_window.py" line="353" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="341" />
+        <location filename="../../workbench/ui/main_window.py" line="354" />
         <source>Task</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="342" />
+        <location filename="../../workbench/ui/main_window.py" line="355" />
         <source>Tier</source>
         <translation>等级</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="343" />
+        <location filename="../../workbench/ui/main_window.py" line="356" />
         <source>Deal p.</source>
         <translation>成单率</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="345" />
+        <location filename="../../workbench/ui/main_window.py" line="358" />
         <source>Updated</source>
         <translation>更新时间</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="396" />
+        <location filename="../../workbench/ui/main_window.py" line="409" />
         <source>&amp;Dashboards</source>
         <translation>效能看板(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="399" />
+        <location filename="../../workbench/ui/main_window.py" line="412" />
         <source>&amp;Policy studio</source>
         <translation>政策配置(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="421" />
+        <location filename="../../workbench/ui/main_window.py" line="434" />
         <source>A team lead can override this.</source>
         <translation>班组长可以放行。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="422" />
+        <location filename="../../workbench/ui/main_window.py" line="435" />
         <source>Call not allowed</source>
         <translation>不允许外呼</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="423" />
+        <location filename="../../workbench/ui/main_window.py" line="436" />
         <source>This call may not start now:</source>
         <translation>现在不能发起这通电话：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="430" />
+        <location filename="../../workbench/ui/main_window.py" line="443" />
         <source>Override contact pressure</source>
         <translation>放行接触管控</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="431" />
+        <location filename="../../workbench/ui/main_window.py" line="444" />
         <source>Reason for the override (recorded):</source>
         <translation>放行原因（将被记录）：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="587" />
+        <location filename="../../workbench/ui/main_window.py" line="612" />
         <source>Refreshing scores</source>
         <translation>正在更新评分</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="591" />
+        <location filename="../../workbench/ui/main_window.py" line="616" />
         <source>A new scoring model could not be loaded; the previous one stays in use: {m}</source>
         <translation>新评分模型无法加载，继续使用旧模型：{m}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="604" />
+        <location filename="../../workbench/ui/main_window.py" line="629" />
         <source>No customer found for {q}</source>
         <translation>未找到客户：{q}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="618" />
+        <location filename="../../workbench/ui/main_window.py" line="643" />
         <source>New lead saved</source>
         <translation>新线索已保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="630" />
+        <location filename="../../workbench/ui/main_window.py" line="661" />
         <source>Outcome saved</source>
         <translation>结果已保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="638" />
+        <location filename="../../workbench/ui/main_window.py" line="667" />
+        <source>; call-back closed</source>
+        <translation>；回访已关闭</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="671" />
+        <source>; call-back at {when}</source>
+        <translation>；回访时间 {when}</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="674" />
+        <source> (moved from {asked}: {why})</source>
+        <translation>（由 {asked} 顺延：{why}）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="682" />
         <source>Not saved</source>
         <translation>未保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="664" />
+        <location filename="../../workbench/ui/main_window.py" line="708" />
         <source>Online · {n} waiting · last sync {t}</source>
         <translation>在线 · {n} 条待上传 · 上次同步 {t}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="666" />
+        <location filename="../../workbench/ui/main_window.py" line="710" />
         <source>Offline — showing local data, {n} changes waiting</source>
         <translation>离线 — 显示本地数据，{n} 条变更待上传</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="668" />
+        <location filename="../../workbench/ui/main_window.py" line="712" />
         <source> · {n} refused by the server</source>
         <translation> · {n} 条被服务器拒绝</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="672" />
+        <location filename="../../workbench/ui/main_window.py" line="716" />
         <source>Syncing… {n} records</source>
         <translation>同步中… {n} 条记录</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="676" />
+        <location filename="../../workbench/ui/main_window.py" line="720" />
         <source>Language saved: it takes effect the next time the workbench starts.</source>
         <translation>语言已保存：下次启动工作台时生效。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="693" />
+        <location filename="../../workbench/ui/main_window.py" line="737" />
         <source>Softphone connected</source>
         <translation>软电话已连接</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="693" />
+        <location filename="../../workbench/ui/main_window.py" line="737" />
         <source>Softphone not connected: {m}</source>
         <translation>软电话未连接：{m}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="697" />
+        <location filename="../../workbench/ui/main_window.py" line="741" />
         <source>No softphone configured</source>
         <translation>未配置软电话</translation>
     </message>
@@ -1345,93 +1393,103 @@
 <context>
     <name>OutcomeForm</name>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="75" />
+        <location filename="../../workbench/ui/outcome_form.py" line="76" />
         <source>Outcome</source>
         <translation>接触结果</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="85" />
+        <location filename="../../workbench/ui/outcome_form.py" line="86" />
         <source>— choose the outcome —</source>
         <translation>— 请选择结果 —</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="94" />
+        <location filename="../../workbench/ui/outcome_form.py" line="95" />
         <source>Short note (Enter saves)</source>
         <translation>简短备注（回车保存）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="96" />
+        <location filename="../../workbench/ui/outcome_form.py" line="97" />
         <source>Call &amp;back at</source>
         <translation>回访时间(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="109" />
+        <location filename="../../workbench/ui/outcome_form.py" line="110" />
+        <source>Anyone in my team</source>
+        <translation>本组任何人</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/outcome_form.py" line="112" />
+        <source>The call-back comes back to everyone in the team, not only to you</source>
+        <translation>回访提醒给全组的人，而不只是您</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/outcome_form.py" line="114" />
         <source>&amp;Transfer to store</source>
         <translation>转营业厅(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="113" />
+        <location filename="../../workbench/ui/outcome_form.py" line="118" />
         <source>Note for the store</source>
         <translation>给营业厅的备注</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="117" />
+        <location filename="../../workbench/ui/outcome_form.py" line="122" />
         <source>&amp;Save (Enter)</source>
         <translation>保存(&amp;S)（回车）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="120" />
+        <location filename="../../workbench/ui/outcome_form.py" line="125" />
         <source>&amp;Undo (Ctrl+Z)</source>
         <translation>撤销(&amp;U)（Ctrl+Z）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="127" />
+        <location filename="../../workbench/ui/outcome_form.py" line="132" />
         <source>&amp;Wrap-up</source>
         <translation>小结(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="128" />
+        <location filename="../../workbench/ui/outcome_form.py" line="133" />
         <source>&amp;Intent</source>
         <translation>办理意向(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="129" />
+        <location filename="../../workbench/ui/outcome_form.py" line="134" />
         <source>&amp;Policy</source>
         <translation>政策(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="130" />
+        <location filename="../../workbench/ui/outcome_form.py" line="135" />
         <source>&amp;Note</source>
         <translation>备注(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="205" />
-        <location filename="../../workbench/ui/outcome_form.py" line="258" />
+        <location filename="../../workbench/ui/outcome_form.py" line="212" />
+        <location filename="../../workbench/ui/outcome_form.py" line="266" />
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="338" />
+        <location filename="../../workbench/ui/outcome_form.py" line="349" />
         <source>Choose how the contact ended (wrap-up) first.</source>
         <translation>请先选择接触结果（小结）。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="363" />
+        <location filename="../../workbench/ui/outcome_form.py" line="374" />
         <source>Undone.</source>
         <translation>已撤销。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="363" />
+        <location filename="../../workbench/ui/outcome_form.py" line="374" />
         <source>Too late to undo: already sent.</source>
         <translation>无法撤销：已经上传。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="368" />
+        <location filename="../../workbench/ui/outcome_form.py" line="379" />
         <source>Saved. Ctrl+Z undoes it ({n} s).</source>
         <translation>已保存。Ctrl+Z 可撤销（{n} 秒）。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/outcome_form.py" line="370" />
+        <location filename="../../workbench/ui/outcome_form.py" line="381" />
         <source>Saved.</source>
         <translation>已保存。</translation>
     </message>
@@ -1439,228 +1497,238 @@
 <context>
     <name>PolicyStudio</name>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="57" />
+        <location filename="../../workbench/ui/policy_studio.py" line="58" />
         <source>Policy studio</source>
         <translation>政策配置</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="62" />
-        <location filename="../../workbench/ui/policy_studio.py" line="107" />
+        <location filename="../../workbench/ui/policy_studio.py" line="63" />
+        <location filename="../../workbench/ui/policy_studio.py" line="118" />
         <source>ID</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="63" />
-        <location filename="../../workbench/ui/policy_studio.py" line="108" />
-        <location filename="../../workbench/ui/policy_studio.py" line="127" />
+        <location filename="../../workbench/ui/policy_studio.py" line="64" />
+        <location filename="../../workbench/ui/policy_studio.py" line="119" />
+        <location filename="../../workbench/ui/policy_studio.py" line="139" />
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="64" />
-        <location filename="../../workbench/ui/policy_studio.py" line="120" />
+        <location filename="../../workbench/ui/policy_studio.py" line="65" />
+        <location filename="../../workbench/ui/policy_studio.py" line="131" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="65" />
+        <location filename="../../workbench/ui/policy_studio.py" line="66" />
         <source>Version</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="90" />
+        <location filename="../../workbench/ui/policy_studio.py" line="91" />
         <source>unlimited</source>
         <translation>不限</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="109" />
+        <location filename="../../workbench/ui/policy_studio.py" line="105" />
+        <source>Insert a field…</source>
+        <translation>插入字段…</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="110" />
+        <source>Fields a rule can use. scores.deal, scores.churn and scores.renewal are probabilities from 0 to 1; a customer without that score does not match.</source>
+        <translation>规则可用的字段。scores.deal、scores.churn、scores.renewal 是 0 到 1 的概率；还没有该评分的客户不匹配。</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/policy_studio.py" line="120" />
         <source>Pitch</source>
         <translation>卖点</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="110" />
+        <location filename="../../workbench/ui/policy_studio.py" line="121" />
         <source>Product</source>
         <translation>产品</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="111" />
+        <location filename="../../workbench/ui/policy_studio.py" line="122" />
         <source>Channels</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="112" />
+        <location filename="../../workbench/ui/policy_studio.py" line="123" />
         <source>Priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="113" />
+        <location filename="../../workbench/ui/policy_studio.py" line="124" />
         <source>Value (¥)</source>
         <translation>价值（元）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="114" />
-        <location filename="../../workbench/ui/policy_studio.py" line="328" />
+        <location filename="../../workbench/ui/policy_studio.py" line="125" />
+        <location filename="../../workbench/ui/policy_studio.py" line="347" />
         <source>Quota, total</source>
         <translation>总配额</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="115" />
-        <location filename="../../workbench/ui/policy_studio.py" line="329" />
+        <location filename="../../workbench/ui/policy_studio.py" line="126" />
+        <location filename="../../workbench/ui/policy_studio.py" line="348" />
         <source>Quota per store</source>
         <translation>单厅配额</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="116" />
-        <location filename="../../workbench/ui/policy_studio.py" line="326" />
+        <location filename="../../workbench/ui/policy_studio.py" line="127" />
+        <location filename="../../workbench/ui/policy_studio.py" line="345" />
         <source>Valid from</source>
         <translation>生效日期</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="117" />
-        <location filename="../../workbench/ui/policy_studio.py" line="327" />
+        <location filename="../../workbench/ui/policy_studio.py" line="128" />
+        <location filename="../../workbench/ui/policy_studio.py" line="346" />
         <source>Valid to</source>
         <translation>有效期至</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="118" />
+        <location filename="../../workbench/ui/policy_studio.py" line="129" />
         <source>Exclusive group</source>
         <translation>互斥组</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="119" />
+        <location filename="../../workbench/ui/policy_studio.py" line="130" />
         <source>Script</source>
         <translation>话术</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="121" />
+        <location filename="../../workbench/ui/policy_studio.py" line="132" />
         <source>Rule</source>
         <translation>规则</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="126" />
+        <location filename="../../workbench/ui/policy_studio.py" line="138" />
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="128" />
+        <location filename="../../workbench/ui/policy_studio.py" line="140" />
         <source>City</source>
         <translation>城市</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="129" />
+        <location filename="../../workbench/ui/policy_studio.py" line="141" />
         <source>Plan fee</source>
         <translation>套餐月费</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="130" />
+        <location filename="../../workbench/ui/policy_studio.py" line="142" />
         <source>Why</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="137" />
+        <location filename="../../workbench/ui/policy_studio.py" line="149" />
         <source>New</source>
         <translation>新建</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="138" />
+        <location filename="../../workbench/ui/policy_studio.py" line="150" />
         <source>Save</source>
         <translation>保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="139" />
+        <location filename="../../workbench/ui/policy_studio.py" line="151" />
         <source>Publish</source>
         <translation>发布</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="140" />
+        <location filename="../../workbench/ui/policy_studio.py" line="152" />
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="141" />
+        <location filename="../../workbench/ui/policy_studio.py" line="153" />
         <source>Import YAML…</source>
         <translation>导入 YAML…</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="142" />
+        <location filename="../../workbench/ui/policy_studio.py" line="154" />
         <source>Export YAML…</source>
         <translation>导出 YAML…</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="169" />
+        <location filename="../../workbench/ui/policy_studio.py" line="181" />
         <source>Policies</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="170" />
+        <location filename="../../workbench/ui/policy_studio.py" line="182" />
         <source>Scripts</source>
         <translation>话术</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="171" />
+        <location filename="../../workbench/ui/policy_studio.py" line="183" />
         <source>Pressure limits</source>
         <translation>接触管控</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="241" />
+        <location filename="../../workbench/ui/policy_studio.py" line="253" />
         <source>new (draft)</source>
         <translation>新建（草稿）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="262" />
+        <location filename="../../workbench/ui/policy_studio.py" line="281" />
         <source>Rule OK — counting matching customers…</source>
         <translation>规则正确 — 正在统计匹配客户…</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="265" />
+        <location filename="../../workbench/ui/policy_studio.py" line="284" />
         <source>Rule OK — matches %1 of %2 customers in the local book</source>
         <translation>规则正确 — 本地客户中 %2 位有 %1 位匹配</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="307" />
+        <location filename="../../workbench/ui/policy_studio.py" line="326" />
         <source>%1 must be a whole number</source>
         <translation>%1 须为整数</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="317" />
+        <location filename="../../workbench/ui/policy_studio.py" line="336" />
         <source>%1 must be a date like 2026-12-01</source>
         <translation>%1 须为日期，例如 2026-12-01</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="184" />
-        <location filename="../../workbench/ui/policy_studio.py" line="185" />
-        <location filename="../../workbench/ui/policy_studio.py" line="354" />
+        <location filename="../../workbench/ui/policy_studio.py" line="196" />
+        <location filename="../../workbench/ui/policy_studio.py" line="197" />
+        <location filename="../../workbench/ui/policy_studio.py" line="373" />
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="362" />
+        <location filename="../../workbench/ui/policy_studio.py" line="381" />
         <source>Published %1, version %2</source>
         <translation>已发布 %1，版本 %2</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="375" />
+        <location filename="../../workbench/ui/policy_studio.py" line="394" />
         <source>Import policies</source>
         <translation>导入政策</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="376" />
-        <location filename="../../workbench/ui/policy_studio.py" line="382" />
+        <location filename="../../workbench/ui/policy_studio.py" line="395" />
+        <location filename="../../workbench/ui/policy_studio.py" line="401" />
         <source>YAML files (*.yaml *.yml)</source>
         <translation>YAML 文件 (*.yaml *.yml)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="381" />
+        <location filename="../../workbench/ui/policy_studio.py" line="400" />
         <source>Export policies</source>
         <translation>导出政策</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="387" />
+        <location filename="../../workbench/ui/policy_studio.py" line="406" />
         <source>Imported %1 items</source>
         <translation>已导入 %1 项</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="390" />
+        <location filename="../../workbench/ui/policy_studio.py" line="409" />
         <source>Exported to %1</source>
         <translation>已导出到 %1</translation>
     </message>
@@ -1883,62 +1951,62 @@
 <context>
     <name>ScriptsPage</name>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="419" />
-        <location filename="../../workbench/ui/policy_studio.py" line="439" />
+        <location filename="../../workbench/ui/policy_studio.py" line="438" />
+        <location filename="../../workbench/ui/policy_studio.py" line="458" />
         <source>ID</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="420" />
-        <location filename="../../workbench/ui/policy_studio.py" line="440" />
+        <location filename="../../workbench/ui/policy_studio.py" line="439" />
+        <location filename="../../workbench/ui/policy_studio.py" line="459" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="421" />
-        <location filename="../../workbench/ui/policy_studio.py" line="442" />
+        <location filename="../../workbench/ui/policy_studio.py" line="440" />
+        <location filename="../../workbench/ui/policy_studio.py" line="461" />
         <source>Section</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="422" />
-        <location filename="../../workbench/ui/policy_studio.py" line="443" />
+        <location filename="../../workbench/ui/policy_studio.py" line="441" />
+        <location filename="../../workbench/ui/policy_studio.py" line="462" />
         <source>Variant</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="423" />
-        <location filename="../../workbench/ui/policy_studio.py" line="444" />
+        <location filename="../../workbench/ui/policy_studio.py" line="442" />
+        <location filename="../../workbench/ui/policy_studio.py" line="463" />
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="437" />
+        <location filename="../../workbench/ui/policy_studio.py" line="456" />
         <source>comma-separated</source>
         <translation>用逗号分隔</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="441" />
+        <location filename="../../workbench/ui/policy_studio.py" line="460" />
         <source>Lifecycle stage</source>
         <translation>生命周期</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="445" />
+        <location filename="../../workbench/ui/policy_studio.py" line="464" />
         <source>Text</source>
         <translation>内容</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="446" />
+        <location filename="../../workbench/ui/policy_studio.py" line="465" />
         <source>Keywords</source>
         <translation>关键词</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="447" />
+        <location filename="../../workbench/ui/policy_studio.py" line="466" />
         <source>New</source>
         <translation>新建</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/policy_studio.py" line="448" />
+        <location filename="../../workbench/ui/policy_studio.py" line="467" />
         <source>Save</source>
         <translation>保存</translation>
     </message>
@@ -2282,6 +2350,16 @@
         <location filename="../../workbench/ui/labels.py" line="147" />
         <source>month</source>
         <translation>月</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="166" />
+        <source>the customer's quiet hours</source>
+        <translation>客户的免打扰时段</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/labels.py" line="167" />
+        <source>the contact cap is reached</source>
+        <translation>已达接触上限</translation>
     </message>
 </context>
 </TS>
