@@ -972,3 +972,6 @@ def publish(session: Session, entity: str, rows: Iterable[Any]) -> int:
 from server_stub.lifecycle.callbacks import register as _register_callbacks  # noqa: E402
 
 _register_callbacks(HANDLERS)
+from server_stub.lifecycle.pool import register as _register_pool  # noqa: E402
+
+_register_pool(HANDLERS)

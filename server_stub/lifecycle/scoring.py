@@ -38,9 +38,10 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from server_stub.changes import allocate_cursors
+from server_stub.lifecycle.wire_sql import wire_json_sql
 from server_stub.storage import models as m
 from server_stub.storage.fast_insert import bind_processor
-from workbench.local_store.entities import UTCDateTime, utcnow
+from workbench.local_store.entities import utcnow
 from workbench.services.scoring.models import ScoreModel
 from workbench.services.scoring.refresh import (
     _PORTRAIT_COLUMNS,
@@ -195,33 +196,6 @@ def load_history(session: Session, customer_ids: Sequence[str], as_of: dt.dateti
 # ------------------------------------------------------------------ writing
 
 
-def _wire_sql(dialect: str) -> str:
-    """SQL building a customer row's wire JSON (:func:`server_stub.sync.wire_row`) from ``c``."""
-    parts: list[str] = []
-    for col in m.Customer.__table__.columns:
-        name = col.key
-        ref = f"c.{name}"
-        if isinstance(col.type, UTCDateTime):
-            if dialect == "sqlite":
-                expr = (f"CASE WHEN {ref} IS NULL THEN NULL WHEN substr({ref}, 20, 7) = '.000000' "
-                        f"THEN replace(substr({ref}, 1, 19), ' ', 'T') || '+00:00' "
-                        f"ELSE replace({ref}, ' ', 'T') || '+00:00' END")
-            else:
-                expr = (f"CASE WHEN {ref} IS NULL THEN NULL WHEN date_trunc('second', {ref}) = {ref} "
-                        f"THEN to_char({ref}, 'YYYY-MM-DD\"T\"HH24:MI:SS\"+00:00\"') "
-                        f"ELSE to_char({ref}, 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"') END")
-        elif col.type.__class__.__name__ == "JSON":
-            expr = f"json({ref})" if dialect == "sqlite" else ref
-        elif col.type.__class__.__name__ == "Boolean" and dialect == "sqlite":
-            expr = (f"CASE WHEN {ref} IS NULL THEN NULL WHEN {ref} THEN json('true') "
-                    "ELSE json('false') END")
-        else:
-            expr = ref
-        parts.append(f"'{name}', {expr}")
-    fn = "json_object" if dialect == "sqlite" else "json_build_object"
-    return f"{fn}({', '.join(parts)})"
-
-
 def _fill_temp(session: Session, ids: Sequence[str], texts: Sequence[str],
                tiers: Sequence[str | None]) -> None:
     conn = session.connection()
@@ -267,7 +241,7 @@ def write_changed(session: Session, ids: Sequence[str], texts: Sequence[str],
     conn.exec_driver_sql(
         "INSERT INTO change_log (cursor, entity, entity_id, op, data, team_id, store_id, "
         f"target_user_id, created_at) SELECT {mark} + n.n, 'customer', c.id, 'upsert', "
-        f"{_wire_sql(dialect)}, c.team_id, c.store_id, NULL, {mark} "
+        f"{wire_json_sql(dialect, m.Customer, 'c')}, c.team_id, c.store_id, NULL, {mark} "
         f"FROM customers AS c JOIN {src} AS n ON c.id = n.id", (first, stamp))
     if dialect == "sqlite":
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{_TMP}")
