@@ -247,3 +247,41 @@ def test_settings_are_range_checked(world: Any) -> None:
                 save_settings(s, "T01", values, None)
         with pytest.raises(ValueError, match="no team"):
             save_settings(s, "T99", {"claims_per_day": 1}, None)
+
+
+def test_pool_moves_and_settings_over_http(central_url: str, live_server: str) -> None:
+    import httpx
+
+    w = factories.make_world(central_url, customers_per_team=2, with_tasks=True)
+    engine = open_central(central_url)
+
+    def login(name: str) -> httpx.Client:
+        c = httpx.Client(base_url=live_server)
+        token = c.post("/api/v1/auth/login", json={"username": name, "password": factories.PASSWORD}).json()
+        c.headers["Authorization"] = f"Bearer {token['access_token']}"
+        return c
+
+    agent, lead, other = login("agent1"), login("lead1"), login("agent9")
+    got = agent.get("/api/v1/pool")
+    assert got.status_code == 200 and {i["customer_id"] for i in got.json()} == set(w.customers["T01"])
+    assert other.get("/api/v1/pool", params={"team": "T01"}).status_code == 403
+    # a claim through the sync push, like every desktop write
+    tid = got.json()[0]["task_id"]
+    res = agent.post("/api/v1/sync/push", json={"client_id": "desk-agent1", "mutations": [
+        {"mutation_id": "claim-1", "entity": "task", "op": "claim", "data": {"id": tid}}]}).json()
+    assert res["results"][0]["status"] == "applied"
+    cid = _task(engine, tid).customer_id
+    trail = agent.get(f"/api/v1/customers/{cid}/moves").json()
+    assert [(t["action"], t["to_user_id"]) for t in trail] == [("claim", "U-agent1")]
+    assert other.get(f"/api/v1/customers/{cid}/moves").status_code == 404
+    # settings: the lead of the team only, range-checked, nothing changed on refusal
+    assert agent.put("/api/v1/teams/T01/lifecycle-settings", json={"claims_per_day": 5}).status_code == 403
+    for bad in ({"claims_per_day": -1}, {"claims_per_day": 1e300}, {"nope": 1}, {"max_open_items": "x"}):
+        assert lead.put("/api/v1/teams/T01/lifecycle-settings", json=bad).status_code == 422, bad
+    ok = lead.put("/api/v1/teams/T01/lifecycle-settings", json={"claims_per_day": 5})
+    assert ok.status_code == 200 and ok.json()["claims_per_day"] == 5
+    assert agent.get("/api/v1/teams/T01/lifecycle-settings").json()["claims_per_day"] == 5
+    assert lead.put("/api/v1/teams/T02/lifecycle-settings", json={"claims_per_day": 5}).status_code == 403
+    for c in (agent, lead, other):
+        c.close()
+    engine.dispose()
