@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("server_stub.training", "train the scoring models and write their reports"),
     "score": ("server_stub.lifecycle.scoring", "score every customer with the published models"),
     "scheduler": ("server_stub.lifecycle.scheduler", "run scoring, task generation and recycling at set times"),
+    "team-settings": ("server_stub.lifecycle.team_settings_cli", "show or set a team's call-back, recycling and pool settings"),
     "evaluate": ("server_stub.evaluation", "evaluate our model and two baselines on a table of past contacts"),
 }
 

@@ -1096,7 +1096,7 @@
     </message>
     <message>
         <location filename="../../workbench/ui/main_window.py" line="239" />
-        <location filename="../../workbench/ui/main_window.py" line="352" />
+        <location filename="../../workbench/ui/main_window.py" line="355" />
         <source>Mobile</source>
         <translation>手机号</translation>
     </message>
@@ -1137,7 +1137,7 @@
     </message>
     <message>
         <location filename="../../workbench/ui/main_window.py" line="286" />
-        <location filename="../../workbench/ui/main_window.py" line="696" />
+        <location filename="../../workbench/ui/main_window.py" line="699" />
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
@@ -1197,152 +1197,157 @@
         <translation>工单：{s}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="351" />
+        <location filename="../../workbench/ui/main_window.py" line="349" />
+        <source>{channel} · back to the pool {when}</source>
+        <translation>{channel} · {when} 退回公海</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="354" />
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="353" />
+        <location filename="../../workbench/ui/main_window.py" line="356" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="354" />
+        <location filename="../../workbench/ui/main_window.py" line="357" />
         <source>Task</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="355" />
+        <location filename="../../workbench/ui/main_window.py" line="358" />
         <source>Tier</source>
         <translation>等级</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="356" />
+        <location filename="../../workbench/ui/main_window.py" line="359" />
         <source>Deal p.</source>
         <translation>成单率</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="358" />
+        <location filename="../../workbench/ui/main_window.py" line="361" />
         <source>Updated</source>
         <translation>更新时间</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="409" />
+        <location filename="../../workbench/ui/main_window.py" line="412" />
         <source>&amp;Dashboards</source>
         <translation>效能看板(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="412" />
+        <location filename="../../workbench/ui/main_window.py" line="415" />
         <source>&amp;Policy studio</source>
         <translation>政策配置(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="434" />
+        <location filename="../../workbench/ui/main_window.py" line="437" />
         <source>A team lead can override this.</source>
         <translation>班组长可以放行。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="435" />
+        <location filename="../../workbench/ui/main_window.py" line="438" />
         <source>Call not allowed</source>
         <translation>不允许外呼</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="436" />
+        <location filename="../../workbench/ui/main_window.py" line="439" />
         <source>This call may not start now:</source>
         <translation>现在不能发起这通电话：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="443" />
+        <location filename="../../workbench/ui/main_window.py" line="446" />
         <source>Override contact pressure</source>
         <translation>放行接触管控</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="444" />
+        <location filename="../../workbench/ui/main_window.py" line="447" />
         <source>Reason for the override (recorded):</source>
         <translation>放行原因（将被记录）：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="612" />
+        <location filename="../../workbench/ui/main_window.py" line="615" />
         <source>Refreshing scores</source>
         <translation>正在更新评分</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="616" />
+        <location filename="../../workbench/ui/main_window.py" line="619" />
         <source>A new scoring model could not be loaded; the previous one stays in use: {m}</source>
         <translation>新评分模型无法加载，继续使用旧模型：{m}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="629" />
+        <location filename="../../workbench/ui/main_window.py" line="632" />
         <source>No customer found for {q}</source>
         <translation>未找到客户：{q}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="643" />
+        <location filename="../../workbench/ui/main_window.py" line="646" />
         <source>New lead saved</source>
         <translation>新线索已保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="661" />
+        <location filename="../../workbench/ui/main_window.py" line="664" />
         <source>Outcome saved</source>
         <translation>结果已保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="667" />
+        <location filename="../../workbench/ui/main_window.py" line="670" />
         <source>; call-back closed</source>
         <translation>；回访已关闭</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="671" />
+        <location filename="../../workbench/ui/main_window.py" line="674" />
         <source>; call-back at {when}</source>
         <translation>；回访时间 {when}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="674" />
+        <location filename="../../workbench/ui/main_window.py" line="677" />
         <source> (moved from {asked}: {why})</source>
         <translation>（由 {asked} 顺延：{why}）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="682" />
+        <location filename="../../workbench/ui/main_window.py" line="685" />
         <source>Not saved</source>
         <translation>未保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="708" />
+        <location filename="../../workbench/ui/main_window.py" line="711" />
         <source>Online · {n} waiting · last sync {t}</source>
         <translation>在线 · {n} 条待上传 · 上次同步 {t}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="710" />
+        <location filename="../../workbench/ui/main_window.py" line="713" />
         <source>Offline — showing local data, {n} changes waiting</source>
         <translation>离线 — 显示本地数据，{n} 条变更待上传</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="712" />
+        <location filename="../../workbench/ui/main_window.py" line="715" />
         <source> · {n} refused by the server</source>
         <translation> · {n} 条被服务器拒绝</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="716" />
+        <location filename="../../workbench/ui/main_window.py" line="719" />
         <source>Syncing… {n} records</source>
         <translation>同步中… {n} 条记录</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="720" />
+        <location filename="../../workbench/ui/main_window.py" line="723" />
         <source>Language saved: it takes effect the next time the workbench starts.</source>
         <translation>语言已保存：下次启动工作台时生效。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="737" />
+        <location filename="../../workbench/ui/main_window.py" line="740" />
         <source>Softphone connected</source>
         <translation>软电话已连接</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="737" />
+        <location filename="../../workbench/ui/main_window.py" line="740" />
         <source>Softphone not connected: {m}</source>
         <translation>软电话未连接：{m}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="741" />
+        <location filename="../../workbench/ui/main_window.py" line="744" />
         <source>No softphone configured</source>
         <translation>未配置软电话</translation>
     </message>

@@ -285,3 +285,17 @@ def test_pool_moves_and_settings_over_http(central_url: str, live_server: str) -
     for c in (agent, lead, other):
         c.close()
     engine.dispose()
+
+
+def test_team_settings_cli(central_url: str, capsys: Any) -> None:
+    from server_stub.cli import main as cli_main
+
+    factories.make_world(central_url, customers_per_team=1, with_tasks=False)
+    assert cli_main(["team-settings", "T01", "--db", central_url, "--claims-per-day", "9",
+                     "--callback-release-minutes", "15"]) == 0
+    out = capsys.readouterr().out
+    assert "claims_per_day = 9" in out and "callback_release_minutes = 15" in out
+    assert cli_main(["team-settings", "T01", "--db", central_url, "--claims-per-day", "-3"]) == 2
+    assert "nothing was changed" in capsys.readouterr().err
+    assert cli_main(["team-settings", "T01", "--db", central_url]) == 0
+    assert "claims_per_day = 9" in capsys.readouterr().out

@@ -106,3 +106,21 @@ def test_no_banner_for_another_customer_and_team_call_backs_alert_too(qtbot: Any
     page = win.current_page()
     assert page is not None and page.callback_banner.isHidden()  # C3's call is not on screen
     runner.wait_for_done()
+
+
+def test_the_work_list_shows_the_recycling_warning(qtbot: Any, local_ctx: LocalContext) -> None:
+    """A task warned by forced circulation (recycle_at from the server) says so."""
+    from workbench.local_store.models import Task
+
+    win, vm, runner, _alerts, _alerter = _window(qtbot, local_ctx)
+    when = utcnow() + dt.timedelta(days=2)
+    with local_ctx.sf.begin() as s:
+        task = s.get(Task, "K1")
+        assert task is not None
+        task.recycle_at = when
+    with qtbot.waitSignal(vm.worklist_ready, raising=True, timeout=WAIT):
+        vm.refresh_worklist()
+    from workbench.ui.screen_pop import fmt_time
+
+    assert win.work_model.data(win.work_model.index(0, 3)) == f"Outbound call · back to the pool {fmt_time(when)}"
+    runner.wait_for_done()

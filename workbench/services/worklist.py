@@ -34,6 +34,8 @@ class WorkItem:
     deal_p: float | None
     when: dt.datetime | None
     detail: str = ""
+    #: forced circulation: the task goes back to the team pool then unless worked
+    recycle_at: dt.datetime | None = None
 
 
 def load_worklist(sf: sessionmaker[Session], actor: Actor, now: dt.datetime | None = None) -> list[WorkItem]:
@@ -64,7 +66,7 @@ def load_worklist(sf: sessionmaker[Session], actor: Actor, now: dt.datetime | No
                     cust.phone if actor.sees_full_numbers else mask_phone(cust.phone),
                     policies.get(task.policy_id, ""), task.channel, task.status,
                     task.lead_tier or cust.lead_tier or "", (cust.scores or {}).get("deal"),
-                    task.due_at,
+                    task.due_at, recycle_at=task.recycle_at,
                 )
             )
         if actor.role == Role.RECEPTIONIST:

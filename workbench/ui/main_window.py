@@ -345,6 +345,9 @@ class MainWindow(QMainWindow):
                 return self.tr("Call-back due") if item.status == "due" else self.tr("Call-back")
             if item.kind == "work_order":
                 return self.tr("Work order: {s}").format(s=labels.work_order_status(item.status))
+            if item.recycle_at is not None:
+                return self.tr("{channel} · back to the pool {when}").format(
+                    channel=labels.channel(item.channel), when=fmt_time(item.recycle_at))
             return labels.channel(item.channel)
 
         return [
