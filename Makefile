@@ -41,7 +41,9 @@ demo: setup
 	@mkdir -p $(DEMO_DIR)
 	@test -f $(DEMO_DIR)/central.db || { $(VENV)/bin/workbench-server seed-demo --db $(DEMO_DB) --customers $(DEMO_CUSTOMERS) --seed 7 \
 	  && echo "training the deal and churn models on the demo history…" \
-	  && $(VENV)/bin/workbench-server train --db $(DEMO_DB) --kinds deal,churn --out $(DEMO_DIR)/models; }
+	  && $(VENV)/bin/workbench-server train --db $(DEMO_DB) --kinds deal,churn --out $(DEMO_DIR)/models \
+	  && $(VENV)/bin/workbench-server score --db $(DEMO_DB) --quiet \
+	  && $(VENV)/bin/workbench-server import-policies server_stub/lifecycle/demo_retention.yaml --db $(DEMO_DB); }
 	@bash scripts/run-demo.sh "$(DEMO_DB)" $(PORT) "$(DEMO_DIR)"
 
 test: setup-test

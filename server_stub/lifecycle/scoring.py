@@ -29,6 +29,7 @@ import logging
 import sys
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -145,12 +146,12 @@ def _score_expr(dialect: str, kind: str) -> str:
 
 def load_portraits(session: Session, kinds: Sequence[str]) -> pd.DataFrame:
     """The portraits (the desktop refresh's columns) with ``old:<kind>`` stored scores and
-    ``old_tier``, one row per customer, in id order."""
+    ``old_tier``, one row per customer (in storage order)."""
     dialect = session.connection().dialect.name
     cols = [c if c != "tags" else ("tags" if dialect == "sqlite" else "CAST(tags AS TEXT)")
             for c in _PORTRAIT_COLUMNS]
     olds = [_score_expr(dialect, k) for k in kinds]
-    rows = _fetch(session, f"SELECT {', '.join(cols + olds)}, lead_tier FROM customers ORDER BY id")
+    rows = _fetch(session, f"SELECT {', '.join(cols + olds)}, lead_tier FROM customers")
     names = [*_PORTRAIT_COLUMNS, *(f"old:{k}" for k in kinds), "old_tier"]
     frame = pd.DataFrame.from_records(rows, columns=names, coerce_float=True)
     frame["tags"] = _tag_lists(frame["tags"])
@@ -185,12 +186,32 @@ def _pg_history_queries(as_of: dt.datetime) -> tuple[tuple[str, dict[str, Any]],
     return agg, last
 
 
+def history_queries(dialect: str, as_of: dt.datetime) -> list[tuple[str, Any]]:
+    """The two aggregate queries (counts; last reached intent) in ``dialect``."""
+    if dialect != "sqlite":
+        return list(_pg_history_queries(as_of))
+    # the desktop's SQL, reading the table in storage order: the central store's events are
+    # not clustered by customer, and walking the (customer, time) index costs a random
+    # table lookup per event (measured 2.3 s CPU instead of 1.7 s on 815,000 events)
+    return [(sql.replace("FROM contact_events WHERE", "FROM contact_events NOT INDEXED WHERE"), params)
+            for sql, params in _history_queries(as_of)]
+
+
 def load_history(session: Session, customer_ids: Sequence[str], as_of: dt.datetime) -> pd.DataFrame:
     """History features as of ``as_of``, row-aligned with ``customer_ids``, by the database."""
-    dialect = session.connection().dialect.name
-    queries: Any = _history_queries(as_of) if dialect == "sqlite" else _pg_history_queries(as_of)
-    (q1, p1), (q2, p2) = queries
+    (q1, p1), (q2, p2) = history_queries(session.connection().dialect.name, as_of)
     return history_from_rows(_fetch(session, q1, p1), _fetch(session, q2, p2), customer_ids)
+
+
+def _aside(engine: Engine, sql: str, params: Any) -> list[tuple[Any, ...]]:
+    """One aggregate on a connection of its own (run beside the portrait read)."""
+    with engine.connect() as conn:
+        cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cur.execute(sql, params if isinstance(params, dict) else tuple(params))
+            return cur.fetchall()
+        finally:
+            cur.close()
 
 
 # ------------------------------------------------------------------ writing
@@ -304,15 +325,21 @@ def score_central(engine: Engine, kinds: Sequence[str] = BOOK_KINDS, *,
         report.kinds = {k: found[k][0] for k in kinds if k in found}
         used = list(report.kinds)
         models = [found[k][1] for k in used]
-        say(f"models: {', '.join(report.kinds.values())}; reading portraits")
-        portraits = load_portraits(session, used)
-        lap("read portraits")
+        say(f"models: {', '.join(report.kinds.values())}; reading portraits and aggregating the history")
+        # the two history aggregates run on connections of their own while this one reads
+        # the portraits (SQLite works without the GIL; PostgreSQL in its own processes)
+        with ThreadPoolExecutor(2, thread_name_prefix="history") as pool:
+            asides = [pool.submit(_aside, engine, sql, params)
+                      for sql, params in history_queries(engine.dialect.name, now)]
+            portraits = load_portraits(session, used)
+            lap("read portraits")
+            agg, last = (f.result() for f in asides)
+            lap("history (rest)")
         report.customers = len(portraits)
         if portraits.empty:
             return report
-        say(f"{len(portraits):,} customers; aggregating contact history")
-        history = load_history(session, portraits["id"].tolist(), now)
-        lap("history")
+        history = history_from_rows(agg, last, portraits["id"].tolist())
+        lap("history frame")
         say("predicting")
         empty = pd.DataFrame(columns=["customer_id", "started_at", "wrapup", "intent", "duration_s"])
         scores = score_frame(models, portraits, empty, now, progress, chunk_size, history=history)
