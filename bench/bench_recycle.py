@@ -25,14 +25,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
-from sqlalchemy import Engine  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
+import numpy as np
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
-from server_stub.lifecycle.pool import load_held_tasks, recycle, save_settings  # noqa: E402
-from server_stub.storage import models as m  # noqa: E402
-from server_stub.storage.db import open_central  # noqa: E402
-from server_stub.storage.fast_insert import bind_processor, insert_rows  # noqa: E402
+from server_stub.lifecycle.pool import load_held_tasks, recycle, save_settings
+from server_stub.storage import models as m
+from server_stub.storage.db import open_central
+from server_stub.storage.fast_insert import bind_processor, insert_rows
 
 NOW = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
 

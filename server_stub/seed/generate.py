@@ -261,7 +261,7 @@ class _Gen:
             p["value"].append(spec.value)
             p["script_id"].append(_script_id(spec.id, "opening", "A"))
             p["exclusive_group"].append(spec.exclusive_group)
-            p["status"].append("published" if (spec.valid_to_days or 1) > 0 else "expired")
+            p["status"].append("published" if (spec.valid_to_days or 1) > 0 else "retired")  # ended: a status the studio and YAML know
             p["version"].append(1)
         self.data.tables.append(TableData("policy", {
             k: (np.asarray(v, dtype=np.int64) if k in ("valid_from", "valid_to") else v)
@@ -1021,6 +1021,11 @@ class _Gen:
             "due_at": created + 30 * DAY,
             "experiment_id": [None] * k,  # the demo's tasks were not assigned by an experiment
             "assignment_rule": [None] * k,
+            # the team pool's columns (issue 17): held since creation, nothing warned yet
+            "assigned_at": np.where(rows_ch == OUT, created, -1),
+            "recycle_at": np.full(k, -1),
+            "previous_assignee_id": [None] * k,
+            "barred_until": np.full(k, -1),
         }, team.tolist(), store.tolist()))
         self._link_events_to_tasks(rows_c, rows_p, rows_ch, created)
 
