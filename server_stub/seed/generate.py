@@ -233,6 +233,13 @@ class _Gen:
         add("lead6", "lead", ref.HOTLINE_TEAM, None, [])
         add("admin", "admin", None, None, [])
         add("ops1", "admin", None, None, [])
+        # assignment (issue 17): a grade from the agent's hidden skill, a daily capacity;
+        # derived, no draws (the rest of the demo stays as it was)
+        grade_of = {i: ("A" if e >= 0.2 else "B" if e >= -0.2 else "C") for i, e in self.agent_effect.items()}
+        agent_rows = [r == "agent" for r in u["role"]]
+        u["grade"] = [grade_of.get(i) if a else None for i, a in enumerate(agent_rows)]
+        u["daily_capacity"] = [60 if a else None for a in agent_rows]
+        u["away"] = [False] * len(u["id"])
         self.user_ids = u["id"]
         self.data.tables.append(TableData("user", u))
 

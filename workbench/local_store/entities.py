@@ -70,6 +70,11 @@ class UserCols:
     team_id: Mapped[str | None] = mapped_column(String(40), index=True, default=None)
     store_id: Mapped[str | None] = mapped_column(String(40), index=True, default=None)
     skills: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: assignment (issue 17): the agent's grade A/B/C, how many new tasks a day they take
+    #: (None: no limit) and whether they are away (then they get none)
+    grade: Mapped[str | None] = mapped_column(String(1), default=None)
+    daily_capacity: Mapped[int | None] = mapped_column(Integer, default=None)
+    away: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class CustomerCols:

@@ -51,7 +51,26 @@ def add_task_columns() -> None:
         batch_op.add_column(sa.Column('barred_until', UTCDateTime(), nullable=True))
 
 
+def add_user_columns() -> None:
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('grade', sa.String(length=1), nullable=True))
+        batch_op.add_column(sa.Column('daily_capacity', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('away', sa.Boolean(), nullable=False, server_default=sa.false()))
+
+
 def upgrade() -> None:
+    add_user_columns()
+    op.create_table(
+        'assignment_rules',
+        sa.Column('name', sa.String(length=40), nullable=False),
+        sa.Column('kind', sa.String(length=30), nullable=False),
+        sa.Column('params', sa.JSON(), nullable=False),
+        sa.Column('description', sa.Text(), nullable=False),
+        sa.Column('status', sa.String(length=20), nullable=False),
+        sa.Column('version', sa.Integer(), nullable=False),
+        sa.Column('updated_at', UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint('name'),
+    )
     op.create_table(
         'lifecycle_job_runs',
         sa.Column('job', sa.String(length=40), nullable=False),
@@ -106,3 +125,7 @@ def downgrade() -> None:
             batch_op.drop_column(col)
     op.drop_table('callbacks')
     op.drop_table('lifecycle_job_runs')
+    op.drop_table('assignment_rules')
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        for col in ('away', 'daily_capacity', 'grade'):
+            batch_op.drop_column(col)

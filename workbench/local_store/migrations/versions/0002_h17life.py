@@ -20,6 +20,10 @@ _TASK_COLUMNS = ('assigned_at', 'recycle_at', 'previous_assignee_id', 'barred_un
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('grade', sa.String(length=1), nullable=True))
+        batch_op.add_column(sa.Column('daily_capacity', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('away', sa.Boolean(), nullable=False, server_default=sa.false()))
     op.create_table(
         'callbacks',
         sa.Column('id', sa.String(length=40), nullable=False),
@@ -52,3 +56,6 @@ def downgrade() -> None:
         for col in reversed(_TASK_COLUMNS):
             batch_op.drop_column(col)
     op.drop_table('callbacks')
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        for col in ('away', 'daily_capacity', 'grade'):
+            batch_op.drop_column(col)
