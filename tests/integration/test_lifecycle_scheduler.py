@@ -117,3 +117,13 @@ def test_scheduler_cli_once_runs_the_real_scoring_job(central_url: str, capsys: 
     assert "score: daily at 00:00 (UTC)" in out
     assert code == 1 and "score: failed" in out and "train" in out
     assert cli_main(["scheduler", "--db", central_url, "--at", "bogus=01:00", "--once"]) == 2
+
+
+def test_scheduler_runs_the_real_recycling_and_callback_jobs(central_url: str, capsys: Any) -> None:
+    code = cli_main(["scheduler", "--db", central_url, "--at", "score=", "--at", "generate-tasks=",
+                     "--at", "recycle=00:00", "--every", "callbacks=1", "--tz", "UTC", "--catch-up", "24",
+                     "--once"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "recycle: ok — 0 held tasks checked" in out
+    assert "callbacks: ok — 0 overdue call-back(s) released" in out
