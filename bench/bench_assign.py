@@ -23,14 +23,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
-from sqlalchemy import Engine, text  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
+import numpy as np
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
 
-from server_stub.lifecycle.assignment import assign_pool  # noqa: E402
-from server_stub.storage import models as m  # noqa: E402
-from server_stub.storage.db import open_central  # noqa: E402
-from server_stub.storage.fast_insert import bind_processor, insert_rows  # noqa: E402
+from server_stub.lifecycle.assignment import assign_pool
+from server_stub.storage import models as m
+from server_stub.storage.db import open_central
+from server_stub.storage.fast_insert import bind_processor, insert_rows
 
 NOW = dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.UTC)
 SKILLS = ("contract", "retention", "handset", "5g", "broadband", "family", "data", "roaming")

@@ -160,13 +160,21 @@ def plan_recycling(tasks: pd.DataFrame, last_reached: pd.Series, settings: dict[
     teams = tasks["team_id"].to_numpy(dtype=object)
     default = settings[None]
 
+    # the few distinct teams once: each setting is then a lookup by code (a Series.map of a
+    # million objects per setting measured several times the whole rest of the plan)
+    team_codes, team_names = pd.factorize(pd.Series(teams, dtype=object), use_na_sentinel=False)
+
     def per_team(name: str) -> np.ndarray:
-        table = {t: getattr(s, name) for t, s in settings.items()}
-        values = pd.Series(teams).map(table).fillna(getattr(default, name))
-        return pd.to_timedelta(values.to_numpy(dtype=float), unit="D").to_numpy()
+        days = np.array([getattr(settings.get(t, default), name) for t in team_names], dtype=float)
+        return pd.to_timedelta(days[team_codes], unit="D").to_numpy()
 
     got = tasks["assigned_at"].fillna(tasks["created_at"])
-    reached = pd.to_datetime(tasks["customer_id"].map(last_reached), utc=True).astype("datetime64[us, UTC]")
+    # the customer's last reached contact by position (never through object Timestamps: a
+    # datetime column turned into Python objects cost most of the plan's time)
+    pos = pd.Index(last_reached.index).get_indexer(tasks["customer_id"])
+    found = pd.array(last_reached.astype("datetime64[us, UTC]").array) if len(last_reached) else \
+        pd.array([pd.NaT], dtype="datetime64[us, UTC]")
+    reached = pd.Series(found.take(np.where(pos >= 0, pos, -1), allow_fill=True), index=tasks.index)
     since = got.where(reached.isna() | (reached < got), reached)
     due_contact = since + per_team("recycle_no_contact_days")
     due_deal = got + per_team("recycle_no_deal_days")
@@ -196,24 +204,37 @@ def plan_recycling(tasks: pd.DataFrame, last_reached: pd.Series, settings: dict[
     action[later & ~still] = "withdraw"
     keep = action != ""
     bar = now_ts + pd.Series(per_team("reclaim_bar_days"), index=tasks.index)
-    no_contact = (due_contact <= due_deal).to_numpy()
-    days_n = pd.Series(teams).map({t: s.recycle_no_contact_days for t, s in settings.items()}).fillna(
-        default.recycle_no_contact_days).astype(int).to_numpy()
-    days_m = pd.Series(teams).map({t: s.recycle_no_deal_days for t, s in settings.items()}).fillna(
-        default.recycle_no_deal_days).astype(int).to_numpy()
-    reason = np.where(no_contact, pd.Series(days_n).map(lambda d: f"no reached contact for {d} days"),
-                      pd.Series(days_m).map(lambda d: f"no deal in {d} days"))
+    no_contact = (due_contact <= due_deal).to_numpy()[keep]
+    # the reason, worded once per team and kind (not once per task)
+    kept = team_codes[keep]
+    by_contact = np.array([f"no reached contact for {settings.get(t, default).recycle_no_contact_days} days"
+                           for t in team_names], dtype=object)
+    by_deal = np.array([f"no deal in {settings.get(t, default).recycle_no_deal_days} days" for t in team_names],
+                       dtype=object)
+    reason = np.where(no_contact, by_contact[kept], by_deal[kept]) if len(kept) else np.zeros(0, dtype=object)
     out = pd.DataFrame({
         "id": tasks["id"].to_numpy()[keep], "action": action[keep],
-        "recycle_at": new_at.to_numpy()[keep],
-        "barred_until": np.where(action[keep] == "recycle", bar.to_numpy()[keep], pd.NaT),
-        "reason": reason[keep],
+        "recycle_at": new_at[keep].reset_index(drop=True),
+        "barred_until": bar[keep].where(action[keep] == "recycle").reset_index(drop=True),
+        "reason": reason,
     })
     return out
 
 
 def _py_times(values: Any, dialect: Any) -> list[Any]:
+    """Aware times (a datetime column, or a list) as the store's bound values (SQLite: the
+    text SQLAlchemy stores; PostgreSQL: naive UTC datetimes); NaT/None as None."""
     proc = bind_processor(UTCDateTime(), dialect)
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.DatetimeTZDtype):
+        naive = values.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
+        missing = np.isnat(naive)
+        if dialect.name == "sqlite":
+            text = np.char.replace(np.datetime_as_string(naive, unit="us"), "T", " ").astype(object)
+            text[missing] = None
+            return text.tolist()
+        objs = naive.astype(object)  # datetime.datetime per value (naive UTC)
+        objs[missing] = None
+        return objs.tolist()
     out = []
     for v in pd.Series(values, dtype=object).tolist():
         if v is None or v is pd.NaT or (isinstance(v, float) and np.isnan(v)):
