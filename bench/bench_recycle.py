@@ -74,17 +74,18 @@ def build(engine: Engine, n_tasks: int, n_agents: int, seed: int = 3) -> None:
                       "interested", "medium", "", 0.0) for i in range(0, n_cust, 2)])
         cust_of = rng.integers(n_cust, size=n_tasks)
         days_ago = rng.uniform(0, 20, size=n_tasks)
-        warned = rng.random(n_tasks) < 0.2
-        rows = []
-        for i in range(n_tasks):
-            c = int(cust_of[i])
-            team = teams[cust_team[c]]
-            agent_ix = (int(cust_team[c]) + len(teams) * int(rng.integers(max(1, n_agents // len(teams))))) % n_agents
-            assert team_of_agent[agent_ix] == team
-            got = NOW - dt.timedelta(days=float(days_ago[i]))
-            rows.append((f"K{i:07d}", f"C{c:07d}", f"P{i % 12:02d}", "outbound", agents[agent_ix], team, "open", 0,
-                         t(got - dt.timedelta(days=1)), t(got),
-                         t(NOW - dt.timedelta(hours=1)) if warned[i] and days_ago[i] > 9 else None))
+        warned = (rng.random(n_tasks) < 0.2) & (days_ago > 9)
+        team_ix = cust_team[cust_of]
+        per_team = max(1, n_agents // len(teams))
+        agent_ix = (team_ix + len(teams) * rng.integers(per_team, size=n_tasks)) % n_agents
+        assert all(team_of_agent[a] == teams[t] for a, t in zip(agent_ix[:1000], team_ix[:1000], strict=True))
+        got = [t(NOW - dt.timedelta(days=float(d))) for d in days_ago]
+        made = [t(NOW - dt.timedelta(days=float(d) + 1)) for d in days_ago]
+        warn_at = t(NOW - dt.timedelta(hours=1))
+        rows = [(f"K{i:07d}", f"C{c:07d}", f"P{i % 12:02d}", "outbound", agents[a], teams[tm], "open", 0,
+                 made[i], got[i], warn_at if w else None)
+                for i, (c, a, tm, w) in enumerate(zip(cust_of.tolist(), agent_ix.tolist(), team_ix.tolist(),
+                                                      warned.tolist(), strict=True))]
         insert_rows(conn, "tasks", ["id", "customer_id", "policy_id", "channel", "assignee_id", "team_id", "status",
                                     "priority", "created_at", "assigned_at", "recycle_at"], rows)
     if engine.dialect.name == "postgresql":
