@@ -58,14 +58,15 @@ def clone(engine: Engine, factor: int) -> int:
     cust = _columns(m.Customer)
     ev = _columns(m.ContactEvent)
     cat = "||"
+    tilde = "'%~%'" if engine.dialect.name == "sqlite" else "'%%~%%'"  # psycopg: % is a placeholder
     with engine.begin() as conn:
         for k in range(1, factor):
             sel = ", ".join(f"id {cat} '~{k}'" if c == "id" else c for c in cust)
             conn.exec_driver_sql(f"INSERT INTO customers ({', '.join(cust)}) SELECT {sel} "
-                                 "FROM customers WHERE id NOT LIKE '%~%'")
+                                 f"FROM customers WHERE id NOT LIKE {tilde}")
             sel = ", ".join(f"{c} {cat} '~{k}'" if c in ("id", "customer_id") else c for c in ev)
             conn.exec_driver_sql(f"INSERT INTO contact_events ({', '.join(ev)}) SELECT {sel} "
-                                 "FROM contact_events WHERE id NOT LIKE '%~%'")
+                                 f"FROM contact_events WHERE id NOT LIKE {tilde}")
         n = conn.exec_driver_sql("SELECT COUNT(*) FROM customers").scalar_one()
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -140,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--factor", type=int, default=5, help="clone each customer this many times in all")
     parser.add_argument("--pg", default=None, help="PostgreSQL URL of a scratch database (dropped!)")
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--pg-reuse", action="store_true", help="--pg already holds the copied source store")
     parser.add_argument("--keep", type=Path, default=None, help="keep the SQLite bench store here")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-score-", dir=args.keep.parent if args.keep else None) as tmp:
@@ -161,9 +163,12 @@ def main(argv: list[str] | None = None) -> int:
             measure(engine, "SQLite")
         if args.pg:
             t0 = time.perf_counter()
-            source = open_central(f"sqlite:///{args.source}")
-            pg = copy_to_pg(source, args.pg)
-            source.dispose()
+            if args.pg_reuse:  # the 200,000 already copied: clone only
+                pg = open_central(args.pg)
+            else:
+                source = open_central(f"sqlite:///{args.source}")
+                pg = copy_to_pg(source, args.pg)
+                source.dispose()
             n = clone(pg, args.factor)
             print(f"prepared PostgreSQL store: {n:,} customers in {time.perf_counter() - t0:.0f} s "
                   "(not timed)", flush=True)
