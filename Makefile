@@ -53,7 +53,9 @@ demo: setup
 	@mkdir -p $(DEMO_DIR)
 	@test -f $(DEMO_DIR)/central.db || { $(VENV)/bin/workbench-server seed-demo --db $(DEMO_DB) --customers $(DEMO_CUSTOMERS) --seed 7 \
 	  && echo "training the deal and churn models on the demo history…" \
-	  && $(VENV)/bin/workbench-server train --db $(DEMO_DB) --kinds deal,churn --out $(DEMO_DIR)/models; }
+	  && $(VENV)/bin/workbench-server train --db $(DEMO_DB) --kinds deal,churn --out $(DEMO_DIR)/models \
+	  && $(VENV)/bin/workbench-server score --db $(DEMO_DB) --quiet \
+	  && $(VENV)/bin/workbench-server import-policies server_stub/lifecycle/demo_retention.yaml --db $(DEMO_DB); }
 	@bash scripts/run-demo.sh "$(DEMO_DB)" $(PORT) "$(DEMO_DIR)"
 
 # -rs prints every skip's reason. Without a PostgreSQL at 127.0.0.1:5432 the wrapper starts a

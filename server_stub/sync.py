@@ -1233,3 +1233,12 @@ def publish(session: Session, entity: str, rows: Iterable[Any]) -> int:
             cust = cache[cid]
         changes.append(change_for(entity, row, cust))
     return append(session, changes)
+
+
+# lead lifecycle (issue 17): the call-back mutations live in their own room
+from server_stub.lifecycle.callbacks import register as _register_callbacks  # noqa: E402
+
+_register_callbacks(HANDLERS)
+from server_stub.lifecycle.pool import register as _register_pool  # noqa: E402
+
+_register_pool(HANDLERS)

@@ -60,6 +60,9 @@ from workbench.core.pressure import BLOCKING_FLAG
 TASK_CHANNELS: tuple[str, ...] = (Channel.OUTBOUND.value, Channel.STORE.value, Channel.SMS.value)
 CHUNK = 50_000
 ASSIGN_MODES = ("round-robin", "skill")
+#: outbound tasks go to the team pool unassigned; a named rule hands them out afterwards
+#: (``server_stub.lifecycle.assignment``)
+POOL_MODE = "pool"
 #: Store tasks for every match ("all"), or only where no outbound task covers the customer.
 STORE_TASK_MODES = ("fallback", "all")
 
@@ -226,7 +229,7 @@ class _Assigner:
         return split_customers(self.experiment, [customer_id], list(self.arms)).assignments[customer_id]
 
     def agent(self, team_id: str | None, policy: PolicySpec) -> str | None:
-        if not team_id:
+        if not team_id or self.mode == POOL_MODE:  # named rules assign the pool afterwards
             return None
         agents = self.agents_by_team.get(team_id)
         if not agents:
@@ -348,7 +351,7 @@ def generate_tasks(
     ``ASSIGN_MODES``, their tasks are assigned by that rule, and the split is recorded on
     each task (``experiment_id``, ``assignment_rule``) for the leads' comparison.
     """
-    if assign not in ASSIGN_MODES:
+    if assign not in ASSIGN_MODES and assign != POOL_MODE:
         raise GenerationError(f"assign must be one of {', '.join(ASSIGN_MODES)}")
     if experiment is not None and not re.fullmatch(r"[A-Za-z0-9_.:-]{1,40}", experiment):
         raise GenerationError("an experiment id is 1-40 letters, digits or - _ . :")
@@ -493,7 +496,7 @@ def _generate_chunk(
                 arm = assigner.arm_of(cid) if outbound else None
                 if outbound:
                     assignee = (assigner.arms[arm] if arm else assigner).agent(team[i], policy)
-                    if assignee is None:
+                    if assignee is None and not (assigner.mode == POOL_MODE and team[i]):
                         report.skipped["no_agent"] += 1
                         continue
                     called.add(i)
@@ -564,8 +567,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help=f"comma-separated task channels (default: {','.join(TASK_CHANNELS)})")
     parser.add_argument("--experiment", metavar="ID",
                         help="split customers at random between the assignment rules and record the split")
-    parser.add_argument("--assign", choices=ASSIGN_MODES, default="round-robin",
-                        help="outbound tasks: round-robin over the team's agents, or among skilled agents first")
+    parser.add_argument("--assign", default="round-robin", metavar="RULE",
+                        help="outbound tasks: round-robin, skill, or a named assignment rule (e.g. "
+                             "tier-a-to-grade-a, best-score-least-loaded) that hands out the pool "
+                             "within each agent's daily capacity")
+    parser.add_argument("--rules", metavar="A,B[,C]",
+                        help="with --experiment: the two or three named rules that compete")
     parser.add_argument("--store-tasks", choices=STORE_TASK_MODES, default="fallback",
                         help="store tasks only where no outbound task covers the customer (default), or for every match")
     parser.add_argument("--every", type=float, metavar="MINUTES",
@@ -593,17 +600,37 @@ def run(args: argparse.Namespace) -> int:
 
     engine = open_central(args.db or default_db_url())
     channels = [c.strip() for c in str(args.channels).split(",") if c.strip()]
+    named = [r.strip() for r in str(args.rules or "").split(",") if r.strip()]
+    if not named and args.assign not in ASSIGN_MODES:
+        named = [args.assign]
     try:
+        if named:  # named rules: refuse unknown ones before anything is written
+            from server_stub.lifecycle.assignment import AssignmentError, load_rule
+
+            try:
+                with Session(engine) as s:
+                    for name in named:
+                        load_rule(s, name)
+                if args.rules and not args.experiment:
+                    raise AssignmentError("--rules needs --experiment ID")
+            except AssignmentError as exc:
+                print(f"error: {exc}; nothing was generated", file=sys.stderr)
+                return 2
         while True:
             try:
                 report = generate_tasks(engine, policy_id=args.policy, channels=channels,
-                                        assign=args.assign, store_tasks=args.store_tasks, experiment=args.experiment,
+                                        assign=POOL_MODE if named else args.assign, store_tasks=args.store_tasks,
+                                        experiment=None if named else args.experiment,
                                         chunk=args.chunk,
                                         progress=_terminal_progress)
             except GenerationError as exc:
                 print(f"error: {exc}", file=sys.stderr)
                 return 1
             print("\n".join(report.lines()))
+            if named:
+                from server_stub.lifecycle.assignment import assign_pool
+
+                print("\n".join(assign_pool(engine, named, experiment=args.experiment).lines()))
             if not args.every:
                 return 0
             time.sleep(args.every * 60)

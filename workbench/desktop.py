@@ -311,6 +311,7 @@ def _run_window(app: Any, settings: Settings, args: argparse.Namespace, language
     vm.refresh_worklist()  # read in a worker while the window is built; shown when it arrives
     window = MainWindow(vm, undo_seconds=int(settings.get("undo_seconds")))
     window.language_change_requested.connect(lambda lang: _switch_language(settings, lang, window))
+    _start_callback_alerts(window, runner, ctx.sf, actor)
     _add_tools(window, ctx, actor, runner, lambda: link.api)
     if not keyring_state.usable:
         window.statusBar().showMessage(keyring_state.message, 15000)
@@ -452,6 +453,19 @@ def _switch_language(settings: Settings, language: str, window: Any) -> None:
     settings.set("language", language)
     settings.save()
     window.on_language_saved()
+
+
+def _start_callback_alerts(window: Any, runner: Any, sf: Any, actor: Any) -> None:
+    """Call-backs come back at their time: checked in the local store (works offline)."""
+    from workbench.services.callbacks import due_callbacks
+    from workbench.ui.callback_alert import CallbackAlerter
+    from workbench.views.callback_alerts import CallbackAlerts
+
+    alerts = CallbackAlerts(runner, lambda: due_callbacks(sf, actor), parent=window)
+    alerter = CallbackAlerter(window, parent=window)
+    alerts.callback_due.connect(alerter.on_callback_due)
+    window.callback_alerts, window.callback_alerter = alerts, alerter
+    alerts.start()
 
 
 def _add_tools(window: Any, ctx: Any, actor: Actor, runner: Any,

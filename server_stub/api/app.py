@@ -517,6 +517,9 @@ def create_app(
     from server_stub.sms.routes import router as sms_router; app.include_router(sms_router)  # noqa: E702, I001
     from server_stub.sms.pump import start_pump; start_pump(app)  # noqa: E702, I001
     from server_stub.online.routes import router as online_router; app.include_router(online_router)  # noqa: E702, I001
+    from server_stub.lifecycle.routes import lifecycle_router
+
+    app.include_router(lifecycle_router(factory, principal, ApiError))  # issue 17: pool, moves, settings
 
     @app.post("/api/v1/admin/policies/publish", response_model=s.PublishOut, responses=ERRORS, tags=["admin"])
     def publish_policies(body: s.PublishIn, _p: Admin) -> s.PublishOut:

@@ -242,6 +242,13 @@ class _Gen:
         add("lead6", "lead", ref.HOTLINE_TEAM, None, [])
         add("admin", "admin", None, None, [])
         add("ops1", "admin", None, None, [])
+        # assignment (issue 17): a grade from the agent's hidden skill, a daily capacity;
+        # derived, no draws (the rest of the demo stays as it was)
+        grade_of = {i: ("A" if e >= 0.2 else "B" if e >= -0.2 else "C") for i, e in self.agent_effect.items()}
+        agent_rows = [r == "agent" for r in u["role"]]
+        u["grade"] = [grade_of.get(i) if a else None for i, a in enumerate(agent_rows)]
+        u["daily_capacity"] = [60 if a else None for a in agent_rows]
+        u["away"] = [False] * len(u["id"])
         self.user_ids = u["id"]
         self.data.tables.append(TableData("user", u, u["team_id"], u["store_id"]))
 
@@ -270,7 +277,7 @@ class _Gen:
             p["value"].append(spec.value)
             p["script_id"].append(_script_id(spec.id, "opening", "A"))
             p["exclusive_group"].append(spec.exclusive_group)
-            p["status"].append("published" if (spec.valid_to_days or 1) > 0 else "expired")
+            p["status"].append("published" if (spec.valid_to_days or 1) > 0 else "retired")  # ended: a status the studio and YAML know
             p["version"].append(1)
         self.data.tables.append(TableData("policy", {
             k: (np.asarray(v, dtype=np.int64) if k in ("valid_from", "valid_to") else v)
@@ -1030,6 +1037,11 @@ class _Gen:
             "due_at": created + 30 * DAY,
             "experiment_id": [None] * k,  # the demo's tasks were not assigned by an experiment
             "assignment_rule": [None] * k,
+            # the team pool's columns (issue 17): held since creation, nothing warned yet
+            "assigned_at": np.where(rows_ch == OUT, created, -1),
+            "recycle_at": np.full(k, -1),
+            "previous_assignee_id": [None] * k,
+            "barred_until": np.full(k, -1),
         }, team.tolist(), store.tolist()))
         self._link_events_to_tasks(rows_c, rows_p, rows_ch, created)
 

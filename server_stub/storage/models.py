@@ -22,6 +22,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from workbench.core.entities import (
     AcceptanceCols,
+    CallbackCols,
     ContactEventCols,
     CustomerCols,
     PolicyCols,
@@ -87,6 +88,10 @@ class Acceptance(AcceptanceCols, Base):
 
 class WorkOrder(WorkOrderCols, Base):
     __tablename__ = "work_orders"
+
+
+class Callback(CallbackCols, Base):
+    __tablename__ = "callbacks"
 
 
 class AuthSession(Base):
@@ -393,4 +398,77 @@ ENTITIES: dict[str, type[Base]] = {
     "contact_event": ContactEvent,
     "acceptance": Acceptance,
     "work_order": WorkOrder,
+    "callback": Callback,
 }
+
+
+# ------------------------------------------------------------------ lead lifecycle (issue 17)
+
+
+class JobRun(Base):
+    """One scheduled slot of a server job (scoring, task generation, recycling, ...).
+
+    The primary key makes the slot a claim: of two schedulers reaching the same slot, the
+    second one's insert fails and it skips the slot, so a job runs once per slot however
+    many server processes run a scheduler."""
+
+    __tablename__ = "lifecycle_job_runs"
+    job: Mapped[str] = mapped_column(String(40), primary_key=True)
+    slot: Mapped[dt.datetime] = mapped_column(UTCDateTime, primary_key=True)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class TeamLifecycleSettings(Base):
+    """A team's lifecycle settings (a lead or an admin sets them; defaults when absent)."""
+
+    __tablename__ = "team_lifecycle_settings"
+    team_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    #: an own call-back overdue by this many minutes is released to the team
+    callback_release_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    #: forced circulation: back to the pool after N days without a reached contact, or M
+    #: days without a deal; the holder is warned K days before
+    recycle_no_contact_days: Mapped[int] = mapped_column(Integer, default=7)
+    recycle_no_deal_days: Mapped[int] = mapped_column(Integer, default=30)
+    recycle_warning_days: Mapped[int] = mapped_column(Integer, default=2)
+    #: claims from the pool: at most L a day, the previous holder barred D days, nobody
+    #: holding more than H open items, new leads protected P days
+    claims_per_day: Mapped[int] = mapped_column(Integer, default=20)
+    reclaim_bar_days: Mapped[int] = mapped_column(Integer, default=7)
+    max_open_items: Mapped[int] = mapped_column(Integer, default=300)
+    new_lead_protect_days: Mapped[int] = mapped_column(Integer, default=3)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(40), default=None)
+
+
+class TaskMove(Base):
+    """Every move of a task between holders and the pool (recycle, claim, release,
+    reassign, warn), with who did it and why: the audit trail of circulation."""
+
+    __tablename__ = "task_moves"
+    __table_args__ = (Index("ix_task_moves_user_day", "to_user_id", "action", "at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    task_id: Mapped[str] = mapped_column(String(40), index=True)
+    customer_id: Mapped[str] = mapped_column(String(40), index=True)
+    team_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    action: Mapped[str] = mapped_column(String(20))
+    from_user_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    to_user_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    by_user_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AssignmentRule(Base):
+    """A named assignment rule (data, versioned and published like a policy)."""
+
+    __tablename__ = "assignment_rules"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="published")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -232,3 +232,21 @@ def test_limits_tab_lists_edits_and_validates(qtbot: Any, studio: Any) -> None:
         page.save_button.click()
     assert "quiet_start: must be a time like 21:00" in w.message.text()
     assert [x.id for x in service.list_limits()] == ["L-out"]
+
+
+def test_field_picker_lists_scores_and_inserts_them(qtbot: Any, studio: Any) -> None:
+    w, _service, _ = studio
+    names = [w.field_picker.itemData(i) for i in range(1, w.field_picker.count())]
+    assert names[:3] == ["scores.churn", "scores.deal", "scores.renewal"]
+    assert "lead_tier" in names and "plan_fee" in names
+    w.rule_edit.setPlainText("")
+    w.field_picker.activated.emit(names.index("scores.churn") + 1)
+    assert w.rule_edit.toPlainText() == "scores.churn"
+    assert w.field_picker.currentIndex() == 0
+    text = "scores.churn > 0.5 and scores.chrun > 1"
+    check = type_rule(qtbot, w, text, counted=False)
+    assert check.error is not None and "unknown score kind 'chrun'" in str(check.error)
+    start = text.index("scores.chrun")
+    assert w.highlighted_range() == (start, start + len("scores.chrun"))
+    type_rule(qtbot, w, "scores.churn > 0.5", counted=True)
+    assert w.save_button.isEnabled()

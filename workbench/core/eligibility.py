@@ -9,8 +9,10 @@ The language is Python-like but tiny and never ``eval``-ed: operators ``and or n
 != < <= > >= in`` and ``not in``, parentheses, literals (int, float, ``"str"``,
 ``'str'``, ``[lists]`` of numbers or strings, ``true`` / ``false``) and ``#`` comments.
 Names are portrait fields (the columns of :class:`CustomerCols`) plus ``region`` (the
-province) and ``age`` (the current year minus ``birth_year``). An empty rule means
-everyone.
+province), ``age`` (the current year minus ``birth_year``) and the customer's scores
+``scores.deal``, ``scores.churn``, ``scores.renewal`` (probabilities 0-1, see
+:data:`SCORE_KINDS`; a customer not scored yet has a missing score, so a comparison with it
+does not match). An empty rule means everyone.
 
 Text is parsed with lark (LALR) and then type-checked against a field schema, so an
 unknown field or a type error (``plan_fee == "96"``, ``"x" in plan_fee``) is reported
@@ -74,6 +76,8 @@ __all__ = [
     "PortraitFrame",
     "Rule",
     "RuleError",
+    "SCORE_KINDS",
+    "SCORE_PREFIX",
     "check_rule",
     "compile_cached",
     "compile_rule",
@@ -149,6 +153,22 @@ class FieldType(StrEnum):
 
 #: Names that stand for something computed from the portrait.
 DERIVED_FIELDS: dict[str, FieldType] = {"region": FieldType.STRING, "age": FieldType.NUMBER}
+#: The score kinds a rule can read as ``scores.<kind>`` (from ``CustomerCols.scores``).
+SCORE_KINDS = ("deal", "churn", "renewal")
+SCORE_PREFIX = "scores."
+SCORE_FIELDS: dict[str, FieldType] = {SCORE_PREFIX + k: FieldType.NUMBER for k in SCORE_KINDS}
+
+
+def _score_of(scores: Any, kind: str) -> Any:
+    """The ``kind`` entry of a stored scores value (a dict or its JSON text), or None."""
+    if isinstance(scores, str):
+        import json
+
+        try:
+            scores = json.loads(scores)
+        except ValueError:
+            return None
+    return scores.get(kind) if isinstance(scores, dict) else None
 
 
 def _type_of_annotation(annotation: str) -> FieldType | None:
@@ -171,6 +191,7 @@ def _default_schema() -> Mapping[str, FieldType]:
         if kind is not None:  # datetimes and the scores dict are not rule material
             schema[name] = kind
     schema.update(DERIVED_FIELDS)
+    schema.update(SCORE_FIELDS)
     return schema
 
 
@@ -293,7 +314,7 @@ RPAR: ")"
 LSQB: "["
 RSQB: "]"
 COMMA: ","
-NAME: /[A-Za-z_][A-Za-z0-9_]*/
+NAME: /[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*/
 NUMBER: /-?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?/
 STRING: /"(?:[^"\\\n]|\\.)*"/ | /'(?:[^'\\\n]|\\.)*'/
 COMMENT: /#[^\n]*/
@@ -538,6 +559,9 @@ class _Checker:
             raise RuleError(f"the rule is nested too deeply (at most {MAX_DEPTH} levels)", node.pos)
         if isinstance(node, Field):
             kind = self.schema.get(node.name)
+            if kind is None and node.name.startswith(SCORE_PREFIX):
+                raise RuleError(f"unknown score kind '{node.name.removeprefix(SCORE_PREFIX)}' "
+                                f"(known: {', '.join(SCORE_KINDS)})", node.pos)
             if kind is None:
                 close = difflib.get_close_matches(node.name, list(self.schema), n=1)
                 hint = f"; did you mean '{close[0]}'?" if close else ""
@@ -750,6 +774,8 @@ def _portrait_value(portrait: Mapping[str, Any], name: str, kind: FieldType, yea
     if name == "age" and "age" not in portrait:
         born = _coerce(portrait.get("birth_year"), FieldType.NUMBER)
         return _MISSING if born is _MISSING else year - born
+    if name.startswith(SCORE_PREFIX) and name not in portrait:
+        return _coerce(_score_of(portrait.get("scores"), name.removeprefix(SCORE_PREFIX)), kind)
     return _coerce(portrait.get(name), kind)
 
 
@@ -833,6 +859,10 @@ class PortraitFrame:
     def _raw(self, name: str) -> pd.Series | None:
         if name in self.df.columns:
             return self.df[name]
+        if name.startswith(SCORE_PREFIX) and "scores" in self.df.columns:
+            kind = name.removeprefix(SCORE_PREFIX)
+            return pd.Series([_score_of(v, kind) for v in self.df["scores"].to_numpy(dtype=object)],
+                             index=self.df.index, dtype=object)
         return None
 
     def column(self, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -1105,6 +1135,7 @@ FIELD_LABELS_ZH: dict[str, str] = {
     "preferred_channel": "偏好渠道", "do_not_call": "免打扰", "do_not_sms": "拒收短信",
     "open_complaint": "投诉中", "is_lead": "线索", "team_id": "团队", "store_id": "营业厅",
     "lead_tier": "线索等级", "note": "备注",
+    "scores.deal": "成交概率", "scores.churn": "流失风险", "scores.renewal": "续约倾向",
 }
 _NEGATED = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
 
@@ -1237,6 +1268,8 @@ class Rule:
         if "age" in out:
             out.discard("age")
             out.add("birth_year")
+        if any(f.startswith(SCORE_PREFIX) for f in out):
+            out = {f for f in out if not f.startswith(SCORE_PREFIX)} | {"scores"}
         return frozenset(out)
 
     @property

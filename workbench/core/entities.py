@@ -68,6 +68,11 @@ class UserCols:
     team_id: Mapped[str | None] = mapped_column(String(40), index=True, default=None)
     store_id: Mapped[str | None] = mapped_column(String(40), index=True, default=None)
     skills: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: assignment (issue 17): the agent's grade A/B/C, how many new tasks a day they take
+    #: (None: no limit) and whether they are away (then they get none)
+    grade: Mapped[str | None] = mapped_column(String(1), default=None)
+    daily_capacity: Mapped[int | None] = mapped_column(Integer, default=None)
+    away: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class CustomerCols:
@@ -190,6 +195,13 @@ class TaskCols:
     #: rule (arm) this customer was randomly split into — the recorded split
     experiment_id: Mapped[str | None] = mapped_column(String(40), index=True, default=None)
     assignment_rule: Mapped[str | None] = mapped_column(String(40), default=None)
+    #: team pool (公海) and forced circulation (issue 17): when the current holder got it,
+    #: when it goes back to the pool unless reached (set by the warning K days before; the
+    #: work list shows it), who held it before (barred from re-claiming until the date)
+    assigned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    recycle_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    previous_assignee_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    barred_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
 class ContactEventCols:
@@ -212,6 +224,27 @@ class ContactEventCols:
     callback_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
     predicted_p: Mapped[float | None] = mapped_column(Float, default=None)
     deal_value: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class CallbackCols:
+    """A promise to call a customer again (回访) at ``due_at``: the owner's, or anyone's in
+    the team (``owner_id`` None). Released to the team when overdue (``released_at``)."""
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(40), index=True)
+    team_id: Mapped[str | None] = mapped_column(String(40), index=True, default=None)
+    owner_id: Mapped[str | None] = mapped_column(String(40), index=True, default=None)
+    created_by: Mapped[str | None] = mapped_column(String(40), default=None)
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    #: the time asked for, when it fell in quiet hours or over a cap and was moved
+    requested_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open / done / cancelled
+    released_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    contact_event_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    closed_by_event_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AcceptanceCols:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from workbench.core.entities import (
     AcceptanceCols,
+    CallbackCols,
     ContactEventCols,
     CustomerCols,
     PolicyCols,
@@ -75,6 +76,10 @@ class WorkOrder(WorkOrderCols, Base):
     __tablename__ = "work_orders"
 
 
+class Callback(CallbackCols, Base):
+    __tablename__ = "callbacks"
+
+
 class Outbox(Base):
     """Local writes waiting to be pushed. Written in the same transaction as the row itself."""
 
@@ -132,5 +137,6 @@ ENTITIES: dict[str, type[Base]] = {
     "contact_event": ContactEvent,
     "acceptance": Acceptance,
     "work_order": WorkOrder,
+    "callback": Callback,
     "scoring_model": ScoringModelFile,
 }

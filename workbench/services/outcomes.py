@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -70,6 +71,8 @@ class OutcomeInput:
     transfer_note: str = ""
     #: send the chosen policy's hang-up SMS with the customer's personal link (issue 15)
     send_sms: bool = False
+    #: the call-back is for anyone in the agent's team, not only the agent
+    callback_shared: bool = False
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,9 @@ class Recorded:
     acceptance_id: str | None = None
     work_order_id: str | None = None
     at: dt.datetime = field(default_factory=utcnow)
+    #: what the outcome did to the customer's call-back, and that call-back before it
+    callback: Any = None
+    callback_before: dict[str, Any] | None = None
 
 
 class OutcomeService:
@@ -168,12 +174,28 @@ class OutcomeService:
                 mutations.extend(self._close_task(s, data.task_id))
             if data.send_sms and policy is not None:
                 mutations.append(self._hangup_sms(s, customer, policy, event.id, data.task_id, now))
+            callback, before = self._callback(s, customer, event, data)
+            mutations.extend(callback.mutation_ids)
             if wrapup is WrapUp.DO_NOT_CALL and not customer.do_not_call:
                 customer.do_not_call = True
                 mutations.append(
                     enqueue(s, "customer", "update", {"id": customer.id, "do_not_call": True})
                 )
-        return Recorded(event.id, tuple(mutations), acceptance_id, work_order_id)
+        return Recorded(event.id, tuple(mutations), acceptance_id, work_order_id,
+                        callback=callback, callback_before=before)
+
+    def _callback(self, s: Session, customer: Customer, event: ContactEvent,
+                  data: OutcomeInput) -> tuple[Any, dict[str, Any] | None]:
+        """Make, move or close the customer's call-back (see services/callbacks.py)."""
+        from workbench.services.callbacks import apply_outcome, open_for_customer
+
+        current = open_for_customer(s, self._actor, customer.id)
+        before = None if current is None else {
+            "id": current.id, "due_at": current.due_at, "requested_at": current.requested_at,
+            "owner_id": current.owner_id, "released_at": current.released_at}
+        change = apply_outcome(s, self._actor, customer, event, data.callback_at,
+                               data.callback_shared, data.note.strip())
+        return change, before
 
     def undo(self, recorded: Recorded) -> bool:
         """Take back a save whose mutations have not left the outbox yet.
@@ -200,6 +222,7 @@ class OutcomeService:
                     s.execute(
                         update(Customer).where(Customer.id == row.data["id"]).values(do_not_call=False)
                     )
+            self._undo_callback(s, recorded)
             s.execute(delete(ContactEvent).where(ContactEvent.id == recorded.contact_event_id))
             if recorded.acceptance_id:
                 acc = s.get(Acceptance, recorded.acceptance_id)
@@ -218,6 +241,23 @@ class OutcomeService:
                 s.execute(delete(WorkOrder).where(WorkOrder.id == recorded.work_order_id))
             s.execute(delete(Outbox).where(Outbox.mutation_id.in_(recorded.mutation_ids)))
         return True
+
+    @staticmethod
+    def _undo_callback(s: Session, recorded: Recorded) -> None:
+        from workbench.local_store.models import Callback
+
+        change = recorded.callback
+        if change is None or change.callback_id is None:
+            return
+        row = s.get(Callback, change.callback_id)
+        if row is None:
+            return
+        if change.action == "created":
+            s.delete(row)
+        elif recorded.callback_before is not None:  # rescheduled or closed: as it was
+            for key, value in recorded.callback_before.items():
+                setattr(row, key, value)
+            row.status, row.closed_by_event_id = "open", None
 
     # ------------------------------------------------------------------ acceptance
     def accept_policy(self, customer_id: str, policy_id: str, channel: str) -> str:

@@ -51,6 +51,8 @@ _REBASE: dict[tuple[str, str], tuple[str, ...] | None] = {
     ("work_order", "transition"): ("status",),
     ("acceptance", "transition"): ("status",),
     ("task", "transition"): ("status",),
+    ("callback", "transition"): ("status", "closed_by_event_id"),
+    ("callback", "update"): ("due_at", "requested_at", "owner_id", "released_at"),
 }
 
 

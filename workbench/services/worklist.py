@@ -9,8 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from workbench.core.codes import Role, TaskStatus, WorkOrderStatus
+from workbench.core.entities import utcnow
 from workbench.core.phone import mask_phone
-from workbench.local_store.models import Customer, Policy, Store, Task, WorkOrder
+from workbench.local_store.models import Callback, Customer, Policy, Store, Task, WorkOrder
 from workbench.services.actor import Actor
 
 WORKLIST_LIMIT = 500
@@ -33,11 +34,15 @@ class WorkItem:
     deal_p: float | None
     when: dt.datetime | None
     detail: str = ""
+    #: forced circulation: the task goes back to the team pool then unless worked
+    recycle_at: dt.datetime | None = None
 
 
-def load_worklist(sf: sessionmaker[Session], actor: Actor) -> list[WorkItem]:
-    """Open tasks assigned to the actor and work orders that need them, best first."""
+def load_worklist(sf: sessionmaker[Session], actor: Actor, now: dt.datetime | None = None) -> list[WorkItem]:
+    """Open tasks assigned to the actor and work orders that need them, best first; call-backs
+    whose time has come on top."""
     items: list[WorkItem] = []
+    now = now or utcnow()
     with sf() as s:
         policies = dict(s.execute(select(Policy.id, Policy.name)).tuples().all())
         stores = dict(s.execute(select(Store.id, Store.name)).tuples().all())
@@ -61,7 +66,7 @@ def load_worklist(sf: sessionmaker[Session], actor: Actor) -> list[WorkItem]:
                     cust.phone if actor.sees_full_numbers else mask_phone(cust.phone),
                     policies.get(task.policy_id, ""), task.channel, task.status,
                     task.lead_tier or cust.lead_tier or "", (cust.scores or {}).get("deal"),
-                    task.due_at,
+                    task.due_at, recycle_at=task.recycle_at,
                 )
             )
         if actor.role == Role.RECEPTIONIST:
@@ -89,13 +94,43 @@ def load_worklist(sf: sessionmaker[Session], actor: Actor) -> list[WorkItem]:
                     detail=(stores.get(wo.store_id, wo.store_id) + (f" · {wo.result_reason}" if wo.result_reason else "")),
                 )
             )
-    # Work orders with a result first (the agent must see them), then by deal probability.
+        if actor.role in (Role.AGENT, Role.LEAD):
+            items.extend(_callback_items(s, actor, now))
+
+    # Due call-backs first (oldest first), then work orders with a result (the agent must
+    # see them), then tasks by deal probability; call-backs not yet due last, by their time.
     def rank(item: WorkItem) -> tuple[int, float]:
+        if item.kind == "callback":
+            at = item.when.timestamp() if item.when else 0.0
+            return (0, at) if item.status == "due" else (3, at)
         urgent = item.kind == "work_order" and item.status in ("done", "failed", "arrived", "created")
-        return (0 if urgent else 1, -(item.deal_p or 0.0))
+        return (1 if urgent else 2, -(item.deal_p or 0.0))
 
     items.sort(key=rank)
     return items
+
+
+def _callback_items(s: Session, actor: Actor, now: dt.datetime) -> list[WorkItem]:
+    """The actor's open call-backs (own, or the team's without an owner) as work items:
+    status ``due`` once their time has come, else ``open``; detail ``team`` / ``released``
+    for the team's."""
+    mine = Callback.owner_id == actor.user_id
+    cond = mine if actor.team_id is None else (
+        mine | (Callback.owner_id.is_(None) & (Callback.team_id == actor.team_id)))
+    rows = s.execute(
+        select(Callback, Customer).join(Customer, Customer.id == Callback.customer_id)
+        .where(Callback.status == "open", cond).order_by(Callback.due_at).limit(WORKLIST_LIMIT)
+    ).all()
+    out = []
+    for cb, cust in rows:
+        marker = "released" if cb.released_at is not None else ("team" if cb.owner_id is None else "")
+        out.append(WorkItem(
+            "callback", cb.id, cust.id, cust.name, cust.phone,
+            cust.phone if actor.sees_full_numbers else mask_phone(cust.phone), "", "outbound",
+            "due" if cb.due_at <= now else "open", cust.lead_tier or "",
+            (cust.scores or {}).get("deal"), cb.due_at,
+            detail=" · ".join(x for x in (marker, cb.note) if x)))
+    return out
 
 
 def stores_by_city(sf: sessionmaker[Session], city: str) -> list[tuple[str, str, str]]:

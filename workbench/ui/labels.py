@@ -161,3 +161,14 @@ def ui_language() -> str:
 def tag(code: str) -> str:
     """A data-platform tag in words (the code itself if it is not in the vocabulary)."""
     return tag_vocabulary.label(code, ui_language())
+
+
+_CALLBACK_MOVE = {
+    "quiet_hours": QT_TRANSLATE_NOOP("labels", "the customer's quiet hours"),
+    "cap_reached": QT_TRANSLATE_NOOP("labels", "the contact cap is reached"),
+}
+
+
+def callback_move_reason(code: str) -> str:
+    """Why a call-back was moved to a later time."""
+    return _t(_CALLBACK_MOVE[code]) if code in _CALLBACK_MOVE else code

@@ -79,9 +79,20 @@ class PopPage(QWidget):
         split.setStretchFactor(0, 4)
         split.setStretchFactor(1, 1)
         split.setSizes([1000, 320])
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
+        # a call-back of this customer whose time has come (hidden otherwise)
+        self.callback_banner = QLabel()
+        self.callback_banner.setObjectName("callbackBanner")
+        self.callback_banner.setWordWrap(True)
+        self.callback_banner.setStyleSheet(
+            "QLabel#callbackBanner { background: #ef6c00; color: white; font-weight: bold;"
+            " padding: 6px 10px; border-radius: 4px; }")
+        self.callback_banner.hide()
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.callback_banner)
+        lay = QHBoxLayout()
         lay.addWidget(split)
+        outer.addLayout(lay)
 
     @property
     def call_event(self) -> CallEvent:
@@ -333,8 +344,13 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ work list
     def _work_columns(self) -> list[Column]:
         def what(item: WorkItem) -> str:
+            if item.kind == "callback":
+                return self.tr("Call-back due") if item.status == "due" else self.tr("Call-back")
             if item.kind == "work_order":
                 return self.tr("Work order: {s}").format(s=labels.work_order_status(item.status))
+            if item.recycle_at is not None:
+                return self.tr("{channel} · back to the pool {when}").format(
+                    channel=labels.channel(item.channel), when=fmt_time(item.recycle_at))
             return labels.channel(item.channel)
 
         return [
@@ -460,6 +476,17 @@ class MainWindow(QMainWindow):
             return
         self.vm.on_call_event(event)
 
+    # ------------------------------------------------------------------ call-backs
+    def show_callback_banner(self, customer_id: str, text: str) -> bool:
+        """Show ``text`` above the pop if this customer's call is on screen; whether shown."""
+        page = self.tabs.page
+        call = self.current_call()
+        if page is None or call is None or call.customer_id != customer_id:
+            return False
+        page.callback_banner.setText(text)
+        page.callback_banner.show()
+        return True
+
     # ------------------------------------------------------------------ calls
     def page_for(self, customer_id: str) -> OpenCall | None:
         """The open call of this customer, if any."""
@@ -500,6 +527,7 @@ class MainWindow(QMainWindow):
     def _switch_call(self, previous: OpenCall | None, call: OpenCall | None) -> None:
         """Another tab: the call on screen is put aside, the other one's state comes back."""
         page = self._pop_page()
+        page.callback_banner.hide()
         if previous is not None:
             previous.pop = page.pop_widget.capture()
             previous.form = page.form.capture()
@@ -634,8 +662,27 @@ class MainWindow(QMainWindow):
             page.form.on_saved(self.undo_seconds)
             if page.customer_id:
                 self.vm.refresh_pop(page.customer_id, page.call_event.channel)
-        self.statusBar().showMessage(self.tr("Outcome saved"), 4000)
+        self.statusBar().showMessage(self._saved_text(rec), 8000)
         self.vm.refresh_worklist()
+
+    def _saved_text(self, rec: Recorded) -> str:
+        """"Outcome saved", and what became of the customer's call-back."""
+        change = rec.callback
+        text = self.tr("Outcome saved")
+        if change is None or change.action == "none":
+            return text
+        page = self.current_page()
+        if page is not None and change.action == "closed":
+            page.callback_banner.hide()
+            return text + self.tr("; call-back closed")
+        proposal = change.proposal
+        if proposal is None:
+            return text
+        text += self.tr("; call-back at {when}").format(when=fmt_time(proposal.due_at))
+        if proposal.moved:
+            why = ", ".join(labels.callback_move_reason(r) for r in proposal.reasons)
+            text += self.tr(" (moved from {asked}: {why})").format(asked=fmt_time(proposal.asked), why=why)
+        return text
 
     def on_save_failed(self, message: str) -> None:
         page = self.current_page()

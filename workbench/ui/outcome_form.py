@@ -56,6 +56,7 @@ class FormState:
     save_enabled: bool
     undo_deadline: float | None  # time.monotonic() when the undo window closes
     sms_on: bool = False
+    callback_team: bool = False
 
 
 class OutcomeForm(QWidget):
@@ -115,6 +116,10 @@ class OutcomeForm(QWidget):
         self.callback_at.setEnabled(False)
         self._default_callback_time()
         self.callback_on.toggled.connect(self._on_callback_toggled)
+        self.callback_team = QCheckBox(self.tr("Anyone in my team"))
+        self.callback_team.setToolTip(self.tr(
+            "The call-back comes back to everyone in the team, not only to you"))
+        self.callback_team.setEnabled(False)
         self.transfer_on = QCheckBox(self.tr("&Transfer to store"))
         self.store = QComboBox()
         self.store.setEnabled(False)
@@ -139,6 +144,7 @@ class OutcomeForm(QWidget):
         form.addRow("", self.sms_on)
         form.addRow(self._buddy(self.tr("&Note"), self.note), self.note)
         form.addRow(self.callback_on, self.callback_at)
+        form.addRow("", self.callback_team)
         form.addRow(self.transfer_on, self.store)
         form.addRow("", self.transfer_note)
         buttons = QHBoxLayout()
@@ -161,7 +167,7 @@ class OutcomeForm(QWidget):
                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         for w in (self.note, self.transfer_note):
             w.installEventFilter(self)
-        chain = [self.wrapup, self.intent, self.policy, self.note, self.callback_on, self.callback_at,
+        chain = [self.wrapup, self.intent, self.policy, self.note, self.callback_on, self.callback_at, self.callback_team,
                  self.transfer_on, self.store, self.transfer_note, self.save_button, self.undo_button, self.sms_on]
         for a, b in zip(chain, chain[1:], strict=False):
             QWidget.setTabOrder(a, b)
@@ -219,6 +225,7 @@ class OutcomeForm(QWidget):
             undo_deadline=(time.monotonic() + self._undo_left
                            if self._undo_timer.isActive() and self._undo_left > 0 else None),
             sms_on=self.sms_on.isChecked(),
+            callback_team=self.callback_team.isChecked(),
         )
 
     def restore(self, state: FormState, stores: list[tuple[str, str, str]]) -> None:
@@ -238,6 +245,7 @@ class OutcomeForm(QWidget):
         self.store.setCurrentIndex(state.store)
         # the check boxes first: ticking them proposes a time and a wrap-up of their own
         self.callback_on.setChecked(state.callback_on)
+        self.callback_team.setChecked(state.callback_team)
         if self.callback_at.dateTime() != state.callback_at:
             self.callback_at.setMinimumDateTime(min(state.callback_at, self.callback_at.minimumDateTime()))
             self.callback_at.setDateTime(state.callback_at)
@@ -299,6 +307,7 @@ class OutcomeForm(QWidget):
             self.transfer_on.setChecked(False)
             self.callback_on.setChecked(False)
             self.sms_on.setChecked(False)
+            self.callback_team.setChecked(False)
             self.wrapup.setCurrentIndex(0)
             self.intent.setCurrentIndex(self.intent.findData(Intent.NONE.value))
 
@@ -328,6 +337,7 @@ class OutcomeForm(QWidget):
 
     def _on_callback_toggled(self, on: bool) -> None:
         self.callback_at.setEnabled(on)
+        self.callback_team.setEnabled(on)
         if on:
             self._default_callback_time()
 
@@ -364,6 +374,7 @@ class OutcomeForm(QWidget):
             policy_id=pid,
             note=self.note.text(),
             callback_at=callback,
+            callback_shared=callback is not None and self.callback_team.isChecked(),
             duration_s=duration,
             task_id=self._task_id,
             predicted_p=offer_p if offer_p is not None else self._pop.portrait.scores.get("deal"),

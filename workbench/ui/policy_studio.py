@@ -35,6 +35,8 @@ from PySide6.QtWidgets import (
 
 from workbench.core.clock import parse_when
 from workbench.core.codes import Channel, Lifecycle, ScriptSection
+from workbench.core.eligibility import SCORE_PREFIX, field_schema
+from workbench.core.entities import parse_when
 from workbench.core.policies import PolicySpec, ScriptSpec
 from workbench.core.pressure import ALL_CHANNELS, PressureLimitSpec
 from workbench.services.policy_admin import PreviewRow, RuleCheck
@@ -99,6 +101,16 @@ class PolicyStudio(QWidget):
         self.rule_edit = QPlainTextEdit()
         self.rule_edit.setPlaceholderText('plan_fee == 96 and "price_sensitive" in tags')
         self.rule_edit.textChanged.connect(self.on_rule_edited)
+        # the names a rule may use, scores first: picking one inserts it at the cursor
+        self.field_picker = QComboBox()
+        self.field_picker.addItem(self.tr("Insert a field…"), None)
+        names = sorted(field_schema(), key=lambda n: (not n.startswith(SCORE_PREFIX), n))
+        for name in names:
+            self.field_picker.addItem(name, name)
+        self.field_picker.setToolTip(self.tr(
+            "Fields a rule can use. scores.deal, scores.churn and scores.renewal are "
+            "probabilities from 0 to 1; a customer without that score does not match."))
+        self.field_picker.activated.connect(self.on_field_picked)
         self.rule_status = QLabel()
         self.rule_status.setWordWrap(True)
         self.rule_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -119,6 +131,7 @@ class PolicyStudio(QWidget):
         form.addRow(self.tr("Script"), self.script_edit)
         form.addRow(self.tr("Status"), self.status_label)
         form.addRow(self.tr("Rule"), self.rule_edit)
+        form.addRow("", self.field_picker)
         form.addRow("", self.rule_status)
 
         # preview
@@ -246,6 +259,13 @@ class PolicyStudio(QWidget):
 
     def on_rule_edited(self) -> None:
         self.vm.check_rule(self.rule_edit.toPlainText())
+
+    def on_field_picked(self, index: int) -> None:
+        name = self.field_picker.itemData(index)
+        self.field_picker.setCurrentIndex(0)
+        if name:
+            self.rule_edit.insertPlainText(str(name))
+            self.rule_edit.setFocus()
 
     def on_rule_checked(self, check: RuleCheck) -> None:
         if check.text != self.rule_edit.toPlainText():

@@ -1,6 +1,29 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>CallbackAlerter</name>
+    <message>
+        <location filename="../../ui/callback_alert.py" line="35" />
+        <source> (team)</source>
+        <translation>（本组）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/callback_alert.py" line="36" />
+        <source>Call-back due: {name}, {when}{who}</source>
+        <translation>回访到期：{name}，{when}{who}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/callback_alert.py" line="39" />
+        <source> — overdue, released to the team</source>
+        <translation> — 已逾期，已释放给本组</translation>
+    </message>
+    <message>
+        <location filename="../../ui/callback_alert.py" line="50" />
+        <source>Call-back</source>
+        <translation>回访</translation>
+    </message>
+</context>
+<context>
     <name>CrashDialog</name>
     <message>
         <location filename="../../ui/crash_dialog.py" line="28" />
@@ -1024,57 +1047,57 @@
 <context>
     <name>LimitsPage</name>
     <message>
-        <location filename="../../ui/policy_studio.py" line="514" />
-        <location filename="../../ui/policy_studio.py" line="540" />
+        <location filename="../../ui/policy_studio.py" line="536" />
+        <location filename="../../ui/policy_studio.py" line="562" />
         <source>ID</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="515" />
-        <location filename="../../ui/policy_studio.py" line="541" />
+        <location filename="../../ui/policy_studio.py" line="537" />
+        <location filename="../../ui/policy_studio.py" line="563" />
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="516" />
-        <location filename="../../ui/policy_studio.py" line="542" />
+        <location filename="../../ui/policy_studio.py" line="538" />
+        <location filename="../../ui/policy_studio.py" line="564" />
         <source>Period</source>
         <translation>周期</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="517" />
-        <location filename="../../ui/policy_studio.py" line="543" />
+        <location filename="../../ui/policy_studio.py" line="539" />
+        <location filename="../../ui/policy_studio.py" line="565" />
         <source>At most</source>
         <translation>最多</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="519" />
+        <location filename="../../ui/policy_studio.py" line="541" />
         <source>Quiet hours</source>
         <translation>免打扰时段</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="521" />
-        <location filename="../../ui/policy_studio.py" line="546" />
+        <location filename="../../ui/policy_studio.py" line="543" />
+        <location filename="../../ui/policy_studio.py" line="568" />
         <source>Cool-down (days)</source>
         <translation>冷却期（天）</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="544" />
+        <location filename="../../ui/policy_studio.py" line="566" />
         <source>Quiet from</source>
         <translation>免打扰开始</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="545" />
+        <location filename="../../ui/policy_studio.py" line="567" />
         <source>Quiet until</source>
         <translation>免打扰结束</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="547" />
+        <location filename="../../ui/policy_studio.py" line="569" />
         <source>New</source>
         <translation>新建</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="548" />
+        <location filename="../../ui/policy_studio.py" line="570" />
         <source>Save</source>
         <translation>保存</translation>
     </message>
@@ -1130,259 +1153,289 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="223" />
+        <location filename="../../ui/main_window.py" line="234" />
         <source>Agent Workbench — {name} ({role})</source>
         <translation>坐席工作台 — {name}（{role}）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="229" />
-        <location filename="../../ui/main_window.py" line="342" />
+        <location filename="../../ui/main_window.py" line="240" />
+        <location filename="../../ui/main_window.py" line="358" />
         <source>Mobile</source>
         <translation>手机号</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="230" />
+        <location filename="../../ui/main_window.py" line="241" />
         <source>Member no.</source>
         <translation>会员号</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="231" />
+        <location filename="../../ui/main_window.py" line="242" />
         <source>ID number (last 6)</source>
         <translation>证件号（后6位）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="234" />
+        <location filename="../../ui/main_window.py" line="245" />
         <source>Customer arrives / search: mobile, member no. or ID (Ctrl+F)</source>
         <translation>客户到厅 / 查询：手机号、会员号或证件号 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="235" />
+        <location filename="../../ui/main_window.py" line="246" />
         <source>Search a customer by mobile (Ctrl+F)</source>
         <translation>按手机号查询客户 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="239" />
+        <location filename="../../ui/main_window.py" line="250" />
         <source>Search</source>
         <translation>查询</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="262" />
+        <location filename="../../ui/main_window.py" line="273" />
         <source>My work</source>
         <translation>我的工作</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="270" />
+        <location filename="../../ui/main_window.py" line="281" />
         <source>Waiting for a call… (a call, a search or a task opens the customer here)</source>
         <translation>等待来电…（来电、查询或任务会在这里打开客户）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="277" />
-        <location filename="../../ui/main_window.py" line="659" />
+        <location filename="../../ui/main_window.py" line="288" />
+        <location filename="../../ui/main_window.py" line="706" />
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="282" />
+        <location filename="../../ui/main_window.py" line="293" />
         <source>Sync: starting…</source>
         <translation>同步：启动中…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="292" />
+        <location filename="../../ui/main_window.py" line="303" />
         <source>&amp;Workbench</source>
         <translation>工作台(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="293" />
+        <location filename="../../ui/main_window.py" line="304" />
         <source>Refresh work list</source>
         <translation>刷新工作列表</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="297" />
+        <location filename="../../ui/main_window.py" line="308" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="302" />
+        <location filename="../../ui/main_window.py" line="313" />
         <source>Dial the customer</source>
         <translation>拨打客户</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="306" />
+        <location filename="../../ui/main_window.py" line="317" />
         <source>&amp;Tools</source>
         <translation>工具(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="308" />
+        <location filename="../../ui/main_window.py" line="319" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="324" />
+        <location filename="../../ui/main_window.py" line="335" />
         <source>Dialling {n}…</source>
         <translation>正在拨打 {n}…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="337" />
+        <location filename="../../ui/main_window.py" line="348" />
+        <source>Call-back due</source>
+        <translation>回访到期</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="348" />
+        <source>Call-back</source>
+        <translation>回访</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="350" />
         <source>Work order: {s}</source>
         <translation>工单：{s}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="341" />
+        <location filename="../../ui/main_window.py" line="352" />
+        <source>{channel} · back to the pool {when}</source>
+        <translation>{channel} · {when} 退回公海</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="357" />
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="343" />
+        <location filename="../../ui/main_window.py" line="359" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="344" />
+        <location filename="../../ui/main_window.py" line="360" />
         <source>Task</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="345" />
+        <location filename="../../ui/main_window.py" line="361" />
         <source>Tier</source>
         <translation>等级</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="346" />
+        <location filename="../../ui/main_window.py" line="362" />
         <source>Deal p.</source>
         <translation>成单率</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="348" />
+        <location filename="../../ui/main_window.py" line="364" />
         <source>Updated</source>
         <translation>更新时间</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="397" />
+        <location filename="../../ui/main_window.py" line="413" />
         <source>&amp;Dashboards</source>
         <translation>效能看板(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="400" />
+        <location filename="../../ui/main_window.py" line="416" />
         <source>&amp;Policy studio</source>
         <translation>政策配置(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="422" />
+        <location filename="../../ui/main_window.py" line="438" />
         <source>A team lead can override this.</source>
         <translation>班组长可以放行。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="423" />
+        <location filename="../../ui/main_window.py" line="439" />
         <source>Call not allowed</source>
         <translation>不允许外呼</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="424" />
+        <location filename="../../ui/main_window.py" line="440" />
         <source>This call may not start now:</source>
         <translation>现在不能发起这通电话：</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="431" />
+        <location filename="../../ui/main_window.py" line="447" />
         <source>Override contact pressure</source>
         <translation>放行接触管控</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="432" />
+        <location filename="../../ui/main_window.py" line="448" />
         <source>Reason for the override (recorded):</source>
         <translation>放行原因（将被记录）：</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="594" />
+        <location filename="../../ui/main_window.py" line="622" />
         <source>Refreshing scores</source>
         <translation>正在更新评分</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="598" />
+        <location filename="../../ui/main_window.py" line="626" />
         <source>A new scoring model could not be loaded; the previous one stays in use: {m}</source>
         <translation>新评分模型无法加载，继续使用旧模型：{m}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="611" />
+        <location filename="../../ui/main_window.py" line="639" />
         <source>No customer found for {q}</source>
         <translation>未找到客户：{q}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="625" />
+        <location filename="../../ui/main_window.py" line="653" />
         <source>New lead saved</source>
         <translation>新线索已保存</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="637" />
+        <location filename="../../ui/main_window.py" line="671" />
         <source>Outcome saved</source>
         <translation>结果已保存</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="645" />
+        <location filename="../../ui/main_window.py" line="677" />
+        <source>; call-back closed</source>
+        <translation>；回访已关闭</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="681" />
+        <source>; call-back at {when}</source>
+        <translation>；回访时间 {when}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="684" />
+        <source> (moved from {asked}: {why})</source>
+        <translation>（由 {asked} 顺延：{why}）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="692" />
         <source>Not saved</source>
         <translation>未保存</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="671" />
+        <location filename="../../ui/main_window.py" line="718" />
         <source>Online · %n waiting · last sync {t}</source>
         <translation><numerusform>在线 · %n 条待上传 · 上次同步 {t}</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="673" />
+        <location filename="../../ui/main_window.py" line="720" />
         <source>Offline — showing local data, %n change(s) waiting</source>
         <translation><numerusform>离线 — 显示本地数据，%n 条变更待上传</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="675" />
+        <location filename="../../ui/main_window.py" line="722" />
         <source> · %n refused by the server</source>
         <translation><numerusform> · %n 条被服务器拒绝</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="679" />
+        <location filename="../../ui/main_window.py" line="726" />
         <source>Syncing… %n record(s)</source>
         <translation><numerusform>同步中… %n 条记录</numerusform></translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="707" />
+        <location filename="../../ui/main_window.py" line="754" />
         <source>No softphone connected (hover here for how to connect one)</source>
         <translation>未连接软电话（鼠标停在此处查看连接方法）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="709" />
+        <location filename="../../ui/main_window.py" line="756" />
         <source>Start a softphone with a control port, e.g. baresip with its ctrl_tcp module listening on %1; the workbench connects to it by itself. Without one, calls still pop from the server, a search, or `workbench call NUMBER`, and you dial by hand. (softphone_host / softphone_port in the settings; port 0 turns this off)</source>
         <translation>启动一个带控制端口的软电话，例如开启 ctrl_tcp 模块、监听 %1 的 baresip，工作台会自动连接。没有软电话时，来电仍可由服务器、搜索或 `workbench call 号码` 弹屏，拨号请手动进行。（设置项 softphone_host / softphone_port；端口设为 0 即关闭此功能）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="717" />
+        <location filename="../../ui/main_window.py" line="764" />
         <source>No softphone connected: dial the number by hand.</source>
         <translation>未连接软电话：请手动拨号。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="719" />
+        <location filename="../../ui/main_window.py" line="766" />
         <source>The softphone could not carry out “%1”.</source>
         <translation>软电话无法执行“%1”。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="724" />
+        <location filename="../../ui/main_window.py" line="771" />
         <source>Calls from other programs cannot reach this window (its local socket is taken).</source>
         <translation>其他程序转来的来电无法到达本窗口（本地套接字已被占用）。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="729" />
+        <location filename="../../ui/main_window.py" line="776" />
         <source>softphone_port is 0 in the settings: calls pop from the server, a search or `workbench call NUMBER`; you dial by hand.</source>
         <translation>设置中 softphone_port 为 0：来电由服务器、搜索或 `workbench call 号码` 弹屏，拨号请手动进行。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="683" />
+        <location filename="../../ui/main_window.py" line="730" />
         <source>Language saved: it takes effect the next time the workbench starts.</source>
         <translation>语言已保存：下次启动工作台时生效。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="702" />
+        <location filename="../../ui/main_window.py" line="749" />
         <source>Softphone connected</source>
         <translation>软电话已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="728" />
+        <location filename="../../ui/main_window.py" line="775" />
         <source>No softphone configured</source>
         <translation>未配置软电话</translation>
     </message>
@@ -1433,169 +1486,179 @@
 <context>
     <name>OutcomeForm</name>
     <message>
-        <location filename="../../ui/outcome_form.py" line="76" />
+        <location filename="../../ui/outcome_form.py" line="77" />
         <source>Outcome</source>
         <translation>接触结果</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="77" />
+        <location filename="../../ui/outcome_form.py" line="78" />
         <source>F9 comes here from anywhere in the window</source>
         <translation>在窗口任何位置按 F9 可回到此处</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="87" />
+        <location filename="../../ui/outcome_form.py" line="88" />
         <source>— choose the outcome —</source>
         <translation>— 请选择结果 —</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="97" />
+        <location filename="../../ui/outcome_form.py" line="98" />
         <source>Send hang-up SMS (Alt+M)</source>
         <translation>发送挂机短信（Alt+M）</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="98" />
+        <location filename="../../ui/outcome_form.py" line="99" />
         <source>After the call, the chosen policy's SMS with the customer's personal link to the online zone (sent once, after sync; pressure checked first)</source>
         <translation>通话结束后，向客户发送所选政策的短信及其网厅专属链接（同步后只发送一次；先检查接触管控）</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="103" />
+        <location filename="../../ui/outcome_form.py" line="104" />
         <source>Short note (Enter saves)</source>
         <translation>简短备注（回车保存）</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="105" />
+        <location filename="../../ui/outcome_form.py" line="106" />
         <source>Call &amp;back at</source>
         <translation>回访时间(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="118" />
+        <location filename="../../ui/outcome_form.py" line="119" />
+        <source>Anyone in my team</source>
+        <translation>本组任何人</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="121" />
+        <source>The call-back comes back to everyone in the team, not only to you</source>
+        <translation>回访提醒给全组的人，而不只是您</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="123" />
         <source>&amp;Transfer to store</source>
         <translation>转营业厅(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="122" />
-        <location filename="../../ui/outcome_form.py" line="196" />
+        <location filename="../../ui/outcome_form.py" line="127" />
+        <location filename="../../ui/outcome_form.py" line="202" />
         <source>Note for the store</source>
         <translation>给营业厅的备注</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="126" />
+        <location filename="../../ui/outcome_form.py" line="131" />
         <source>&amp;Save (Enter)</source>
         <translation>保存(&amp;S)（回车）</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="129" />
+        <location filename="../../ui/outcome_form.py" line="134" />
         <source>&amp;Undo (Ctrl+Z)</source>
         <translation>撤销(&amp;U)（Ctrl+Z）</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="136" />
+        <location filename="../../ui/outcome_form.py" line="141" />
         <source>&amp;Wrap-up</source>
         <translation>小结(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="137" />
+        <location filename="../../ui/outcome_form.py" line="142" />
         <source>&amp;Intent</source>
         <translation>办理意向(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="138" />
+        <location filename="../../ui/outcome_form.py" line="143" />
         <source>&amp;Policy</source>
         <translation>政策(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="140" />
+        <location filename="../../ui/outcome_form.py" line="145" />
         <source>&amp;Note</source>
         <translation>备注(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="192" />
+        <location filename="../../ui/outcome_form.py" line="198" />
         <source>Outcome of the call</source>
         <translation>通话结果</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="192" />
+        <location filename="../../ui/outcome_form.py" line="198" />
         <source>Customer's intent</source>
         <translation>客户意向</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="193" />
+        <location filename="../../ui/outcome_form.py" line="199" />
         <source>Policy discussed</source>
         <translation>所谈政策</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="193" />
+        <location filename="../../ui/outcome_form.py" line="199" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="194" />
+        <location filename="../../ui/outcome_form.py" line="200" />
         <source>Call back</source>
         <translation>回访</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="194" />
+        <location filename="../../ui/outcome_form.py" line="200" />
         <source>Call-back time</source>
         <translation>回访时间</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="195" />
+        <location filename="../../ui/outcome_form.py" line="201" />
         <source>Transfer to a store</source>
         <translation>转营业厅</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="195" />
+        <location filename="../../ui/outcome_form.py" line="201" />
         <source>Store</source>
         <translation>营业厅</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="196" />
+        <location filename="../../ui/outcome_form.py" line="202" />
         <source>Save the outcome</source>
         <translation>保存接触结果</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="197" />
+        <location filename="../../ui/outcome_form.py" line="203" />
         <source>Undo the last saved outcome</source>
         <translation>撤销上次保存的结果</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="200" />
+        <location filename="../../ui/outcome_form.py" line="206" />
         <source>Outcome form</source>
         <translation>接触结果表单</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="201" />
+        <location filename="../../ui/outcome_form.py" line="207" />
         <source>Save status</source>
         <translation>保存状态</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="232" />
-        <location filename="../../ui/outcome_form.py" line="286" />
+        <location filename="../../ui/outcome_form.py" line="239" />
+        <location filename="../../ui/outcome_form.py" line="294" />
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="378" />
+        <location filename="../../ui/outcome_form.py" line="389" />
         <source>Choose how the contact ended (wrap-up) first.</source>
         <translation>请先选择接触结果（小结）。</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="403" />
+        <location filename="../../ui/outcome_form.py" line="414" />
         <source>Undone.</source>
         <translation>已撤销。</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="403" />
+        <location filename="../../ui/outcome_form.py" line="414" />
         <source>Too late to undo: already sent.</source>
         <translation>无法撤销：已经上传。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/outcome_form.py" line="408" />
+        <location filename="../../ui/outcome_form.py" line="419" />
         <source>Saved. Ctrl+Z undoes it (%n s).</source>
         <translation><numerusform>已保存。Ctrl+Z 可撤销（%n 秒）。</numerusform></translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="410" />
+        <location filename="../../ui/outcome_form.py" line="421" />
         <source>Saved.</source>
         <translation>已保存。</translation>
     </message>
@@ -1603,228 +1666,238 @@
 <context>
     <name>PolicyStudio</name>
     <message>
-        <location filename="../../ui/policy_studio.py" line="57" />
+        <location filename="../../ui/policy_studio.py" line="61" />
         <source>Policy studio</source>
         <translation>政策配置</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="62" />
-        <location filename="../../ui/policy_studio.py" line="107" />
+        <location filename="../../ui/policy_studio.py" line="66" />
+        <location filename="../../ui/policy_studio.py" line="121" />
         <source>ID</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="63" />
-        <location filename="../../ui/policy_studio.py" line="108" />
-        <location filename="../../ui/policy_studio.py" line="127" />
+        <location filename="../../ui/policy_studio.py" line="67" />
+        <location filename="../../ui/policy_studio.py" line="122" />
+        <location filename="../../ui/policy_studio.py" line="142" />
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="64" />
-        <location filename="../../ui/policy_studio.py" line="120" />
+        <location filename="../../ui/policy_studio.py" line="68" />
+        <location filename="../../ui/policy_studio.py" line="134" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="65" />
+        <location filename="../../ui/policy_studio.py" line="69" />
         <source>Version</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="90" />
+        <location filename="../../ui/policy_studio.py" line="94" />
         <source>unlimited</source>
         <translation>不限</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="109" />
+        <location filename="../../ui/policy_studio.py" line="108" />
+        <source>Insert a field…</source>
+        <translation>插入字段…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/policy_studio.py" line="113" />
+        <source>Fields a rule can use. scores.deal, scores.churn and scores.renewal are probabilities from 0 to 1; a customer without that score does not match.</source>
+        <translation>规则可用的字段。scores.deal、scores.churn、scores.renewal 是 0 到 1 的概率；还没有该评分的客户不匹配。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/policy_studio.py" line="123" />
         <source>Pitch</source>
         <translation>卖点</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="110" />
+        <location filename="../../ui/policy_studio.py" line="124" />
         <source>Product</source>
         <translation>产品</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="111" />
+        <location filename="../../ui/policy_studio.py" line="125" />
         <source>Channels</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="112" />
+        <location filename="../../ui/policy_studio.py" line="126" />
         <source>Priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="113" />
+        <location filename="../../ui/policy_studio.py" line="127" />
         <source>Value (¥)</source>
         <translation>价值（元）</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="114" />
-        <location filename="../../ui/policy_studio.py" line="328" />
+        <location filename="../../ui/policy_studio.py" line="128" />
+        <location filename="../../ui/policy_studio.py" line="350" />
         <source>Quota, total</source>
         <translation>总配额</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="115" />
-        <location filename="../../ui/policy_studio.py" line="329" />
+        <location filename="../../ui/policy_studio.py" line="129" />
+        <location filename="../../ui/policy_studio.py" line="351" />
         <source>Quota per store</source>
         <translation>单厅配额</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="116" />
-        <location filename="../../ui/policy_studio.py" line="326" />
+        <location filename="../../ui/policy_studio.py" line="130" />
+        <location filename="../../ui/policy_studio.py" line="348" />
         <source>Valid from</source>
         <translation>生效日期</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="117" />
-        <location filename="../../ui/policy_studio.py" line="327" />
+        <location filename="../../ui/policy_studio.py" line="131" />
+        <location filename="../../ui/policy_studio.py" line="349" />
         <source>Valid to</source>
         <translation>有效期至</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="118" />
+        <location filename="../../ui/policy_studio.py" line="132" />
         <source>Exclusive group</source>
         <translation>互斥组</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="119" />
+        <location filename="../../ui/policy_studio.py" line="133" />
         <source>Script</source>
         <translation>话术</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="121" />
+        <location filename="../../ui/policy_studio.py" line="135" />
         <source>Rule</source>
         <translation>规则</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="126" />
+        <location filename="../../ui/policy_studio.py" line="141" />
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="128" />
+        <location filename="../../ui/policy_studio.py" line="143" />
         <source>City</source>
         <translation>城市</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="129" />
+        <location filename="../../ui/policy_studio.py" line="144" />
         <source>Plan fee</source>
         <translation>套餐月费</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="130" />
+        <location filename="../../ui/policy_studio.py" line="145" />
         <source>Why</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="137" />
+        <location filename="../../ui/policy_studio.py" line="152" />
         <source>New</source>
         <translation>新建</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="138" />
+        <location filename="../../ui/policy_studio.py" line="153" />
         <source>Save</source>
         <translation>保存</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="139" />
+        <location filename="../../ui/policy_studio.py" line="154" />
         <source>Publish</source>
         <translation>发布</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="140" />
+        <location filename="../../ui/policy_studio.py" line="155" />
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="141" />
+        <location filename="../../ui/policy_studio.py" line="156" />
         <source>Import YAML…</source>
         <translation>导入 YAML…</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="142" />
+        <location filename="../../ui/policy_studio.py" line="157" />
         <source>Export YAML…</source>
         <translation>导出 YAML…</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="169" />
+        <location filename="../../ui/policy_studio.py" line="184" />
         <source>Policies</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="170" />
+        <location filename="../../ui/policy_studio.py" line="185" />
         <source>Scripts</source>
         <translation>话术</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="171" />
+        <location filename="../../ui/policy_studio.py" line="186" />
         <source>Pressure limits</source>
         <translation>接触管控</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="241" />
+        <location filename="../../ui/policy_studio.py" line="256" />
         <source>new (draft)</source>
         <translation>新建（草稿）</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="262" />
+        <location filename="../../ui/policy_studio.py" line="284" />
         <source>Rule OK — counting matching customers…</source>
         <translation>规则正确 — 正在统计匹配客户…</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="265" />
+        <location filename="../../ui/policy_studio.py" line="287" />
         <source>Rule OK — matches %1 of %2 customers in the local book</source>
         <translation>规则正确 — 本地客户中 %2 位有 %1 位匹配</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="307" />
+        <location filename="../../ui/policy_studio.py" line="329" />
         <source>%1 must be a whole number</source>
         <translation>%1 须为整数</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="317" />
+        <location filename="../../ui/policy_studio.py" line="339" />
         <source>%1 must be a date like 2026-12-01</source>
         <translation>%1 须为日期，例如 2026-12-01</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="184" />
-        <location filename="../../ui/policy_studio.py" line="185" />
-        <location filename="../../ui/policy_studio.py" line="354" />
+        <location filename="../../ui/policy_studio.py" line="199" />
+        <location filename="../../ui/policy_studio.py" line="200" />
+        <location filename="../../ui/policy_studio.py" line="376" />
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="362" />
+        <location filename="../../ui/policy_studio.py" line="384" />
         <source>Published %1, version %2</source>
         <translation>已发布 %1，版本 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="375" />
+        <location filename="../../ui/policy_studio.py" line="397" />
         <source>Import policies</source>
         <translation>导入政策</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="376" />
-        <location filename="../../ui/policy_studio.py" line="382" />
+        <location filename="../../ui/policy_studio.py" line="398" />
+        <location filename="../../ui/policy_studio.py" line="404" />
         <source>YAML files (*.yaml *.yml)</source>
         <translation>YAML 文件 (*.yaml *.yml)</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="381" />
+        <location filename="../../ui/policy_studio.py" line="403" />
         <source>Export policies</source>
         <translation>导出政策</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="387" />
+        <location filename="../../ui/policy_studio.py" line="409" />
         <source>Imported %1 items</source>
         <translation>已导入 %1 项</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="390" />
+        <location filename="../../ui/policy_studio.py" line="412" />
         <source>Exported to %1</source>
         <translation>已导出到 %1</translation>
     </message>
@@ -2135,62 +2208,62 @@
 <context>
     <name>ScriptsPage</name>
     <message>
-        <location filename="../../ui/policy_studio.py" line="419" />
-        <location filename="../../ui/policy_studio.py" line="439" />
+        <location filename="../../ui/policy_studio.py" line="441" />
+        <location filename="../../ui/policy_studio.py" line="461" />
         <source>ID</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="420" />
-        <location filename="../../ui/policy_studio.py" line="440" />
+        <location filename="../../ui/policy_studio.py" line="442" />
+        <location filename="../../ui/policy_studio.py" line="462" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="421" />
-        <location filename="../../ui/policy_studio.py" line="442" />
+        <location filename="../../ui/policy_studio.py" line="443" />
+        <location filename="../../ui/policy_studio.py" line="464" />
         <source>Section</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="422" />
-        <location filename="../../ui/policy_studio.py" line="443" />
+        <location filename="../../ui/policy_studio.py" line="444" />
+        <location filename="../../ui/policy_studio.py" line="465" />
         <source>Variant</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="423" />
-        <location filename="../../ui/policy_studio.py" line="444" />
+        <location filename="../../ui/policy_studio.py" line="445" />
+        <location filename="../../ui/policy_studio.py" line="466" />
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="437" />
+        <location filename="../../ui/policy_studio.py" line="459" />
         <source>comma-separated</source>
         <translation>用逗号分隔</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="441" />
+        <location filename="../../ui/policy_studio.py" line="463" />
         <source>Lifecycle stage</source>
         <translation>生命周期</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="445" />
+        <location filename="../../ui/policy_studio.py" line="467" />
         <source>Text</source>
         <translation>内容</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="446" />
+        <location filename="../../ui/policy_studio.py" line="468" />
         <source>Keywords</source>
         <translation>关键词</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="447" />
+        <location filename="../../ui/policy_studio.py" line="469" />
         <source>New</source>
         <translation>新建</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="448" />
+        <location filename="../../ui/policy_studio.py" line="470" />
         <source>Save</source>
         <translation>保存</translation>
     </message>
@@ -2577,6 +2650,16 @@
         <location filename="../../ui/labels.py" line="148" />
         <source>month</source>
         <translation>月</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="167" />
+        <source>the customer's quiet hours</source>
+        <translation>客户的免打扰时段</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="168" />
+        <source>the contact cap is reached</source>
+        <translation>已达接触上限</translation>
     </message>
 </context>
 </TS>
