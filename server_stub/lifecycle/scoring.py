@@ -43,9 +43,7 @@ from server_stub.lifecycle.wire_sql import wire_json_sql
 from server_stub.storage import models as m
 from server_stub.storage.fast_insert import bind_processor
 from workbench.core.entities import utcnow
-from workbench.core.scoring.models import ScoreModel
-from workbench.core.scoring.tiers import TierThresholds, assign_tiers
-from workbench.services.score_refresh import (
+from workbench.core.scoring.book import (
     _PORTRAIT_COLUMNS,
     _history_queries,
     _score_texts,
@@ -53,6 +51,8 @@ from workbench.services.score_refresh import (
     history_from_rows,
     score_frame,
 )
+from workbench.core.scoring.models import ScoreModel
+from workbench.core.scoring.tiers import TierThresholds, assign_tiers
 
 log = logging.getLogger(__name__)
 

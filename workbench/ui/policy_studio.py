@@ -36,7 +36,6 @@ from PySide6.QtWidgets import (
 from workbench.core.clock import parse_when
 from workbench.core.codes import Channel, Lifecycle, ScriptSection
 from workbench.core.eligibility import SCORE_PREFIX, field_schema
-from workbench.core.entities import parse_when
 from workbench.core.policies import PolicySpec, ScriptSpec
 from workbench.core.pressure import ALL_CHANNELS, PressureLimitSpec
 from workbench.services.policy_admin import PreviewRow, RuleCheck
