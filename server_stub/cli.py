@@ -22,6 +22,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export-policies": ("server_stub.policy_admin", "write policies, scripts and pressure limits as YAML"),
     "train": ("server_stub.training", "train the scoring models and write their reports"),
     "evaluate": ("server_stub.evaluation", "evaluate our model and two baselines on a table of past contacts"),
+    "merge-duplicates": ("server_stub.identity", "list (--dry-run) or merge customers that share a number"),
+    "audit": ("server_stub.audit", "read the audit log, set its retention, purge old entries"),
 }
 
 

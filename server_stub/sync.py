@@ -46,6 +46,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from server_stub.auth import Principal
 from server_stub.bulk import RawWriter
 from server_stub.changes import Change, append, current_cursor
+from server_stub.identity import (
+    DuplicateCustomerError,
+    IdNumberError,
+    check_new_customer,
+    claim_keys,
+)
 from server_stub.storage.db import unit_of_work
 from server_stub.storage.fast_insert import bind_processor, insert_rows
 from server_stub.storage.models import (
@@ -100,6 +106,15 @@ TASK_TRANSITIONS: dict[str, frozenset[str]] = {
 
 class Rejected(Exception):
     """A mutation the rules refuse; the message goes back to the client as its reason."""
+
+
+class Duplicate(Rejected):
+    """A new customer whose number or ID number belongs to ``customer_id`` already: the
+    result names that customer, so the desktop opens them instead."""
+
+    def __init__(self, message: str, customer_id: str) -> None:
+        super().__init__(message)
+        self.customer_id = customer_id
 
 
 class PushForbidden(Exception):
@@ -426,6 +441,10 @@ def customer_visible(session: Session, p: Principal, customer: Customer | Custom
     customers whose call was routed to them (a ``call_event`` in the last day)."""
     if customer_scope_ok(p, customer):
         return True
+    from server_stub.grants import has_grant
+
+    if has_grant(session, p.user_id, customer.id):  # a hotline call or a store visit (serve grant)
+        return True
     if p.role == Role.RECEPTIONIST and p.store_id is not None:
         hit = session.execute(
             select(WorkOrder.id).where(WorkOrder.customer_id == customer.id, WorkOrder.store_id == p.store_id).limit(1)
@@ -684,10 +703,17 @@ def _customer_create(b: _Batch, data: dict[str, Any]) -> list[Change]:
     existing = b.customers.get(cid) if cid in b.customers else b.session.get(Customer, cid)
     if existing is not None:
         raise Rejected(f"customer {cid} already exists")
+    try:  # one customer per person
+        keys = check_new_customer(b.session, values, data.get("id_number"))
+    except DuplicateCustomerError as exc:
+        raise Duplicate(str(exc), exc.customer_id) from None
+    except (IdNumberError, InvalidPhoneError) as exc:
+        raise Rejected(str(exc)) from None
     values["updated_at"] = b.now
     row = Customer(**values)
     b.session.add(row)
     b.customers[cid] = row
+    claim_keys(b.session, cid, keys)
     return [Change("customer", cid, wire_values(values, Customer), team_id=values["team_id"], store_id=values["store_id"])]
 
 
@@ -798,6 +824,8 @@ def _push_tx(
         except Rejected as exc:
             result["status"] = "rejected"
             result["reason"] = str(exc)
+            if isinstance(exc, Duplicate):
+                result["existing_customer_id"] = exc.customer_id
             ends.append(None)
         except DBAPIError as exc:
             if not careful:

@@ -217,20 +217,15 @@ def _run_window(app: Any, settings: Settings, args: argparse.Namespace, language
     actor = ctx.actor
     online: dict[str, Any] = {}  # the sync engine and controller, once the server link is up
 
-    def server_lookup(number: str) -> bool:
+    def server_lookup(event: CallEvent) -> bool:
         engine, api = online.get("engine"), link.api
         if engine is None or api is None:
             return False  # not connected (yet): the local store is all there is
-        from workbench.services.server_api import OfflineError
+        from workbench.services.serving import ServeClient
 
-        try:
-            found = api.lookup_customer(number)
-        except OfflineError:
-            return False
-        if not found:
-            return False
-        engine.apply_lookup(found)
-        return True
+        serving = ServeClient(ctx.sf, api, engine.apply_lookup, actor)
+        serving.purge_expired()
+        return serving.lookup(event)  # a serve grant when the caller is outside the user's book
 
     runner = TaskRunner()
     scoring = holder["scoring"] = DeskScoring(ctx.sf)
@@ -265,6 +260,9 @@ def _run_window(app: Any, settings: Settings, args: argparse.Namespace, language
         if "sync" in online:
             return
         engine = online["engine"] = SyncEngine(ctx.sf, api, SyncEngine.client_id_for(ctx.sf))
+        from workbench.services.serving import ServeClient
+
+        ServeClient(ctx.sf, api, engine.apply_lookup, actor).purge_expired()  # grants ended while closed
 
         def reauth() -> bool:
             try:

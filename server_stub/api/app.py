@@ -461,6 +461,9 @@ def create_app(
     from server_stub import cti
 
     cti.register(app, factory, settings, ApiError)
+    from server_stub import grants
+
+    app.include_router(grants.router(factory, principal, ApiError))
 
     @app.post("/api/v1/admin/policies/publish", response_model=s.PublishOut, responses=ERRORS, tags=["admin"])
     def publish_policies(body: s.PublishIn, _p: Admin) -> s.PublishOut:

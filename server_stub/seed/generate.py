@@ -148,6 +148,8 @@ class _Gen:
         self.data.tables.append(TableData("team", {
             "id": list(teams), "name": [v[0] for v in teams.values()],
             "province": [v[1] for v in teams.values()],
+            # the hotline team serves every caller (serve grants)
+            "serves_callers": [t == ref.HOTLINE_TEAM for t in teams],
         }))
         # stores: one per district, S001 = 广州天河
         s_ids, s_names, s_prov, s_city, s_addr = [], [], [], [], []

@@ -295,8 +295,8 @@ def test_refused_save_shows_the_reason_and_writes_nothing(qtbot, local_ctx: Loca
 def test_unknown_caller_asks_the_server_then_offers_a_new_lead(qtbot, local_ctx: LocalContext) -> None:  # type: ignore[no-untyped-def]
     asked: list[str] = []
 
-    def lookup(number: str) -> bool:
-        asked.append(number)
+    def lookup(event: CallEvent) -> bool:
+        asked.append(event.number)
         return False
 
     win, vm, runner = _window(qtbot, local_ctx, lookup)

@@ -390,3 +390,25 @@ class ServerApi:
             if exc.status == 404:
                 return None
             raise
+
+    def serve_customer(self, value: str, source: str, kind: str = "phone", call_id: str | None = None,
+                       reason: str = "") -> dict[str, Any] | None:
+        """Open whoever calls or walks in (``POST /serve``): the lookup's data plus, outside the
+        user's book, a serve grant for this call or visit (``grant``); None if nobody the user
+        may serve has this number."""
+        body = {"value": value, "kind": kind, "source": source, "call_id": call_id, "reason": reason}
+        try:
+            return dict(self._request("POST", f"{API}/serve", json=body))
+        except ServerRejected as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def reopen_grant(self, grant_id: str) -> dict[str, Any] | None:
+        """The customer of one of this user's unexpired serve grants, or None."""
+        try:
+            return dict(self._request("GET", f"{API}/serve/grants/{grant_id}"))
+        except ServerRejected as exc:
+            if exc.status == 404:
+                return None
+            raise

@@ -16,9 +16,9 @@ from workbench.services.screen_pop import ScreenPop, ScreenPopService
 from workbench.services.worklist import WorkItem, load_worklist, stores_by_city
 from workbench.views.task_runner import TaskRunner
 
-#: ``server_lookup(number) -> bool``: ask the server once for an unknown caller; True if it
-#: found the customer and put them in the local store.
-ServerLookup = Callable[[str], bool]
+#: ``server_lookup(event) -> bool``: ask the server once for an unknown caller or walk-in
+#: (a serve grant outside the user's book); True if it put the customer in the local store.
+ServerLookup = Callable[[CallEvent], bool]
 
 
 class WorkbenchViewModel(QObject):
@@ -89,8 +89,8 @@ class WorkbenchViewModel(QObject):
 
         def work() -> ScreenPop | None:
             pop = self._pops.build(event.number, key_kind=event.key_kind, channel=event.channel)
-            if pop is None and self._server_lookup is not None and event.key_kind == "phone":
-                if self._server_lookup(event.number):
+            if pop is None and self._server_lookup is not None and event.key_kind in ("phone", "member_no"):
+                if self._server_lookup(event):
                     pop = self._pops.build(event.number, key_kind=event.key_kind, channel=event.channel)
             return pop
 
