@@ -8,7 +8,7 @@ moment cannot both win (the second insert fails and its push answers with the fi
 The lead check (:func:`existing_customer`) also looks at the customers' own number columns,
 so a customer imported or seeded without keys still counts. ``workbench-server
 merge-duplicates`` (:func:`run`) lists the customers that share a number and merges each
-group into its oldest member: contacts, tasks, acceptances and work orders move, the others'
+group into one member (a platform customer before a desk-made lead): contacts, tasks, acceptances and work orders move, the others'
 keys move, the merged-away rows are deleted on every desk through the change log, and every
 merge is audited.
 """
@@ -171,7 +171,8 @@ def customer_by_id_number(session: Session, raw: str) -> Customer | None:
 
 @dataclass(frozen=True)
 class DuplicateGroup:
-    """Customers sharing a number: ``keep`` (the oldest id) and the others."""
+    """Customers sharing a number: ``keep`` (a platform customer before a lead, then the
+    lowest id) and the others."""
 
     number: str
     keep: str
@@ -212,8 +213,14 @@ def find_duplicates(session: Session) -> list[DuplicateGroup]:
             if cid not in members:
                 members.append(cid)
             first_number.setdefault(r, num)
-    return [DuplicateGroup(first_number[r], min(m), tuple(sorted(x for x in m if x != min(m))))
-            for r, m in sorted(groups.items())]
+    # keep a customer of the data platform over a desk-made lead, then the lower id
+    leads = set(session.execute(select(Customer.id).where(
+        Customer.id.in_([c for m in groups.values() for c in m]), Customer.is_lead.is_(True))).scalars())
+    out = []
+    for r, members in sorted(groups.items()):
+        ordered = sorted(members, key=lambda c: (c in leads, c))
+        out.append(DuplicateGroup(first_number[r], ordered[0], tuple(ordered[1:])))
+    return out
 
 
 def _tagged(entity: str, row: Any, cust: Customer) -> Change:
@@ -228,7 +235,7 @@ def merge(session: Session, keep_id: str, drop_id: str, *, by_user: str) -> dict
     Raises:
         MergeError: the same customer twice, or either missing.
     """
-    from server_stub.sync import lock_log, wire_row
+    from server_stub.sync import lock_log
 
     if keep_id == drop_id:
         raise MergeError("a customer cannot be merged with itself")
@@ -238,6 +245,8 @@ def merge(session: Session, keep_id: str, drop_id: str, *, by_user: str) -> dict
     lock_log(session)
     moved: dict[str, int] = {}
     changes: list[Change] = []
+    old_team, old_store = drop.team_id, drop.store_id
+    moves_book = (old_team, old_store) != (keep.team_id, keep.store_id)
     for entity, model in (("contact_event", ContactEvent), ("task", Task), ("acceptance", Acceptance),
                           ("work_order", WorkOrder)):
         rows = list(session.execute(select(model).where(model.customer_id == drop_id)).scalars())  # type: ignore[attr-defined]
@@ -248,6 +257,11 @@ def merge(session: Session, keep_id: str, drop_id: str, *, by_user: str) -> dict
             if entity == "task":
                 row.store_id = keep.store_id
             changes.append(_tagged(entity, row, keep))
+            if moves_book:  # the other book's desks forget the row (it follows the customer)
+                store = None if entity == "work_order" and row.store_id == old_store else old_store
+                if entity != "work_order" or store is not None or old_team is not None:
+                    changes.append(Change(entity, row.id, {"id": row.id, "merged_into": keep_id}, op="delete",
+                                          team_id=old_team, store_id=store))
         moved[entity] = len(rows)
     # the kept customer gains the other's second number if it has room, and every key
     if not keep.phone2 and drop.phone != keep.phone:
@@ -263,16 +277,11 @@ def merge(session: Session, keep_id: str, drop_id: str, *, by_user: str) -> dict
         if key not in have and session.get(CustomerKey, key) is None:
             session.add(CustomerKey(key=key, customer_id=keep_id))
     session.execute(delete(ServeGrant).where(ServeGrant.customer_id == drop_id))
-    old_tags = (drop.team_id, drop.store_id)
     session.delete(drop)
     session.flush()
     changes.append(_tagged("customer", keep, keep))
     changes.append(Change("customer", drop_id, {"id": drop_id, "merged_into": keep_id}, op="delete",
-                          team_id=old_tags[0], store_id=old_tags[1]))
-    if old_tags != (keep.team_id, keep.store_id):
-        # the other book's desks get the kept customer too (their contacts now point at it)
-        changes.append(Change("customer", keep_id, wire_row("customer", keep), team_id=old_tags[0],
-                              store_id=old_tags[1]))
+                          team_id=old_team, store_id=old_store))
     append(session, changes)
     total = sum(moved.values())
     audit.record(session, "merge", user_id=by_user, customer_id=keep_id, rows=total,

@@ -365,6 +365,7 @@ class SyncEngine:
         # Only the last change of a row in this page matters; rows of one entity (and one
         # shape) then go in one multi-row upsert, whatever their order in the log.
         latest: dict[tuple[str, str], Change] = {}
+        gone: set[tuple[str, str]] = set()
         for change in changes:
             if change.op == "event":
                 if self._fresh(change.data):
@@ -373,6 +374,12 @@ class SyncEngine:
                 key = (change.entity, str(change.data["id"]))
                 latest.pop(key, None)  # re-insert: keep log order of the survivors
                 latest[key] = change
+                gone.discard(key)
+            elif change.op == "delete" and change.entity in ENTITIES and "id" in change.data:
+                # a row removed on the server (a customer merged into another one)
+                key = (change.entity, str(change.data["id"]))
+                latest.pop(key, None)
+                gone.add(key)
             # anything else comes from a newer server: ignore what we do not know
         groups: dict[tuple[str, frozenset[str]], list[Change]] = {}
         for change in latest.values():
@@ -380,6 +387,11 @@ class SyncEngine:
         with unit_of_work(self._factory) as session:
             for group in groups.values():
                 applied += self._upsert(session, group, touched)
+            for entity, row_id in gone:
+                row = session.get(ENTITIES[entity], row_id)
+                if row is not None:
+                    session.delete(row)
+                    applied += 1
             if touched:
                 self._rebase(session, touched)
             _set_state(session, "cursor", str(next_cursor))
