@@ -31,12 +31,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from server_stub.auth import Principal
+from server_stub.storage.db import unit_of_work
 from server_stub.storage.models import AuditEntry, AuditSetting
 from workbench.local_store.entities import utcnow
 
@@ -53,6 +55,23 @@ def record(session: Session, action: str, *, user_id: str, customer_id: str | No
     session.add(AuditEntry(user_id=user_id[:40], action=action[:40], customer_id=customer_id,
                            detail=detail[:2000], address=(address or None) and address[:60],
                            session_id=session_id, rows=rows, at=utcnow()))
+
+
+def login_failed(factory: sessionmaker[Session], username: str, address: str, why: str) -> None:
+    """Record a refused login in a transaction of its own (the caller's was rolled back)."""
+    with unit_of_work(factory) as session:
+        record(session, "login_failed", user_id=username, address=address, detail=f"{username}: {why}")
+
+
+def record_pull(factory: sessionmaker[Session], p: Principal, changes: Sequence[Mapping[str, Any]]) -> None:
+    """Record how many customer rows a pull page handed to ``p``'s session (pages without
+    customer rows are not worth an entry: long-polls and reference data)."""
+    customers = sum(1 for c in changes if c.get("entity") == "customer")
+    if not customers:
+        return
+    with unit_of_work(factory) as session:
+        record(session, "pull", user_id=p.user_id, session_id=p.session_id, rows=customers,
+               detail=f"cursor {changes[0].get('cursor')}..{changes[-1].get('cursor')}")
 
 
 def query(session: Session, *, user: str | None = None, customer: str | None = None,
@@ -135,7 +154,7 @@ def parse_since(text: str) -> dt.datetime:
 
 
 def run(args: argparse.Namespace, out: Any = None) -> int:
-    from server_stub.storage.db import open_central, session_factory, unit_of_work
+    from server_stub.storage.db import open_central, session_factory
 
     out = out or sys.stdout
     try:
@@ -159,14 +178,14 @@ def run(args: argparse.Namespace, out: Any = None) -> int:
             entries = query(session, user=args.user, customer=args.customer, since=since,
                             action=args.action, limit=args.limit)
             record(session, "audit_read", user_id="cli", rows=len(entries),
-                   detail=_filters(args.user, args.customer, args.since, args.action))
+                   detail=filters_text(args.user, args.customer, args.since, args.action))
         _print(entries, out)
     finally:
         engine.dispose()
     return 0
 
 
-def _filters(*values: str | None) -> str:
+def filters_text(*values: str | None) -> str:
     names = ("user", "customer", "since", "action")
     return " ".join(f"{n}={v}" for n, v in zip(names, values, strict=True) if v)
 

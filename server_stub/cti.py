@@ -19,6 +19,7 @@ from fastapi import FastAPI, Header
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from server_stub import audit
 from server_stub.api import schemas as s
 from server_stub.changes import Change, append
 from server_stub.storage.db import unit_of_work
@@ -56,6 +57,8 @@ def route_call(session: Session, agent: str, caller: str, call_id: str | None = 
         "customer": wire_row("customer", cust) if cust else None,
     }
     cursor = append(session, [Change("call_event", event_id, data, op="event", target_user_id=user.id)])
+    audit.record(session, "cti_grant", user_id=user.id, customer_id=data["customer_id"],
+                 detail=f"call {call_id or event_id} from …{number[-4:]}")
     return {"event_id": event_id, "cursor": cursor, "customer_id": data["customer_id"]}
 
 

@@ -29,7 +29,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server_stub import auth, sync
+from server_stub import audit, auth, sync
 from server_stub.api import schemas as s
 from server_stub.storage.db import WalCheckpointer, open_central, session_factory, unit_of_work
 from server_stub.storage.models import User
@@ -327,11 +327,16 @@ def create_app(
         try:
             user, tokens = auth.login(session, body.username, body.password, _client_address(request),
                                       request.headers.get("user-agent", ""))
+            audit.record(session, "login", user_id=user.id, address=_client_address(request),
+                         session_id=tokens.session_id, detail=body.username)
             session.commit()
         except auth.Throttled as exc:
             session.rollback()
+            audit.login_failed(factory, body.username, _client_address(request), "throttled")
             raise ApiError(429, str(exc), {"Retry-After": str(exc.retry_after)}) from None
         except auth.AuthFailed as exc:
+            audit.record(session, "login_failed", user_id=body.username, address=_client_address(request),
+                         detail=f"{body.username}: {exc}")
             session.commit()  # keep the failure for throttling
             raise ApiError(401, str(exc)) from None
         finally:
@@ -366,9 +371,10 @@ def create_app(
     @app.get("/api/v1/admin/users/{user_id}/sessions", response_model=list[s.SessionOut], tags=["admin"])
     def user_sessions(user_id: str, _p: Admin) -> list[s.SessionOut]:
         """A user's sessions, newest first (admin only)."""
-        with factory() as session:
+        with unit_of_work(factory) as session:
             if session.get(User, user_id) is None:
                 raise ApiError(404, f"no user {user_id}")
+            audit.record(session, "admin:list_sessions", user_id=_p.user_id, detail=user_id, session_id=_p.session_id)
             return [
                 s.SessionOut(id=a.id, user_id=a.user_id, created_at=_iso(a.created_at),
                              access_expires=_iso(a.access_expires), refresh_expires=_iso(a.refresh_expires),
@@ -382,7 +388,10 @@ def create_app(
         with unit_of_work(factory) as session:
             if session.get(User, user_id) is None:
                 raise ApiError(404, f"no user {user_id}")
-            return s.OkOut(count=auth.revoke_user_sessions(session, user_id))
+            count = auth.revoke_user_sessions(session, user_id)
+            audit.record(session, "admin:revoke_user", user_id=_p.user_id, rows=count, detail=user_id,
+                         session_id=_p.session_id)
+            return s.OkOut(count=count)
 
     @app.post("/api/v1/admin/sessions/{session_id}/revoke", response_model=s.OkOut, tags=["admin"])
     def revoke_one(session_id: str, _p: Admin) -> s.OkOut:
@@ -390,6 +399,8 @@ def create_app(
         with unit_of_work(factory) as session:
             if not auth.revoke_session(session, session_id[:40]):
                 raise ApiError(404, f"no session {session_id}")
+            audit.record(session, "admin:revoke_session", user_id=_p.user_id, detail=session_id[:40],
+                         session_id=_p.session_id)
         return s.OkOut(count=1)
 
     # ------------------------------------------------------------------ sync
@@ -464,6 +475,9 @@ def create_app(
     from server_stub import grants
 
     app.include_router(grants.router(factory, principal, ApiError))
+    from server_stub import privacy
+
+    app.include_router(privacy.router(factory, principal, admin, ApiError))
 
     @app.post("/api/v1/admin/policies/publish", response_model=s.PublishOut, responses=ERRORS, tags=["admin"])
     def publish_policies(body: s.PublishIn, _p: Admin) -> s.PublishOut:
@@ -478,6 +492,10 @@ def create_app(
         except PolicyYamlError as exc:
             raise ApiError(422, str(exc)) from None
         report = apply_bundle(app.state.engine, bundle)
+        with unit_of_work(factory) as session:
+            audit.record(session, "admin:publish_policies", user_id=_p.user_id, session_id=_p.session_id,
+                         rows=sum(len(v) for v in (*report.created.values(), *report.updated.values())),
+                         detail=f"created {report.created}, updated {report.updated}"[:2000])
         return s.PublishOut(created=report.created, updated=report.updated, unchanged=report.unchanged)
 
     return app
@@ -546,9 +564,11 @@ class _CounterWatch:
 def _pull_page(factory: sessionmaker[Session], p: auth.Principal, cursor: int, limit: int) -> sync.PullPage:
     with factory() as session:
         try:
-            return sync.pull(session, p, cursor, limit)
+            page = sync.pull(session, p, cursor, limit)
         except sync.BadCursor as exc:
             raise ApiError(exc.status, str(exc)) from None
+    audit.record_pull(factory, p, page.changes)
+    return page
 
 
 def app_from_env() -> FastAPI:

@@ -412,3 +412,17 @@ class ServerApi:
             if exc.status == 404:
                 return None
             raise
+
+    def reveal_number(self, customer_id: str, field: str = "phone", reason: str = "") -> str:
+        """A customer's full number (an audited reveal; only roles allowed to reveal)."""
+        body = self._request("POST", f"{API}/customers/{customer_id}/reveal", json={"field": field, "reason": reason})
+        return str(body["number"])
+
+    def report_export(self, what: str, rows: int, masked: bool = True, fmt: str = "csv") -> None:
+        """Tell the server a table was exported (audited)."""
+        self._request("POST", f"{API}/audit/exports", json={"what": what, "rows": rows, "masked": masked, "format": fmt})
+
+    def audit_log(self, **filters: Any) -> list[dict[str, Any]]:
+        """Admin: audit entries, newest first (filters: user, customer, since, action, limit)."""
+        params = {k: v for k, v in filters.items() if v is not None}
+        return list(self._request("GET", f"{API}/admin/audit", params=params))
