@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from server_stub import audit
 from server_stub.auth import Principal
+from server_stub.privacy import desk_customer
 from server_stub.storage.db import unit_of_work
 from server_stub.storage.models import (
     Acceptance,
@@ -124,7 +125,7 @@ def customer_payload(session: Session, cust: Customer, *, with_tasks: bool) -> d
     accepts = session.execute(select(Acceptance).where(Acceptance.customer_id == cust.id)).scalars()
     orders = session.execute(select(WorkOrder).where(WorkOrder.customer_id == cust.id)).scalars()
     return {
-        "customer": _wire("customer", cust),
+        "customer": desk_customer(_wire("customer", cust)),
         "tasks": [_wire("task", t) for t in tasks],
         "contact_events": [_wire("contact_event", c) for c in contacts],
         "acceptances": [_wire("acceptance", a) for a in accepts],

@@ -36,6 +36,35 @@ REVEAL_ROLES = frozenset({Role.RECEPTIONIST.value, Role.LEAD.value, Role.ADMIN.v
 MAX_EXPORT_ROWS = 200_000
 
 
+#: How many trailing characters of an ID number a desk receives. With the exact birth year
+#: (eligibility rules and scores need it) and the area code (from the city), the last 4 would
+#: leave ~33 candidate ID numbers after the check digit; the last 2 leave thousands.
+DESK_ID_CHARS = 2
+
+
+def desk_customer(data: dict[str, Any]) -> dict[str, Any]:
+    """A customer row as a desk may receive it: the ID number cut to its last
+    :data:`DESK_ID_CHARS` characters, no ID suffix (the store's ID search runs on the server)."""
+    masked = data.get("id_number_masked")
+    if masked is None and data.get("id_suffix") is None:
+        return data
+    out = dict(data)
+    tail = (masked or "")[-DESK_ID_CHARS:] if masked and masked[-1] != "*" else ""
+    out["id_number_masked"] = "*" * (18 - len(tail)) + tail if tail else ""
+    out["id_suffix"] = None
+    return out
+
+
+def desk_view(entity: str, data: Any) -> Any:
+    """What a desk receives of a change-log entry's data (customers, and the portrait inside a
+    call event, reduced by :func:`desk_customer`)."""
+    if entity == "customer" and isinstance(data, dict):
+        return desk_customer(data)
+    if entity == "call_event" and isinstance(data, dict) and isinstance(data.get("customer"), dict):
+        return {**data, "customer": desk_customer(data["customer"])}
+    return data
+
+
 def mask_phone(number: str | None) -> str:
     """138****8000: the first 3 and last 4 digits."""
     if not number:

@@ -52,6 +52,7 @@ from server_stub.identity import (
     check_new_customer,
     claim_keys,
 )
+from server_stub.privacy import desk_customer, desk_view
 from server_stub.storage.db import unit_of_work
 from server_stub.storage.fast_insert import bind_processor, insert_rows
 from server_stub.storage.models import (
@@ -89,6 +90,7 @@ from workbench.services.codes import (
 )
 from workbench.services.phone import InvalidPhoneError, normalize_phone
 
+_DESK_VIEWED = frozenset({"customer", "call_event"})
 MAX_BATCH = 2000
 MAX_PULL_LIMIT = 5000
 #: Fields of a user that never leave the server.
@@ -940,7 +942,9 @@ def pull(session: Session, p: Principal, cursor: int, limit: int) -> PullPage:
     rows = session.execute(pull_statement(p, cursor, top, limit + 1)).all()
     has_more = len(rows) > limit
     rows = rows[:limit]
-    changes = [{"cursor": r.cursor, "entity": r.entity, "op": r.op, "data": r.data} for r in rows]
+    # desks receive no more of an ID number than its last characters (issue #18)
+    changes = [{"cursor": r.cursor, "entity": r.entity, "op": r.op,
+                "data": desk_view(r.entity, r.data) if r.entity in _DESK_VIEWED else r.data} for r in rows]
     next_cursor = rows[-1].cursor if has_more else top
     return PullPage(changes=changes, next_cursor=next_cursor, has_more=has_more)
 
@@ -969,7 +973,7 @@ def lookup(session: Session, p: Principal, phone: str) -> dict[str, Any] | None:
     accepts = session.execute(select(Acceptance).where(Acceptance.customer_id == cust.id)).scalars()
     orders = session.execute(select(WorkOrder).where(WorkOrder.customer_id == cust.id)).scalars()
     return {
-        "customer": wire_row("customer", cust),
+        "customer": desk_customer(wire_row("customer", cust)),
         "tasks": [wire_row("task", t) for t in tasks],
         "contact_events": [wire_row("contact_event", c) for c in contacts],
         "acceptances": [wire_row("acceptance", a) for a in accepts],

@@ -217,7 +217,7 @@ def _run_window(app: Any, settings: Settings, args: argparse.Namespace, language
     actor = ctx.actor
     online: dict[str, Any] = {}  # the sync engine and controller, once the server link is up
 
-    def server_lookup(event: CallEvent) -> bool:
+    def server_lookup(event: CallEvent) -> str | bool | None:
         engine, api = online.get("engine"), link.api
         if engine is None or api is None:
             return False  # not connected (yet): the local store is all there is
@@ -229,8 +229,16 @@ def _run_window(app: Any, settings: Settings, args: argparse.Namespace, language
 
     runner = TaskRunner()
     scoring = holder["scoring"] = DeskScoring(ctx.sf)
+    def reveal(customer_id: str) -> str:  # runs on the task runner; the server audits it
+        api = link.api
+        if api is None:
+            from workbench.services.server_api import OfflineError
+
+            raise OfflineError("not connected to the server")
+        return api.reveal_number(customer_id, reason="shown on the desk")
+
     vm = WorkbenchViewModel(runner, actor, ctx.pops, ctx.outcomes, ctx.sf, server_lookup,
-                            explain=scoring.explain)
+                            explain=scoring.explain, reveal=reveal)
     vm.refresh_worklist()  # read in a worker while the window is built; shown when it arrives
     window = MainWindow(vm, undo_seconds=int(settings.get("undo_seconds")))
     window.language_change_requested.connect(lambda lang: _switch_language(settings, lang, window))

@@ -1073,7 +1073,7 @@
     </message>
     <message>
         <location filename="../../workbench/ui/main_window.py" line="228" />
-        <location filename="../../workbench/ui/main_window.py" line="339" />
+        <location filename="../../workbench/ui/main_window.py" line="340" />
         <source>Mobile</source>
         <translation>手机号</translation>
     </message>
@@ -1083,218 +1083,218 @@
         <translation>会员号</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="230" />
-        <source>ID number (last 6)</source>
-        <translation>证件号（后6位）</translation>
+        <location filename="../../workbench/ui/main_window.py" line="231" />
+        <source>ID number (on the server)</source>
+        <translation>身份证号（服务器查询）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="233" />
+        <location filename="../../workbench/ui/main_window.py" line="234" />
         <source>Customer arrives / search: mobile, member no. or ID (Ctrl+F)</source>
         <translation>客户到厅 / 查询：手机号、会员号或证件号 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="234" />
+        <location filename="../../workbench/ui/main_window.py" line="235" />
         <source>Search a customer by mobile (Ctrl+F)</source>
         <translation>按手机号查询客户 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="238" />
+        <location filename="../../workbench/ui/main_window.py" line="239" />
         <source>Search</source>
         <translation>查询</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="260" />
+        <location filename="../../workbench/ui/main_window.py" line="261" />
         <source>My work</source>
         <translation>我的工作</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="268" />
+        <location filename="../../workbench/ui/main_window.py" line="269" />
         <source>Waiting for a call… (a call, a search or a task opens the customer here)</source>
         <translation>等待来电…（来电、查询或任务会在这里打开客户）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="275" />
-        <location filename="../../workbench/ui/main_window.py" line="652" />
+        <location filename="../../workbench/ui/main_window.py" line="276" />
+        <location filename="../../workbench/ui/main_window.py" line="656" />
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="279" />
+        <location filename="../../workbench/ui/main_window.py" line="280" />
         <source>Sync: starting…</source>
         <translation>同步：启动中…</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="289" />
+        <location filename="../../workbench/ui/main_window.py" line="290" />
         <source>&amp;Workbench</source>
         <translation>工作台(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="290" />
+        <location filename="../../workbench/ui/main_window.py" line="291" />
         <source>Refresh work list</source>
         <translation>刷新工作列表</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="294" />
+        <location filename="../../workbench/ui/main_window.py" line="295" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="299" />
+        <location filename="../../workbench/ui/main_window.py" line="300" />
         <source>Dial the customer</source>
         <translation>拨打客户</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="303" />
+        <location filename="../../workbench/ui/main_window.py" line="304" />
         <source>&amp;Tools</source>
         <translation>工具(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="305" />
+        <location filename="../../workbench/ui/main_window.py" line="306" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="321" />
+        <location filename="../../workbench/ui/main_window.py" line="322" />
         <source>Dialling {n}…</source>
         <translation>正在拨打 {n}…</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="334" />
+        <location filename="../../workbench/ui/main_window.py" line="335" />
         <source>Work order: {s}</source>
         <translation>工单：{s}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="338" />
+        <location filename="../../workbench/ui/main_window.py" line="339" />
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="340" />
+        <location filename="../../workbench/ui/main_window.py" line="341" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="341" />
+        <location filename="../../workbench/ui/main_window.py" line="342" />
         <source>Task</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="342" />
+        <location filename="../../workbench/ui/main_window.py" line="343" />
         <source>Tier</source>
         <translation>等级</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="343" />
+        <location filename="../../workbench/ui/main_window.py" line="344" />
         <source>Deal p.</source>
         <translation>成单率</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="345" />
+        <location filename="../../workbench/ui/main_window.py" line="346" />
         <source>Updated</source>
         <translation>更新时间</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="396" />
+        <location filename="../../workbench/ui/main_window.py" line="397" />
         <source>&amp;Dashboards</source>
         <translation>效能看板(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="399" />
+        <location filename="../../workbench/ui/main_window.py" line="400" />
         <source>&amp;Policy studio</source>
         <translation>政策配置(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="421" />
+        <location filename="../../workbench/ui/main_window.py" line="422" />
         <source>A team lead can override this.</source>
         <translation>班组长可以放行。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="422" />
+        <location filename="../../workbench/ui/main_window.py" line="423" />
         <source>Call not allowed</source>
         <translation>不允许外呼</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="423" />
+        <location filename="../../workbench/ui/main_window.py" line="424" />
         <source>This call may not start now:</source>
         <translation>现在不能发起这通电话：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="430" />
+        <location filename="../../workbench/ui/main_window.py" line="431" />
         <source>Override contact pressure</source>
         <translation>放行接触管控</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="431" />
+        <location filename="../../workbench/ui/main_window.py" line="432" />
         <source>Reason for the override (recorded):</source>
         <translation>放行原因（将被记录）：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="587" />
+        <location filename="../../workbench/ui/main_window.py" line="591" />
         <source>Refreshing scores</source>
         <translation>正在更新评分</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="591" />
+        <location filename="../../workbench/ui/main_window.py" line="595" />
         <source>A new scoring model could not be loaded; the previous one stays in use: {m}</source>
         <translation>新评分模型无法加载，继续使用旧模型：{m}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="604" />
+        <location filename="../../workbench/ui/main_window.py" line="608" />
         <source>No customer found for {q}</source>
         <translation>未找到客户：{q}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="618" />
+        <location filename="../../workbench/ui/main_window.py" line="622" />
         <source>New lead saved</source>
         <translation>新线索已保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="630" />
+        <location filename="../../workbench/ui/main_window.py" line="634" />
         <source>Outcome saved</source>
         <translation>结果已保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="638" />
+        <location filename="../../workbench/ui/main_window.py" line="642" />
         <source>Not saved</source>
         <translation>未保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="664" />
+        <location filename="../../workbench/ui/main_window.py" line="668" />
         <source>Online · {n} waiting · last sync {t}</source>
         <translation>在线 · {n} 条待上传 · 上次同步 {t}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="666" />
+        <location filename="../../workbench/ui/main_window.py" line="670" />
         <source>Offline — showing local data, {n} changes waiting</source>
         <translation>离线 — 显示本地数据，{n} 条变更待上传</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="668" />
+        <location filename="../../workbench/ui/main_window.py" line="672" />
         <source> · {n} refused by the server</source>
         <translation> · {n} 条被服务器拒绝</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="672" />
+        <location filename="../../workbench/ui/main_window.py" line="676" />
         <source>Syncing… {n} records</source>
         <translation>同步中… {n} 条记录</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="676" />
+        <location filename="../../workbench/ui/main_window.py" line="680" />
         <source>Language saved: it takes effect the next time the workbench starts.</source>
         <translation>语言已保存：下次启动工作台时生效。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="693" />
+        <location filename="../../workbench/ui/main_window.py" line="697" />
         <source>Softphone connected</source>
         <translation>软电话已连接</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="693" />
+        <location filename="../../workbench/ui/main_window.py" line="697" />
         <source>Softphone not connected: {m}</source>
         <translation>软电话未连接：{m}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="697" />
+        <location filename="../../workbench/ui/main_window.py" line="701" />
         <source>No softphone configured</source>
         <translation>未配置软电话</translation>
     </message>
@@ -1668,214 +1668,224 @@
 <context>
     <name>ScreenPopWidget</name>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="207" />
+        <location filename="../../workbench/ui/screen_pop.py" line="149" />
+        <source>Show number</source>
+        <translation>显示号码</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="151" />
+        <source>Show the full number (recorded in the audit log)</source>
+        <translation>显示完整号码（记入审计日志）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/screen_pop.py" line="217" />
         <source>Contact trail</source>
         <translation>接触轨迹</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="208" />
+        <location filename="../../workbench/ui/screen_pop.py" line="218" />
         <source>Work orders</source>
         <translation>工单</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="214" />
+        <location filename="../../workbench/ui/screen_pop.py" line="224" />
         <source>Customer accepts the selected offer (F8)</source>
         <translation>客户办理所选政策 (F8)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="216" />
+        <location filename="../../workbench/ui/screen_pop.py" line="226" />
         <source>What to offer</source>
         <translation>推荐政策</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="220" />
+        <location filename="../../workbench/ui/screen_pop.py" line="230" />
         <source>Customer says… (F7, Enter finds the answer)</source>
         <translation>客户说…（F7，回车查找应答）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="224" />
+        <location filename="../../workbench/ui/screen_pop.py" line="234" />
         <source>What to say (F6: next objection answer)</source>
         <translation>话术（F6：下一条异议应答）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="253" />
-        <location filename="../../workbench/ui/screen_pop.py" line="272" />
-        <location filename="../../workbench/ui/screen_pop.py" line="283" />
+        <location filename="../../workbench/ui/screen_pop.py" line="263" />
+        <location filename="../../workbench/ui/screen_pop.py" line="282" />
+        <location filename="../../workbench/ui/screen_pop.py" line="293" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="254" />
+        <location filename="../../workbench/ui/screen_pop.py" line="264" />
         <source>Pitch</source>
         <translation>卖点</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="255" />
+        <location filename="../../workbench/ui/screen_pop.py" line="265" />
         <source>Deal p.</source>
         <translation>成单率</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="257" />
+        <location filename="../../workbench/ui/screen_pop.py" line="267" />
         <source>Value ¥</source>
         <translation>价值（元）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="259" />
+        <location filename="../../workbench/ui/screen_pop.py" line="269" />
         <source>Valid to</source>
         <translation>有效期至</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="260" />
+        <location filename="../../workbench/ui/screen_pop.py" line="270" />
         <source>Quota left</source>
         <translation>剩余名额</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="262" />
+        <location filename="../../workbench/ui/screen_pop.py" line="272" />
         <source>Why eligible</source>
         <translation>符合原因</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="267" />
+        <location filename="../../workbench/ui/screen_pop.py" line="277" />
         <source>When</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="268" />
+        <location filename="../../workbench/ui/screen_pop.py" line="278" />
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="269" />
+        <location filename="../../workbench/ui/screen_pop.py" line="279" />
         <source>Outcome</source>
         <translation>接触结果</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="270" />
+        <location filename="../../workbench/ui/screen_pop.py" line="280" />
         <source>Intent</source>
         <translation>意向</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="271" />
+        <location filename="../../workbench/ui/screen_pop.py" line="281" />
         <source>Who</source>
         <translation>经办人</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="273" />
+        <location filename="../../workbench/ui/screen_pop.py" line="283" />
         <source>Talk</source>
         <translation>通话</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="275" />
+        <location filename="../../workbench/ui/screen_pop.py" line="285" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="280" />
+        <location filename="../../workbench/ui/screen_pop.py" line="290" />
         <source>Created</source>
         <translation>创建时间</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="281" />
+        <location filename="../../workbench/ui/screen_pop.py" line="291" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="282" />
+        <location filename="../../workbench/ui/screen_pop.py" line="292" />
         <source>Store</source>
         <translation>营业厅</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="284" />
+        <location filename="../../workbench/ui/screen_pop.py" line="294" />
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="285" />
+        <location filename="../../workbench/ui/screen_pop.py" line="295" />
         <source>Note / result</source>
         <translation>备注 / 结果</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="305" />
+        <location filename="../../workbench/ui/screen_pop.py" line="330" />
         <source>{name} (new lead)</source>
         <translation>{name}（新线索）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="307" />
+        <location filename="../../workbench/ui/screen_pop.py" line="333" />
         <source>{n} years</source>
         <translation>{n} 岁</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="310" />
+        <location filename="../../workbench/ui/screen_pop.py" line="336" />
         <source>Member {no}</source>
         <translation>会员 {no}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="312" />
+        <location filename="../../workbench/ui/screen_pop.py" line="338" />
         <source>ID {id}</source>
         <translation>证件 {id}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="315" />
+        <location filename="../../workbench/ui/screen_pop.py" line="341" />
         <source>Plan {plan} (¥{fee}/month) · tenure {tenure} months · {device} · {network}</source>
         <translation>套餐 {plan}（{fee} 元/月）· 在网 {tenure} 个月 · {device} · {network}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="320" />
+        <location filename="../../workbench/ui/screen_pop.py" line="346" />
         <source>Tags: </source>
         <translation>标签：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="324" />
+        <location filename="../../workbench/ui/screen_pop.py" line="350" />
         <source>Lead {tier}</source>
         <translation>{tier} 类线索</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="325" />
+        <location filename="../../workbench/ui/screen_pop.py" line="351" />
         <source>Deal {p}</source>
         <translation>成单率 {p}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="326" />
+        <location filename="../../workbench/ui/screen_pop.py" line="352" />
         <source>Churn risk {p}</source>
         <translation>流失风险 {p}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="330" />
+        <location filename="../../workbench/ui/screen_pop.py" line="356" />
         <source>Do not push:</source>
         <translation>不宜推送：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="338" />
+        <location filename="../../workbench/ui/screen_pop.py" line="364" />
         <source>Customers who took {x} also took: </source>
         <translation>办理过{x}的客户还办理了：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="340" />
+        <location filename="../../workbench/ui/screen_pop.py" line="366" />
         <source>{name} ({conf}, lift {lift:.1f}×)</source>
         <translation>{name}（置信度 {conf}，提升度 {lift:.1f}×）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="353" />
+        <location filename="../../workbench/ui/screen_pop.py" line="379" />
         <source>Work orders ({n})</source>
         <translation>工单（{n}）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="404" />
+        <location filename="../../workbench/ui/screen_pop.py" line="430" />
         <source>Deal {p} because: {reasons}</source>
         <translation>成单率 {p}，主要因素：{reasons}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="409" />
+        <location filename="../../workbench/ui/screen_pop.py" line="435" />
         <source>No script for this offer.</source>
         <translation>此政策暂无话术。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="416" />
+        <location filename="../../workbench/ui/screen_pop.py" line="442" />
         <source>Answer to: {q}</source>
         <translation>应答：{q}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/screen_pop.py" line="419" />
+        <location filename="../../workbench/ui/screen_pop.py" line="445" />
         <source>No answer in the library matches these words.</source>
         <translation>话术库中没有匹配这些话的应答。</translation>
     </message>
@@ -1990,20 +2000,30 @@
 <context>
     <name>WorkbenchViewModel</name>
     <message>
-        <location filename="../../workbench/views/workbench_vm.py" line="117" />
+        <location filename="../../workbench/views/workbench_vm.py" line="128" />
         <source>Could not explain the score: {e}</source>
-        <extracomment>``server_lookup(number) -&gt; bool``: ask the server once for an unknown caller; True if it found the customer and put them in the local store.</extracomment>
+        <extracomment>``server_lookup(event) -&gt; customer id | False``: ask the server once for an unknown caller or walk-in (a serve grant outside the user's book); the customer's id (or True) if it put them in the local store. Lookup keys the server answers for (an ID number only there: desks hold none).</extracomment>
         <translation>无法解释评分：{e}</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/workbench_vm.py" line="162" />
+        <location filename="../../workbench/views/workbench_vm.py" line="173" />
         <source>Acceptance recorded</source>
         <translation>已记录办理</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/workbench_vm.py" line="178" />
+        <location filename="../../workbench/views/workbench_vm.py" line="189" />
         <source>Work order updated</source>
         <translation>工单已更新</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/workbench_vm.py" line="208" />
+        <source>Full numbers can only be shown while connected to the server.</source>
+        <translation>仅在连接服务器时才能显示完整号码。</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/workbench_vm.py" line="211" />
+        <source>Could not show the number: {e}</source>
+        <translation>无法显示号码：{e}</translation>
     </message>
 </context>
 <context>

@@ -18,7 +18,7 @@ from workbench.local_store.dbutil import (  # noqa: F401  (unit_of_work re-expor
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: The newest migration of the local store (a test checks it against the migrations folder).
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002_h18pii"
 
 
 def default_local_path(username: str, data_dir: Path | None = None) -> Path:

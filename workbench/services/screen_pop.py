@@ -35,7 +35,7 @@ from workbench.local_store.models import (
 )
 from workbench.services.actor import Actor
 from workbench.services.codes import TaskStatus
-from workbench.services.phone import InvalidPhoneError, mask_phone, normalize_phone
+from workbench.services.phone import InvalidPhoneError, mask_middle, normalize_phone
 from workbench.services.policies import PolicySpec, eligible_policies
 from workbench.services.pressure import (
     ContactRecord,
@@ -410,7 +410,7 @@ class ScreenPopService:
 
     # ------------------------------------------------------------------ parts
     def _portrait(self, c: Customer, now: dt.datetime) -> Portrait:
-        shown = c.phone if self._actor.sees_full_numbers else mask_phone(c.phone)
+        shown = c.phone if self._actor.sees_full_numbers else mask_middle(c.phone)
         return Portrait(
             id=c.id, name=c.name, phone=c.phone, phone_display=shown, gender=c.gender,
             age=(now.year - c.birth_year) if c.birth_year else None, province=c.province,
@@ -418,7 +418,7 @@ class ScreenPopService:
             plan_name=c.plan_name, plan_fee=c.plan_fee, tenure_months=c.tenure_months,
             device=c.device, network=c.network, value_tier=c.value_tier,
             lifecycle_stage=c.lifecycle_stage, preferred_channel=c.preferred_channel,
-            member_no=c.member_no or "", id_number_masked=c.id_number_masked,
+            member_no=c.member_no or "", id_number_masked=desk_id_number(c.id_number_masked),
             tags=tuple(c.tags or ()), scores=dict(c.scores or {}), lead_tier=c.lead_tier,
             is_lead=c.is_lead, do_not_call=c.do_not_call, do_not_sms=c.do_not_sms,
             open_complaint=c.open_complaint, team_id=c.team_id, store_id=c.store_id,
@@ -526,3 +526,10 @@ class ScreenPopService:
 def portrait_mapping(c: Any) -> dict[str, Any]:
     """A customer (ORM object or Core row) as the mapping the eligibility rules read."""
     return {col.key: getattr(c, col.key) for col in _T_CUSTOMER.columns}
+
+
+def desk_id_number(masked: str | None, keep: int = 2) -> str:
+    """An ID number as a desk shows it: its last ``keep`` characters at most (a store synced
+    before the server cut ID numbers down may still hold more)."""
+    tail = (masked or "").rstrip()[-keep:]
+    return "*" * (18 - len(tail)) + tail if tail and "*" not in tail else ""

@@ -54,23 +54,23 @@ class ServeClient:
         self._actor = actor
         self._clock = clock
 
-    def lookup(self, event: CallEvent) -> bool:
-        """Ask the server for the caller / walk-in of ``event``; True if they are now local."""
+    def lookup(self, event: CallEvent) -> str | None:
+        """Ask the server for the caller / walk-in of ``event``; their id once they are local."""
         kind = SERVE_KINDS.get(event.key_kind)
         if kind is None:
-            return False
+            return None
         try:
             found = self._api.serve_customer(event.number, SERVE_SOURCES.get(event.source, "search"), kind=kind,
                                              call_id=event.call_id)
         except OfflineError:
-            return False
+            return None
         if not found:
-            return False
+            return None
         self._apply(found)
         grant = found.get("grant")
         if isinstance(grant, Mapping) and isinstance(grant.get("expires_at"), str):
             self._remember(str(grant["customer_id"]), str(grant["expires_at"]))
-        return True
+        return str(found["customer"]["id"])
 
     def grants(self) -> dict[str, dt.datetime]:
         """Customer id -> when the grant ends, for the grants this desk holds."""

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from workbench.local_store.models import Customer, Policy, Store, Task, WorkOrder
 from workbench.services.actor import Actor
 from workbench.services.codes import Role, TaskStatus, WorkOrderStatus
-from workbench.services.phone import mask_phone
+from workbench.services.phone import mask_middle
 
 WORKLIST_LIMIT = 500
 
@@ -58,7 +58,7 @@ def load_worklist(sf: sessionmaker[Session], actor: Actor) -> list[WorkItem]:
             items.append(
                 WorkItem(
                     "task", task.id, cust.id, cust.name, cust.phone,
-                    cust.phone if actor.sees_full_numbers else mask_phone(cust.phone),
+                    cust.phone if actor.sees_full_numbers else mask_middle(cust.phone),
                     policies.get(task.policy_id, ""), task.channel, task.status,
                     task.lead_tier or cust.lead_tier or "", (cust.scores or {}).get("deal"),
                     task.due_at,
@@ -83,7 +83,7 @@ def load_worklist(sf: sessionmaker[Session], actor: Actor) -> list[WorkItem]:
             items.append(
                 WorkItem(
                     "work_order", wo.id, cust.id, cust.name, cust.phone,
-                    cust.phone if actor.sees_full_numbers else mask_phone(cust.phone),
+                    cust.phone if actor.sees_full_numbers else mask_middle(cust.phone),
                     policies.get(wo.policy_id or "", ""), "store", wo.status, cust.lead_tier or "",
                     (cust.scores or {}).get("deal"), wo.updated_at,
                     detail=(stores.get(wo.store_id, wo.store_id) + (f" · {wo.result_reason}" if wo.result_reason else "")),

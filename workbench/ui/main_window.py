@@ -227,7 +227,8 @@ class MainWindow(QMainWindow):
         self.search_kind = QComboBox()
         self.search_kind.addItem(self.tr("Mobile"), "phone")
         self.search_kind.addItem(self.tr("Member no."), "member_no")
-        self.search_kind.addItem(self.tr("ID number (last 6)"), "id_suffix")
+        # desks hold no ID numbers: the server matches the whole number the customer shows
+        self.search_kind.addItem(self.tr("ID number (on the server)"), "id_number")
         self.search_box = QLineEdit()
         self.search_box.setPlaceholderText(
             self.tr("Customer arrives / search: mobile, member no. or ID (Ctrl+F)")
@@ -487,6 +488,9 @@ class MainWindow(QMainWindow):
             page.pop_widget.objection_typed.connect(self._objection)
             page.form.undo_requested.connect(self.vm.undo_last)
             page.pop_widget.accept_requested.connect(self._accept)
+            page.pop_widget.set_reveal_allowed(self.vm.can_reveal)
+            page.pop_widget.reveal_requested.connect(self.vm.reveal_number)
+            self.vm.number_revealed.connect(page.pop_widget.show_revealed)
             self.tabs.set_page(page)
         return page
 
