@@ -245,6 +245,8 @@ def _run_window(app: Any, settings: Settings, args: argparse.Namespace, language
     _add_tools(window, ctx, actor, runner, lambda: link.api)
     if not keyring_state.usable:
         window.statusBar().showMessage(keyring_state.message, 15000)
+    if ctx.notice:  # e.g. the local store's key was missing: a fresh sync is under way
+        window.statusBar().showMessage(ctx.notice, 30000)
 
     def kick(force: bool = False) -> None:
         sync = online.get("sync")
