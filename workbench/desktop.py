@@ -237,8 +237,16 @@ def _run_window(app: Any, settings: Settings, args: argparse.Namespace, language
             raise OfflineError("not connected to the server")
         return api.reveal_number(customer_id, reason="shown on the desk")
 
+    def report_export(what: str, rows: int) -> None:  # the audit entry comes before the file
+        api = link.api
+        if api is None:
+            from workbench.services.server_api import OfflineError
+
+            raise OfflineError("not connected to the server")
+        api.report_export(what, rows)
+
     vm = WorkbenchViewModel(runner, actor, ctx.pops, ctx.outcomes, ctx.sf, server_lookup,
-                            explain=scoring.explain, reveal=reveal)
+                            explain=scoring.explain, reveal=reveal, report_export=report_export)
     vm.refresh_worklist()  # read in a worker while the window is built; shown when it arrives
     window = MainWindow(vm, undo_seconds=int(settings.get("undo_seconds")))
     window.language_change_requested.connect(lambda lang: _switch_language(settings, lang, window))

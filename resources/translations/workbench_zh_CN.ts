@@ -1067,234 +1067,249 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="222" />
+        <location filename="../../workbench/ui/main_window.py" line="223" />
         <source>Agent Workbench — {name} ({role})</source>
         <translation>坐席工作台 — {name}（{role}）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="228" />
-        <location filename="../../workbench/ui/main_window.py" line="340" />
+        <location filename="../../workbench/ui/main_window.py" line="229" />
+        <location filename="../../workbench/ui/main_window.py" line="345" />
         <source>Mobile</source>
         <translation>手机号</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="229" />
+        <location filename="../../workbench/ui/main_window.py" line="230" />
         <source>Member no.</source>
         <translation>会员号</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="231" />
+        <location filename="../../workbench/ui/main_window.py" line="232" />
         <source>ID number (on the server)</source>
         <translation>身份证号（服务器查询）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="234" />
+        <location filename="../../workbench/ui/main_window.py" line="235" />
         <source>Customer arrives / search: mobile, member no. or ID (Ctrl+F)</source>
         <translation>客户到厅 / 查询：手机号、会员号或证件号 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="235" />
+        <location filename="../../workbench/ui/main_window.py" line="236" />
         <source>Search a customer by mobile (Ctrl+F)</source>
         <translation>按手机号查询客户 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="239" />
+        <location filename="../../workbench/ui/main_window.py" line="240" />
         <source>Search</source>
         <translation>查询</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="261" />
+        <location filename="../../workbench/ui/main_window.py" line="262" />
         <source>My work</source>
         <translation>我的工作</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="269" />
+        <location filename="../../workbench/ui/main_window.py" line="270" />
         <source>Waiting for a call… (a call, a search or a task opens the customer here)</source>
         <translation>等待来电…（来电、查询或任务会在这里打开客户）</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="276" />
-        <location filename="../../workbench/ui/main_window.py" line="656" />
+        <location filename="../../workbench/ui/main_window.py" line="277" />
+        <location filename="../../workbench/ui/main_window.py" line="667" />
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="280" />
+        <location filename="../../workbench/ui/main_window.py" line="281" />
         <source>Sync: starting…</source>
         <translation>同步：启动中…</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="290" />
+        <location filename="../../workbench/ui/main_window.py" line="291" />
         <source>&amp;Workbench</source>
         <translation>工作台(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="291" />
+        <location filename="../../workbench/ui/main_window.py" line="292" />
         <source>Refresh work list</source>
         <translation>刷新工作列表</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="295" />
+        <location filename="../../workbench/ui/main_window.py" line="296" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="300" />
+        <location filename="../../workbench/ui/main_window.py" line="301" />
         <source>Dial the customer</source>
         <translation>拨打客户</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="304" />
+        <location filename="../../workbench/ui/main_window.py" line="305" />
+        <source>Export work list…</source>
+        <translation>导出工作清单…</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="309" />
         <source>&amp;Tools</source>
         <translation>工具(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="306" />
+        <location filename="../../workbench/ui/main_window.py" line="311" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="322" />
+        <location filename="../../workbench/ui/main_window.py" line="327" />
         <source>Dialling {n}…</source>
         <translation>正在拨打 {n}…</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="335" />
+        <location filename="../../workbench/ui/main_window.py" line="340" />
         <source>Work order: {s}</source>
         <translation>工单：{s}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="339" />
+        <location filename="../../workbench/ui/main_window.py" line="344" />
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="341" />
+        <location filename="../../workbench/ui/main_window.py" line="346" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="342" />
+        <location filename="../../workbench/ui/main_window.py" line="347" />
         <source>Task</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="343" />
+        <location filename="../../workbench/ui/main_window.py" line="348" />
         <source>Tier</source>
         <translation>等级</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="344" />
+        <location filename="../../workbench/ui/main_window.py" line="349" />
         <source>Deal p.</source>
         <translation>成单率</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="346" />
+        <location filename="../../workbench/ui/main_window.py" line="351" />
         <source>Updated</source>
         <translation>更新时间</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="397" />
+        <location filename="../../workbench/ui/main_window.py" line="355" />
+        <source>Export work list</source>
+        <translation>导出工作清单</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="356" />
+        <source>CSV (*.csv)</source>
+        <translation>CSV 文件 (*.csv)</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="408" />
         <source>&amp;Dashboards</source>
         <translation>效能看板(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="400" />
+        <location filename="../../workbench/ui/main_window.py" line="411" />
         <source>&amp;Policy studio</source>
         <translation>政策配置(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="422" />
+        <location filename="../../workbench/ui/main_window.py" line="433" />
         <source>A team lead can override this.</source>
         <translation>班组长可以放行。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="423" />
+        <location filename="../../workbench/ui/main_window.py" line="434" />
         <source>Call not allowed</source>
         <translation>不允许外呼</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="424" />
+        <location filename="../../workbench/ui/main_window.py" line="435" />
         <source>This call may not start now:</source>
         <translation>现在不能发起这通电话：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="431" />
+        <location filename="../../workbench/ui/main_window.py" line="442" />
         <source>Override contact pressure</source>
         <translation>放行接触管控</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="432" />
+        <location filename="../../workbench/ui/main_window.py" line="443" />
         <source>Reason for the override (recorded):</source>
         <translation>放行原因（将被记录）：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="591" />
+        <location filename="../../workbench/ui/main_window.py" line="602" />
         <source>Refreshing scores</source>
         <translation>正在更新评分</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="595" />
+        <location filename="../../workbench/ui/main_window.py" line="606" />
         <source>A new scoring model could not be loaded; the previous one stays in use: {m}</source>
         <translation>新评分模型无法加载，继续使用旧模型：{m}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="608" />
+        <location filename="../../workbench/ui/main_window.py" line="619" />
         <source>No customer found for {q}</source>
         <translation>未找到客户：{q}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="622" />
+        <location filename="../../workbench/ui/main_window.py" line="633" />
         <source>New lead saved</source>
         <translation>新线索已保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="634" />
+        <location filename="../../workbench/ui/main_window.py" line="645" />
         <source>Outcome saved</source>
         <translation>结果已保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="642" />
+        <location filename="../../workbench/ui/main_window.py" line="653" />
         <source>Not saved</source>
         <translation>未保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="668" />
+        <location filename="../../workbench/ui/main_window.py" line="679" />
         <source>Online · {n} waiting · last sync {t}</source>
         <translation>在线 · {n} 条待上传 · 上次同步 {t}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="670" />
+        <location filename="../../workbench/ui/main_window.py" line="681" />
         <source>Offline — showing local data, {n} changes waiting</source>
         <translation>离线 — 显示本地数据，{n} 条变更待上传</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="672" />
+        <location filename="../../workbench/ui/main_window.py" line="683" />
         <source> · {n} refused by the server</source>
         <translation> · {n} 条被服务器拒绝</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="676" />
+        <location filename="../../workbench/ui/main_window.py" line="687" />
         <source>Syncing… {n} records</source>
         <translation>同步中… {n} 条记录</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="680" />
+        <location filename="../../workbench/ui/main_window.py" line="691" />
         <source>Language saved: it takes effect the next time the workbench starts.</source>
         <translation>语言已保存：下次启动工作台时生效。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="697" />
+        <location filename="../../workbench/ui/main_window.py" line="708" />
         <source>Softphone connected</source>
         <translation>软电话已连接</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="697" />
+        <location filename="../../workbench/ui/main_window.py" line="708" />
         <source>Softphone not connected: {m}</source>
         <translation>软电话未连接：{m}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="701" />
+        <location filename="../../workbench/ui/main_window.py" line="712" />
         <source>No softphone configured</source>
         <translation>未配置软电话</translation>
     </message>
@@ -2000,30 +2015,40 @@
 <context>
     <name>WorkbenchViewModel</name>
     <message>
-        <location filename="../../workbench/views/workbench_vm.py" line="128" />
+        <location filename="../../workbench/views/workbench_vm.py" line="130" />
         <source>Could not explain the score: {e}</source>
         <extracomment>``server_lookup(event) -&gt; customer id | False``: ask the server once for an unknown caller or walk-in (a serve grant outside the user's book); the customer's id (or True) if it put them in the local store. Lookup keys the server answers for (an ID number only there: desks hold none).</extracomment>
         <translation>无法解释评分：{e}</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/workbench_vm.py" line="173" />
+        <location filename="../../workbench/views/workbench_vm.py" line="175" />
         <source>Acceptance recorded</source>
         <translation>已记录办理</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/workbench_vm.py" line="189" />
+        <location filename="../../workbench/views/workbench_vm.py" line="191" />
         <source>Work order updated</source>
         <translation>工单已更新</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/workbench_vm.py" line="208" />
+        <location filename="../../workbench/views/workbench_vm.py" line="210" />
         <source>Full numbers can only be shown while connected to the server.</source>
         <translation>仅在连接服务器时才能显示完整号码。</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/workbench_vm.py" line="211" />
+        <location filename="../../workbench/views/workbench_vm.py" line="213" />
         <source>Could not show the number: {e}</source>
         <translation>无法显示号码：{e}</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/workbench_vm.py" line="225" />
+        <source>Could not export: {e}</source>
+        <translation>无法导出：{e}</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/workbench_vm.py" line="227" />
+        <source>Exported {n} rows to {path}</source>
+        <translation>已导出 {n} 行到 {path}</translation>
     </message>
 </context>
 <context>

@@ -91,3 +91,32 @@ def test_reveal_shows_the_number_for_allowed_roles_only(qtbot, tmp_path: Path) -
         vm2.on_call_event(CallEvent.from_number(WANG_PHONE, Source.CLI))
     assert not win2._pop_page().pop_widget.reveal_button.isVisible()
     runner2.wait_for_done()
+
+
+def test_work_list_export_is_masked_and_recorded_first(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from workbench.services.server_api import OfflineError
+
+    reported: list[tuple[str, int]] = []
+    sf = build_local_store(tmp_path / "x.db")
+    runner = TaskRunner()
+    vm = WorkbenchViewModel(runner, AGENT, ScreenPopService(sf, AGENT), OutcomeService(sf, AGENT), sf,
+                            report_export=lambda what, rows: reported.append((what, rows)))
+    out = tmp_path / "worklist.csv"
+    with qtbot.waitSignal(vm.message, raising=True) as msg:
+        vm.export_worklist(str(out))
+    text = out.read_text(encoding="utf-8-sig")
+    assert "138****8000" in text and WANG_PHONE not in text
+    assert "Exported" in msg.args[0] or "导出" in msg.args[0]
+    rows = len(text.strip().splitlines()) - 1
+    assert reported == [("work list", rows)] and rows > 0
+
+    def offline(_what: str, _rows: int) -> None:
+        raise OfflineError("down")
+
+    vm2 = WorkbenchViewModel(runner, AGENT, ScreenPopService(sf, AGENT), OutcomeService(sf, AGENT), sf,
+                             report_export=offline)
+    out2 = tmp_path / "offline.csv"
+    with qtbot.waitSignal(vm2.message, raising=True) as msg2:
+        vm2.export_worklist(str(out2))
+    assert not out2.exists() and "server" in msg2.args[0]
+    runner.wait_for_done()

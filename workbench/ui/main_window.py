@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDockWidget,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
@@ -301,6 +302,10 @@ class MainWindow(QMainWindow):
         dial.setShortcut(QKeySequence("Ctrl+D"))
         dial.triggered.connect(self.dial_current)
         menu.addAction(dial)
+        export = QAction(self.tr("Export work list…"), self)
+        export.setObjectName("exportWorklist")
+        export.triggered.connect(self._export_worklist)
+        menu.addAction(export)
         self.tools_menu = self.menuBar().addMenu(self.tr("&Tools"))
         self._tool_windows: dict[str, QWidget] = {}
         quit_action = QAction(self.tr("Quit"), self)
@@ -345,6 +350,12 @@ class MainWindow(QMainWindow):
                    align_right=True),
             Column(self.tr("Updated"), lambda i: fmt_time(i.when), sort_key=lambda i: (i.when is None, i.when)),
         ]
+
+    def _export_worklist(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Export work list"), "worklist.csv",
+                                              self.tr("CSV (*.csv)"))
+        if path:
+            self.vm.export_worklist(path)  # numbers masked; recorded on the server first
 
     def on_worklist(self, items: list[WorkItem]) -> None:
         self.work_model.set_rows(items)

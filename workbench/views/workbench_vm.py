@@ -76,6 +76,7 @@ class WorkbenchViewModel(QObject):
         dialing: DialService | None = None,
         explain: Callable[[str], Any] | None = None,
         reveal: Callable[[str], str] | None = None,
+        report_export: Callable[[str, int], None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.runner = runner
@@ -89,6 +90,7 @@ class WorkbenchViewModel(QObject):
         self._dialing = dialing or DialService(session_factory, actor)
         self._explain = explain
         self._reveal = reveal
+        self._report_export = report_export
 
     # ------------------------------------------------------------------ calls
     def on_call_event(self, event: CallEvent) -> None:
@@ -209,6 +211,21 @@ class WorkbenchViewModel(QObject):
             return
         self.runner.run(lambda: reveal(customer_id), lambda number: self.number_revealed.emit(customer_id, number),
                         lambda exc: self.message.emit(self.tr("Could not show the number: {e}").format(e=exc)))
+
+    # ------------------------------------------------------------------ exports
+    def export_worklist(self, path: str) -> None:
+        """Write the work list to ``path`` with masked numbers, once the server recorded it."""
+        from workbench.services.exports import ExportRefused, export_worklist
+
+        def work() -> int:
+            return export_worklist(load_worklist(self._sf, self.actor), path, self._report_export)
+
+        def failed(exc: BaseException) -> None:
+            self.message.emit(str(exc) if isinstance(exc, ExportRefused)
+                              else self.tr("Could not export: {e}").format(e=exc))
+
+        self.runner.run(work, lambda n: self.message.emit(self.tr("Exported {n} rows to {path}").format(n=n, path=path)),
+                        failed)
 
     # ------------------------------------------------------------------ dialling
     @property
