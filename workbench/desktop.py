@@ -297,6 +297,7 @@ def _run_window(app: Any, settings: Settings, args: argparse.Namespace, language
         sync.data_changed.connect(window.refresh_open_pops)
         sync.data_changed.connect(vm.refresh_worklist)
         sync.call_event.connect(vm.on_call_event)
+        sync.lead_replaced.connect(vm.on_lead_replaced)
         sync.initial_progress.connect(window.on_sync_progress)
         sync.fatal.connect(lambda m: window.set_sync_status(m, False))
         sync.start()

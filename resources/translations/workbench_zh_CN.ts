@@ -1984,7 +1984,7 @@
 <context>
     <name>SyncController</name>
     <message>
-        <location filename="../../workbench/views/sync_controller.py" line="209" />
+        <location filename="../../workbench/views/sync_controller.py" line="216" />
         <source>Your session has expired: log in again to sync.</source>
         <translation>登录已过期：请重新登录以同步。</translation>
     </message>
@@ -2031,22 +2031,32 @@
         <translation>工单已更新</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/workbench_vm.py" line="210" />
+        <location filename="../../workbench/views/workbench_vm.py" line="203" />
+        <source>This number belongs to customer {id} already; the new lead was merged into them.</source>
+        <translation>该号码已属于客户 {id}，新线索已并入该客户。</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/workbench_vm.py" line="216" />
+        <source>Customer {id} is in another team's book; you cannot open them.</source>
+        <translation>客户 {id} 属于其他团队，您无权打开。</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/views/workbench_vm.py" line="233" />
         <source>Full numbers can only be shown while connected to the server.</source>
         <translation>仅在连接服务器时才能显示完整号码。</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/workbench_vm.py" line="213" />
+        <location filename="../../workbench/views/workbench_vm.py" line="236" />
         <source>Could not show the number: {e}</source>
         <translation>无法显示号码：{e}</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/workbench_vm.py" line="225" />
+        <location filename="../../workbench/views/workbench_vm.py" line="248" />
         <source>Could not export: {e}</source>
         <translation>无法导出：{e}</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/workbench_vm.py" line="227" />
+        <location filename="../../workbench/views/workbench_vm.py" line="250" />
         <source>Exported {n} rows to {path}</source>
         <translation>已导出 {n} 行到 {path}</translation>
     </message>

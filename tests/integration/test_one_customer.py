@@ -212,3 +212,32 @@ def test_merging_a_customer_with_itself_is_refused(world: World) -> None:
     with central_session(world.url) as s:
         assert s.get(Customer, "C-T01-0001") is not None
         assert s.execute(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "merge")).scalar_one() == 0
+
+
+def test_a_desk_folds_its_refused_lead_into_the_existing_customer(world: World,
+                                                                   desktop: Callable[..., Desktop]) -> None:
+    """agent1's desk, not yet synced with a new T01 customer, creates a lead for that number
+    and records a call on it: the server refuses the lead naming the customer; the desk folds
+    the lead into them and the call goes out again for that customer."""
+    from workbench.services.actor import Actor
+    from workbench.services.outcomes import OutcomeInput, OutcomeService
+
+    d = desktop("agent1")
+    d.sync.pull_all()
+    with central_session(world.url) as s:
+        customer(s, "C-NEW", "13711112222", "T01", "S001")
+    u = d.api.user
+    assert u is not None
+    svc = OutcomeService(d.factory, Actor(u.id, u.username, u.display_name, u.role, u.team_id, u.store_id))
+    lead_id = svc.create_lead("13711112222", "孙先生")
+    rec = svc.record(OutcomeInput(customer_id=lead_id, wrapup="info_only", channel="hotline"))
+    d.sync.push_all()
+    assert d.sync.replaced_leads == [("C-NEW", "13711112222")]
+    with d.factory() as s:
+        assert s.get(LocalCustomer, lead_id) is None
+        assert s.get(LocalContact, rec.contact_event_id).customer_id == "C-NEW"  # type: ignore[union-attr]
+    d.sync.push_all()  # the call, pointed at the existing customer
+    with central_session(world.url) as s:
+        row = s.get(ContactEvent, rec.contact_event_id)
+        assert row is not None and row.customer_id == "C-NEW"
+    assert customers_with(world.url, "13711112222") == ["C-NEW"]

@@ -120,3 +120,21 @@ def test_work_list_export_is_masked_and_recorded_first(qtbot, tmp_path: Path) ->
         vm2.export_worklist(str(out2))
     assert not out2.exists() and "server" in msg2.args[0]
     runner.wait_for_done()
+
+
+def test_a_replaced_lead_opens_the_customer_or_says_whose_book(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    sf = build_local_store(tmp_path / "y.db")
+    runner = TaskRunner()
+    vm = WorkbenchViewModel(runner, AGENT, ScreenPopService(sf, AGENT), OutcomeService(sf, AGENT), sf,
+                            lambda _event: False)
+    unknown: list[object] = []
+    vm.unknown_caller.connect(unknown.append)
+    with qtbot.waitSignal(vm.pop_ready, raising=True) as popped:  # a customer of the desk's own book
+        vm.on_lead_replaced("C1", WANG_PHONE)
+    assert popped.args[0].portrait.id == "C1"
+    messages: list[str] = []
+    vm.message.connect(messages.append)
+    with qtbot.waitSignal(vm.message, raising=True, check_params_cb=lambda m: "C-X" in m and ("book" in m or "团队" in m)):
+        vm.on_lead_replaced("C-X", "13900000001")  # in another team's book: no pop, no new-lead form
+    runner.wait_for_done()
+    assert unknown == []

@@ -105,6 +105,8 @@ class MutationResult:
     cursor: int | None = None
     #: for ``duplicate``: the status of the first time (applied or rejected)
     original_status: str | None = None
+    #: a new customer refused because its number belongs to this customer
+    existing_customer_id: str | None = None
 
     @property
     def done(self) -> bool:
@@ -363,7 +365,8 @@ class ServerApi:
     @staticmethod
     def _push_result(body: Any) -> PushResult:
         results = tuple(
-            MutationResult(r["mutation_id"], r["status"], r.get("reason"), r.get("cursor"), r.get("original_status"))
+            MutationResult(r["mutation_id"], r["status"], r.get("reason"), r.get("cursor"), r.get("original_status"),
+                           r.get("existing_customer_id"))
             for r in body["results"]
         )
         return PushResult(results=results, cursor=int(body["cursor"]))

@@ -35,6 +35,7 @@ from workbench.local_store.dbutil import unit_of_work
 from workbench.local_store.entities import UTCDateTime, from_wire, parse_when, utcnow
 from workbench.local_store.models import ENTITIES, Outbox, Rejection, SyncState
 from workbench.local_store.outbox import new_id
+from workbench.services.lead_merge import adopt_existing
 from workbench.services.server_api import (
     Change,
     EncodedMutation,
@@ -165,6 +166,9 @@ class SyncEngine:
         self.max_event_age_s = max_event_age_s
         self._online = False
         self._last_error = ""
+        #: (existing customer id, number) of local leads folded into a server customer;
+        #: the sync controller takes them to open those customers
+        self.replaced_leads: list[tuple[str, str]] = []
         self._push_lock = threading.Lock()
         self._pull_lock = threading.Lock()
 
@@ -241,6 +245,7 @@ class SyncEngine:
         by_id = {r.mutation_id: r for r in rows}
         applied = duplicate = rejected = 0
         done: list[str] = []
+        duplicates: list[tuple[str, str]] = []  # (local lead, the server's customer with its number)
         with unit_of_work(self._factory) as session:
             for res in results:
                 row = by_id.get(res.mutation_id)
@@ -258,8 +263,14 @@ class SyncEngine:
                     session.merge(Rejection(mutation_id=row.mutation_id, entity=row.entity,
                                             data={"op": row.op, **_stored_data(row.data_json)},
                                             reason=res.reason or "refused by the server", at=utcnow()))
+                    if res.existing_customer_id and row.entity == "customer" and row.op == "create":
+                        duplicates.append((str(_stored_data(row.data_json).get("id")), res.existing_customer_id))
             if done:  # one statement, the ids as one JSON parameter (no IN list to compile)
                 session.connection().execute(_DELETE_SENT, {"ids": json.dumps(done)})
+            for lead_id, existing_id in duplicates:  # one customer per person: fold the lead in
+                number = adopt_existing(session, lead_id, existing_id)
+                if number is not None:
+                    self.replaced_leads.append((existing_id, number))
             remaining = int(session.execute(select(func.count()).select_from(Outbox)).scalar_one())
         return PushReport(len(rows), applied, duplicate, rejected, remaining)
 

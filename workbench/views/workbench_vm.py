@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from workbench.services.actor import Actor
-from workbench.services.call_events import CallEvent
+from workbench.services.call_events import CallEvent, Source
 from workbench.services.codes import REACHED, WrapUp
 from workbench.services.dialing import DialCheck, DialService
 from workbench.services.outcomes import InputError, OutcomeInput, OutcomeService, Recorded
@@ -196,6 +196,29 @@ class WorkbenchViewModel(QObject):
         self.runner.run(lambda: self._pops.match_objection(customer_id, policy_id, typed),
                         lambda match: self.objection_matched.emit(customer_id, match),
                         lambda exc: self.message.emit(str(exc)))
+
+    def on_lead_replaced(self, customer_id: str, number: str) -> None:
+        """A lead created here has a customer on the server already: open that customer (a
+        serve grant for the hotline and the stores; others are told whose book it is in)."""
+        self.message.emit(self.tr("This number belongs to customer {id} already; the new lead was merged into them.")
+                          .format(id=customer_id))
+        event = CallEvent(number=number, source=Source.SEARCH,
+                          channel="store" if self.actor.role == "receptionist" else "hotline")
+
+        def work() -> ScreenPop | None:
+            pop = self._pops.build(number, channel=event.channel)
+            if pop is None and self._server_lookup is not None and self._server_lookup(event):
+                pop = self._pops.build(number, channel=event.channel)
+            return pop
+
+        def done(pop: ScreenPop | None) -> None:
+            if pop is None:  # never the new-lead form again: the customer exists, in another book
+                self.message.emit(self.tr("Customer {id} is in another team's book; you cannot open them.")
+                                  .format(id=customer_id))
+            else:
+                self.pop_ready.emit(pop, event)
+
+        self.runner.run(work, done, lambda exc: self.lookup_failed.emit(str(exc)))
 
     # ------------------------------------------------------------------ reveal
     @property
