@@ -434,3 +434,15 @@ def _add_tools(window: Any, ctx: Any, actor: Actor, runner: Any,
             return widget
 
         window.add_policy_studio(studio)
+
+        def audit_log() -> Any:
+            from workbench.ui.audit_log import AuditLogWindow
+            from workbench.views.audit_vm import AuditLogViewModel
+
+            vm = AuditLogViewModel(lambda **filters: current_api().audit_log(**filters), runner)
+            widget = AuditLogWindow(vm)
+            vm.setParent(widget)
+            widget.on_search()
+            return widget
+
+        window.add_audit_log(audit_log)

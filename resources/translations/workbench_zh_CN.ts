@@ -1,6 +1,79 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AuditLogWindow</name>
+    <message>
+        <location filename="../../workbench/ui/audit_log.py" line="20" />
+        <source>User id</source>
+        <translation>用户编号</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/audit_log.py" line="22" />
+        <source>Customer id</source>
+        <translation>客户编号</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/audit_log.py" line="24" />
+        <source>Since (YYYY-MM-DD)</source>
+        <translation>起始日期（YYYY-MM-DD）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/audit_log.py" line="26" />
+        <source>Action (e.g. reveal, export, login_failed)</source>
+        <translation>操作（如 reveal、export、login_failed）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/audit_log.py" line="27" />
+        <source>Search</source>
+        <translation>查询</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/audit_log.py" line="30" />
+        <source>Time (UTC)</source>
+        <translation>时间（UTC）</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/audit_log.py" line="31" />
+        <source>User</source>
+        <translation>用户</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/audit_log.py" line="32" />
+        <source>Action</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/audit_log.py" line="33" />
+        <source>Customer</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/audit_log.py" line="34" />
+        <source>Rows</source>
+        <translation>行数</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/audit_log.py" line="35" />
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/audit_log.py" line="36" />
+        <source>Detail</source>
+        <translation>详情</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/audit_log.py" line="55" />
+        <source>Loading…</source>
+        <translation>加载中…</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/audit_log.py" line="60" />
+        <source>{n} entries</source>
+        <translation>{n} 条记录</translation>
+    </message>
+</context>
+<context>
     <name>Dashboard</name>
     <message>
         <location filename="../../workbench/ui/dashboard.py" line="124" />
@@ -1114,7 +1187,7 @@
     </message>
     <message>
         <location filename="../../workbench/ui/main_window.py" line="277" />
-        <location filename="../../workbench/ui/main_window.py" line="667" />
+        <location filename="../../workbench/ui/main_window.py" line="670" />
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
@@ -1219,97 +1292,102 @@
         <translation>政策配置(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="433" />
+        <location filename="../../workbench/ui/main_window.py" line="414" />
+        <source>&amp;Audit log</source>
+        <translation>审计日志(&amp;A)</translation>
+    </message>
+    <message>
+        <location filename="../../workbench/ui/main_window.py" line="436" />
         <source>A team lead can override this.</source>
         <translation>班组长可以放行。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="434" />
+        <location filename="../../workbench/ui/main_window.py" line="437" />
         <source>Call not allowed</source>
         <translation>不允许外呼</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="435" />
+        <location filename="../../workbench/ui/main_window.py" line="438" />
         <source>This call may not start now:</source>
         <translation>现在不能发起这通电话：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="442" />
+        <location filename="../../workbench/ui/main_window.py" line="445" />
         <source>Override contact pressure</source>
         <translation>放行接触管控</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="443" />
+        <location filename="../../workbench/ui/main_window.py" line="446" />
         <source>Reason for the override (recorded):</source>
         <translation>放行原因（将被记录）：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="602" />
+        <location filename="../../workbench/ui/main_window.py" line="605" />
         <source>Refreshing scores</source>
         <translation>正在更新评分</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="606" />
+        <location filename="../../workbench/ui/main_window.py" line="609" />
         <source>A new scoring model could not be loaded; the previous one stays in use: {m}</source>
         <translation>新评分模型无法加载，继续使用旧模型：{m}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="619" />
+        <location filename="../../workbench/ui/main_window.py" line="622" />
         <source>No customer found for {q}</source>
         <translation>未找到客户：{q}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="633" />
+        <location filename="../../workbench/ui/main_window.py" line="636" />
         <source>New lead saved</source>
         <translation>新线索已保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="645" />
+        <location filename="../../workbench/ui/main_window.py" line="648" />
         <source>Outcome saved</source>
         <translation>结果已保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="653" />
+        <location filename="../../workbench/ui/main_window.py" line="656" />
         <source>Not saved</source>
         <translation>未保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="679" />
+        <location filename="../../workbench/ui/main_window.py" line="682" />
         <source>Online · {n} waiting · last sync {t}</source>
         <translation>在线 · {n} 条待上传 · 上次同步 {t}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="681" />
+        <location filename="../../workbench/ui/main_window.py" line="684" />
         <source>Offline — showing local data, {n} changes waiting</source>
         <translation>离线 — 显示本地数据，{n} 条变更待上传</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="683" />
+        <location filename="../../workbench/ui/main_window.py" line="686" />
         <source> · {n} refused by the server</source>
         <translation> · {n} 条被服务器拒绝</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="687" />
+        <location filename="../../workbench/ui/main_window.py" line="690" />
         <source>Syncing… {n} records</source>
         <translation>同步中… {n} 条记录</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="691" />
+        <location filename="../../workbench/ui/main_window.py" line="694" />
         <source>Language saved: it takes effect the next time the workbench starts.</source>
         <translation>语言已保存：下次启动工作台时生效。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="708" />
+        <location filename="../../workbench/ui/main_window.py" line="711" />
         <source>Softphone connected</source>
         <translation>软电话已连接</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="708" />
+        <location filename="../../workbench/ui/main_window.py" line="711" />
         <source>Softphone not connected: {m}</source>
         <translation>软电话未连接：{m}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="712" />
+        <location filename="../../workbench/ui/main_window.py" line="715" />
         <source>No softphone configured</source>
         <translation>未配置软电话</translation>
     </message>

@@ -159,3 +159,26 @@ def test_cli_and_admin_endpoint_filter_the_log(world: World, api_for: Callable[.
         reception.audit_log()
     assert err.value.status == 403
     assert entries(world.url, action="audit_read", user_id="U-admin")
+
+
+def test_admins_read_the_log_in_the_workbench(qtbot, world: World, api_for: Callable[..., ServerApi]) -> None:  # type: ignore[no-untyped-def]
+    from workbench.ui.audit_log import AuditLogWindow
+    from workbench.views.audit_vm import AuditLogViewModel
+    from workbench.views.task_runner import TaskRunner
+
+    api_for("agent1")
+    admin = api_for("admin")
+    runner = TaskRunner()
+    window = AuditLogWindow(AuditLogViewModel(admin.audit_log, runner))
+    qtbot.addWidget(window)
+    window.user.setText("U-agent1")
+    window.action.setText("login")
+    with qtbot.waitSignal(window.vm.entries_ready, raising=True):
+        window.on_search()
+    assert window.model.rowCount() == 1
+    assert window.model.index(0, 2).data() == "login" and window.model.index(0, 5).data() == "127.0.0.1"
+    window.since.setText("not a date")
+    with qtbot.waitSignal(window.vm.failed, raising=True):
+        window.on_search()
+    assert "since" in window.status.text()
+    runner.wait_for_done()

@@ -410,6 +410,9 @@ class MainWindow(QMainWindow):
     def add_policy_studio(self, factory: Callable[[], QWidget]) -> QAction:
         return self.add_tool_window("studio", self.tr("&Policy studio"), "Ctrl+Shift+P", factory)
 
+    def add_audit_log(self, factory: Callable[[], QWidget]) -> QAction:
+        return self.add_tool_window("audit", self.tr("&Audit log"), "Ctrl+Shift+A", factory)
+
     def closeEvent(self, event: QCloseEvent) -> None:
         for window in self._tool_windows.values():
             window.close()
