@@ -366,7 +366,7 @@ class ScreenPopService:
         accepted_ids = {a.policy_id for a in acceptances}
         warnings, offers = self._decide(portrait, c, events, acceptances, ref, channel, now)  # type: ignore[arg-type]
         top = offers[0].policy_id if offers else None
-        script = self._script(ref, top, portrait)
+        script = self._script(ref, top, portrait, channel)
         pname = lambda pid: ref.policies[pid].name if pid and pid in ref.policies else ""  # noqa: E731
         return ScreenPop(
             query=query,
@@ -488,8 +488,10 @@ class ScreenPopService:
             if sug.policy_id in ref.policies
         )
 
-    def _script(self, ref: _Reference, policy_id: str | None, p: Portrait) -> list[ScriptSection]:
-        """The script of the top offer for the customer's stage, filled with their data;
+    def _script(self, ref: _Reference, policy_id: str | None, p: Portrait,
+                channel: str = "outbound") -> list[ScriptSection]:
+        """The script of the top offer for the customer's stage and the call's channel (a
+        hotline or store greeting instead of the outbound opener), filled with their data;
         variants chosen by the bandit, every objection answer listed."""
         if policy_id is None:
             return []
@@ -497,7 +499,7 @@ class ScreenPopService:
         return [ScriptSection(section, title, text, keywords, arm) for section, title, text, keywords, arm
                 in self.advisor.sections(ref.scripts, self._portrait_values(p),
                                          policy.to_dict() if policy else None, p.lifecycle_stage,
-                                         self._extra(ref, p))]
+                                         self._extra(ref, p), channel=channel)]
 
     def match_objection(self, customer_id: str, policy_id: str | None, typed: str) -> tuple[str, str, float] | None:
         """The objection answer matching what the customer said (TF-IDF over the library)."""

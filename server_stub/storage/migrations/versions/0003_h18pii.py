@@ -1,6 +1,7 @@
 """serve grants, one customer per person, an append-only audit log
 
 - ``teams.serves_callers``: a hotline team whose agents may serve any caller;
+- ``scripts.channel``: scripts of one channel (a hotline greeting, a store's welcome);
 - ``serve_grants``: per call or visit, expiring (``server_stub.grants``);
 - ``customer_keys``: each normalised number / ID hash of a customer, unique
   (``server_stub.identity``); filled from the existing customers (the first customer of a
@@ -56,6 +57,7 @@ _PG_TRIGGER = """CREATE TRIGGER audit_log_guard BEFORE UPDATE OR DELETE ON audit
 
 def upgrade() -> None:
     op.add_column('teams', sa.Column('serves_callers', sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column('scripts', sa.Column('channel', sa.String(length=20), nullable=True))
     op.create_table('serve_grants',
     sa.Column('id', sa.String(length=40), nullable=False),
     sa.Column('user_id', sa.String(length=40), nullable=False),
@@ -119,3 +121,5 @@ def downgrade() -> None:
     op.drop_table('serve_grants')
     with op.batch_alter_table('teams', schema=None) as batch_op:
         batch_op.drop_column('serves_callers')
+    with op.batch_alter_table('scripts', schema=None) as batch_op:
+        batch_op.drop_column('channel')
