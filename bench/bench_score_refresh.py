@@ -40,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--keep", default=None, metavar="DIR",
                         help="build the book in DIR and reuse it on later runs")
+    parser.add_argument("--encrypted", action="store_true",
+                        help="the book in a SQLCipher store, as the app keeps it (issue #18)")
     args = parser.parse_args(argv)
 
     customers, events = synthetic_book(args.customers, seed=7, now=NOW)
@@ -56,9 +58,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"models: deal {deal.metrics['algorithm']}, renewal {renewal.metrics['algorithm']}")
 
     with tempfile.TemporaryDirectory() as tmp:
-        db = Path(args.keep or tmp) / f"book-{args.customers}.db"
+        db = Path(args.keep or tmp) / f"book-{args.customers}{'-encrypted' if args.encrypted else ''}.db"
         fresh = not db.exists()
-        engine = open_local(db)
+        # a fixed raw key: the bench's own book (the app makes a random one per store)
+        engine = open_local(db, key="5e" * 32 if args.encrypted else None)
+        print(f"store: {'SQLCipher (encrypted)' if args.encrypted else 'plain SQLite'}")
         t0 = time.perf_counter()
         cust_rows = customers.to_dict("records") if fresh else []
         for r in cust_rows:

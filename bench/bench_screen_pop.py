@@ -293,7 +293,7 @@ def ours_run(store: Path, numbers: list[str], app,  # type: ignore[no-untyped-de
     ``texts``, what each pop shows is collected after its timed paint."""
     from PySide6.QtCore import QCoreApplication, QEvent
 
-    from workbench.app import open_context
+    from bench.plain_context import plain_context as open_context  # the floors read the same file
     from workbench.services.actor import Actor
     from workbench.services.call_events import CallEvent, Source
     from workbench.ui.main_window import MainWindow
@@ -358,7 +358,8 @@ import os, sys, time
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 sys.path.insert(0, {root!r})
 from PySide6.QtCore import QTimer
-from workbench.app import make_qapp, open_context
+from workbench.app import make_qapp
+from bench.plain_context import plain_context as open_context  # the floors read the same file
 from workbench.services.actor import Actor
 from workbench.services.worklist import load_worklist
 from workbench.ui.main_window import MainWindow
@@ -384,7 +385,8 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 sys.path.insert(0, {root!r})
 from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QEvent
-from workbench.app import make_qapp, open_context
+from workbench.app import make_qapp
+from bench.plain_context import plain_context as open_context  # the floors read the same file
 from workbench.services.actor import Actor
 from workbench.services.call_events import CallEvent, Source
 from workbench.services.worklist import load_worklist

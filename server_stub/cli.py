@@ -29,6 +29,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "import-sms-templates": ("server_stub.sms.templates", "validate and publish SMS templates from YAML"),
     "export-sms-templates": ("server_stub.sms.templates", "write the SMS templates as YAML"),
     "send-sms": ("server_stub.sms.campaign", "send the open SMS tasks and the SMS outbox through the gateway"),
+    "merge-duplicates": ("server_stub.identity", "list (--dry-run) or merge customers that share a number"),
+    "audit": ("server_stub.audit", "read the audit log, set its retention, purge old entries"),
 }
 
 

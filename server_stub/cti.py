@@ -23,7 +23,7 @@ from fastapi import FastAPI, Header, Request
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from server_stub import call_grants, rate_limit
+from server_stub import audit, call_grants, rate_limit
 from server_stub.api import schemas as s
 from server_stub.changes import Change, append
 from server_stub.storage.db import unit_of_work
@@ -63,6 +63,8 @@ def route_call(session: Session, agent: str, caller: str, call_id: str | None = 
     if cust is not None:
         call_grants.grant(session, event_id, user.id, cust.id, call_id)
     cursor = append(session, [Change("call_event", event_id, data, op="event", target_user_id=user.id)])
+    audit.record(session, "cti_grant", user_id=user.id, customer_id=data["customer_id"],
+                 detail=f"call {call_id or event_id} from …{number[-4:]}")
     return {"event_id": event_id, "cursor": cursor, "customer_id": data["customer_id"]}
 
 

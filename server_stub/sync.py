@@ -52,6 +52,13 @@ from server_stub import call_grants, directory
 from server_stub.auth import Principal
 from server_stub.bulk import RawWriter
 from server_stub.changes import Change, append, current_cursor
+from server_stub.identity import (
+    DuplicateCustomerError,
+    IdNumberError,
+    check_new_customer,
+    claim_keys,
+)
+from server_stub.privacy import desk_customer, desk_view
 from server_stub.storage.db import unit_of_work
 from server_stub.storage.fast_insert import bind_processor, insert_rows
 from server_stub.storage.models import (
@@ -93,6 +100,7 @@ from workbench.core.phone import InvalidPhoneError, normalize_phone
 
 log = logging.getLogger(__name__)
 
+_DESK_VIEWED = frozenset({"customer", "call_event"})
 MAX_BATCH = 2000
 MAX_PULL_LIMIT = 5000
 #: Fields of a user that never leave the server.
@@ -103,6 +111,15 @@ REFERENCE_ENTITIES = frozenset({"team", "store", "user", "policy", "script", "pr
 
 class Rejected(Exception):
     """A mutation the rules refuse; the message goes back to the client as its reason."""
+
+
+class Duplicate(Rejected):
+    """A new customer whose number or ID number belongs to ``customer_id`` already: the
+    result names that customer, so the desktop opens them instead."""
+
+    def __init__(self, message: str, customer_id: str) -> None:
+        super().__init__(message)
+        self.customer_id = customer_id
 
 
 class PushForbidden(Exception):
@@ -467,6 +484,10 @@ def customer_writable(session: Session, p: Principal, customer: Customer | Custo
     """Scope plus the store grant: a store may work on customers it has a work order for."""
     if customer_scope_ok(p, customer):
         return True
+    from server_stub.grants import has_grant
+
+    if has_grant(session, p.user_id, customer.id):  # a hotline call or a store visit (serve grant)
+        return True
     if p.role == Role.RECEPTIONIST and p.store_id is not None:
         hit = session.execute(
             select(WorkOrder.id).where(WorkOrder.customer_id == customer.id, WorkOrder.store_id == p.store_id).limit(1)
@@ -827,10 +848,17 @@ def _customer_create(b: _Batch, data: dict[str, Any]) -> list[Change]:
     existing = b.customers.get(cid) if cid in b.customers else b.session.get(Customer, cid)
     if existing is not None:
         raise Rejected(f"customer {cid} already exists")
+    try:  # one customer per person
+        keys = check_new_customer(b.session, values, data.get("id_number"))
+    except DuplicateCustomerError as exc:
+        raise Duplicate(str(exc), exc.customer_id) from None
+    except (IdNumberError, InvalidPhoneError) as exc:
+        raise Rejected(str(exc)) from None
     values["updated_at"] = b.now
     row = Customer(**values)
     b.session.add(row)
     b.customers[cid] = row
+    claim_keys(b.session, cid, keys)
     return [Change("customer", cid, wire_values(values, Customer), team_id=values["team_id"], store_id=values["store_id"])]
 
 
@@ -980,6 +1008,8 @@ def _push_tx(
         except Rejected as exc:
             result["status"] = "rejected"
             result["reason"] = str(exc)
+            if isinstance(exc, Duplicate):
+                result["existing_customer_id"] = exc.customer_id
             ends.append(None)
         except DBAPIError as exc:
             if not careful:
@@ -1102,7 +1132,9 @@ def pull(session: Session, p: Principal, cursor: int, limit: int) -> PullPage:
     rows = session.execute(pull_statement(p, cursor, top, limit + 1)).all()
     has_more = len(rows) > limit
     rows = rows[:limit]
-    changes = [{"cursor": r.cursor, "entity": r.entity, "op": r.op, "data": r.data} for r in rows
+    # desks receive no more of an ID number than its last characters (issue #18)
+    changes = [{"cursor": r.cursor, "entity": r.entity, "op": r.op,
+                "data": desk_view(r.entity, r.data) if r.entity in _DESK_VIEWED else r.data} for r in rows
                if r.data.__class__ is dict or _unreadable(r.cursor, r.entity)]
     next_cursor = rows[-1].cursor if has_more else top
     return PullPage(changes=changes, next_cursor=next_cursor, has_more=has_more)
@@ -1208,7 +1240,7 @@ def lookup(session: Session, p: Principal, phone: str) -> dict[str, Any] | None:
         log.error("customer %s holds values that cannot be encoded as JSON; served as null", cust.id)
         customer = _finite_copy(customer)
     return {
-        "customer": customer,
+        "customer": desk_customer(customer),
         "tasks": _servable("task", [wire_row("task", t) for t in tasks]),
         "contact_events": _servable("contact_event", [wire_row("contact_event", c) for c in contacts]),
         "acceptances": _servable("acceptance", [wire_row("acceptance", a) for a in accepts]),

@@ -14,7 +14,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from workbench.config import Settings
-from workbench.local_store.db import default_local_path, open_local, session_factory
+from workbench.local_store.db import default_local_path, session_factory
+from workbench.local_store.encryption import open_store
 from workbench.local_store.models import User
 from workbench.services.actor import Actor
 from workbench.services.outcomes import OutcomeService
@@ -97,15 +98,18 @@ class LocalContext:
     actor: Actor
     pops: ScreenPopService
     outcomes: OutcomeService
+    #: something to tell the user about the store (e.g. its key was missing: a fresh sync)
+    notice: str | None = None
 
 
 def open_context(local_path: Path, actor: Actor, *, cross_sell_rules: Any = None,
                  language: str = "zh") -> LocalContext:
     """The local store of ``actor`` and the services on it (cross-sell rules: a callable)."""
-    engine = open_local(local_path)
+    opened = open_store(local_path)  # encrypted at rest, the key in the keyring
+    engine = opened.engine
     sf = session_factory(engine)
     pops = ScreenPopService(sf, actor, cross_sell_rules, language=language)
-    return LocalContext(engine, sf, actor, pops, OutcomeService(sf, actor))
+    return LocalContext(engine, sf, actor, pops, OutcomeService(sf, actor), notice=opened.notice)
 
 
 def open_user_context(local_path: Path, username: str, *, cross_sell_rules: Any = None,
@@ -113,7 +117,7 @@ def open_user_context(local_path: Path, username: str, *, cross_sell_rules: Any 
     """The local store of ``username`` and the services on it, the actor as synced into the store
     (start-up with a stored session, before the server is asked); None if the store does not
     know the user. ``local_path`` must exist."""
-    engine = open_local(local_path)
+    engine = open_store(local_path).engine
     sf = session_factory(engine)
     with sf() as s:
         user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
@@ -127,7 +131,7 @@ def open_user_context(local_path: Path, username: str, *, cross_sell_rules: Any 
 
 def actor_from_store(local_path: Path, username: str) -> Actor:
     """The actor for ``username`` as synced into a local store (for headless commands)."""
-    engine = open_local(local_path)
+    engine = open_store(local_path).engine
     try:
         with session_factory(engine)() as s:
             user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()

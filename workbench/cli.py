@@ -122,6 +122,9 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
     if size is None:
         return 2
     width, height = size
+    from workbench.services.credentials import configure_keyring
+
+    configure_keyring()  # the local store's key is in the keyring
     local = Path(args.local) if args.local else local_path_for(Settings(), args.user, args.data_dir)
     if not local.exists():
         print(f"workbench screenshot: no local store at {local}; log in once (or sync) first", file=sys.stderr)

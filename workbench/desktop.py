@@ -289,25 +289,36 @@ def _run_window(app: Any, settings: Settings, args: argparse.Namespace, language
     actor = ctx.actor
     online: dict[str, Any] = {}  # the sync engine and controller, once the server link is up
 
-    def server_lookup(number: str) -> bool:
+    def server_lookup(event: CallEvent) -> str | bool | None:
         engine, api = online.get("engine"), link.api
         if engine is None or api is None:
             return False  # not connected (yet): the local store is all there is
-        from workbench.services.server_api import OfflineError
+        from workbench.services.serving import ServeClient
 
-        try:
-            found = api.lookup_customer(number)
-        except OfflineError:
-            return False
-        if not found:
-            return False
-        engine.apply_lookup(found)
-        return True
+        serving = ServeClient(ctx.sf, api, engine.apply_lookup, actor)
+        serving.purge_expired()
+        return serving.lookup(event)  # a serve grant when the caller is outside the user's book
 
     runner = TaskRunner()
     scoring = holder["scoring"] = DeskScoring(ctx.sf)
+    def reveal(customer_id: str) -> str:  # runs on the task runner; the server audits it
+        api = link.api
+        if api is None:
+            from workbench.services.server_api import OfflineError
+
+            raise OfflineError("not connected to the server")
+        return api.reveal_number(customer_id, reason="shown on the desk")
+
+    def report_export(what: str, rows: int) -> None:  # the audit entry comes before the file
+        api = link.api
+        if api is None:
+            from workbench.services.server_api import OfflineError
+
+            raise OfflineError("not connected to the server")
+        api.report_export(what, rows)
+
     vm = WorkbenchViewModel(runner, actor, ctx.pops, ctx.outcomes, ctx.sf, server_lookup,
-                            explain=scoring.explain)
+                            explain=scoring.explain, reveal=reveal, report_export=report_export)
     vm.refresh_worklist()  # read in a worker while the window is built; shown when it arrives
     window = MainWindow(vm, undo_seconds=int(settings.get("undo_seconds")))
     window.language_change_requested.connect(lambda lang: _switch_language(settings, lang, window))
@@ -315,6 +326,8 @@ def _run_window(app: Any, settings: Settings, args: argparse.Namespace, language
     _add_tools(window, ctx, actor, runner, lambda: link.api)
     if not keyring_state.usable:
         window.statusBar().showMessage(keyring_state.message, 15000)
+    if ctx.notice:  # e.g. the local store's key was missing: a fresh sync is under way
+        window.statusBar().showMessage(ctx.notice, 30000)
 
     def kick(force: bool = False) -> None:
         sync = online.get("sync")
@@ -338,6 +351,9 @@ def _run_window(app: Any, settings: Settings, args: argparse.Namespace, language
         if "sync" in online:
             return
         engine = online["engine"] = SyncEngine(ctx.sf, api, SyncEngine.client_id_for(ctx.sf))
+        from workbench.services.serving import ServeClient
+
+        ServeClient(ctx.sf, api, engine.apply_lookup, actor).purge_expired()  # grants ended while closed
 
         def reauth() -> bool:
             try:
@@ -354,6 +370,7 @@ def _run_window(app: Any, settings: Settings, args: argparse.Namespace, language
         sync.data_changed.connect(window.refresh_open_pops)
         sync.data_changed.connect(vm.refresh_worklist)
         sync.call_event.connect(vm.on_call_event)
+        sync.lead_replaced.connect(vm.on_lead_replaced)
         sync.initial_progress.connect(window.on_sync_progress)
         sync.fatal.connect(lambda m: window.set_sync_status(m, False))
         sync.start()
@@ -508,3 +525,15 @@ def _add_tools(window: Any, ctx: Any, actor: Actor, runner: Any,
             return widget
 
         window.add_policy_studio(studio)
+
+        def audit_log() -> Any:
+            from workbench.ui.audit_log import AuditLogWindow
+            from workbench.views.audit_vm import AuditLogViewModel
+
+            vm = AuditLogViewModel(lambda **filters: current_api().audit_log(**filters), runner)
+            widget = AuditLogWindow(vm)
+            vm.setParent(widget)
+            widget.on_search()
+            return widget
+
+        window.add_audit_log(audit_log)

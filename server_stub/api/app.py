@@ -31,7 +31,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server_stub import auth, rate_limit, sync
+from server_stub import audit, auth, rate_limit, sync
 from server_stub.api import schemas as s
 from server_stub.storage.db import WalCheckpointer, open_central, session_factory, unit_of_work
 from server_stub.storage.models import User
@@ -364,12 +364,17 @@ def create_app(
             user, tokens = auth.login(factory, body.username, body.password, _client_address(request),
                                       request.headers.get("user-agent", ""), client_id=body.client_id)
         except auth.Throttled as exc:
+            audit.login_failed(factory, body.username, _client_address(request), "throttled")
             headers = {"Retry-After": str(exc.retry_after)}
             if exc.until is not None:
                 headers["X-Retry-At"] = _iso(exc.until)
             raise ApiError(429, str(exc), headers) from None
         except auth.AuthFailed as exc:
+            audit.login_failed(factory, body.username, _client_address(request), str(exc))
             raise ApiError(401, str(exc)) from None
+        with unit_of_work(factory) as session:
+            audit.record(session, "login", user_id=user.id, address=_client_address(request),
+                         session_id=tokens.session_id, detail=body.username)
         return _tokens_out(user, tokens)
 
     @app.post("/api/v1/auth/refresh", response_model=s.TokensOut, tags=["auth"])
@@ -400,9 +405,10 @@ def create_app(
     @app.get("/api/v1/admin/users/{user_id}/sessions", response_model=list[s.SessionOut], tags=["admin"])
     def user_sessions(user_id: str, _p: Admin) -> list[s.SessionOut]:
         """A user's sessions, newest first (admin only)."""
-        with factory() as session:
+        with unit_of_work(factory) as session:
             if session.get(User, user_id) is None:
                 raise ApiError(404, f"no user {user_id}")
+            audit.record(session, "admin:list_sessions", user_id=_p.user_id, detail=user_id, session_id=_p.session_id)
             return [
                 s.SessionOut(id=a.id, user_id=a.user_id, created_at=_iso(a.created_at),
                              access_expires=_iso(a.access_expires), refresh_expires=_iso(a.refresh_expires),
@@ -416,7 +422,10 @@ def create_app(
         with unit_of_work(factory) as session:
             if session.get(User, user_id) is None:
                 raise ApiError(404, f"no user {user_id}")
-            return s.OkOut(count=auth.revoke_user_sessions(session, user_id))
+            count = auth.revoke_user_sessions(session, user_id)
+            audit.record(session, "admin:revoke_user", user_id=_p.user_id, rows=count, detail=user_id,
+                         session_id=_p.session_id)
+            return s.OkOut(count=count)
 
     @app.post("/api/v1/admin/sessions/{session_id}/revoke", response_model=s.OkOut, tags=["admin"])
     def revoke_one(session_id: str, _p: Admin) -> s.OkOut:
@@ -424,6 +433,8 @@ def create_app(
         with unit_of_work(factory) as session:
             if not auth.revoke_session(session, session_id[:40]):
                 raise ApiError(404, f"no session {session_id}")
+            audit.record(session, "admin:revoke_session", user_id=_p.user_id, detail=session_id[:40],
+                         session_id=_p.session_id)
         return s.OkOut(count=1)
 
     from server_stub import throttle_admin
@@ -520,6 +531,12 @@ def create_app(
     from server_stub.lifecycle.routes import lifecycle_router
 
     app.include_router(lifecycle_router(factory, principal, ApiError))  # issue 17: pool, moves, settings
+    from server_stub import grants
+
+    app.include_router(grants.router(factory, principal, ApiError))
+    from server_stub import privacy
+
+    app.include_router(privacy.router(factory, principal, admin, ApiError))
 
     @app.post("/api/v1/admin/policies/publish", response_model=s.PublishOut, responses=ERRORS, tags=["admin"])
     def publish_policies(body: s.PublishIn, _p: Admin) -> s.PublishOut:
@@ -533,6 +550,10 @@ def create_app(
             report = apply_bundle(app.state.engine, load_yaml(body.yaml))
         except PolicyYamlError as exc:  # nothing applied
             raise ApiError(422, str(exc)) from None
+        with unit_of_work(factory) as session:
+            audit.record(session, "admin:publish_policies", user_id=_p.user_id, session_id=_p.session_id,
+                         rows=sum(len(v) for v in (*report.created.values(), *report.updated.values())),
+                         detail=f"created {report.created}, updated {report.updated}"[:2000])
         return s.PublishOut(created=report.created, updated=report.updated, unchanged=report.unchanged)
 
     return app
@@ -635,9 +656,11 @@ def _first_pull_page(factory: sessionmaker[Session], token: str, cursor: int,
 def _pull_page(factory: sessionmaker[Session], p: auth.Principal, cursor: int, limit: int) -> sync.PullPage:
     with factory() as session:
         try:
-            return sync.pull(session, p, cursor, limit)
+            page = sync.pull(session, p, cursor, limit)
         except sync.BadCursor as exc:
             raise ApiError(exc.status, str(exc)) from None
+    audit.record_pull(factory, p, page.changes)
+    return page
 
 
 def app_from_env() -> FastAPI:

@@ -157,6 +157,8 @@ class _Gen:
         self.data.tables.append(TableData("team", {
             "id": list(teams), "name": [v[0] for v in teams.values()],
             "province": [v[1] for v in teams.values()],
+            # the hotline team serves every caller (serve grants)
+            "serves_callers": [t == ref.HOTLINE_TEAM for t in teams],
         }))
         # stores: one per district, S001 = 广州天河
         s_ids, s_names, s_prov, s_city, s_addr = [], [], [], [], []
@@ -1090,10 +1092,11 @@ def _script_id(policy_id: str, section: str, variant: str) -> str:
 def _scripts() -> dict[str, list[Any]]:
     """Script templates: policy x section (A/B for offers), objections, lifecycle openings."""
     cols: dict[str, list[Any]] = {k: [] for k in (
-        "id", "policy_id", "lifecycle_stage", "section", "variant", "title", "body", "keywords")}
+        "id", "policy_id", "lifecycle_stage", "section", "variant", "title", "body", "keywords", "channel")}
 
     def add(sid: str, pid: str | None, stage: str | None, section: str, variant: str,
-            title: str, body: str, keywords: list[str]) -> None:
+            title: str, body: str, keywords: list[str], channel: str | None = None) -> None:
+        cols["channel"].append(channel)
         cols["id"].append(sid)
         cols["policy_id"].append(pid)
         cols["lifecycle_stage"].append(stage)
@@ -1121,6 +1124,10 @@ def _scripts() -> dict[str, list[Any]]:
             for stage, body in ref.LIFECYCLE_OPENINGS.items():
                 add(_script_id(pid, "opening", stage), pid, stage, "opening", "A",
                     f"{name}·开场({stage})", body, [])
+    # the hotline answers a caller and the store greets a walk-in: their own words (seed 001)
+    for channel, sections in ref.CHANNEL_SCRIPTS.items():
+        for section, (title, body) in sections.items():
+            add(f"SCR-{channel}-{section}", None, None, section, "A", title, body, [], channel)
     return cols
 
 

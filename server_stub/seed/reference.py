@@ -234,6 +234,19 @@ PRESSURE_LIMITS: tuple[tuple[str, str, str, int, str, str, int], ...] = (
 
 # ---------------------------------------------------------------- scripts
 
+#: Greetings of the serving channels: a hotline agent answers a caller, a receptionist greets a
+#: walk-in; the policy's offer and objection scripts follow as on an outbound call.
+CHANNEL_SCRIPTS: dict[str, dict[str, tuple[str, str]]] = {
+    "hotline": {
+        "opening": ("热线·接听", "您好,这里是客服热线,工号{agent_name}为您服务。请问{surname}{salutation},有什么可以帮您?"),
+        "closing": ("热线·结束", "还有其他可以帮您的吗?感谢您的来电,祝您生活愉快!"),
+    },
+    "store": {
+        "opening": ("营业厅·迎宾", "您好,欢迎光临{store_name}!{surname}{salutation},请问今天办理什么业务?"),
+        "closing": ("营业厅·送别", "已经为您办理好了,请收好您的证件,欢迎下次光临!"),
+    },
+}
+
 _OPENING = "您好,请问是{surname}{salutation}吗?我是{team_name}的客户经理{agent_name},耽误您一分钟时间。"
 _GENERIC_PROBING = "您目前用的是{plan_name},每月{plan_fee}元,平时流量和通话够用吗?"
 _GENERIC_CLOSING = "好的,那就帮您登记了,稍后会有短信确认,感谢您的支持,祝您生活愉快!"

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -44,6 +45,8 @@ class Base(DeclarativeBase):
 
 class Team(TeamCols, Base):
     __tablename__ = "teams"
+    #: a hotline team: its agents may serve any caller (serve grants, :mod:`server_stub.grants`)
+    serves_callers: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Store(StoreCols, Base):
@@ -216,15 +219,60 @@ class CursorCounter(Base):
 
 
 class AuditEntry(Base):
-    """Who opened which portrait, and other sensitive reads."""
+    """The append-only audit log (see :mod:`server_stub.audit`): logins, pulls, portrait
+    look-ups, reveals, exports, serve grants, admin actions. Triggers refuse UPDATE, and
+    DELETE of entries younger than the retention period (migration ``0003_h18pii``)."""
 
     __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_customer", "customer_id", sqlite_where=text("customer_id IS NOT NULL"),
+                            postgresql_where=text("customer_id IS NOT NULL")),
+                      Index("ix_audit_log_at", "at"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_id: Mapped[str] = mapped_column(String(40), index=True)
     action: Mapped[str] = mapped_column(String(40))
     customer_id: Mapped[str | None] = mapped_column(String(40), default=None)
     detail: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: the client's address (logins and other requests where it is known)
+    address: Mapped[str | None] = mapped_column(String(60), default=None)
+    session_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    #: how many customer rows the action touched (pulls, exports, merges)
+    rows: Mapped[int | None] = mapped_column(Integer, default=None)
+
+
+class AuditSetting(Base):
+    """One row: how long audit entries are kept (the delete trigger reads it)."""
+
+    __tablename__ = "audit_settings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    retention_days: Mapped[int] = mapped_column(Integer, default=365)
+
+
+class ServeGrant(Base):
+    """A hotline agent's or receptionist's right to open and record on one customer outside
+    their book, for one call or visit; expires (see :mod:`server_stub.grants`)."""
+
+    __tablename__ = "serve_grants"
+    __table_args__ = (Index("ix_serve_grants_user_customer", "user_id", "customer_id", "expires_at"),)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(40))
+    customer_id: Mapped[str] = mapped_column(String(40))
+    #: where the call or visit came from: call_event, softphone, cli, store_arrival, search
+    source: Mapped[str] = mapped_column(String(20))
+    call_id: Mapped[str | None] = mapped_column(String(80), default=None)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class CustomerKey(Base):
+    """One customer per person: each normalised mobile number (``m:<number>``) and ID number
+    (``i:<keyed hash>``) of a customer, unique, so two desktops creating the same number at
+    once end with one customer (see :mod:`server_stub.identity`)."""
+
+    __tablename__ = "customer_keys"
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(40), index=True)
 
 
 class ScoringModel(Base):

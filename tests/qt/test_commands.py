@@ -18,8 +18,10 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
                           timeout=120, env=env or {**os.environ, "QT_QPA_PLATFORM": "offscreen"})
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def local_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # one per test: each command is a process of its own, and the in-memory keyring of the
+    # tests forgets the key the first one made when it encrypted the store
     path = tmp_path_factory.mktemp("shot") / "local-agent1.db"
     build_local_store(path).kw["bind"].dispose()
     return path

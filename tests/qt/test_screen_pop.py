@@ -38,7 +38,7 @@ def test_pop_shows_who_what_and_history(qtbot, local_ctx: LocalContext) -> None:
     snap = pop(local_ctx, WANG_PHONE)
     widget.show_snapshot(snap)
     assert widget.name_label.text() == "王伟"
-    assert widget.phone_label.text() == "*******8000"  # agents see the last 4 digits only
+    assert widget.phone_label.text() == "138****8000"  # masked for every role (issue #18)
     assert "96" in widget.plan_label.text()
     assert widget.warning_bar.isHidden()
     assert widget.offers_model.rowCount() == 1
@@ -295,8 +295,8 @@ def test_refused_save_shows_the_reason_and_writes_nothing(qtbot, local_ctx: Loca
 def test_unknown_caller_asks_the_server_then_offers_a_new_lead(qtbot, local_ctx: LocalContext) -> None:  # type: ignore[no-untyped-def]
     asked: list[str] = []
 
-    def lookup(number: str) -> bool:
-        asked.append(number)
+    def lookup(event: CallEvent) -> bool:
+        asked.append(event.number)
         return False
 
     win, vm, runner = _window(qtbot, local_ctx, lookup)
@@ -318,13 +318,20 @@ def test_unknown_caller_asks_the_server_then_offers_a_new_lead(qtbot, local_ctx:
 
 
 def test_store_arrival_lookup_by_member_number_and_id(qtbot, local_ctx: LocalContext) -> None:  # type: ignore[no-untyped-def]
-    win, vm, runner = _window(qtbot, local_ctx)
-    for kind, text in (("member_no", "M0001"), ("id_suffix", "561234")):
+    asked: list[tuple[str, str]] = []
+
+    def lookup(event: CallEvent) -> str:  # the server matches ID numbers (desks hold none)
+        asked.append((event.key_kind, event.number))
+        return "C1"
+
+    win, vm, runner = _window(qtbot, local_ctx, lookup)
+    for kind, text in (("member_no", "M0001"), ("id_number", "11010519491231002X")):
         win.search_kind.setCurrentIndex(win.search_kind.findData(kind))
         win.search_box.setText(text)
         with qtbot.waitSignal(vm.pop_ready, raising=True) as blocker:
             qtbot.keyClick(win.search_box, Qt.Key.Key_Return)
         assert blocker.args[0].portrait.id == "C1"
+    assert asked == [("id_number", "11010519491231002X")]  # the member number was found locally
     runner.wait_for_done()
 
 

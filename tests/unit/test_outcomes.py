@@ -156,5 +156,5 @@ def test_worklists_by_role(sf) -> None:  # type: ignore[no-untyped-def]
     wo = OutcomeService(sf, AGENT).transfer_to_store("C1", "S001", None, "下午到厅")
     assert wo in {i.id for i in load_worklist(sf, RECEPTION)}  # and the work orders sent to the store
     assert wo in {i.id for i in load_worklist(sf, AGENT)}  # the agent follows it until it returns
-    masked = [i.phone_display for i in load_worklist(sf, AGENT)]
-    assert all(p.startswith("*") for p in masked)
+    masked = [i.phone_display for i in load_worklist(sf, AGENT) + load_worklist(sf, RECEPTION)]
+    assert masked and all(p[3:7] == "****" and "*" not in p[7:] for p in masked)  # 138****8000, every role

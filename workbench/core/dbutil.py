@@ -9,6 +9,7 @@ from typing import Any
 
 import pydantic_core
 from sqlalchemy import (
+    URL,
     Engine,
     MetaData,
     create_engine,
@@ -32,12 +33,12 @@ def json_loads(text_: str | bytes) -> Any:
     return pydantic_core.from_json(text_)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets WAL, a busy timeout and foreign keys off (ids are text).
 
     JSON columns are encoded and decoded with :func:`json_dumps` / :func:`json_loads`.
     """
-    is_sqlite = url.startswith("sqlite")
+    is_sqlite = str(url.drivername if isinstance(url, URL) else url).startswith("sqlite")
     kwargs.setdefault("json_serializer", json_dumps)
     kwargs.setdefault("json_deserializer", json_loads)
     if is_sqlite:
@@ -48,7 +49,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
             cur = dbapi_conn.cursor()
-            if ":memory:" not in url and url not in ("sqlite://", "sqlite+pysqlite://"):
+            if ":memory:" not in str(url) and str(url) not in ("sqlite://", "sqlite+pysqlite://"):
                 cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA busy_timeout=30000")

@@ -162,6 +162,9 @@ class ScriptCols:
     title: Mapped[str] = mapped_column(String(100), default="")
     body: Mapped[str] = mapped_column(Text, default="")
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: the channel the script is for (hotline, store, ...); None: any channel (the outbound
+    #: scripts of a policy). A channel's own scripts win over the others for its calls.
+    channel: Mapped[str | None] = mapped_column(String(20), default=None)
 
 
 class PressureLimitCols:

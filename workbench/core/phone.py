@@ -60,3 +60,10 @@ def mask_phone(number: str, visible: int = 4) -> str:
         return number
     return "*" * (len(number) - visible) + number[-visible:]
 
+
+def mask_middle(number: str) -> str:
+    """Mask a mobile the Chinese way, keeping the first 3 and last 4 digits: ``138****8000``."""
+    if len(number) < 8:
+        return mask_phone(number)
+    return number[:3] + "*" * (len(number) - 7) + number[-4:]
+

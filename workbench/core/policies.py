@@ -137,6 +137,7 @@ class ScriptSpec:
     title: str = ""
     body: str = ""
     keywords: tuple[str, ...] = ()
+    channel: str | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> ScriptSpec:
@@ -566,6 +567,7 @@ def _load_script(v: _Validator, item: Mapping[str, Any], ctx: tuple[str, int, st
         title=v.text(ctx, item, "title", max_len=100) or "",
         body=v.text(ctx, item, "body") or "",
         keywords=v.strings(ctx, item, "keywords"),
+        channel=v.text(ctx, item, "channel", default=None, choices=[x.value for x in Channel]),
     )
     return spec if len(v.issues) == before else None
 

@@ -18,7 +18,7 @@ from workbench.core.dbutil import (  # noqa: F401  (unit_of_work re-exported)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: The newest migration of the local store (a test checks it against the migrations folder).
-HEAD_REVISION = "0002_h17life"
+HEAD_REVISION = "0002_h18pii"
 
 
 def default_local_path(username: str, data_dir: Path | None = None) -> Path:
@@ -28,9 +28,21 @@ def default_local_path(username: str, data_dir: Path | None = None) -> Path:
     return base / f"local-{safe}.db"
 
 
-def open_local(path: Path) -> Engine:
-    """An engine on the local store file at ``path``, migrated to the newest schema."""
-    engine = make_engine(sqlite_url(path))
+def open_local(path: Path, key: str | None = None) -> Engine:
+    """An engine on the local store file at ``path``, migrated to the newest schema; with
+    ``key`` (64 hex digits) the file is a SQLCipher database under that raw key (see
+    :mod:`workbench.local_store.encryption`, which keeps the key in the keyring)."""
+    if key is None:
+        engine = make_engine(sqlite_url(path))
+    else:
+        from sqlalchemy.pool import QueuePool
+
+        from workbench.local_store.encryption import encrypted_url
+
+        sqlite_url(path)  # creates the folder
+        # the dialect's default pool keeps one connection per thread; the desk's workers and
+        # sync thread share a queue of connections like the plain store's
+        engine = make_engine(encrypted_url(path, key), poolclass=QueuePool)
     if schema_revision(engine) != HEAD_REVISION:  # Alembic only when there is work for it
         alembic_upgrade(engine, MIGRATIONS)
     return engine

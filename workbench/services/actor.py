@@ -18,6 +18,14 @@ class Actor:
 
     @property
     def sees_full_numbers(self) -> bool:
-        """Receptionists check identity at the counter and admins manage data; agents dial
-        through the softphone and never need the full number."""
-        return self.role in (Role.RECEPTIONIST, Role.ADMIN)
+        """Nobody by default: numbers are masked on every screen and export (PIPL's minimum
+        necessary); a full number is shown only by an audited reveal (:attr:`may_reveal`).
+        Dialling and incoming-call matching use the number without showing it."""
+        return False
+
+    @property
+    def may_reveal(self) -> bool:
+        """Roles that may reveal a full number, one customer at a time, audited on the server:
+        receptionists check identity at the counter, leads handle complaints, admins manage
+        data (the server's ``privacy.REVEAL_ROLES`` decides)."""
+        return self.role in (Role.RECEPTIONIST, Role.LEAD, Role.ADMIN)

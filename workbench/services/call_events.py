@@ -32,7 +32,7 @@ class CallEvent:
     direction: str = "inbound"
     call_id: str | None = None
     at: dt.datetime = field(default_factory=utcnow)
-    #: lookup key kind for store arrivals: "phone", "member_no" or "id_suffix"
+    #: lookup key kind for store arrivals: "phone", "member_no" or "id_number" (on the server)
     key_kind: str = "phone"
 
     @classmethod

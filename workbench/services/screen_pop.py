@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from workbench.core.clock import BUSINESS_TZ_NAME, utcnow
 from workbench.core.codes import TaskStatus
-from workbench.core.phone import InvalidPhoneError, mask_phone, normalize_phone
+from workbench.core.phone import InvalidPhoneError, mask_middle, normalize_phone
 from workbench.core.policies import PolicySpec, eligible_policies
 from workbench.core.pressure import (
     ContactRecord,
@@ -361,7 +361,7 @@ class ScreenPopService:
         accepted_ids = {a.policy_id for a in acceptances}
         warnings, offers = self._decide(portrait, c, events, acceptances, ref, channel, now)  # type: ignore[arg-type]
         top = offers[0].policy_id if offers else None
-        script = self._script(ref, top, portrait)
+        script = self._script(ref, top, portrait, channel)
         pname = lambda pid: ref.policies[pid].name if pid and pid in ref.policies else ""  # noqa: E731
         return ScreenPop(
             query=query,
@@ -405,7 +405,7 @@ class ScreenPopService:
 
     # ------------------------------------------------------------------ parts
     def _portrait(self, c: Customer | Row[Any], now: dt.datetime) -> Portrait:
-        shown = c.phone if self._actor.sees_full_numbers else mask_phone(c.phone)
+        shown = c.phone if self._actor.sees_full_numbers else mask_middle(c.phone)
         return Portrait(
             id=c.id, name=c.name, phone=c.phone, phone_display=shown, gender=c.gender,
             age=(now.year - c.birth_year) if c.birth_year else None, province=c.province,
@@ -413,7 +413,7 @@ class ScreenPopService:
             plan_name=c.plan_name, plan_fee=c.plan_fee, tenure_months=c.tenure_months,
             device=c.device, network=c.network, value_tier=c.value_tier,
             lifecycle_stage=c.lifecycle_stage, preferred_channel=c.preferred_channel,
-            member_no=c.member_no or "", id_number_masked=c.id_number_masked,
+            member_no=c.member_no or "", id_number_masked=desk_id_number(c.id_number_masked),
             tags=tuple(c.tags or ()), scores=dict(c.scores or {}), lead_tier=c.lead_tier,
             is_lead=c.is_lead, do_not_call=c.do_not_call, do_not_sms=c.do_not_sms,
             open_complaint=c.open_complaint, team_id=c.team_id, store_id=c.store_id,
@@ -483,8 +483,10 @@ class ScreenPopService:
             if sug.policy_id in ref.policies
         )
 
-    def _script(self, ref: _Reference, policy_id: str | None, p: Portrait) -> list[ScriptSection]:
-        """The script of the top offer for the customer's stage, filled with their data;
+    def _script(self, ref: _Reference, policy_id: str | None, p: Portrait,
+                channel: str = "outbound") -> list[ScriptSection]:
+        """The script of the top offer for the customer's stage and the call's channel (a
+        hotline or store greeting instead of the outbound opener), filled with their data;
         variants chosen by the bandit, every objection answer listed."""
         if policy_id is None:
             return []
@@ -492,7 +494,7 @@ class ScreenPopService:
         return [ScriptSection(section, title, text, keywords, arm) for section, title, text, keywords, arm
                 in self.advisor.sections(ref.scripts, self._portrait_values(p),
                                          policy.to_dict() if policy else None, p.lifecycle_stage,
-                                         self._extra(ref, p))]
+                                         self._extra(ref, p), channel=channel)]
 
     def match_objection(self, customer_id: str, policy_id: str | None, typed: str) -> tuple[str, str, float] | None:
         """The objection answer matching what the customer said (TF-IDF over the library)."""
@@ -521,3 +523,10 @@ class ScreenPopService:
 def portrait_mapping(c: Any) -> dict[str, Any]:
     """A customer (ORM object or Core row) as the mapping the eligibility rules read."""
     return {col.key: getattr(c, col.key) for col in _T_CUSTOMER.columns}
+
+
+def desk_id_number(masked: str | None, keep: int = 2) -> str:
+    """An ID number as a desk shows it: its last ``keep`` characters at most (a store synced
+    before the server cut ID numbers down may still hold more)."""
+    tail = (masked or "").rstrip()[-keep:]
+    return "*" * (18 - len(tail)) + tail if tail and "*" not in tail else ""

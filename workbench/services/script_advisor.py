@@ -38,7 +38,8 @@ class ScriptAdvisor:
             return self._bandit
 
     def sections(self, scripts: Sequence[Any], portrait: Mapping[str, Any], policy: Mapping[str, Any] | None,
-                 stage: str | None, extra: Mapping[str, Any]) -> list[tuple[str, str, str, tuple[str, ...], str]]:
+                 stage: str | None, extra: Mapping[str, Any],
+                 channel: str | None = None) -> list[tuple[str, str, str, tuple[str, ...], str]]:
         """(section, title, filled text, keywords, bandit arm) for the script of a call.
 
         One variant per section, chosen by the bandit; every objection answer (the agent
@@ -49,7 +50,7 @@ class ScriptAdvisor:
         with self._lock:
             for section in SECTIONS:
                 if section == "objection":
-                    first = suggest_script(scripts, portrait, policy, stage, section, extra=extra)
+                    first = suggest_script(scripts, portrait, policy, stage, section, extra=extra, channel=channel)
                     if first is None:
                         continue
                     ids = [first.script_id, *first.alternatives]
@@ -60,7 +61,8 @@ class ScriptAdvisor:
                             out.append((section, sc.title, fill(sc.body, portrait, policy, extra),
                                         tuple(sc.keywords or ()), ""))
                     continue
-                sug = suggest_script(scripts, portrait, policy, stage, section, bandit=bandit, extra=extra)
+                sug = suggest_script(scripts, portrait, policy, stage, section, bandit=bandit, extra=extra,
+                                     channel=channel)
                 if sug is not None:
                     by_id = {str(getattr(s, "id", "")): s for s in scripts}
                     kw = tuple(getattr(by_id.get(sug.script_id), "keywords", None) or ())

@@ -193,6 +193,8 @@ class MutationResult:
     cursor: int | None = None
     #: for ``duplicate``: the status of the first time (applied or rejected)
     original_status: str | None = None
+    #: a new customer refused because its number belongs to this customer
+    existing_customer_id: str | None = None
 
     @property
     def done(self) -> bool:
@@ -479,7 +481,8 @@ class ServerApi:
     @staticmethod
     def _push_result(body: Any) -> PushResult:
         results = tuple(
-            MutationResult(r["mutation_id"], r["status"], r.get("reason"), r.get("cursor"), r.get("original_status"))
+            MutationResult(r["mutation_id"], r["status"], r.get("reason"), r.get("cursor"), r.get("original_status"),
+                           r.get("existing_customer_id"))
             for r in body["results"]
         )
         return PushResult(results=results, cursor=int(body["cursor"]))
@@ -506,3 +509,39 @@ class ServerApi:
             if exc.status == 404:
                 return None
             raise
+
+    def serve_customer(self, value: str, source: str, kind: str = "phone", call_id: str | None = None,
+                       reason: str = "") -> dict[str, Any] | None:
+        """Open whoever calls or walks in (``POST /serve``): the lookup's data plus, outside the
+        user's book, a serve grant for this call or visit (``grant``); None if nobody the user
+        may serve has this number."""
+        body = {"value": value, "kind": kind, "source": source, "call_id": call_id, "reason": reason}
+        try:
+            return dict(self._request("POST", f"{API}/serve", json=body))
+        except ServerRejected as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def reopen_grant(self, grant_id: str) -> dict[str, Any] | None:
+        """The customer of one of this user's unexpired serve grants, or None."""
+        try:
+            return dict(self._request("GET", f"{API}/serve/grants/{grant_id}"))
+        except ServerRejected as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def reveal_number(self, customer_id: str, field: str = "phone", reason: str = "") -> str:
+        """A customer's full number (an audited reveal; only roles allowed to reveal)."""
+        body = self._request("POST", f"{API}/customers/{customer_id}/reveal", json={"field": field, "reason": reason})
+        return str(body["number"])
+
+    def report_export(self, what: str, rows: int, masked: bool = True, fmt: str = "csv") -> None:
+        """Tell the server a table was exported (audited)."""
+        self._request("POST", f"{API}/audit/exports", json={"what": what, "rows": rows, "masked": masked, "format": fmt})
+
+    def audit_log(self, **filters: Any) -> list[dict[str, Any]]:
+        """Admin: audit entries, newest first (filters: user, customer, since, action, limit)."""
+        params = {k: v for k, v in filters.items() if v is not None}
+        return list(self._request("GET", f"{API}/admin/audit", params=params))

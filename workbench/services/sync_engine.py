@@ -35,6 +35,7 @@ from workbench.core.dbutil import unit_of_work
 from workbench.core.entities import UTCDateTime, from_wire, parse_when, utcnow
 from workbench.local_store.models import ENTITIES, Outbox, Rejection, SyncState
 from workbench.local_store.outbox import new_id
+from workbench.services.lead_merge import adopt_existing
 from workbench.services.server_api import (
     Change,
     EncodedMutation,
@@ -167,6 +168,9 @@ class SyncEngine:
         self.max_event_age_s = max_event_age_s
         self._online = False
         self._last_error = ""
+        #: (existing customer id, number) of local leads folded into a server customer;
+        #: the sync controller takes them to open those customers
+        self.replaced_leads: list[tuple[str, str]] = []
         self._push_lock = threading.Lock()
         self._pull_lock = threading.Lock()
 
@@ -243,6 +247,7 @@ class SyncEngine:
         by_id = {r.mutation_id: r for r in rows}
         applied = duplicate = rejected = 0
         done: list[str] = []
+        duplicates: list[tuple[str, str]] = []  # (local lead, the server's customer with its number)
         with unit_of_work(self._factory) as session:
             for res in results:
                 row = by_id.get(res.mutation_id)
@@ -260,8 +265,14 @@ class SyncEngine:
                     session.merge(Rejection(mutation_id=row.mutation_id, entity=row.entity,
                                             data={"op": row.op, **_stored_data(row.data_json)},
                                             reason=res.reason or "refused by the server", at=utcnow()))
+                    if res.existing_customer_id and row.entity == "customer" and row.op == "create":
+                        duplicates.append((str(_stored_data(row.data_json).get("id")), res.existing_customer_id))
             if done:  # one statement, the ids as one JSON parameter (no IN list to compile)
                 session.connection().execute(_DELETE_SENT, {"ids": json.dumps(done)})
+            for lead_id, existing_id in duplicates:  # one customer per person: fold the lead in
+                number = adopt_existing(session, lead_id, existing_id)
+                if number is not None:
+                    self.replaced_leads.append((existing_id, number))
             remaining = int(session.execute(select(func.count()).select_from(Outbox)).scalar_one())
         return PushReport(len(rows), applied, duplicate, rejected, remaining)
 
@@ -367,6 +378,7 @@ class SyncEngine:
         # Only the last change of a row in this page matters; rows of one entity (and one
         # shape) then go in one multi-row upsert, whatever their order in the log.
         latest: dict[tuple[str, str], Change] = {}
+        gone: set[tuple[str, str]] = set()
         for change in changes:
             if change.op == "event":
                 if self._fresh(change.data):
@@ -375,6 +387,12 @@ class SyncEngine:
                 key = (change.entity, str(change.data["id"]))
                 latest.pop(key, None)  # re-insert: keep log order of the survivors
                 latest[key] = change
+                gone.discard(key)
+            elif change.op == "delete" and change.entity in ENTITIES and "id" in change.data:
+                # a row removed on the server (a customer merged into another one)
+                key = (change.entity, str(change.data["id"]))
+                latest.pop(key, None)
+                gone.add(key)
             # anything else comes from a newer server: ignore what we do not know
         groups: dict[tuple[str, frozenset[str]], list[Change]] = {}
         for change in latest.values():
@@ -382,6 +400,11 @@ class SyncEngine:
         with unit_of_work(self._factory) as session:
             for group in groups.values():
                 applied += self._upsert(session, group, touched)
+            for entity, row_id in gone:
+                row = session.get(ENTITIES[entity], row_id)
+                if row is not None:
+                    session.delete(row)
+                    applied += 1
             if touched:
                 self._rebase(session, touched)
             _set_state(session, "cursor", str(next_cursor))

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from workbench.core.codes import Role, TaskStatus, WorkOrderStatus
 from workbench.core.entities import utcnow
-from workbench.core.phone import mask_phone
+from workbench.core.phone import mask_middle, mask_phone
 from workbench.local_store.models import Callback, Customer, Policy, Store, Task, WorkOrder
 from workbench.services.actor import Actor
 
@@ -63,7 +63,7 @@ def load_worklist(sf: sessionmaker[Session], actor: Actor, now: dt.datetime | No
             items.append(
                 WorkItem(
                     "task", task.id, cust.id, cust.name, cust.phone,
-                    cust.phone if actor.sees_full_numbers else mask_phone(cust.phone),
+                    cust.phone if actor.sees_full_numbers else mask_middle(cust.phone),
                     policies.get(task.policy_id, ""), task.channel, task.status,
                     task.lead_tier or cust.lead_tier or "", (cust.scores or {}).get("deal"),
                     task.due_at, recycle_at=task.recycle_at,
@@ -88,7 +88,7 @@ def load_worklist(sf: sessionmaker[Session], actor: Actor, now: dt.datetime | No
             items.append(
                 WorkItem(
                     "work_order", wo.id, cust.id, cust.name, cust.phone,
-                    cust.phone if actor.sees_full_numbers else mask_phone(cust.phone),
+                    cust.phone if actor.sees_full_numbers else mask_middle(cust.phone),
                     policies.get(wo.policy_id or "", ""), "store", wo.status, cust.lead_tier or "",
                     (cust.scores or {}).get("deal"), wo.updated_at,
                     detail=(stores.get(wo.store_id, wo.store_id) + (f" · {wo.result_reason}" if wo.result_reason else "")),

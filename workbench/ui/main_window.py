@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDockWidget,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
@@ -239,7 +240,8 @@ class MainWindow(QMainWindow):
         self.search_kind = QComboBox()
         self.search_kind.addItem(self.tr("Mobile"), "phone")
         self.search_kind.addItem(self.tr("Member no."), "member_no")
-        self.search_kind.addItem(self.tr("ID number (last 6)"), "id_suffix")
+        # desks hold no ID numbers: the server matches the whole number the customer shows
+        self.search_kind.addItem(self.tr("ID number (on the server)"), "id_number")
         self.search_box = QLineEdit()
         self.search_box.setPlaceholderText(
             self.tr("Customer arrives / search: mobile, member no. or ID (Ctrl+F)")
@@ -314,6 +316,10 @@ class MainWindow(QMainWindow):
         dial.setShortcut(QKeySequence("Ctrl+D"))
         dial.triggered.connect(self.dial_current)
         menu.addAction(dial)
+        export = QAction(self.tr("Export work list…"), self)
+        export.setObjectName("exportWorklist")
+        export.triggered.connect(self._export_worklist)
+        menu.addAction(export)
         self.tools_menu = self.menuBar().addMenu(self.tr("&Tools"))
         self._tool_windows: dict[str, QWidget] = {}
         quit_action = QAction(self.tr("Quit"), self)
@@ -363,6 +369,12 @@ class MainWindow(QMainWindow):
                    align_right=True),
             Column(self.tr("Updated"), lambda i: fmt_time(i.when), sort_key=lambda i: (i.when is None, i.when)),
         ]
+
+    def _export_worklist(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Export work list"), "worklist.csv",
+                                              self.tr("CSV (*.csv)"))
+        if path:
+            self.vm.export_worklist(path)  # numbers masked; recorded on the server first
 
     def on_worklist(self, items: list[WorkItem]) -> None:
         self.work_model.set_rows(items)
@@ -414,6 +426,9 @@ class MainWindow(QMainWindow):
 
     def add_policy_studio(self, factory: Callable[[], QWidget]) -> QAction:
         return self.add_tool_window("studio", self.tr("&Policy studio"), "Ctrl+Shift+P", factory)
+
+    def add_audit_log(self, factory: Callable[[], QWidget]) -> QAction:
+        return self.add_tool_window("audit", self.tr("&Audit log"), "Ctrl+Shift+A", factory)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         for window in self._tool_windows.values():
@@ -521,6 +536,9 @@ class MainWindow(QMainWindow):
             page.pop_widget.objection_typed.connect(self._objection)
             page.form.undo_requested.connect(self.vm.undo_last)
             page.pop_widget.accept_requested.connect(self._accept)
+            page.pop_widget.set_reveal_allowed(self.vm.can_reveal)
+            page.pop_widget.reveal_requested.connect(self.vm.reveal_number)
+            self.vm.number_revealed.connect(page.pop_widget.show_revealed)
             self.tabs.set_page(page)
         return page
 

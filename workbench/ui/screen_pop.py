@@ -128,11 +128,13 @@ class ScreenPopWidget(QWidget):
         offer_chosen(str): the agent picked an offer (policy id), e.g. to discuss it.
         accept_requested(str): the agent wants to record that the customer accepted a policy.
         objection_typed(str): the customer's objection in their words (find the answer).
+        reveal_requested(str): the user asks to see the full number of this customer (audited).
     """
 
     offer_chosen = Signal(str)
     accept_requested = Signal(str)
     objection_typed = Signal(str)
+    reveal_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -148,6 +150,13 @@ class ScreenPopWidget(QWidget):
         f.setBold(True)
         self.name_label.setFont(f)
         self.phone_label = QLabel()
+        self.phone_label.setObjectName("phoneLabel")
+        self.reveal_button = QPushButton(self.tr("Show number"))
+        self.reveal_button.setObjectName("revealNumber")
+        self.reveal_button.setToolTip(self.tr("Show the full number (recorded in the audit log)"))
+        self.reveal_button.clicked.connect(self._on_reveal_clicked)
+        self.reveal_button.hide()
+        self._reveal_allowed = False
         self.facts_label = QLabel()
         self.facts_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.tier_badge = Badge(color="tier")
@@ -166,6 +175,7 @@ class ScreenPopWidget(QWidget):
         head = QHBoxLayout()
         head.addWidget(self.name_label)
         head.addWidget(self.phone_label)
+        head.addWidget(self.reveal_button)
         head.addSpacing(12)
         head.addWidget(self.tier_badge)
         head.addWidget(self.stage_badge)
@@ -340,6 +350,21 @@ class ScreenPopWidget(QWidget):
         lay.addWidget(widget, 1)
         return box
 
+    # ------------------------------------------------------------------ reveal
+    def set_reveal_allowed(self, allowed: bool) -> None:
+        """Whether the user's role may reveal full numbers (the server decides again)."""
+        self._reveal_allowed = allowed
+
+    def _on_reveal_clicked(self) -> None:
+        if self.snapshot is not None:
+            self.reveal_requested.emit(self.snapshot.portrait.id)
+
+    def show_revealed(self, customer_id: str, number: str) -> None:
+        """Show a revealed number while this customer stays on screen (never stored)."""
+        if self.snapshot is not None and self.snapshot.portrait.id == customer_id:
+            self.phone_label.setText(number)
+            self.reveal_button.hide()
+
     # ------------------------------------------------------------------ render
     def show_snapshot(self, pop: ScreenPop) -> None:
         """Paint a snapshot (replaces whatever was shown)."""
@@ -347,6 +372,7 @@ class ScreenPopWidget(QWidget):
         p = pop.portrait
         self.name_label.setText(self.tr("{name} (new lead)").format(name=p.name) if p.is_lead else p.name)
         self.phone_label.setText(p.phone_display)
+        self.reveal_button.setVisible(self._reveal_allowed and "*" in p.phone_display)
         facts = [x for x in (labels.gender(p.gender), self.tr("%n year(s)", "", p.age) if p.age else "",
                              f"{p.province} {p.city}".strip(), p.job_type) if x]
         if p.member_no:

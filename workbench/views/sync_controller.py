@@ -42,6 +42,8 @@ class SyncController(QObject):
         status_changed(SyncStatus): after every round (pending count, online, last sync).
         data_changed(): a pull applied rows (refresh what is shown).
         call_event(CallEvent): the server routed a call to this desktop (PBX feed).
+        lead_replaced(str, str): a new lead's number belongs to this customer (id, number):
+            the lead was folded into them; open them.
         initial_progress(int): rows applied so far during the first full sync.
         fatal(str): sync cannot go on (client too old, logged out); message safe to show.
     """
@@ -49,6 +51,7 @@ class SyncController(QObject):
     status_changed = Signal(object)
     data_changed = Signal()
     call_event = Signal(object)
+    lead_replaced = Signal(str, str)
     initial_progress = Signal(int)
     fatal = Signal(str)
 
@@ -127,6 +130,10 @@ class SyncController(QObject):
             try:
                 self._engine.push_all(should_stop=self._stop.is_set)
                 backoff = 1.0
+                while self._engine.replaced_leads:  # a lead whose number has a customer already
+                    existing, number = self._engine.replaced_leads.pop(0)
+                    self.data_changed.emit()
+                    self.lead_replaced.emit(existing, number)
             except OfflineError:
                 self._emit_status()
                 self._stop.wait(backoff)

@@ -9,16 +9,19 @@ from PySide6.QtCore import QObject, Signal
 
 from workbench.core.codes import REACHED, WrapUp
 from workbench.services.actor import Actor
-from workbench.services.call_events import CallEvent
+from workbench.services.call_events import CallEvent, Source
 from workbench.services.dialing import DialCheck, DialService
 from workbench.services.outcomes import InputError, OutcomeInput, OutcomeService, Recorded
 from workbench.services.screen_pop import ScreenPop, ScreenPopService
 from workbench.services.worklist import WorkItem, load_worklist, stores_by_city
 from workbench.views.task_runner import TaskRunner
 
-#: ``server_lookup(number) -> bool``: ask the server once for an unknown caller; True if it
-#: found the customer and put them in the local store.
-ServerLookup = Callable[[str], bool]
+#: ``server_lookup(event) -> customer id | False``: ask the server once for an unknown caller
+#: or walk-in (a serve grant outside the user's book); the customer's id (or True) if it put
+#: them in the local store.
+ServerLookup = Callable[[CallEvent], "str | bool | None"]
+#: Lookup keys the server answers for (an ID number only there: desks hold none).
+SERVER_KEY_KINDS = ("phone", "member_no", "id_number")
 
 
 class WorkbenchViewModel(QObject):
@@ -40,6 +43,7 @@ class WorkbenchViewModel(QObject):
         accepted(str, str): customer id and policy id of an acceptance just recorded.
         pop_refreshed(ScreenPop): a newer snapshot of a customer already on screen.
         objection_matched(str, object): customer id and (title, answer, score) or None.
+        number_revealed(str, str): customer id and their full number (an audited reveal).
     """
 
     pop_ready = Signal(object, object)
@@ -58,6 +62,7 @@ class WorkbenchViewModel(QObject):
     accepted = Signal(str, str)
     pop_refreshed = Signal(object)
     objection_matched = Signal(str, object)
+    number_revealed = Signal(str, str)
 
     def __init__(
         self,
@@ -70,6 +75,8 @@ class WorkbenchViewModel(QObject):
         parent: QObject | None = None,
         dialing: DialService | None = None,
         explain: Callable[[str], Any] | None = None,
+        reveal: Callable[[str], str] | None = None,
+        report_export: Callable[[str, int], None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.runner = runner
@@ -82,6 +89,8 @@ class WorkbenchViewModel(QObject):
         self._stores: list[tuple[str, str, str]] | None = None
         self._dialing = dialing or DialService(session_factory, actor)
         self._explain = explain
+        self._reveal = reveal
+        self._report_export = report_export
 
     # ------------------------------------------------------------------ calls
     def on_call_event(self, event: CallEvent) -> None:
@@ -89,9 +98,13 @@ class WorkbenchViewModel(QObject):
 
         def work() -> ScreenPop | None:
             pop = self._pops.build(event.number, key_kind=event.key_kind, channel=event.channel)
-            if pop is None and self._server_lookup is not None and event.key_kind == "phone":
-                if self._server_lookup(event.number):
+            if pop is None and self._server_lookup is not None and event.key_kind in SERVER_KEY_KINDS:
+                found = self._server_lookup(event)
+                if found:
                     pop = self._pops.build(event.number, key_kind=event.key_kind, channel=event.channel)
+                if pop is None and isinstance(found, str):  # e.g. an ID number: the desk holds none
+                    with self._sf() as s:
+                        pop = self._pops.build_for(s, found, channel=event.channel)
             return pop
 
         def done(pop: ScreenPop | None) -> None:
@@ -183,6 +196,59 @@ class WorkbenchViewModel(QObject):
         self.runner.run(lambda: self._pops.match_objection(customer_id, policy_id, typed),
                         lambda match: self.objection_matched.emit(customer_id, match),
                         lambda exc: self.message.emit(str(exc)))
+
+    def on_lead_replaced(self, customer_id: str, number: str) -> None:
+        """A lead created here has a customer on the server already: open that customer (a
+        serve grant for the hotline and the stores; others are told whose book it is in)."""
+        self.message.emit(self.tr("This number belongs to customer {id} already; the new lead was merged into them.")
+                          .format(id=customer_id))
+        event = CallEvent(number=number, source=Source.SEARCH,
+                          channel="store" if self.actor.role == "receptionist" else "hotline")
+
+        def work() -> ScreenPop | None:
+            pop = self._pops.build(number, channel=event.channel)
+            if pop is None and self._server_lookup is not None and self._server_lookup(event):
+                pop = self._pops.build(number, channel=event.channel)
+            return pop
+
+        def done(pop: ScreenPop | None) -> None:
+            if pop is None:  # never the new-lead form again: the customer exists, in another book
+                self.message.emit(self.tr("Customer {id} is in another team's book; you cannot open them.")
+                                  .format(id=customer_id))
+            else:
+                self.pop_ready.emit(pop, event)
+
+        self.runner.run(work, done, lambda exc: self.lookup_failed.emit(str(exc)))
+
+    # ------------------------------------------------------------------ reveal
+    @property
+    def can_reveal(self) -> bool:
+        """Whether this user may ask for full numbers (and the desk can ask the server)."""
+        return self._reveal is not None and self.actor.may_reveal
+
+    def reveal_number(self, customer_id: str) -> None:
+        """Ask the server for a customer's full number (audited there); never stored locally."""
+        reveal = self._reveal
+        if reveal is None:
+            self.message.emit(self.tr("Full numbers can only be shown while connected to the server."))
+            return
+        self.runner.run(lambda: reveal(customer_id), lambda number: self.number_revealed.emit(customer_id, number),
+                        lambda exc: self.message.emit(self.tr("Could not show the number: {e}").format(e=exc)))
+
+    # ------------------------------------------------------------------ exports
+    def export_worklist(self, path: str) -> None:
+        """Write the work list to ``path`` with masked numbers, once the server recorded it."""
+        from workbench.services.exports import ExportRefused, export_worklist
+
+        def work() -> int:
+            return export_worklist(load_worklist(self._sf, self.actor), path, self._report_export)
+
+        def failed(exc: BaseException) -> None:
+            self.message.emit(str(exc) if isinstance(exc, ExportRefused)
+                              else self.tr("Could not export: {e}").format(e=exc))
+
+        self.runner.run(work, lambda n: self.message.emit(self.tr("Exported {n} rows to {path}").format(n=n, path=path)),
+                        failed)
 
     # ------------------------------------------------------------------ dialling
     @property

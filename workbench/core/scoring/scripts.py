@@ -207,8 +207,17 @@ class ScriptSuggestion:
 
 
 def _candidates(scripts: Sequence[Any], policy_id: str | None, stage: str | None,
-                section: str) -> list[Any]:
-    here = [s for s in scripts if _get(s, "section") == section]
+                section: str, channel: str | None = None) -> list[Any]:
+    here = [s for s in scripts if _get(s, "section") == section
+            and (not _get(s, "channel") or _get(s, "channel") == channel)]
+    if channel:
+        # a hotline agent answers a caller, a receptionist greets a walk-in: their channel's
+        # own scripts (the policy's, else generic ones) win over the outbound ones
+        own = [s for s in here if _get(s, "channel") == channel]
+        mine = [s for s in own if policy_id and _get(s, "policy_id") == policy_id] or \
+            [s for s in own if not _get(s, "policy_id")]
+        if mine:
+            here = mine
     for_policy = [s for s in here if _get(s, "policy_id") == policy_id] if policy_id else []
     pool = for_policy or [s for s in here if not _get(s, "policy_id")]
     staged = [s for s in pool if stage and _get(s, "lifecycle_stage") == stage]
@@ -219,7 +228,8 @@ def _candidates(scripts: Sequence[Any], policy_id: str | None, stage: str | None
 def suggest_script(scripts: Sequence[Any], portrait: Mapping[str, Any] | None,
                    policy: Mapping[str, Any] | None, stage: str | None, section: str,
                    typed_text: str | None = None, bandit: ThompsonBandit | None = None,
-                   extra: Mapping[str, Any] | None = None) -> ScriptSuggestion | None:
+                   extra: Mapping[str, Any] | None = None,
+                   channel: str | None = None) -> ScriptSuggestion | None:
     """The script to show for ``section`` of a call, or ``None`` if no template fits.
 
     Args:
@@ -233,9 +243,10 @@ def suggest_script(scripts: Sequence[Any], portrait: Mapping[str, Any] | None,
             objection section the best TF-IDF match wins.
         bandit: ranks the variants (Thompson sampling); without one, variant A comes first.
         extra: more placeholder values (``agent_name``, ``store_name``, ...).
+        channel: the call's channel: its own scripts win; other channels' scripts never show.
     """
     policy_id = _get(policy, "id") if policy else None
-    candidates = _candidates(scripts, policy_id, stage, section)
+    candidates = _candidates(scripts, policy_id, stage, section, channel)
     if not candidates:
         return None
     score = 0.0

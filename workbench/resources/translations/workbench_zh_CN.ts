@@ -1,6 +1,79 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AuditLogWindow</name>
+    <message>
+        <location filename="../../ui/audit_log.py" line="28" />
+        <source>User id</source>
+        <translation>用户编号</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_log.py" line="30" />
+        <source>Customer id</source>
+        <translation>客户编号</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_log.py" line="32" />
+        <source>Since (YYYY-MM-DD)</source>
+        <translation>起始日期（YYYY-MM-DD）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_log.py" line="34" />
+        <source>Action (e.g. reveal, export, login_failed)</source>
+        <translation>操作（如 reveal、export、login_failed）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_log.py" line="35" />
+        <source>Search</source>
+        <translation>查询</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_log.py" line="38" />
+        <source>Time (UTC)</source>
+        <translation>时间（UTC）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_log.py" line="39" />
+        <source>User</source>
+        <translation>用户</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_log.py" line="40" />
+        <source>Action</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_log.py" line="41" />
+        <source>Customer</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_log.py" line="42" />
+        <source>Rows</source>
+        <translation>行数</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_log.py" line="43" />
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_log.py" line="44" />
+        <source>Detail</source>
+        <translation>详情</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_log.py" line="63" />
+        <source>Loading…</source>
+        <translation>加载中…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/audit_log.py" line="68" />
+        <source>{n} entries</source>
+        <translation>{n} 条记录</translation>
+    </message>
+</context>
+<context>
     <name>CallbackAlerter</name>
     <message>
         <location filename="../../ui/callback_alert.py" line="35" />
@@ -1047,57 +1120,57 @@
 <context>
     <name>LimitsPage</name>
     <message>
-        <location filename="../../ui/policy_studio.py" line="536" />
-        <location filename="../../ui/policy_studio.py" line="562" />
+        <location filename="../../ui/policy_studio.py" line="533" />
+        <location filename="../../ui/policy_studio.py" line="559" />
         <source>ID</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="537" />
-        <location filename="../../ui/policy_studio.py" line="563" />
+        <location filename="../../ui/policy_studio.py" line="534" />
+        <location filename="../../ui/policy_studio.py" line="560" />
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="538" />
-        <location filename="../../ui/policy_studio.py" line="564" />
+        <location filename="../../ui/policy_studio.py" line="535" />
+        <location filename="../../ui/policy_studio.py" line="561" />
         <source>Period</source>
         <translation>周期</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="539" />
-        <location filename="../../ui/policy_studio.py" line="565" />
+        <location filename="../../ui/policy_studio.py" line="536" />
+        <location filename="../../ui/policy_studio.py" line="562" />
         <source>At most</source>
         <translation>最多</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="541" />
+        <location filename="../../ui/policy_studio.py" line="538" />
         <source>Quiet hours</source>
         <translation>免打扰时段</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="543" />
-        <location filename="../../ui/policy_studio.py" line="568" />
+        <location filename="../../ui/policy_studio.py" line="540" />
+        <location filename="../../ui/policy_studio.py" line="565" />
         <source>Cool-down (days)</source>
         <translation>冷却期（天）</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="566" />
+        <location filename="../../ui/policy_studio.py" line="563" />
         <source>Quiet from</source>
         <translation>免打扰开始</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="567" />
+        <location filename="../../ui/policy_studio.py" line="564" />
         <source>Quiet until</source>
         <translation>免打扰结束</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="569" />
+        <location filename="../../ui/policy_studio.py" line="566" />
         <source>New</source>
         <translation>新建</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="570" />
+        <location filename="../../ui/policy_studio.py" line="567" />
         <source>Save</source>
         <translation>保存</translation>
     </message>
@@ -1153,289 +1226,309 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="234" />
+        <location filename="../../ui/main_window.py" line="235" />
         <source>Agent Workbench — {name} ({role})</source>
         <translation>坐席工作台 — {name}（{role}）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="240" />
-        <location filename="../../ui/main_window.py" line="358" />
+        <location filename="../../ui/main_window.py" line="241" />
+        <location filename="../../ui/main_window.py" line="364" />
         <source>Mobile</source>
         <translation>手机号</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="241" />
+        <location filename="../../ui/main_window.py" line="242" />
         <source>Member no.</source>
         <translation>会员号</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="242" />
-        <source>ID number (last 6)</source>
-        <translation>证件号（后6位）</translation>
+        <location filename="../../ui/main_window.py" line="244" />
+        <source>ID number (on the server)</source>
+        <translation>身份证号（服务器查询）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="245" />
+        <location filename="../../ui/main_window.py" line="247" />
         <source>Customer arrives / search: mobile, member no. or ID (Ctrl+F)</source>
         <translation>客户到厅 / 查询：手机号、会员号或证件号 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="246" />
+        <location filename="../../ui/main_window.py" line="248" />
         <source>Search a customer by mobile (Ctrl+F)</source>
         <translation>按手机号查询客户 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="250" />
+        <location filename="../../ui/main_window.py" line="252" />
         <source>Search</source>
         <translation>查询</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="273" />
+        <location filename="../../ui/main_window.py" line="275" />
         <source>My work</source>
         <translation>我的工作</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="281" />
+        <location filename="../../ui/main_window.py" line="283" />
         <source>Waiting for a call… (a call, a search or a task opens the customer here)</source>
         <translation>等待来电…（来电、查询或任务会在这里打开客户）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="288" />
-        <location filename="../../ui/main_window.py" line="706" />
+        <location filename="../../ui/main_window.py" line="290" />
+        <location filename="../../ui/main_window.py" line="724" />
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="293" />
+        <location filename="../../ui/main_window.py" line="295" />
         <source>Sync: starting…</source>
         <translation>同步：启动中…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="303" />
+        <location filename="../../ui/main_window.py" line="305" />
         <source>&amp;Workbench</source>
         <translation>工作台(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="304" />
+        <location filename="../../ui/main_window.py" line="306" />
         <source>Refresh work list</source>
         <translation>刷新工作列表</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="308" />
+        <location filename="../../ui/main_window.py" line="310" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="313" />
+        <location filename="../../ui/main_window.py" line="315" />
         <source>Dial the customer</source>
         <translation>拨打客户</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="317" />
+        <location filename="../../ui/main_window.py" line="319" />
+        <source>Export work list…</source>
+        <translation>导出工作清单…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="323" />
         <source>&amp;Tools</source>
         <translation>工具(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="319" />
+        <location filename="../../ui/main_window.py" line="325" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="335" />
+        <location filename="../../ui/main_window.py" line="341" />
         <source>Dialling {n}…</source>
         <translation>正在拨打 {n}…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="348" />
+        <location filename="../../ui/main_window.py" line="354" />
         <source>Call-back due</source>
         <translation>回访到期</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="348" />
+        <location filename="../../ui/main_window.py" line="354" />
         <source>Call-back</source>
         <translation>回访</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="350" />
+        <location filename="../../ui/main_window.py" line="356" />
         <source>Work order: {s}</source>
         <translation>工单：{s}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="352" />
+        <location filename="../../ui/main_window.py" line="358" />
         <source>{channel} · back to the pool {when}</source>
         <translation>{channel} · {when} 退回公海</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="357" />
+        <location filename="../../ui/main_window.py" line="363" />
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="359" />
+        <location filename="../../ui/main_window.py" line="365" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="360" />
+        <location filename="../../ui/main_window.py" line="366" />
         <source>Task</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="361" />
+        <location filename="../../ui/main_window.py" line="367" />
         <source>Tier</source>
         <translation>等级</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="362" />
+        <location filename="../../ui/main_window.py" line="368" />
         <source>Deal p.</source>
         <translation>成单率</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="364" />
+        <location filename="../../ui/main_window.py" line="370" />
         <source>Updated</source>
         <translation>更新时间</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="413" />
+        <location filename="../../ui/main_window.py" line="374" />
+        <source>Export work list</source>
+        <translation>导出工作清单</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="375" />
+        <source>CSV (*.csv)</source>
+        <translation>CSV 文件 (*.csv)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="425" />
         <source>&amp;Dashboards</source>
         <translation>效能看板(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="416" />
+        <location filename="../../ui/main_window.py" line="428" />
         <source>&amp;Policy studio</source>
         <translation>政策配置(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="438" />
+        <location filename="../../ui/main_window.py" line="431" />
+        <source>&amp;Audit log</source>
+        <translation>审计日志(&amp;A)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="453" />
         <source>A team lead can override this.</source>
         <translation>班组长可以放行。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="439" />
+        <location filename="../../ui/main_window.py" line="454" />
         <source>Call not allowed</source>
         <translation>不允许外呼</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="440" />
+        <location filename="../../ui/main_window.py" line="455" />
         <source>This call may not start now:</source>
         <translation>现在不能发起这通电话：</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="447" />
+        <location filename="../../ui/main_window.py" line="462" />
         <source>Override contact pressure</source>
         <translation>放行接触管控</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="448" />
+        <location filename="../../ui/main_window.py" line="463" />
         <source>Reason for the override (recorded):</source>
         <translation>放行原因（将被记录）：</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="622" />
+        <location filename="../../ui/main_window.py" line="640" />
         <source>Refreshing scores</source>
         <translation>正在更新评分</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="626" />
+        <location filename="../../ui/main_window.py" line="644" />
         <source>A new scoring model could not be loaded; the previous one stays in use: {m}</source>
         <translation>新评分模型无法加载，继续使用旧模型：{m}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="639" />
+        <location filename="../../ui/main_window.py" line="657" />
         <source>No customer found for {q}</source>
         <translation>未找到客户：{q}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="653" />
+        <location filename="../../ui/main_window.py" line="671" />
         <source>New lead saved</source>
         <translation>新线索已保存</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="671" />
+        <location filename="../../ui/main_window.py" line="689" />
         <source>Outcome saved</source>
         <translation>结果已保存</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="677" />
+        <location filename="../../ui/main_window.py" line="695" />
         <source>; call-back closed</source>
         <translation>；回访已关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="681" />
+        <location filename="../../ui/main_window.py" line="699" />
         <source>; call-back at {when}</source>
         <translation>；回访时间 {when}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="684" />
+        <location filename="../../ui/main_window.py" line="702" />
         <source> (moved from {asked}: {why})</source>
         <translation>（由 {asked} 顺延：{why}）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="692" />
+        <location filename="../../ui/main_window.py" line="710" />
         <source>Not saved</source>
         <translation>未保存</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="718" />
+        <location filename="../../ui/main_window.py" line="736" />
         <source>Online · %n waiting · last sync {t}</source>
         <translation><numerusform>在线 · %n 条待上传 · 上次同步 {t}</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="720" />
+        <location filename="../../ui/main_window.py" line="738" />
         <source>Offline — showing local data, %n change(s) waiting</source>
         <translation><numerusform>离线 — 显示本地数据，%n 条变更待上传</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="722" />
+        <location filename="../../ui/main_window.py" line="740" />
         <source> · %n refused by the server</source>
         <translation><numerusform> · %n 条被服务器拒绝</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="726" />
+        <location filename="../../ui/main_window.py" line="744" />
         <source>Syncing… %n record(s)</source>
         <translation><numerusform>同步中… %n 条记录</numerusform></translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="754" />
+        <location filename="../../ui/main_window.py" line="772" />
         <source>No softphone connected (hover here for how to connect one)</source>
         <translation>未连接软电话（鼠标停在此处查看连接方法）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="756" />
+        <location filename="../../ui/main_window.py" line="774" />
         <source>Start a softphone with a control port, e.g. baresip with its ctrl_tcp module listening on %1; the workbench connects to it by itself. Without one, calls still pop from the server, a search, or `workbench call NUMBER`, and you dial by hand. (softphone_host / softphone_port in the settings; port 0 turns this off)</source>
         <translation>启动一个带控制端口的软电话，例如开启 ctrl_tcp 模块、监听 %1 的 baresip，工作台会自动连接。没有软电话时，来电仍可由服务器、搜索或 `workbench call 号码` 弹屏，拨号请手动进行。（设置项 softphone_host / softphone_port；端口设为 0 即关闭此功能）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="764" />
+        <location filename="../../ui/main_window.py" line="782" />
         <source>No softphone connected: dial the number by hand.</source>
         <translation>未连接软电话：请手动拨号。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="766" />
+        <location filename="../../ui/main_window.py" line="784" />
         <source>The softphone could not carry out “%1”.</source>
         <translation>软电话无法执行“%1”。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="771" />
+        <location filename="../../ui/main_window.py" line="789" />
         <source>Calls from other programs cannot reach this window (its local socket is taken).</source>
         <translation>其他程序转来的来电无法到达本窗口（本地套接字已被占用）。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="776" />
+        <location filename="../../ui/main_window.py" line="794" />
         <source>softphone_port is 0 in the settings: calls pop from the server, a search or `workbench call NUMBER`; you dial by hand.</source>
         <translation>设置中 softphone_port 为 0：来电由服务器、搜索或 `workbench call 号码` 弹屏，拨号请手动进行。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="730" />
+        <location filename="../../ui/main_window.py" line="748" />
         <source>Language saved: it takes effect the next time the workbench starts.</source>
         <translation>语言已保存：下次启动工作台时生效。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="749" />
+        <location filename="../../ui/main_window.py" line="767" />
         <source>Softphone connected</source>
         <translation>软电话已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="775" />
+        <location filename="../../ui/main_window.py" line="793" />
         <source>No softphone configured</source>
         <translation>未配置软电话</translation>
     </message>
@@ -1666,238 +1759,238 @@
 <context>
     <name>PolicyStudio</name>
     <message>
-        <location filename="../../ui/policy_studio.py" line="61" />
+        <location filename="../../ui/policy_studio.py" line="58" />
         <source>Policy studio</source>
         <translation>政策配置</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="66" />
-        <location filename="../../ui/policy_studio.py" line="121" />
+        <location filename="../../ui/policy_studio.py" line="63" />
+        <location filename="../../ui/policy_studio.py" line="118" />
         <source>ID</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="67" />
-        <location filename="../../ui/policy_studio.py" line="122" />
-        <location filename="../../ui/policy_studio.py" line="142" />
+        <location filename="../../ui/policy_studio.py" line="64" />
+        <location filename="../../ui/policy_studio.py" line="119" />
+        <location filename="../../ui/policy_studio.py" line="139" />
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="68" />
-        <location filename="../../ui/policy_studio.py" line="134" />
+        <location filename="../../ui/policy_studio.py" line="65" />
+        <location filename="../../ui/policy_studio.py" line="131" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="69" />
+        <location filename="../../ui/policy_studio.py" line="66" />
         <source>Version</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="94" />
+        <location filename="../../ui/policy_studio.py" line="91" />
         <source>unlimited</source>
         <translation>不限</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="108" />
+        <location filename="../../ui/policy_studio.py" line="105" />
         <source>Insert a field…</source>
         <translation>插入字段…</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="113" />
+        <location filename="../../ui/policy_studio.py" line="110" />
         <source>Fields a rule can use. scores.deal, scores.churn and scores.renewal are probabilities from 0 to 1; a customer without that score does not match.</source>
         <translation>规则可用的字段。scores.deal、scores.churn、scores.renewal 是 0 到 1 的概率；还没有该评分的客户不匹配。</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="123" />
+        <location filename="../../ui/policy_studio.py" line="120" />
         <source>Pitch</source>
         <translation>卖点</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="124" />
+        <location filename="../../ui/policy_studio.py" line="121" />
         <source>Product</source>
         <translation>产品</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="125" />
+        <location filename="../../ui/policy_studio.py" line="122" />
         <source>Channels</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="126" />
+        <location filename="../../ui/policy_studio.py" line="123" />
         <source>Priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="127" />
+        <location filename="../../ui/policy_studio.py" line="124" />
         <source>Value (¥)</source>
         <translation>价值（元）</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="128" />
-        <location filename="../../ui/policy_studio.py" line="350" />
+        <location filename="../../ui/policy_studio.py" line="125" />
+        <location filename="../../ui/policy_studio.py" line="347" />
         <source>Quota, total</source>
         <translation>总配额</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="129" />
-        <location filename="../../ui/policy_studio.py" line="351" />
+        <location filename="../../ui/policy_studio.py" line="126" />
+        <location filename="../../ui/policy_studio.py" line="348" />
         <source>Quota per store</source>
         <translation>单厅配额</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="130" />
-        <location filename="../../ui/policy_studio.py" line="348" />
+        <location filename="../../ui/policy_studio.py" line="127" />
+        <location filename="../../ui/policy_studio.py" line="345" />
         <source>Valid from</source>
         <translation>生效日期</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="131" />
-        <location filename="../../ui/policy_studio.py" line="349" />
+        <location filename="../../ui/policy_studio.py" line="128" />
+        <location filename="../../ui/policy_studio.py" line="346" />
         <source>Valid to</source>
         <translation>有效期至</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="132" />
+        <location filename="../../ui/policy_studio.py" line="129" />
         <source>Exclusive group</source>
         <translation>互斥组</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="133" />
+        <location filename="../../ui/policy_studio.py" line="130" />
         <source>Script</source>
         <translation>话术</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="135" />
+        <location filename="../../ui/policy_studio.py" line="132" />
         <source>Rule</source>
         <translation>规则</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="141" />
+        <location filename="../../ui/policy_studio.py" line="138" />
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="143" />
+        <location filename="../../ui/policy_studio.py" line="140" />
         <source>City</source>
         <translation>城市</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="144" />
+        <location filename="../../ui/policy_studio.py" line="141" />
         <source>Plan fee</source>
         <translation>套餐月费</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="145" />
+        <location filename="../../ui/policy_studio.py" line="142" />
         <source>Why</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="152" />
+        <location filename="../../ui/policy_studio.py" line="149" />
         <source>New</source>
         <translation>新建</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="153" />
+        <location filename="../../ui/policy_studio.py" line="150" />
         <source>Save</source>
         <translation>保存</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="154" />
+        <location filename="../../ui/policy_studio.py" line="151" />
         <source>Publish</source>
         <translation>发布</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="155" />
+        <location filename="../../ui/policy_studio.py" line="152" />
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="156" />
+        <location filename="../../ui/policy_studio.py" line="153" />
         <source>Import YAML…</source>
         <translation>导入 YAML…</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="157" />
+        <location filename="../../ui/policy_studio.py" line="154" />
         <source>Export YAML…</source>
         <translation>导出 YAML…</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="184" />
+        <location filename="../../ui/policy_studio.py" line="181" />
         <source>Policies</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="185" />
+        <location filename="../../ui/policy_studio.py" line="182" />
         <source>Scripts</source>
         <translation>话术</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="186" />
+        <location filename="../../ui/policy_studio.py" line="183" />
         <source>Pressure limits</source>
         <translation>接触管控</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="256" />
+        <location filename="../../ui/policy_studio.py" line="253" />
         <source>new (draft)</source>
         <translation>新建（草稿）</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="284" />
+        <location filename="../../ui/policy_studio.py" line="281" />
         <source>Rule OK — counting matching customers…</source>
         <translation>规则正确 — 正在统计匹配客户…</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="287" />
+        <location filename="../../ui/policy_studio.py" line="284" />
         <source>Rule OK — matches %1 of %2 customers in the local book</source>
         <translation>规则正确 — 本地客户中 %2 位有 %1 位匹配</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="329" />
+        <location filename="../../ui/policy_studio.py" line="326" />
         <source>%1 must be a whole number</source>
         <translation>%1 须为整数</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="339" />
+        <location filename="../../ui/policy_studio.py" line="336" />
         <source>%1 must be a date like 2026-12-01</source>
         <translation>%1 须为日期，例如 2026-12-01</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="199" />
-        <location filename="../../ui/policy_studio.py" line="200" />
-        <location filename="../../ui/policy_studio.py" line="376" />
+        <location filename="../../ui/policy_studio.py" line="196" />
+        <location filename="../../ui/policy_studio.py" line="197" />
+        <location filename="../../ui/policy_studio.py" line="373" />
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="384" />
+        <location filename="../../ui/policy_studio.py" line="381" />
         <source>Published %1, version %2</source>
         <translation>已发布 %1，版本 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="397" />
+        <location filename="../../ui/policy_studio.py" line="394" />
         <source>Import policies</source>
         <translation>导入政策</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="398" />
-        <location filename="../../ui/policy_studio.py" line="404" />
+        <location filename="../../ui/policy_studio.py" line="395" />
+        <location filename="../../ui/policy_studio.py" line="401" />
         <source>YAML files (*.yaml *.yml)</source>
         <translation>YAML 文件 (*.yaml *.yml)</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="403" />
+        <location filename="../../ui/policy_studio.py" line="400" />
         <source>Export policies</source>
         <translation>导出政策</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="409" />
+        <location filename="../../ui/policy_studio.py" line="406" />
         <source>Imported %1 items</source>
         <translation>已导入 %1 项</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="412" />
+        <location filename="../../ui/policy_studio.py" line="409" />
         <source>Exported to %1</source>
         <translation>已导出到 %1</translation>
     </message>
@@ -1905,302 +1998,317 @@
 <context>
     <name>ScreenPopWidget</name>
     <message>
-        <location filename="../../ui/screen_pop.py" line="213" />
-        <location filename="../../ui/screen_pop.py" line="264" />
-        <source>Contact trail</source>
+        <location filename="../../ui/screen_pop.py" line="154" />
+        <source>Show number</source>
         <extracomment>warnings that make the pop lead with the warning and the trail instead of the selling parts</extracomment>
+        <translation>显示号码</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="156" />
+        <source>Show the full number (recorded in the audit log)</source>
+        <translation>显示完整号码（记入审计日志）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="223" />
+        <location filename="../../ui/screen_pop.py" line="274" />
+        <source>Contact trail</source>
         <translation>接触轨迹</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="214" />
-        <location filename="../../ui/screen_pop.py" line="265" />
+        <location filename="../../ui/screen_pop.py" line="224" />
+        <location filename="../../ui/screen_pop.py" line="275" />
         <source>Work orders</source>
         <translation>工单</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="220" />
+        <location filename="../../ui/screen_pop.py" line="230" />
         <source>Customer accepts the selected offer (F8)</source>
         <translation>客户办理所选政策 (F8)</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="222" />
+        <location filename="../../ui/screen_pop.py" line="232" />
         <source>What to offer</source>
         <translation>推荐政策</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="226" />
+        <location filename="../../ui/screen_pop.py" line="236" />
         <source>Customer says… (F7, Enter finds the answer)</source>
         <translation>客户说…（F7，回车查找应答）</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="230" />
+        <location filename="../../ui/screen_pop.py" line="240" />
         <source>What to say (F6: next objection answer)</source>
         <translation>话术（F6：下一条异议应答）</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="263" />
+        <location filename="../../ui/screen_pop.py" line="273" />
         <source>Offers the customer is eligible for</source>
         <translation>客户可办理的优惠</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="264" />
+        <location filename="../../ui/screen_pop.py" line="274" />
         <source>Script</source>
         <translation>话术</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="265" />
+        <location filename="../../ui/screen_pop.py" line="275" />
         <source>History</source>
         <translation>历史记录</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="266" />
+        <location filename="../../ui/screen_pop.py" line="276" />
         <source>Customer accepts the selected offer</source>
         <translation>客户办理所选优惠</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="267" />
+        <location filename="../../ui/screen_pop.py" line="277" />
         <source>Customer's objection</source>
         <translation>客户异议</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="271" />
+        <location filename="../../ui/screen_pop.py" line="281" />
         <source>Customer name</source>
         <translation>客户姓名</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="271" />
+        <location filename="../../ui/screen_pop.py" line="281" />
         <source>Mobile number</source>
         <translation>手机号码</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="272" />
+        <location filename="../../ui/screen_pop.py" line="282" />
         <source>Customer facts</source>
         <translation>客户概况</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="272" />
+        <location filename="../../ui/screen_pop.py" line="282" />
         <source>Value tier</source>
         <translation>价值层级</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="273" />
+        <location filename="../../ui/screen_pop.py" line="283" />
         <source>Life-cycle stage</source>
         <translation>生命周期阶段</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="273" />
+        <location filename="../../ui/screen_pop.py" line="283" />
         <source>Lead</source>
         <translation>线索</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="274" />
+        <location filename="../../ui/screen_pop.py" line="284" />
         <source>Deal score</source>
         <translation>成交评分</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="274" />
+        <location filename="../../ui/screen_pop.py" line="284" />
         <source>Current plan</source>
         <translation>当前套餐</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="275" />
+        <location filename="../../ui/screen_pop.py" line="285" />
         <source>Tags</source>
         <translation>标签</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="275" />
+        <location filename="../../ui/screen_pop.py" line="285" />
         <source>Why this score</source>
         <translation>评分原因</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="276" />
+        <location filename="../../ui/screen_pop.py" line="286" />
         <source>Reasons not to push</source>
         <translation>不宜推荐的原因</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="276" />
+        <location filename="../../ui/screen_pop.py" line="286" />
         <source>Cross-sell hint</source>
         <translation>交叉销售提示</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="296" />
-        <location filename="../../ui/screen_pop.py" line="315" />
-        <location filename="../../ui/screen_pop.py" line="326" />
+        <location filename="../../ui/screen_pop.py" line="306" />
+        <location filename="../../ui/screen_pop.py" line="325" />
+        <location filename="../../ui/screen_pop.py" line="336" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="297" />
+        <location filename="../../ui/screen_pop.py" line="307" />
         <source>Pitch</source>
         <translation>卖点</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="298" />
+        <location filename="../../ui/screen_pop.py" line="308" />
         <source>Deal p.</source>
         <translation>成单率</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="300" />
+        <location filename="../../ui/screen_pop.py" line="310" />
         <source>Value ¥</source>
         <translation>价值（元）</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="302" />
+        <location filename="../../ui/screen_pop.py" line="312" />
         <source>Valid to</source>
         <translation>有效期至</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="303" />
+        <location filename="../../ui/screen_pop.py" line="313" />
         <source>Quota left</source>
         <translation>剩余名额</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="305" />
+        <location filename="../../ui/screen_pop.py" line="315" />
         <source>Why eligible</source>
         <translation>符合原因</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="310" />
+        <location filename="../../ui/screen_pop.py" line="320" />
         <source>When</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="311" />
+        <location filename="../../ui/screen_pop.py" line="321" />
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="312" />
+        <location filename="../../ui/screen_pop.py" line="322" />
         <source>Outcome</source>
         <translation>接触结果</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="313" />
+        <location filename="../../ui/screen_pop.py" line="323" />
         <source>Intent</source>
         <translation>意向</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="314" />
+        <location filename="../../ui/screen_pop.py" line="324" />
         <source>Who</source>
         <translation>经办人</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="316" />
+        <location filename="../../ui/screen_pop.py" line="326" />
         <source>Talk</source>
         <translation>通话</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="318" />
+        <location filename="../../ui/screen_pop.py" line="328" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="323" />
+        <location filename="../../ui/screen_pop.py" line="333" />
         <source>Created</source>
         <translation>创建时间</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="324" />
+        <location filename="../../ui/screen_pop.py" line="334" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="325" />
+        <location filename="../../ui/screen_pop.py" line="335" />
         <source>Store</source>
         <translation>营业厅</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="327" />
+        <location filename="../../ui/screen_pop.py" line="337" />
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="328" />
+        <location filename="../../ui/screen_pop.py" line="338" />
         <source>Note / result</source>
         <translation>备注 / 结果</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="348" />
+        <location filename="../../ui/screen_pop.py" line="373" />
         <source>{name} (new lead)</source>
         <translation>{name}（新线索）</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/screen_pop.py" line="350" />
+        <location filename="../../ui/screen_pop.py" line="376" />
         <source>%n year(s)</source>
         <translation><numerusform>%n 岁</numerusform></translation>
     </message>
-    <message numerus="yes">
-        <location filename="../../ui/screen_pop.py" line="398" />
-        <source>Work orders (%n)</source>
-        <translation><numerusform>工单（%n）</numerusform></translation>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="379" />
+        <source>{n} years</source>
+        <translation>{n} 岁</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="353" />
+        <location filename="../../ui/screen_pop.py" line="383" />
         <source>Member {no}</source>
         <translation>会员 {no}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="355" />
+        <location filename="../../ui/screen_pop.py" line="385" />
         <source>ID {id}</source>
         <translation>证件 {id}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="358" />
+        <location filename="../../ui/screen_pop.py" line="388" />
         <source>Plan {plan} (¥{fee}/month) · tenure {tenure} months · {device} · {network}</source>
         <translation>套餐 {plan}（{fee} 元/月）· 在网 {tenure} 个月 · {device} · {network}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="363" />
+        <location filename="../../ui/screen_pop.py" line="393" />
         <source>Tags: </source>
         <translation>标签：</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="367" />
+        <location filename="../../ui/screen_pop.py" line="397" />
         <source>Lead {tier}</source>
         <translation>{tier} 类线索</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="368" />
+        <location filename="../../ui/screen_pop.py" line="398" />
         <source>Deal {p}</source>
         <translation>成单率 {p}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="369" />
+        <location filename="../../ui/screen_pop.py" line="399" />
         <source>Churn risk {p}</source>
         <translation>流失风险 {p}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="374" />
+        <location filename="../../ui/screen_pop.py" line="404" />
         <source>Do not push:</source>
         <translation>不宜推送：</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="382" />
+        <location filename="../../ui/screen_pop.py" line="412" />
         <source>Customers who took {x} also took: </source>
         <translation>办理过{x}的客户还办理了：</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="384" />
+        <location filename="../../ui/screen_pop.py" line="414" />
         <source>{name} ({conf}, lift {lift:.1f}×)</source>
         <translation>{name}（置信度 {conf}，提升度 {lift:.1f}×）</translation>
     </message>
+    <message numerus="yes">
+        <location filename="../../ui/screen_pop.py" line="428" />
+        <source>Work orders (%n)</source>
+        <translation><numerusform>工单（%n）</numerusform></translation>
+    </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="449" />
+        <location filename="../../ui/screen_pop.py" line="479" />
         <source>Deal {p} because: {reasons}</source>
         <translation>成单率 {p}，主要因素：{reasons}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="454" />
+        <location filename="../../ui/screen_pop.py" line="484" />
         <source>No script for this offer.</source>
         <translation>此政策暂无话术。</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="462" />
+        <location filename="../../ui/screen_pop.py" line="492" />
         <source>Answer to: {q}</source>
         <translation>应答：{q}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="465" />
+        <location filename="../../ui/screen_pop.py" line="495" />
         <source>No answer in the library matches these words.</source>
         <translation>话术库中没有匹配这些话的应答。</translation>
     </message>
@@ -2208,62 +2316,62 @@
 <context>
     <name>ScriptsPage</name>
     <message>
-        <location filename="../../ui/policy_studio.py" line="441" />
-        <location filename="../../ui/policy_studio.py" line="461" />
+        <location filename="../../ui/policy_studio.py" line="438" />
+        <location filename="../../ui/policy_studio.py" line="458" />
         <source>ID</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="442" />
-        <location filename="../../ui/policy_studio.py" line="462" />
+        <location filename="../../ui/policy_studio.py" line="439" />
+        <location filename="../../ui/policy_studio.py" line="459" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="443" />
-        <location filename="../../ui/policy_studio.py" line="464" />
+        <location filename="../../ui/policy_studio.py" line="440" />
+        <location filename="../../ui/policy_studio.py" line="461" />
         <source>Section</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="444" />
-        <location filename="../../ui/policy_studio.py" line="465" />
+        <location filename="../../ui/policy_studio.py" line="441" />
+        <location filename="../../ui/policy_studio.py" line="462" />
         <source>Variant</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="445" />
-        <location filename="../../ui/policy_studio.py" line="466" />
+        <location filename="../../ui/policy_studio.py" line="442" />
+        <location filename="../../ui/policy_studio.py" line="463" />
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="459" />
+        <location filename="../../ui/policy_studio.py" line="456" />
         <source>comma-separated</source>
         <translation>用逗号分隔</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="463" />
+        <location filename="../../ui/policy_studio.py" line="460" />
         <source>Lifecycle stage</source>
         <translation>生命周期</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="467" />
+        <location filename="../../ui/policy_studio.py" line="464" />
         <source>Text</source>
         <translation>内容</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="468" />
+        <location filename="../../ui/policy_studio.py" line="465" />
         <source>Keywords</source>
         <translation>关键词</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="469" />
+        <location filename="../../ui/policy_studio.py" line="466" />
         <source>New</source>
         <translation>新建</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="470" />
+        <location filename="../../ui/policy_studio.py" line="467" />
         <source>Save</source>
         <translation>保存</translation>
     </message>
@@ -2322,7 +2430,7 @@
 <context>
     <name>SyncController</name>
     <message>
-        <location filename="../../views/sync_controller.py" line="209" />
+        <location filename="../../views/sync_controller.py" line="216" />
         <source>Your session has expired: log in again to sync.</source>
         <translation>登录已过期：请重新登录以同步。</translation>
     </message>
@@ -2353,20 +2461,50 @@
 <context>
     <name>WorkbenchViewModel</name>
     <message>
-        <location filename="../../views/workbench_vm.py" line="117" />
+        <location filename="../../views/workbench_vm.py" line="135" />
         <source>Could not explain the score: {e}</source>
-        <extracomment>``server_lookup(number) -&gt; bool``: ask the server once for an unknown caller; True if it found the customer and put them in the local store.</extracomment>
+        <extracomment>``server_lookup(event) -&gt; customer id | False``: ask the server once for an unknown caller or walk-in (a serve grant outside the user's book); the customer's id (or True) if it put them in the local store. Lookup keys the server answers for (an ID number only there: desks hold none).</extracomment>
         <translation>无法解释评分：{e}</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="162" />
+        <location filename="../../views/workbench_vm.py" line="180" />
         <source>Acceptance recorded</source>
         <translation>已记录办理</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="178" />
+        <location filename="../../views/workbench_vm.py" line="196" />
         <source>Work order updated</source>
         <translation>工单已更新</translation>
+    </message>
+    <message>
+        <location filename="../../views/workbench_vm.py" line="208" />
+        <source>This number belongs to customer {id} already; the new lead was merged into them.</source>
+        <translation>该号码已属于客户 {id}，新线索已并入该客户。</translation>
+    </message>
+    <message>
+        <location filename="../../views/workbench_vm.py" line="221" />
+        <source>Customer {id} is in another team's book; you cannot open them.</source>
+        <translation>客户 {id} 属于其他团队，您无权打开。</translation>
+    </message>
+    <message>
+        <location filename="../../views/workbench_vm.py" line="238" />
+        <source>Full numbers can only be shown while connected to the server.</source>
+        <translation>仅在连接服务器时才能显示完整号码。</translation>
+    </message>
+    <message>
+        <location filename="../../views/workbench_vm.py" line="241" />
+        <source>Could not show the number: {e}</source>
+        <translation>无法显示号码：{e}</translation>
+    </message>
+    <message>
+        <location filename="../../views/workbench_vm.py" line="253" />
+        <source>Could not export: {e}</source>
+        <translation>无法导出：{e}</translation>
+    </message>
+    <message>
+        <location filename="../../views/workbench_vm.py" line="255" />
+        <source>Exported {n} rows to {path}</source>
+        <translation>已导出 {n} 行到 {path}</translation>
     </message>
 </context>
 <context>
