@@ -648,9 +648,11 @@ def _first_pull_page(factory: sessionmaker[Session], token: str, cursor: int,
     with factory() as session:
         p = caller_in(session, token)
         try:
-            return p, sync.pull(session, p, cursor, limit)
+            page = sync.pull(session, p, cursor, limit)
         except sync.BadCursor as exc:
             raise ApiError(exc.status, str(exc)) from None
+    audit.record_pull(factory, p, page.changes)
+    return p, page
 
 
 def _pull_page(factory: sessionmaker[Session], p: auth.Principal, cursor: int, limit: int) -> sync.PullPage:

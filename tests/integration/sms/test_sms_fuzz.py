@@ -24,7 +24,8 @@ def test_schemathesis_on_the_sms_endpoints(no_gateway_chain: SmsChain, monkeypat
     monkeypatch.setenv("WORKBENCH_ONLINE_SECRET", "fuzz-online-secret")
     factories.make_world(chain.server.db_url, customers_per_team=2, with_tasks=False)
     chain.server.app.state.sms_settings = settings_for(chain.base_url, "kannel://u:p@127.0.0.1:13013")
-    schema = schemathesis.openapi.from_url(f"{chain.base_url}/openapi.json")
+    # /openapi.json is off unless enabled (issue 13): the schema comes from the app itself
+    schema = schemathesis.openapi.from_dict(chain.server.app.openapi())
     api = ServerApi(httpx.Client(base_url=chain.base_url))
     token = api.login("admin", factories.PASSWORD).access_token
     failures: list[str] = []
