@@ -129,8 +129,8 @@ def test_a_local_store_synced_before_the_cut_is_scrubbed(tmp_path) -> None:  # t
         s.add(LocalCustomer(id="C1", name="王伟", phone="13800138000", id_number_masked="440106********1234",
                             id_suffix="561234"))
         s.add(LocalCustomer(id="C2", name="赵丽", phone="13700137000"))
-        s.execute(text("ALTER TABLE scripts DROP COLUMN channel"))  # back to the 0001 schema
-        s.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+        s.execute(text("ALTER TABLE scripts DROP COLUMN channel"))  # back to the schema before 0002_h18pii
+        s.execute(text("UPDATE alembic_version SET version_num = '0002_h17life'"))
     engine.dispose()
     engine = open_local(path)  # the 0002_h18pii migration runs
     with session_factory(engine)() as s:
