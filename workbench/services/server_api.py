@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import json as _json
 import ssl
 import threading
 from collections.abc import Callable, Sequence
@@ -30,6 +29,8 @@ from typing import Any
 
 import httpx
 import pydantic_core
+
+from workbench.core import jsontext
 
 #: Wire-format version this client speaks (sent as ``X-Workbench-Client-Schema``).
 CLIENT_SCHEMA = 1
@@ -453,7 +454,7 @@ class ServerApi:
     def encode_push(client_id: str, mutations: Sequence[EncodedMutation]) -> bytes:
         """The body of a push of ``mutations``, assembled around the JSON text each mutation's
         data already is (as the outbox keeps it) instead of decoding and re-encoding it."""
-        dumps = _json.dumps
+        dumps = jsontext.dumps
         parts = [
             f'{{"mutation_id":{dumps(m.mutation_id)},"entity":{dumps(m.entity)},"op":{dumps(m.op)},'
             f'"data":{m.data_json}}}'

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import sklearn
 
+from workbench.core import jsontext
 from workbench.core.scoring.explain import Score, explain_row
 from workbench.core.scoring.features import FeatureSpec, check_pre_call, one_row
 from workbench.core.scoring.models.threads import limited_threads
@@ -112,7 +113,7 @@ class ScoreModel:
              "baseline": self.baseline},
             protocol=pickle.HIGHEST_PROTOCOL,
         )
-        head = json.dumps(self.header(payload), ensure_ascii=False).encode("utf-8")
+        head = jsontext.dumpb(self.header(payload))
         return MAGIC + head + b"\n" + payload
 
     def save(self, path: str | Path) -> Path:
