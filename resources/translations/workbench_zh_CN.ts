@@ -1114,7 +1114,7 @@
     </message>
     <message>
         <location filename="../../workbench/ui/main_window.py" line="275" />
-        <location filename="../../workbench/ui/main_window.py" line="652" />
+        <location filename="../../workbench/ui/main_window.py" line="649" />
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
@@ -1194,107 +1194,107 @@
         <translation>更新时间</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="396" />
+        <location filename="../../workbench/ui/main_window.py" line="393" />
         <source>&amp;Dashboards</source>
         <translation>效能看板(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="399" />
+        <location filename="../../workbench/ui/main_window.py" line="396" />
         <source>&amp;Policy studio</source>
         <translation>政策配置(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="421" />
+        <location filename="../../workbench/ui/main_window.py" line="418" />
         <source>A team lead can override this.</source>
         <translation>班组长可以放行。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="422" />
+        <location filename="../../workbench/ui/main_window.py" line="419" />
         <source>Call not allowed</source>
         <translation>不允许外呼</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="423" />
+        <location filename="../../workbench/ui/main_window.py" line="420" />
         <source>This call may not start now:</source>
         <translation>现在不能发起这通电话：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="430" />
+        <location filename="../../workbench/ui/main_window.py" line="427" />
         <source>Override contact pressure</source>
         <translation>放行接触管控</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="431" />
+        <location filename="../../workbench/ui/main_window.py" line="428" />
         <source>Reason for the override (recorded):</source>
         <translation>放行原因（将被记录）：</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="587" />
+        <location filename="../../workbench/ui/main_window.py" line="584" />
         <source>Refreshing scores</source>
         <translation>正在更新评分</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="591" />
+        <location filename="../../workbench/ui/main_window.py" line="588" />
         <source>A new scoring model could not be loaded; the previous one stays in use: {m}</source>
         <translation>新评分模型无法加载，继续使用旧模型：{m}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="604" />
+        <location filename="../../workbench/ui/main_window.py" line="601" />
         <source>No customer found for {q}</source>
         <translation>未找到客户：{q}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="618" />
+        <location filename="../../workbench/ui/main_window.py" line="615" />
         <source>New lead saved</source>
         <translation>新线索已保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="630" />
+        <location filename="../../workbench/ui/main_window.py" line="627" />
         <source>Outcome saved</source>
         <translation>结果已保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="638" />
+        <location filename="../../workbench/ui/main_window.py" line="635" />
         <source>Not saved</source>
         <translation>未保存</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="664" />
+        <location filename="../../workbench/ui/main_window.py" line="661" />
         <source>Online · {n} waiting · last sync {t}</source>
         <translation>在线 · {n} 条待上传 · 上次同步 {t}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="666" />
+        <location filename="../../workbench/ui/main_window.py" line="663" />
         <source>Offline — showing local data, {n} changes waiting</source>
         <translation>离线 — 显示本地数据，{n} 条变更待上传</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="668" />
+        <location filename="../../workbench/ui/main_window.py" line="665" />
         <source> · {n} refused by the server</source>
         <translation> · {n} 条被服务器拒绝</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="672" />
+        <location filename="../../workbench/ui/main_window.py" line="669" />
         <source>Syncing… {n} records</source>
         <translation>同步中… {n} 条记录</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="676" />
+        <location filename="../../workbench/ui/main_window.py" line="673" />
         <source>Language saved: it takes effect the next time the workbench starts.</source>
         <translation>语言已保存：下次启动工作台时生效。</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="693" />
+        <location filename="../../workbench/ui/main_window.py" line="690" />
         <source>Softphone connected</source>
         <translation>软电话已连接</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="693" />
+        <location filename="../../workbench/ui/main_window.py" line="690" />
         <source>Softphone not connected: {m}</source>
         <translation>软电话未连接：{m}</translation>
     </message>
     <message>
-        <location filename="../../workbench/ui/main_window.py" line="697" />
+        <location filename="../../workbench/ui/main_window.py" line="694" />
         <source>No softphone configured</source>
         <translation>未配置软电话</translation>
     </message>
@@ -1959,37 +1959,37 @@
 <context>
     <name>ServerMessages</name>
     <message>
-        <location filename="../../workbench/views/server_messages.py" line="17" />
+        <location filename="../../workbench/views/server_messages.py" line="18" />
         <source>The certificate of {host} is not signed by a certificate authority this computer trusts. Ask IT for the company CA bundle and set it as ca_bundle in the settings.</source>
         <translation>{host} 的证书不是由本机信任的证书机构签发的。请向 IT 索取公司 CA 证书包，并在设置中填入 ca_bundle。</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/server_messages.py" line="21" />
+        <location filename="../../workbench/views/server_messages.py" line="22" />
         <source>The certificate of {host} has expired (or is not valid yet: check this computer's clock).</source>
         <translation>{host} 的证书已过期（或尚未生效：请检查本机时钟）。</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/server_messages.py" line="24" />
+        <location filename="../../workbench/views/server_messages.py" line="25" />
         <source>The certificate presented by {host} is for another server name. Check the server address.</source>
         <translation>{host} 出示的证书属于另一个服务器名称。请检查服务器地址。</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/server_messages.py" line="27" />
+        <location filename="../../workbench/views/server_messages.py" line="28" />
         <source>Could not set up a secure connection to {host} (is it an HTTPS server?).</source>
         <translation>无法与 {host} 建立安全连接（它是 HTTPS 服务器吗？）。</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/server_messages.py" line="30" />
+        <location filename="../../workbench/views/server_messages.py" line="31" />
         <source>The CA bundle set as ca_bundle in the settings cannot be read: {host}.</source>
         <translation>设置中 ca_bundle 指定的 CA 证书包无法读取：{host}。</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/server_messages.py" line="33" />
+        <location filename="../../workbench/views/server_messages.py" line="34" />
         <source>The certificate of {host} is not valid.</source>
         <translation>{host} 的证书无效。</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/server_messages.py" line="39" />
+        <location filename="../../workbench/views/server_messages.py" line="40" />
         <source>Refusing plain HTTP to {host}: passwords and customer data would cross the network unencrypted. Use an https:// address, or allow plain HTTP (allow_plain_http) in the settings.</source>
         <translation>拒绝以明文 HTTP 连接 {host}：密码和客户数据将以未加密方式在网络上传输。请使用 https:// 地址，或在设置中允许明文 HTTP（allow_plain_http）。</translation>
     </message>
@@ -1997,9 +1997,17 @@
 <context>
     <name>SyncController</name>
     <message>
-        <location filename="../../workbench/views/sync_controller.py" line="209" />
+        <location filename="../../workbench/views/sync_controller.py" line="207" />
         <source>Your session has expired: log in again to sync.</source>
         <translation>登录已过期：请重新登录以同步。</translation>
+    </message>
+</context>
+<context>
+    <name>UserError</name>
+    <message>
+        <location filename="../../workbench/views/errors.py" line="39" />
+        <source>Something went wrong; the error was recorded in the log.</source>
+        <translation>出现了意外错误，详情已记录在日志中。</translation>
     </message>
 </context>
 <context>
@@ -2028,18 +2036,18 @@
 <context>
     <name>WorkbenchViewModel</name>
     <message>
-        <location filename="../../workbench/views/workbench_vm.py" line="117" />
+        <location filename="../../workbench/views/workbench_vm.py" line="118" />
         <source>Could not explain the score: {e}</source>
         <extracomment>``server_lookup(number) -&gt; bool``: ask the server once for an unknown caller; True if it found the customer and put them in the local store.</extracomment>
         <translation>无法解释评分：{e}</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/workbench_vm.py" line="162" />
+        <location filename="../../workbench/views/workbench_vm.py" line="163" />
         <source>Acceptance recorded</source>
         <translation>已记录办理</translation>
     </message>
     <message>
-        <location filename="../../workbench/views/workbench_vm.py" line="178" />
+        <location filename="../../workbench/views/workbench_vm.py" line="179" />
         <source>Work order updated</source>
         <translation>工单已更新</translation>
     </message>

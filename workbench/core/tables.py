@@ -22,13 +22,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from workbench.core.errors import UserError
+
 __all__ = ["DELIMITERS", "Table", "TableFileError", "detect_encoding", "read_table"]
 
 #: Delimiters of text tables, the first winning ties.
 DELIMITERS = (",", "\t", ";", "|")
 
 
-class TableFileError(ValueError):
+class TableFileError(UserError, ValueError):
     """The file cannot be read as a table. The message is safe to show."""
 
 

@@ -31,13 +31,14 @@ import httpx
 import pydantic_core
 
 from workbench.core import jsontext
+from workbench.core.errors import UserError
 
 #: Wire-format version this client speaks (sent as ``X-Workbench-Client-Schema``).
 CLIENT_SCHEMA = 1
 API = "/api/v1"
 
 
-class ApiError(Exception):
+class ApiError(UserError):
     """Base of the errors of :class:`ServerApi`; ``str(err)`` is safe to show to users."""
 
     def __init__(self, message: str, status: int | None = None) -> None:

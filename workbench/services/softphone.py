@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from workbench.core import jsontext
+from workbench.core.errors import UserError
 from workbench.core.phone import InvalidPhoneError, normalize_phone
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ class NetstringError(ValueError):
     """A byte stream that is not a valid netstring sequence (or a frame that is too big)."""
 
 
-class SoftphoneError(RuntimeError):
+class SoftphoneError(UserError, RuntimeError):
     """A softphone operation failed in a way the agent can act on (message safe to show)."""
 
 

@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from workbench.core.clock import BUSINESS_TZ_NAME
 from workbench.core.codes import Channel, Role
+from workbench.core.errors import UserError
 
 #: Business-local time zone used for days, weeks, months and years (no DST in China).
 BUSINESS_TZ = BUSINESS_TZ_NAME
@@ -44,7 +45,7 @@ DIMENSIONS: dict[str, str] = {
 LOWER_IS_BETTER = frozenset({"cost", "cost_per_contact", "cost_per_conversion"})
 
 
-class ScopeError(PermissionError):
+class ScopeError(UserError, PermissionError):
     """A request outside what the user's role may see. The message is safe to show."""
 
 

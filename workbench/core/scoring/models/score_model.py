@@ -18,6 +18,7 @@ import pandas as pd
 import sklearn
 
 from workbench.core import jsontext
+from workbench.core.errors import UserError
 from workbench.core.scoring.explain import Score, explain_row
 from workbench.core.scoring.features import FeatureSpec, check_pre_call, one_row
 from workbench.core.scoring.models.threads import limited_threads
@@ -28,7 +29,7 @@ MAGIC = b"WBSCORE\n"
 KINDS = ("deal", "deal_policy", "churn", "renewal")
 
 
-class ModelLoadError(Exception):
+class ModelLoadError(UserError):
     """A model file could not be used. The message is safe to show to the user."""
 
 
