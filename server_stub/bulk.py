@@ -12,7 +12,6 @@ counter lock until the transaction commits — the same guarantee as
 from __future__ import annotations
 
 import datetime as dt
-import json
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from sqlalchemy.orm import Session
 from server_stub.changes import allocate_cursors
 from server_stub.storage import models as m
 from server_stub.storage.fast_insert import bind_processor, insert_rows
+from workbench.core import jsontext
 
 __all__ = ["LogEntry", "RawWriter", "wire_json"]
 
@@ -35,8 +35,10 @@ def _iso(value: Any) -> str:
 
 
 def wire_json(row: dict[str, Any]) -> str:
-    """A row's wire data (datetimes as ISO 8601 UTC) as JSON text."""
-    return json.dumps(row, ensure_ascii=False, default=_iso)
+    """A row's wire data (datetimes as ISO 8601 UTC, ``+00:00``) as JSON text (the one
+    encoder, :func:`jsontext.dumps`: a non-finite number raises ``ValueError``)."""
+    return jsontext.dumps({k: _iso(v) if isinstance(v, dt.datetime) else v for k, v in row.items()},
+                          default=_iso)
 
 
 @dataclass(frozen=True)

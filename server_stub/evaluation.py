@@ -11,7 +11,6 @@ rows. ``--json`` prints the same as one JSON object. Bad input exits with code 2
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 import time
@@ -23,6 +22,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
+from workbench.core import tables
 from workbench.core.scoring.models import (
     FrequencyNaiveBayes,
     LogisticBaseline,
@@ -57,42 +57,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
-    """A CSV (delimiter sniffed among , ; tab |) or Parquet file as a DataFrame."""
-    path = Path(path)
-    if not path.is_file():
-        raise EvaluationError(f"no such file: {path}")
-    with path.open("rb") as fh:
-        head = fh.read(65536)
-    if not head:
-        raise EvaluationError(f"{path} is empty")
+    """A CSV / TSV (delimiter , tab ; or |), Excel or Parquet file as a DataFrame, numbers
+    inferred: the one table reader, :func:`workbench.core.tables.read_table`."""
     try:
-        if head[:4] == b"PAR1" or path.suffix.lower() in (".parquet", ".pq"):
-            return pd.read_parquet(path)
-    except Exception as exc:
-        raise EvaluationError(f"cannot read {path} as Parquet: {exc}") from None
-    text = None
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            text = head.decode(enc)
-            encoding = enc
-            break
-        except UnicodeDecodeError:
-            continue
-    if text is None:
-        raise EvaluationError(f"{path} is neither Parquet nor a UTF-8 / GB18030 text table")
-    lines = text.splitlines()
-    sample = "\n".join(lines[:50] if len(lines) > 1 else lines)
-    try:
-        sep = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-    except csv.Error:
-        counts = {d: sample.count(d) for d in ",;\t|"}
-        sep = max(counts, key=lambda d: counts[d])
-    try:
-        df = pd.read_csv(path, sep=sep, encoding=encoding, low_memory=False)
-    except Exception as exc:
-        raise EvaluationError(f"cannot read {path} as a table: {exc}") from None
-    if df.shape[1] < 2:
-        raise EvaluationError(f"{path}: found only one column (delimiter {sep!r}); is it a table?")
+        table = tables.read_table(path, raw=False)
+    except tables.TableFileError as exc:
+        raise EvaluationError(f"{path}: {exc}") from None
+    df = table.frame
+    if table.delimiter is not None and df.shape[1] < 2:
+        raise EvaluationError(f"{path}: found only one column (delimiter {table.delimiter!r}); is it a table?")
     return df
 
 

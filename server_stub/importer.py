@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
-import io
 import re
 import sys
 import time
@@ -43,7 +42,7 @@ from sqlalchemy.orm import Session
 
 from server_stub.bulk import LogEntry, RawWriter, wire_json
 from server_stub.storage import models as m
-from workbench.core import limits
+from workbench.core import limits, tables
 from workbench.core.codes import Channel, Lifecycle, ValueTier
 from workbench.core.entities import EDITABLE_FIELDS, PLATFORM_FIELDS, utcnow
 from workbench.core.phone import InvalidPhoneError, is_mobile, normalize_phone
@@ -134,70 +133,25 @@ class ImportReport:
 
 
 def detect_encoding(data: bytes) -> str:
-    """``utf-8-sig``, ``utf-8`` or ``gb18030`` (a superset of GBK), whichever decodes the bytes.
+    """``utf-8-sig``, ``utf-8`` or ``gb18030``: :func:`workbench.core.tables.detect_encoding`.
 
     Raises:
         ImportFileError: for UTF-16 files and bytes that are neither UTF-8 nor GB18030.
     """
-    if data.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
-        raise ImportFileError(
-            "the file is UTF-16 (Excel's 'Unicode text'); save it as 'CSV UTF-8' and try again"
-        )
     try:
-        data.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        data.decode("gb18030")
-        return "gb18030"
-    except UnicodeDecodeError as exc:
-        raise ImportFileError(
-            f"cannot read the file's text: it is neither UTF-8 nor GBK/GB18030 "
-            f"(bad bytes at position {exc.start}); save it as 'CSV UTF-8'"
-        ) from None
+        return tables.detect_encoding(data)
+    except tables.TableFileError as exc:
+        raise ImportFileError(str(exc)) from None
 
 
 def read_table(path: Path, encoding: str | None = None) -> tuple[pd.DataFrame, str | None]:
-    """The file as a frame of raw cell values (object dtype) and the text encoding used."""
-    suffix = path.suffix.lower()
-    if not path.exists():
-        raise ImportFileError(f"no such file: {path}")
-    if suffix in (".xlsx", ".xlsm"):
-        try:
-            df = pd.read_excel(path, dtype=object, engine="openpyxl")
-        except Exception as exc:  # openpyxl raises many kinds for broken workbooks
-            raise ImportFileError(f"cannot read the Excel file: {exc}") from None
-        return df, None
-    if suffix == ".parquet":
-        try:
-            df = pd.read_parquet(path)
-        except Exception as exc:  # pyarrow raises many kinds for broken files
-            raise ImportFileError(f"cannot read the Parquet file: {exc}") from None
-        return df.astype(object), None
-    if suffix in (".xls",):
-        raise ImportFileError("old .xls workbooks are not supported; save as .xlsx or CSV")
-    data = path.read_bytes()
-    if not data.strip():
-        raise ImportFileError("the file is empty")
-    if encoding:
-        try:
-            text = data.decode(encoding)
-        except (UnicodeDecodeError, LookupError) as exc:
-            raise ImportFileError(f"the file is not {encoding}: {exc}") from None
-    else:
-        encoding = detect_encoding(data)
-        text = data.decode(encoding)
-    first = text.lstrip("\ufeff").split("\n", 1)[0]
-    sep = "\t" if first.count("\t") > first.count(",") else ","
+    """The file as a frame of raw cell values (object dtype) and the text encoding used: the
+    one table reader, :func:`workbench.core.tables.read_table`."""
     try:
-        df = pd.read_csv(io.StringIO(text.lstrip("\ufeff")), sep=sep, dtype=str,
-                         keep_default_na=False, na_filter=False, skip_blank_lines=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise ImportFileError(f"cannot parse the CSV file: {exc}") from None
-    return df.astype(object), encoding
+        table = tables.read_table(path, encoding=encoding, raw=True)
+    except tables.TableFileError as exc:
+        raise ImportFileError(str(exc)) from None
+    return table.frame, table.encoding
 
 
 def _header(name: Any) -> str:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 import logging
 import math
 import uuid
@@ -75,7 +74,7 @@ from server_stub.storage.models import (
     Task,
     WorkOrder,
 )
-from workbench.core import limits
+from workbench.core import jsontext, limits
 from workbench.core.codes import (
     TASK_TRANSITIONS,
     AcceptanceStatus,
@@ -1148,14 +1147,13 @@ def _unreadable(cursor: int, entity: str) -> bool:
 
 
 def _strict_json(value: Any) -> bytes:
-    """``value`` as strict JSON, byte for byte what Starlette's ``JSONResponse`` sends.
+    """``value`` as strict compact JSON (the one encoder, :func:`jsontext.dumpb`).
 
     Raises:
-        ValueError: non-finite numbers (``NaN``, ``Infinity``), which JSON cannot carry.
-        TypeError, RecursionError: values that are not JSON at all, or nested too deeply.
+        ValueError: non-finite numbers (``NaN``, ``Infinity``), which JSON cannot carry,
+            values that are not JSON at all, or nested too deeply.
     """
-    return json.dumps(value, ensure_ascii=False, allow_nan=False, indent=None,
-                      separators=(",", ":")).encode("utf-8")
+    return jsontext.dumpb(value)
 
 
 def _encodable(value: Any) -> bool:

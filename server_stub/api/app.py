@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
-import pydantic_core
 from anyio import to_thread
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -35,6 +34,7 @@ from server_stub import audit, auth, rate_limit, sync
 from server_stub.api import schemas as s
 from server_stub.storage.db import WalCheckpointer, open_central, session_factory, unit_of_work
 from server_stub.storage.models import User
+from workbench.core import jsontext
 from workbench.core.codes import Role
 from workbench.core.phone import InvalidPhoneError
 
@@ -224,7 +224,7 @@ def _parse_body(model: type[_M], raw: bytes) -> _M:
 
 def _json_response(content: Any) -> Response:
     """``content`` (plain dicts and lists) as a JSON response, encoded by pydantic-core."""
-    return Response(pydantic_core.to_json(content), media_type="application/json")
+    return Response(jsontext.dumpb(content, non_finite="null"), media_type="application/json")
 
 
 def _validation_message(exc: RequestValidationError) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import re
 import sys
 import time
@@ -31,6 +30,7 @@ from server_stub.changes import allocate_cursors
 from server_stub.seed.generate import DemoData, TableData, generate
 from server_stub.storage import models as m
 from server_stub.sync import PRIVATE_USER_FIELDS
+from workbench.core import jsontext
 from workbench.core.entities import UTCDateTime, utcnow
 
 #: Reference date of the demo history when none is given (fixed, so that runs repeat).
@@ -300,7 +300,7 @@ def _kind(col: Any) -> str:
 
 
 _UNSAFE = re.compile(r'["\\\x00-\x1f\x7f]')
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_dumps = jsontext.dumps
 
 
 def _encode(values: list[Any], kind: str) -> list[str]:

@@ -184,6 +184,29 @@ def test_round_trip_and_predict_one_with_plain_word_factors(deal_model) -> None:
     assert 0.0 < bare.probability < 1.0
 
 
+def test_model_files_from_before_the_package_split_still_load(deal_model, monkeypatch) -> None:
+    """Files written when everything lived in ``scoring/models.py`` pickle our classes as
+    ``workbench.core.scoring.models.<Class>``: the package keeps re-exporting them."""
+    import pickletools
+
+    import workbench.core.scoring.models as package
+
+    model = deal_model[0]
+    for cls in (AutoTabularClassifier, FrequencyNaiveBayes, LogisticBaseline):
+        assert cls.__module__ != package.__name__  # they live in the package's rooms now
+        monkeypatch.setattr(cls, "__module__", package.__name__)
+    old_file = model.to_bytes()
+    monkeypatch.undo()
+    payload = old_file[old_file.index(b"\n", len(MAGIC)) + 1:]
+    globals_used = {arg for op, arg, _ in pickletools.genops(payload) if isinstance(arg, str)}
+    assert "workbench.core.scoring.models" in globals_used
+    assert not any(g.startswith("workbench.core.scoring.models.") for g in globals_used)
+    loaded = ScoreModel.load(old_file)
+    portrait = deal_model[1].iloc[0].to_dict()
+    assert loaded.predict_one(portrait, [], now=NOW).probability == pytest.approx(
+        model.predict_one(portrait, [], now=NOW).probability)
+
+
 def test_base64_and_path_sources(deal_model, tmp_path) -> None:
     model = deal_model[0]
     assert ScoreModel.load(model.to_b64()).version == 3

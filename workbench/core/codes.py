@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from workbench.core.errors import UserError
+
 
 class Role(StrEnum):
     AGENT = "agent"
@@ -101,7 +103,7 @@ class AcceptanceStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-class IllegalTransitionError(ValueError):
+class IllegalTransitionError(UserError, ValueError):
     """A state change that the state machine forbids. The message is safe to show."""
 
 

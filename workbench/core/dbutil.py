@@ -7,7 +7,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import pydantic_core
 from sqlalchemy import (
     URL,
     Engine,
@@ -21,16 +20,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
+from workbench.core import jsontext
+
 
 def json_dumps(value: Any) -> str:
-    """JSON text of ``value`` for JSON columns: pydantic-core's encoder (Rust, about 3x faster
-    than the standard library's; already installed with FastAPI). UTF-8 text is kept as is."""
-    return pydantic_core.to_json(value).decode()
+    """JSON text of ``value`` for JSON columns: the one encoder, :func:`jsontext.dumps`, with
+    non-finite numbers stored as ``null`` (valid JSON; this used to write bare ``NaN``)."""
+    return jsontext.dumps(value, non_finite="null")
 
 
 def json_loads(text_: str | bytes) -> Any:
-    """The value of JSON text read from a JSON column (pydantic-core's parser, ~3x faster)."""
-    return pydantic_core.from_json(text_)
+    """The value of JSON text read from a JSON column (:func:`jsontext.loads`)."""
+    return jsontext.loads(text_)
 
 
 def make_engine(url: str | URL, **kwargs: Any) -> Engine:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 
+from workbench.core.errors import UserError
+
 _DIGITS = re.compile(r"\d+")
 
 
-class InvalidPhoneError(ValueError):
+class InvalidPhoneError(UserError, ValueError):
     """Raised when a string cannot be a phone number."""
 
 

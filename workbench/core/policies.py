@@ -26,6 +26,7 @@ from workbench.core import limits
 from workbench.core.clock import parse_when
 from workbench.core.codes import Channel, Lifecycle, ScriptSection
 from workbench.core.eligibility import Rule, RuleError, compile_cached
+from workbench.core.errors import UserError
 from workbench.core.pressure import ALL_CHANNELS, PressureLimitSpec
 
 __all__ = [
@@ -332,7 +333,7 @@ class YamlIssue:
         return f"{where}: {self.message}"
 
 
-class PolicyYamlError(ValueError):
+class PolicyYamlError(UserError, ValueError):
     """A YAML file that cannot be imported; nothing in it may be applied."""
 
     def __init__(self, issues: Sequence[YamlIssue]) -> None:

@@ -41,6 +41,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from workbench.core.clock import BUSINESS_TZ_NAME, parse_when, utcnow
 from workbench.core.codes import Channel, WrapUp
+from workbench.core.errors import UserError
 
 __all__ = [
     "ALL_CHANNELS",
@@ -291,7 +292,7 @@ class PressureDecision:
         return next((r for r in self.reasons if r.code == code), None)
 
 
-class OverrideNotAllowedError(ValueError):
+class OverrideNotAllowedError(UserError, ValueError):
     """An override asked for a decision that no one may override. Safe to show."""
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from workbench.core.codes import Channel, Role, WrapUp
 from workbench.core.dbutil import unit_of_work
 from workbench.core.entities import to_wire, utcnow
+from workbench.core.errors import UserError
 from workbench.core.pressure import (
     ContactRecord,
     OverrideNotAllowedError,
@@ -34,7 +35,7 @@ from workbench.services.actor import Actor
 HISTORY_DAYS = 40
 
 
-class DialRefused(PermissionError):
+class DialRefused(UserError, PermissionError):
     """The call may not be started; the message says why (safe to show)."""
 
     def __init__(self, message: str, decision: PressureDecision | None = None) -> None:

@@ -24,6 +24,7 @@ from workbench.core.codes import (
 )
 from workbench.core.dbutil import unit_of_work
 from workbench.core.entities import to_wire, utcnow
+from workbench.core.errors import UserError
 from workbench.core.phone import InvalidPhoneError, normalize_phone
 from workbench.core.pressure import (
     ContactRecord,
@@ -50,7 +51,7 @@ from workbench.services.actor import Actor
 DEFAULT_COST = {"outbound": 1.2, "hotline": 0.8, "store": 5.0, "sms": 0.05, "online": 0.02}
 
 
-class InputError(ValueError):
+class InputError(UserError, ValueError):
     """Bad input from the user; the message is safe to show and nothing was written."""
 
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import json as _json
 import ssl
 import threading
 from collections.abc import Callable, Sequence
@@ -31,12 +30,15 @@ from typing import Any
 import httpx
 import pydantic_core
 
+from workbench.core import jsontext
+from workbench.core.errors import UserError
+
 #: Wire-format version this client speaks (sent as ``X-Workbench-Client-Schema``).
 CLIENT_SCHEMA = 1
 API = "/api/v1"
 
 
-class ApiError(Exception):
+class ApiError(UserError):
     """Base of the errors of :class:`ServerApi`; ``str(err)`` is safe to show to users."""
 
     def __init__(self, message: str, status: int | None = None) -> None:
@@ -462,7 +464,7 @@ class ServerApi:
     def encode_push(client_id: str, mutations: Sequence[EncodedMutation]) -> bytes:
         """The body of a push of ``mutations``, assembled around the JSON text each mutation's
         data already is (as the outbox keeps it) instead of decoding and re-encoding it."""
-        dumps = _json.dumps
+        dumps = jsontext.dumps
         parts = [
             f'{{"mutation_id":{dumps(m.mutation_id)},"entity":{dumps(m.entity)},"op":{dumps(m.op)},'
             f'"data":{m.data_json}}}'

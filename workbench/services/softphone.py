@@ -32,6 +32,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from workbench.core import jsontext
+from workbench.core.errors import UserError
 from workbench.core.phone import InvalidPhoneError, normalize_phone
 
 log = logging.getLogger(__name__)
@@ -48,7 +50,7 @@ class NetstringError(ValueError):
     """A byte stream that is not a valid netstring sequence (or a frame that is too big)."""
 
 
-class SoftphoneError(RuntimeError):
+class SoftphoneError(UserError, RuntimeError):
     """A softphone operation failed in a way the agent can act on (message safe to show)."""
 
 
@@ -440,7 +442,7 @@ class BaresipClient:
         msg: dict[str, str] = {"command": name, "token": token}
         if params:
             msg["params"] = params
-        frame = encode_netstring(json.dumps(msg, ensure_ascii=False).encode(), max_size=self.max_frame)
+        frame = encode_netstring(jsontext.dumpb(msg), max_size=self.max_frame)
         pending = _Pending()
         with self._lock:
             sock = self._sock if self._connected else None

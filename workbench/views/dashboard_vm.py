@@ -28,9 +28,9 @@ from workbench.services.analytics import (
     Filters,
     PageResult,
     Scope,
-    ScopeError,
     ViewOptions,
 )
+from workbench.views.errors import user_message
 from workbench.views.table_models import ColumnSpec, Kind
 from workbench.views.task_runner import TaskRunner
 
@@ -452,7 +452,6 @@ def export_frame(frame: pd.DataFrame, path: str | Path) -> Path:
 
 
 def _message(exc: BaseException) -> str:
-    """A message for the user: known errors verbatim, anything else generically."""
-    if isinstance(exc, ScopeError | ValueError):
-        return str(exc)
-    return f"The dashboard could not be computed ({type(exc).__name__}: {exc}). Try again or reload."
+    """A message for the user: a UserError's (translated) message; anything else is a bug,
+    reported to the crash handler, with a generic sentence (see :func:`user_message`)."""
+    return user_message(exc)

@@ -8,6 +8,7 @@ import threading
 from PySide6.QtCore import QObject, Signal
 
 from workbench.services.desk_scoring import DeskScoring
+from workbench.views.errors import user_message
 from workbench.views.task_runner import TaskRunner
 
 
@@ -63,4 +64,4 @@ class ScoringController(QObject):
     def _failed(self, exc: BaseException) -> None:
         self._busy = False
         self.progress.emit(0, 0)
-        self.model_error.emit(str(exc))
+        self.model_error.emit(user_message(exc))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication
 
 from workbench.services.server_api import CertificateError, InsecureServerError
+from workbench.views.errors import user_message
 
 
 def certificate_text(problem: str, host: str) -> str:
@@ -47,7 +48,7 @@ def describe(exc: BaseException) -> str:
         return certificate_text(exc.problem, exc.host)
     if isinstance(exc, InsecureServerError):
         return insecure_text(exc.host)
-    return str(exc)
+    return user_message(exc)
 
 
 def is_security_problem(exc: BaseException) -> bool:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from workbench.core.clock import utcnow
 from workbench.core.phone import InvalidPhoneError
 from workbench.local_store.models import Outbox
+from workbench.services.backoff import Backoff
 from workbench.services.call_events import CallEvent, Source
 from workbench.services.server_api import (
     ApiError,
@@ -115,7 +116,7 @@ class SyncController(QObject):
         return max(0.0, self._hold - (utcnow() - newest).total_seconds())
 
     def _push_loop(self) -> None:
-        backoff = 1.0
+        backoff = Backoff(maximum=MAX_BACKOFF_S)
         while not self._stop.is_set():
             self._kick.wait(timeout=5.0)
             self._kick.clear()
@@ -129,15 +130,14 @@ class SyncController(QObject):
             self._force = False
             try:
                 self._engine.push_all(should_stop=self._stop.is_set)
-                backoff = 1.0
+                backoff.reset()
                 while self._engine.replaced_leads:  # a lead whose number has a customer already
                     existing, number = self._engine.replaced_leads.pop(0)
                     self.data_changed.emit()
                     self.lead_replaced.emit(existing, number)
             except OfflineError:
                 self._emit_status()
-                self._stop.wait(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF_S)
+                self._stop.wait(backoff.next_delay())
                 self._kick.set()
                 continue
             except AuthError:
@@ -152,21 +152,20 @@ class SyncController(QObject):
                 log.warning("push refused: %s", exc)
             except Exception:
                 log.exception("push failed")
-                self._stop.wait(backoff)
+                self._stop.wait(backoff.next_delay())
             self._emit_status()
 
     def _pull_loop(self) -> None:
-        backoff = 1.0
+        backoff = Backoff(maximum=MAX_BACKOFF_S)
         first = True
         total = 0
         while not self._stop.is_set():
             try:
                 report = self._engine.pull_once(0.0 if first else self._long_poll_s)
-                backoff = 1.0
+                backoff.reset()
             except OfflineError:
                 self._emit_status()
-                self._stop.wait(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF_S)
+                self._stop.wait(backoff.next_delay())
                 continue
             except AuthError:
                 if not self._try_reauth():
@@ -177,12 +176,11 @@ class SyncController(QObject):
                 return
             except ApiError as exc:
                 log.warning("pull refused: %s", exc)
-                self._stop.wait(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF_S)
+                self._stop.wait(backoff.next_delay())
                 continue
             except Exception:
                 log.exception("pull failed")
-                self._stop.wait(backoff)
+                self._stop.wait(backoff.next_delay())
                 continue
             if first:
                 total += report.applied

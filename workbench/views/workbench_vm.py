@@ -11,9 +11,10 @@ from workbench.core.codes import REACHED, WrapUp
 from workbench.services.actor import Actor
 from workbench.services.call_events import CallEvent, Source
 from workbench.services.dialing import DialCheck, DialService
-from workbench.services.outcomes import InputError, OutcomeInput, OutcomeService, Recorded
+from workbench.services.outcomes import OutcomeInput, OutcomeService, Recorded
 from workbench.services.screen_pop import ScreenPop, ScreenPopService
 from workbench.services.worklist import WorkItem, load_worklist, stores_by_city
+from workbench.views.errors import user_message
 from workbench.views.task_runner import TaskRunner
 
 #: ``server_lookup(event) -> customer id | False``: ask the server once for an unknown caller
@@ -114,7 +115,7 @@ class WorkbenchViewModel(QObject):
                 self.pop_ready.emit(pop, event)
                 self.request_explanation(pop.portrait.id)
 
-        self.runner.run(work, done, lambda exc: self.lookup_failed.emit(str(exc)))
+        self.runner.run(work, done, lambda exc: self.lookup_failed.emit(user_message(exc)))
 
     def request_explanation(self, customer_id: str) -> None:
         """Second stage of a pop: why the model scores this customer as it does."""
@@ -127,7 +128,7 @@ class WorkbenchViewModel(QObject):
                 self.explanation_ready.emit(customer_id, score)
 
         self.runner.run(lambda: explain(customer_id), done,
-                        lambda exc: self.message.emit(self.tr("Could not explain the score: {e}").format(e=exc)))
+                        lambda exc: self.message.emit(self.tr("Could not explain the score: {e}").format(e=user_message(exc))))
 
     def refresh_pop(self, customer_id: str, channel: str = "outbound") -> None:
         """Rebuild a shown snapshot (after a save, an acceptance or a sync)."""
@@ -140,7 +141,7 @@ class WorkbenchViewModel(QObject):
             if pop is not None:
                 self.pop_refreshed.emit(pop)
 
-        self.runner.run(work, done, lambda exc: self.lookup_failed.emit(str(exc)))
+        self.runner.run(work, done, lambda exc: self.lookup_failed.emit(user_message(exc)))
 
     # ------------------------------------------------------------------ writes
     def save_outcome(self, data: OutcomeInput, script_arms: tuple[str, ...] = ()) -> None:
@@ -154,7 +155,7 @@ class WorkbenchViewModel(QObject):
                 self.runner.run(lambda: self._pops.advisor.record(script_arms, accepted))
 
         def failed(exc: BaseException) -> None:
-            self.save_failed.emit(str(exc) if isinstance(exc, InputError) else f"save failed: {exc}")
+            self.save_failed.emit(user_message(exc))
 
         self.runner.run(lambda: self._outcomes.record(data), done, failed)
 
@@ -165,7 +166,7 @@ class WorkbenchViewModel(QObject):
             return
         self._last_saved = None
         self.runner.run(lambda: self._outcomes.undo(rec), self.undone.emit,
-                        lambda exc: self.save_failed.emit(str(exc)))
+                        lambda exc: self.save_failed.emit(user_message(exc)))
 
     def accept_policy(self, customer_id: str, policy_id: str, channel: str) -> None:
         """Record an acceptance now (pushed at once: other desktops must stop offering it)."""
@@ -176,26 +177,26 @@ class WorkbenchViewModel(QObject):
             self.refresh_pop(customer_id, channel)
 
         self.runner.run(lambda: self._outcomes.accept_policy(customer_id, policy_id, channel), done,
-                        lambda exc: self.save_failed.emit(str(exc)))
+                        lambda exc: self.save_failed.emit(user_message(exc)))
 
     def create_lead(self, number: str, name: str, city: str, note: str) -> None:
         self.runner.run(
             lambda: self._outcomes.create_lead(number, name, city, note),
             self.lead_created.emit,
-            lambda exc: self.save_failed.emit(str(exc)),
+            lambda exc: self.save_failed.emit(user_message(exc)),
         )
 
     def transition_work_order(self, work_order_id: str, status: str, reason: str = "") -> None:
         self.runner.run(
             lambda: self._outcomes.transition_work_order(work_order_id, status, reason),
             lambda _r: (self.message.emit(self.tr("Work order updated")), self.refresh_worklist()),
-            lambda exc: self.save_failed.emit(str(exc)),
+            lambda exc: self.save_failed.emit(user_message(exc)),
         )
 
     def match_objection(self, customer_id: str, policy_id: str | None, typed: str) -> None:
         self.runner.run(lambda: self._pops.match_objection(customer_id, policy_id, typed),
                         lambda match: self.objection_matched.emit(customer_id, match),
-                        lambda exc: self.message.emit(str(exc)))
+                        lambda exc: self.message.emit(user_message(exc)))
 
     def on_lead_replaced(self, customer_id: str, number: str) -> None:
         """A lead created here has a customer on the server already: open that customer (a
@@ -265,16 +266,16 @@ class WorkbenchViewModel(QObject):
                 self.dial_blocked.emit(check)
 
         self.runner.run(lambda: self._dialing.check(customer_id), done,
-                        lambda exc: self.dial_refused.emit(str(exc)))
+                        lambda exc: self.dial_refused.emit(user_message(exc)))
 
     def dial_with_override(self, check: DialCheck, reason: str) -> None:
         self.runner.run(lambda: self._dialing.authorize(check, reason), self.dial_ready.emit,
-                        lambda exc: self.dial_refused.emit(str(exc)))
+                        lambda exc: self.dial_refused.emit(user_message(exc)))
 
     # ------------------------------------------------------------------ lists
     def refresh_worklist(self) -> None:
         self.runner.run(lambda: load_worklist(self._sf, self.actor), self.worklist_ready.emit,
-                        lambda exc: self.message.emit(str(exc)))
+                        lambda exc: self.message.emit(user_message(exc)))
 
     def stores_for(self, city: str) -> list[tuple[str, str, str]]:
         """Stores, those in ``city`` first (reference data, cached until :meth:`invalidate`)."""

@@ -2234,81 +2234,76 @@
     </message>
     <message>
         <location filename="../../ui/screen_pop.py" line="379" />
-        <source>{n} years</source>
-        <translation>{n} 岁</translation>
-    </message>
-    <message>
-        <location filename="../../ui/screen_pop.py" line="383" />
         <source>Member {no}</source>
         <translation>会员 {no}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="385" />
+        <location filename="../../ui/screen_pop.py" line="381" />
         <source>ID {id}</source>
         <translation>证件 {id}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="388" />
+        <location filename="../../ui/screen_pop.py" line="384" />
         <source>Plan {plan} (¥{fee}/month) · tenure {tenure} months · {device} · {network}</source>
         <translation>套餐 {plan}（{fee} 元/月）· 在网 {tenure} 个月 · {device} · {network}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="393" />
+        <location filename="../../ui/screen_pop.py" line="389" />
         <source>Tags: </source>
         <translation>标签：</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="397" />
+        <location filename="../../ui/screen_pop.py" line="393" />
         <source>Lead {tier}</source>
         <translation>{tier} 类线索</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="398" />
+        <location filename="../../ui/screen_pop.py" line="394" />
         <source>Deal {p}</source>
         <translation>成单率 {p}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="399" />
+        <location filename="../../ui/screen_pop.py" line="395" />
         <source>Churn risk {p}</source>
         <translation>流失风险 {p}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="404" />
+        <location filename="../../ui/screen_pop.py" line="400" />
         <source>Do not push:</source>
         <translation>不宜推送：</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="412" />
+        <location filename="../../ui/screen_pop.py" line="408" />
         <source>Customers who took {x} also took: </source>
         <translation>办理过{x}的客户还办理了：</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="414" />
+        <location filename="../../ui/screen_pop.py" line="410" />
         <source>{name} ({conf}, lift {lift:.1f}×)</source>
         <translation>{name}（置信度 {conf}，提升度 {lift:.1f}×）</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/screen_pop.py" line="428" />
+        <location filename="../../ui/screen_pop.py" line="424" />
         <source>Work orders (%n)</source>
         <translation><numerusform>工单（%n）</numerusform></translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="479" />
+        <location filename="../../ui/screen_pop.py" line="475" />
         <source>Deal {p} because: {reasons}</source>
         <translation>成单率 {p}，主要因素：{reasons}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="484" />
+        <location filename="../../ui/screen_pop.py" line="480" />
         <source>No script for this offer.</source>
         <translation>此政策暂无话术。</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="492" />
+        <location filename="../../ui/screen_pop.py" line="488" />
         <source>Answer to: {q}</source>
         <translation>应答：{q}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="495" />
+        <location filename="../../ui/screen_pop.py" line="491" />
         <source>No answer in the library matches these words.</source>
         <translation>话术库中没有匹配这些话的应答。</translation>
     </message>
@@ -2392,37 +2387,37 @@
 <context>
     <name>ServerMessages</name>
     <message>
-        <location filename="../../views/server_messages.py" line="17" />
+        <location filename="../../views/server_messages.py" line="18" />
         <source>The certificate of {host} is not signed by a certificate authority this computer trusts. Ask IT for the company CA bundle and set it as ca_bundle in the settings.</source>
         <translation>{host} 的证书不是由本机信任的证书机构签发的。请向 IT 索取公司 CA 证书包，并在设置中填入 ca_bundle。</translation>
     </message>
     <message>
-        <location filename="../../views/server_messages.py" line="21" />
+        <location filename="../../views/server_messages.py" line="22" />
         <source>The certificate of {host} has expired (or is not valid yet: check this computer's clock).</source>
         <translation>{host} 的证书已过期（或尚未生效：请检查本机时钟）。</translation>
     </message>
     <message>
-        <location filename="../../views/server_messages.py" line="24" />
+        <location filename="../../views/server_messages.py" line="25" />
         <source>The certificate presented by {host} is for another server name. Check the server address.</source>
         <translation>{host} 出示的证书属于另一个服务器名称。请检查服务器地址。</translation>
     </message>
     <message>
-        <location filename="../../views/server_messages.py" line="27" />
+        <location filename="../../views/server_messages.py" line="28" />
         <source>Could not set up a secure connection to {host} (is it an HTTPS server?).</source>
         <translation>无法与 {host} 建立安全连接（它是 HTTPS 服务器吗？）。</translation>
     </message>
     <message>
-        <location filename="../../views/server_messages.py" line="30" />
+        <location filename="../../views/server_messages.py" line="31" />
         <source>The CA bundle set as ca_bundle in the settings cannot be read: {host}.</source>
         <translation>设置中 ca_bundle 指定的 CA 证书包无法读取：{host}。</translation>
     </message>
     <message>
-        <location filename="../../views/server_messages.py" line="33" />
+        <location filename="../../views/server_messages.py" line="34" />
         <source>The certificate of {host} is not valid.</source>
         <translation>{host} 的证书无效。</translation>
     </message>
     <message>
-        <location filename="../../views/server_messages.py" line="39" />
+        <location filename="../../views/server_messages.py" line="40" />
         <source>Refusing plain HTTP to {host}: passwords and customer data would cross the network unencrypted. Use an https:// address, or allow plain HTTP (allow_plain_http) in the settings.</source>
         <translation>拒绝以明文 HTTP 连接 {host}：密码和客户数据将以未加密方式在网络上传输。请使用 https:// 地址，或在设置中允许明文 HTTP（allow_plain_http）。</translation>
     </message>
@@ -2430,9 +2425,17 @@
 <context>
     <name>SyncController</name>
     <message>
-        <location filename="../../views/sync_controller.py" line="216" />
+        <location filename="../../views/sync_controller.py" line="214" />
         <source>Your session has expired: log in again to sync.</source>
         <translation>登录已过期：请重新登录以同步。</translation>
+    </message>
+</context>
+<context>
+    <name>UserError</name>
+    <message>
+        <location filename="../../views/errors.py" line="39" />
+        <source>Something went wrong; the error was recorded in the log.</source>
+        <translation>出现了意外错误，详情已记录在日志中。</translation>
     </message>
 </context>
 <context>
@@ -2461,48 +2464,48 @@
 <context>
     <name>WorkbenchViewModel</name>
     <message>
-        <location filename="../../views/workbench_vm.py" line="135" />
+        <location filename="../../views/workbench_vm.py" line="131" />
         <source>Could not explain the score: {e}</source>
         <extracomment>``server_lookup(event) -&gt; customer id | False``: ask the server once for an unknown caller or walk-in (a serve grant outside the user's book); the customer's id (or True) if it put them in the local store. Lookup keys the server answers for (an ID number only there: desks hold none).</extracomment>
         <translation>无法解释评分：{e}</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="180" />
+        <location filename="../../views/workbench_vm.py" line="176" />
         <source>Acceptance recorded</source>
         <translation>已记录办理</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="196" />
+        <location filename="../../views/workbench_vm.py" line="192" />
         <source>Work order updated</source>
         <translation>工单已更新</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="208" />
+        <location filename="../../views/workbench_vm.py" line="204" />
         <source>This number belongs to customer {id} already; the new lead was merged into them.</source>
         <translation>该号码已属于客户 {id}，新线索已并入该客户。</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="221" />
+        <location filename="../../views/workbench_vm.py" line="217" />
         <source>Customer {id} is in another team's book; you cannot open them.</source>
         <translation>客户 {id} 属于其他团队，您无权打开。</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="238" />
+        <location filename="../../views/workbench_vm.py" line="234" />
         <source>Full numbers can only be shown while connected to the server.</source>
         <translation>仅在连接服务器时才能显示完整号码。</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="241" />
+        <location filename="../../views/workbench_vm.py" line="237" />
         <source>Could not show the number: {e}</source>
         <translation>无法显示号码：{e}</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="253" />
+        <location filename="../../views/workbench_vm.py" line="249" />
         <source>Could not export: {e}</source>
         <translation>无法导出：{e}</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="255" />
+        <location filename="../../views/workbench_vm.py" line="251" />
         <source>Exported {n} rows to {path}</source>
         <translation>已导出 {n} 行到 {path}</translation>
     </message>
