@@ -65,4 +65,4 @@ class AuditLogWindow(QWidget):
 
     def on_entries(self, entries: list[Any]) -> None:
         self.model.set_rows(entries)
-        self.status.setText(self.tr("{n} entries").format(n=len(entries)))
+        self.status.setText(self.tr("%n entries", "", len(entries)))

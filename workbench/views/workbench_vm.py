@@ -248,7 +248,7 @@ class WorkbenchViewModel(QObject):
             self.message.emit(str(exc) if isinstance(exc, ExportRefused)
                               else self.tr("Could not export: {e}").format(e=exc))
 
-        self.runner.run(work, lambda n: self.message.emit(self.tr("Exported {n} rows to {path}").format(n=n, path=path)),
+        self.runner.run(work, lambda n: self.message.emit(self.tr("Exported %n rows to {path}", "", n).format(path=path)),
                         failed)
 
     # ------------------------------------------------------------------ dialling

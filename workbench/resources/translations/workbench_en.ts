@@ -1,6 +1,16 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="en">
   <context>
+    <name>AuditLogWindow</name>
+    <message numerus="yes">
+      <source>%n entries</source>
+      <translation>
+        <numerusform>%n entry</numerusform>
+        <numerusform>%n entries</numerusform>
+      </translation>
+    </message>
+  </context>
+  <context>
     <name>MainWindow</name>
     <message numerus="yes">
       <source>Online · %n waiting · last sync {t}</source>
@@ -55,6 +65,16 @@
       <translation>
         <numerusform>Work orders (%n)</numerusform>
         <numerusform>Work orders (%n)</numerusform>
+      </translation>
+    </message>
+  </context>
+  <context>
+    <name>WorkbenchViewModel</name>
+    <message numerus="yes">
+      <source>Exported %n rows to {path}</source>
+      <translation>
+        <numerusform>Exported %n row to {path}</numerusform>
+        <numerusform>Exported %n rows to {path}</numerusform>
       </translation>
     </message>
   </context>

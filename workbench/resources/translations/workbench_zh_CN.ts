@@ -67,10 +67,10 @@
         <source>Loading…</source>
         <translation>加载中…</translation>
     </message>
-    <message>
+    <message numerus="yes">
         <location filename="../../ui/audit_log.py" line="68" />
-        <source>{n} entries</source>
-        <translation>{n} 条记录</translation>
+        <source>%n entries</source>
+        <translation><numerusform>%n 条记录</numerusform></translation>
     </message>
 </context>
 <context>
@@ -2504,10 +2504,10 @@
         <source>Could not export: {e}</source>
         <translation>无法导出：{e}</translation>
     </message>
-    <message>
+    <message numerus="yes">
         <location filename="../../views/workbench_vm.py" line="251" />
-        <source>Exported {n} rows to {path}</source>
-        <translation>已导出 {n} 行到 {path}</translation>
+        <source>Exported %n rows to {path}</source>
+        <translation><numerusform>已导出 %n 行到 {path}</numerusform></translation>
     </message>
 </context>
 <context>
