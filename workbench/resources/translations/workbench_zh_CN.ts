@@ -2423,6 +2423,129 @@
     </message>
 </context>
 <context>
+    <name>SmsFunnelPanel</name>
+    <message>
+        <location filename="../../ui/sms_funnel.py" line="25" />
+        <location filename="../../ui/sms_funnel.py" line="60" />
+        <source>SMS sent</source>
+        <translation>已发短信</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_funnel.py" line="26" />
+        <location filename="../../ui/sms_funnel.py" line="60" />
+        <source>Delivered</source>
+        <translation>已送达</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_funnel.py" line="27" />
+        <source>Link opened</source>
+        <translation>打开链接</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_funnel.py" line="28" />
+        <source>Ordered online</source>
+        <translation>网厅下单</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_funnel.py" line="47" />
+        <source>Period</source>
+        <translation>周期</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/sms_funnel.py" line="50" />
+        <source>Last %n day(s)</source>
+        <translation><numerusform>最近 %n 天</numerusform></translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_funnel.py" line="57" />
+        <location filename="../../ui/sms_funnel.py" line="64" />
+        <source>Channel comparison: SMS</source>
+        <translation>渠道对比：短信</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_funnel.py" line="60" />
+        <source>Channel</source>
+        <translation>渠道</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_funnel.py" line="60" />
+        <source>Links opened</source>
+        <translation>打开链接</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_funnel.py" line="61" />
+        <source>Orders</source>
+        <translation>订单</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_funnel.py" line="61" />
+        <source>Cost</source>
+        <translation>成本</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_funnel.py" line="61" />
+        <source>Cost per order</source>
+        <translation>每单成本</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_funnel.py" line="66" />
+        <location filename="../../ui/sms_funnel.py" line="74" />
+        <source>SMS funnel</source>
+        <translation>短信漏斗</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_funnel.py" line="66" />
+        <location filename="../../ui/sms_funnel.py" line="67" />
+        <location filename="../../ui/sms_funnel.py" line="70" />
+        <source>Count</source>
+        <translation>数量</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_funnel.py" line="66" />
+        <location filename="../../ui/sms_funnel.py" line="70" />
+        <source>Stage</source>
+        <translation>阶段</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_funnel.py" line="70" />
+        <source>Of the step before</source>
+        <translation>占上一步</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_funnel.py" line="71" />
+        <source>Of SMS sent</source>
+        <translation>占已发短信</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_funnel.py" line="76" />
+        <source>Messages are counted in SMS sent and delivered; customers in link opened and ordered (only what followed their SMS).</source>
+        <translation>“已发短信”和“已送达”按条计，“打开链接”和“网厅下单”按客户计（仅计收到短信之后的行为）。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_funnel.py" line="82" />
+        <source>Loading…</source>
+        <translation>加载中…</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/sms_funnel.py" line="85" />
+        <source>%n message(s) in the period</source>
+        <translation><numerusform>本时段共 %n 条短信</numerusform></translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_funnel.py" line="86" />
+        <source>SMS</source>
+        <translation>短信</translation>
+    </message>
+</context>
+<context>
+    <name>SmsFunnelViewModel</name>
+    <message>
+        <location filename="../../views/sms_funnel_vm.py" line="55" />
+        <source>The SMS figures could not be read: {e}</source>
+        <translation>无法读取短信数据：{e}</translation>
+    </message>
+</context>
+<context>
     <name>SyncController</name>
     <message>
         <location filename="../../views/sync_controller.py" line="216" />
@@ -2798,6 +2921,14 @@
         <location filename="../../ui/labels.py" line="193" />
         <source>the contact cap is reached</source>
         <translation>已达接触上限</translation>
+    </message>
+</context>
+<context>
+    <name>widget</name>
+    <message>
+        <location filename="../../ui/dashboard.py" line="870" />
+        <source>SMS &amp; online</source>
+        <translation>短信与网厅</translation>
     </message>
 </context>
 </TS>
