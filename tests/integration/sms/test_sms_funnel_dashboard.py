@@ -155,3 +155,31 @@ def test_a_malformed_report_is_refused(bad: dict) -> None:  # type: ignore[type-
     assert SmsChannelFigures.from_report(good, 30).ordered == 1
     with pytest.raises(ValueError, match="SMS report"):
         SmsChannelFigures.from_report({**good, **bad}, 30)
+
+
+def test_the_desktop_wires_the_sms_tab_to_its_server_client(qtbot, no_gateway_chain: SmsChain, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """desktop.py's dashboard factory: the SMS tab asks the server through the desk's client,
+    and says "not connected" while there is none."""
+    from types import SimpleNamespace
+
+    from workbench.desktop import _add_tools
+    from workbench.views.task_runner import TaskRunner
+
+    chain = no_gateway_chain
+    _seed(chain)
+    lead = Actor("U-lead1", "lead1", "lead1", "lead", "T01")
+    ctx = SimpleNamespace(sf=session_factory(open_local(tmp_path / "desk.db")))
+    made: dict[str, object] = {}
+    window = SimpleNamespace(add_dashboards=lambda factory: made.setdefault("dashboards", factory))
+    holder: dict[str, ServerApi | None] = {"api": None}
+    runner = TaskRunner()
+    _add_tools(window, ctx, lead, runner, api=lambda: holder["api"])
+    offline = made["dashboards"]()  # type: ignore[operator]
+    qtbot.addWidget(offline)
+    qtbot.waitUntil(lambda: "Not connected" in offline.sms_panel.status.text(), timeout=WAIT)
+    holder["api"] = _api(chain, "lead1")
+    online = made["dashboards"]()  # type: ignore[operator]
+    qtbot.addWidget(online)
+    qtbot.waitUntil(lambda: online.sms_panel.comparison.item(0, 4) is not None, timeout=WAIT)
+    assert _cells(online.sms_panel.comparison, 0)[1:] == ["4", "3", "2", "1", "¥0.20", "¥0.20"]
+    runner.wait_for_done()
