@@ -497,7 +497,17 @@ def _add_tools(window: Any, ctx: Any, actor: Actor, runner: Any,
         from workbench.services.experiments import experiment_outcomes
         from workbench.ui.dashboard import create_dashboard
 
-        return create_dashboard(ctx.sf, actor, runner, experiments=lambda: experiment_outcomes(ctx.sf))[0]
+        def sms_figures(days: int) -> Any:  # the server's SMS report (issue 15 point 8)
+            from workbench.services import channel_funnel
+            from workbench.services.server_api import OfflineError
+
+            found = api() if callable(api) else api
+            if found is None:
+                raise OfflineError("Not connected to the server yet. Try again in a moment.")
+            return channel_funnel.fetch(found, days)
+
+        return create_dashboard(ctx.sf, actor, runner, experiments=lambda: experiment_outcomes(ctx.sf),
+                                sms_figures=sms_figures if api is not None else None)[0]
 
     window.add_dashboards(dashboard)
     if actor.role == Role.ADMIN:

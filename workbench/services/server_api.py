@@ -543,6 +543,13 @@ class ServerApi:
         """Tell the server a table was exported (audited)."""
         self._request("POST", f"{API}/audit/exports", json={"what": what, "rows": rows, "masked": masked, "format": fmt})
 
+    def sms_funnel(self, days: int = 30) -> dict[str, Any]:
+        """The SMS funnel of the last ``days`` days (leads and administrators; issue 15)."""
+        body = self._request("GET", f"{API}/reports/sms-funnel", params={"days": days})
+        if not isinstance(body, dict):
+            raise ApiError("The server's SMS report is not an object.", 502)
+        return body
+
     def audit_log(self, **filters: Any) -> list[dict[str, Any]]:
         """Admin: audit entries, newest first (filters: user, customer, since, action, limit)."""
         params = {k: v for k, v in filters.items() if v is not None}

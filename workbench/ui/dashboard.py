@@ -846,17 +846,29 @@ def create_dashboard(
     runner: TaskRunner | None = None,
     experiments: Callable[[], pd.DataFrame | None] | None = None,
     parent: QWidget | None = None,
+    sms_figures: Callable[[int], Any] | None = None,
 ) -> tuple[DashboardWidget, DashboardViewModel]:
     """The dashboards of ``user`` over the local store behind ``session_factory``.
 
     ``runner`` is the app's shared task runner (a private one is made if omitted);
     ``experiments`` optionally returns assignment-rule outcomes (columns ``rule``,
-    ``converted``). Loading starts at once, off the GUI thread.
+    ``converted``); ``sms_figures(days)`` (``channel_funnel.fetch`` on the server client)
+    adds the SMS channel's tab for leads and administrators. Loading starts at once, off the
+    GUI thread.
     """
     vm = DashboardViewModel.for_store(session_factory, user, runner=runner, experiments=experiments)
     widget = DashboardWidget(vm, parent)
     vm.setParent(widget)
     vm.refresh()
+    if sms_figures is not None and vm.scope.level != "own":  # the server's report: leads and admins
+        from workbench.ui.sms_funnel import SmsFunnelPanel
+        from workbench.views.sms_funnel_vm import SmsFunnelViewModel
+
+        sms_vm = SmsFunnelViewModel(sms_figures, runner)
+        widget.sms_panel = SmsFunnelPanel(sms_vm)  # type: ignore[attr-defined]
+        sms_vm.setParent(widget.sms_panel)  # type: ignore[attr-defined]
+        widget.tabs.addTab(widget.sms_panel, widget.tr("SMS & online"))  # type: ignore[attr-defined]
+        sms_vm.refresh()
     return widget, vm
 
 

@@ -5,12 +5,14 @@ Source strings are English; the Chinese comes from workbench/resources/translati
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QLocale
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDate, QDateTime, QLocale, QTime
 
 from workbench.core import tags as tag_vocabulary
+from workbench.core.clock import BUSINESS_TZ
 
 
 def _t(text: str) -> str:
@@ -137,12 +139,35 @@ def warning(code: str, params: Mapping[str, Any]) -> str:
     if code == "open_complaint":
         return _t(QT_TRANSLATE_NOOP("labels", "Open complaint: solve it before offering anything"))
     if code == "already_accepted":
+        if p.get("channel") == "online" and p.get("when"):
+            # the customer ordered in the online zone (issue 15 point 7): say when, in the
+            # business time zone, as the interface's locale writes a time
+            return _t(QT_TRANSLATE_NOOP("labels", "{policy} ordered online at {time}")).format(
+                policy=p.get("policy", ""), time=business_time(str(p["when"])))
         return _t(QT_TRANSLATE_NOOP("labels", "{policy} already accepted via {channel} ({where})")).format(
             policy=p.get("policy", ""), channel=channel(str(p.get("channel", ""))),
             where=p.get("where", ""),
         )
     # a reason this version has no sentence for (a newer server): never show the raw code
     return _t(QT_TRANSLATE_NOOP("labels", "Another rule says not to push now"))
+
+
+def business_time(iso: str, today: dt.date | None = None) -> str:
+    """An ISO instant (naive means UTC, as in the stores) as the locale writes it, in the
+    business time zone: the time alone if it is today there, else date and time."""
+    try:
+        when = dt.datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    local = when.astimezone(BUSINESS_TZ)
+    today = today or dt.datetime.now(BUSINESS_TZ).date()
+    t = QTime(local.hour, local.minute)
+    fmt = QLocale.FormatType.ShortFormat
+    if local.date() == today:
+        return QLocale().toString(t, fmt)
+    return QLocale().toString(QDateTime(QDate(local.year, local.month, local.day), t), fmt)
 
 
 _PERIOD = {"day": QT_TRANSLATE_NOOP("labels", "day"), "week": QT_TRANSLATE_NOOP("labels", "week"), "month": QT_TRANSLATE_NOOP("labels", "month")}

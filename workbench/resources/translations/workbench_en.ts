@@ -69,6 +69,23 @@
     </message>
   </context>
   <context>
+    <name>SmsFunnelPanel</name>
+    <message numerus="yes">
+      <source>Last %n day(s)</source>
+      <translation>
+        <numerusform>Last %n day</numerusform>
+        <numerusform>Last %n days</numerusform>
+      </translation>
+    </message>
+    <message numerus="yes">
+      <source>%n message(s) in the period</source>
+      <translation>
+        <numerusform>%n message in the period</numerusform>
+        <numerusform>%n messages in the period</numerusform>
+      </translation>
+    </message>
+  </context>
+  <context>
     <name>WorkbenchViewModel</name>
     <message numerus="yes">
       <source>Exported %n rows to {path}</source>

@@ -2423,6 +2423,129 @@
     </message>
 </context>
 <context>
+    <name>SmsFunnelPanel</name>
+    <message>
+        <location filename="../../ui/sms_funnel.py" line="25" />
+        <location filename="../../ui/sms_funnel.py" line="60" />
+        <source>SMS sent</source>
+        <translation>已发短信</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_funnel.py" line="26" />
+        <location filename="../../ui/sms_funnel.py" line="60" />
+        <source>Delivered</source>
+        <translation>已送达</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_funnel.py" line="27" />
+        <source>Link opened</source>
+        <translation>打开链接</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_funnel.py" line="28" />
+        <source>Ordered online</source>
+        <translation>网厅下单</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_funnel.py" line="47" />
+        <source>Period</source>
+        <translation>周期</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/sms_funnel.py" line="50" />
+        <source>Last %n day(s)</source>
+        <translation><numerusform>最近 %n 天</numerusform></translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_funnel.py" line="57" />
+        <location filename="../../ui/sms_funnel.py" line="64" />
+        <source>Channel comparison: SMS</source>
+        <translation>渠道对比：短信</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_funnel.py" line="60" />
+        <source>Channel</source>
+        <translation>渠道</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_funnel.py" line="60" />
+        <source>Links opened</source>
+        <translation>打开链接</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_funnel.py" line="61" />
+        <source>Orders</source>
+        <translation>订单</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_funnel.py" line="61" />
+        <source>Cost</source>
+        <translation>成本</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_funnel.py" line="61" />
+        <source>Cost per order</source>
+        <translation>每单成本</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_funnel.py" line="66" />
+        <location filename="../../ui/sms_funnel.py" line="74" />
+        <source>SMS funnel</source>
+        <translation>短信漏斗</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_funnel.py" line="66" />
+        <location filename="../../ui/sms_funnel.py" line="67" />
+        <location filename="../../ui/sms_funnel.py" line="70" />
+        <source>Count</source>
+        <translation>数量</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_funnel.py" line="66" />
+        <location filename="../../ui/sms_funnel.py" line="70" />
+        <source>Stage</source>
+        <translation>阶段</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_funnel.py" line="70" />
+        <source>Of the step before</source>
+        <translation>占上一步</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_funnel.py" line="71" />
+        <source>Of SMS sent</source>
+        <translation>占已发短信</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_funnel.py" line="76" />
+        <source>Messages are counted in SMS sent and delivered; customers in link opened and ordered (only what followed their SMS).</source>
+        <translation>“已发短信”和“已送达”按条计，“打开链接”和“网厅下单”按客户计（仅计收到短信之后的行为）。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_funnel.py" line="82" />
+        <source>Loading…</source>
+        <translation>加载中…</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/sms_funnel.py" line="85" />
+        <source>%n message(s) in the period</source>
+        <translation><numerusform>本时段共 %n 条短信</numerusform></translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_funnel.py" line="86" />
+        <source>SMS</source>
+        <translation>短信</translation>
+    </message>
+</context>
+<context>
+    <name>SmsFunnelViewModel</name>
+    <message>
+        <location filename="../../views/sms_funnel_vm.py" line="55" />
+        <source>The SMS figures could not be read: {e}</source>
+        <translation>无法读取短信数据：{e}</translation>
+    </message>
+</context>
+<context>
     <name>SyncController</name>
     <message>
         <location filename="../../views/sync_controller.py" line="214" />
@@ -2513,294 +2636,307 @@
 <context>
     <name>labels</name>
     <message>
-        <location filename="../../ui/labels.py" line="23" />
+        <location filename="../../ui/labels.py" line="25" />
         <source>Outbound call</source>
         <translation>外呼</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="23" />
+        <location filename="../../ui/labels.py" line="25" />
         <source>Hotline</source>
         <translation>热线</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="23" />
+        <location filename="../../ui/labels.py" line="25" />
         <source>Store</source>
         <translation>营业厅</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="24" />
+        <location filename="../../ui/labels.py" line="26" />
         <source>SMS</source>
         <translation>短信</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="24" />
+        <location filename="../../ui/labels.py" line="26" />
         <source>Online</source>
         <translation>网厅</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="34" />
+        <location filename="../../ui/labels.py" line="36" />
         <source>Accepted</source>
         <translation>已办理</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="34" />
+        <location filename="../../ui/labels.py" line="36" />
         <source>Interested, call back</source>
         <translation>有意向，待回访</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="35" />
+        <location filename="../../ui/labels.py" line="37" />
         <source>Refused</source>
         <translation>拒绝</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="35" />
+        <location filename="../../ui/labels.py" line="37" />
         <source>No answer</source>
         <translation>无人接听</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="35" />
+        <location filename="../../ui/labels.py" line="37" />
         <source>Busy</source>
         <translation>占线</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="36" />
+        <location filename="../../ui/labels.py" line="38" />
         <source>Wrong number</source>
         <translation>号码错误</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="36" />
+        <location filename="../../ui/labels.py" line="38" />
         <source>Complaint</source>
         <translation>投诉</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="37" />
+        <location filename="../../ui/labels.py" line="39" />
         <source>Asked not to be called</source>
         <translation>要求勿扰</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="37" />
+        <location filename="../../ui/labels.py" line="39" />
         <source>Transferred to store</source>
         <translation>转营业厅</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="38" />
+        <location filename="../../ui/labels.py" line="40" />
         <source>Information only</source>
         <translation>仅咨询</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="47" />
+        <location filename="../../ui/labels.py" line="49" />
         <source>High</source>
         <translation>高</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="47" />
+        <location filename="../../ui/labels.py" line="49" />
         <source>Medium</source>
         <translation>中</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="47" />
+        <location filename="../../ui/labels.py" line="49" />
         <source>Low</source>
         <translation>低</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="47" />
+        <location filename="../../ui/labels.py" line="49" />
         <source>None</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="56" />
+        <location filename="../../ui/labels.py" line="58" />
         <source>Acquisition</source>
         <translation>获取期</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="56" />
+        <location filename="../../ui/labels.py" line="58" />
         <source>Growth</source>
         <translation>提升期</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="56" />
+        <location filename="../../ui/labels.py" line="58" />
         <source>Maturity</source>
         <translation>成熟期</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="57" />
+        <location filename="../../ui/labels.py" line="59" />
         <source>Decline</source>
         <translation>衰退期</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="57" />
+        <location filename="../../ui/labels.py" line="59" />
         <source>Churned</source>
         <translation>流失期</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="67" />
+        <location filename="../../ui/labels.py" line="69" />
         <source>High value</source>
         <translation>高价值</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="67" />
+        <location filename="../../ui/labels.py" line="69" />
         <source>Potential</source>
         <translation>潜力</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="67" />
+        <location filename="../../ui/labels.py" line="69" />
         <source>Ordinary</source>
         <translation>普通</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="68" />
+        <location filename="../../ui/labels.py" line="70" />
         <source>Low value</source>
         <translation>低价值</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="77" />
+        <location filename="../../ui/labels.py" line="79" />
         <source>Male</source>
         <translation>男</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="77" />
+        <location filename="../../ui/labels.py" line="79" />
         <source>Female</source>
         <translation>女</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="86" />
+        <location filename="../../ui/labels.py" line="88" />
         <source>Opening</source>
         <translation>开场</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="86" />
+        <location filename="../../ui/labels.py" line="88" />
         <source>Needs probing</source>
         <translation>需求探询</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="86" />
+        <location filename="../../ui/labels.py" line="88" />
         <source>Offer</source>
         <translation>推荐</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="87" />
+        <location filename="../../ui/labels.py" line="89" />
         <source>Objection handling</source>
         <translation>异议处理</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="87" />
+        <location filename="../../ui/labels.py" line="89" />
         <source>Closing</source>
         <translation>促成</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="97" />
+        <location filename="../../ui/labels.py" line="99" />
         <source>Waiting for customer</source>
         <translation>等待客户到厅</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="97" />
+        <location filename="../../ui/labels.py" line="99" />
         <source>Customer arrived</source>
         <translation>客户已到厅</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="98" />
+        <location filename="../../ui/labels.py" line="100" />
         <source>Done</source>
         <translation>已办理</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="98" />
+        <location filename="../../ui/labels.py" line="100" />
         <source>Failed</source>
         <translation>未办成</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="98" />
+        <location filename="../../ui/labels.py" line="100" />
         <source>Returned to agent</source>
         <translation>已回单</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="99" />
+        <location filename="../../ui/labels.py" line="101" />
         <source>Cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="109" />
+        <location filename="../../ui/labels.py" line="111" />
         <source>Agent</source>
         <translation>客户经理</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="109" />
+        <location filename="../../ui/labels.py" line="111" />
         <source>Receptionist</source>
         <translation>营业员</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="109" />
+        <location filename="../../ui/labels.py" line="111" />
         <source>Team lead</source>
         <translation>班组长</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="110" />
+        <location filename="../../ui/labels.py" line="112" />
         <source>Administrator</source>
         <translation>管理员</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="123" />
+        <location filename="../../ui/labels.py" line="125" />
         <source>Contact cap reached: {count} of {limit} {channel} contacts this {period}</source>
         <translation>已达接触上限：本{period}{channel} {count} 次（上限 {limit} 次）</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="128" />
+        <location filename="../../ui/labels.py" line="130" />
         <source>Quiet hours in the customer's time zone ({start}–{end}, now {local})</source>
         <translation>客户当地处于免打扰时段（{start}–{end}，当地时间 {local}）</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="132" />
+        <location filename="../../ui/labels.py" line="134" />
         <source>Do not call: the customer asked not to be called</source>
         <translation>勿扰：客户要求不要来电</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="134" />
+        <location filename="../../ui/labels.py" line="136" />
         <source>Do not send SMS</source>
         <translation>勿发短信</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="136" />
+        <location filename="../../ui/labels.py" line="138" />
         <source>Refused recently: wait until {until}</source>
         <translation>近期已拒绝：请等到 {until}</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="138" />
+        <location filename="../../ui/labels.py" line="140" />
         <source>Open complaint: solve it before offering anything</source>
         <translation>有未结投诉：先处理投诉，不要推荐</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="140" />
+        <location filename="../../ui/labels.py" line="145" />
+        <source>{policy} ordered online at {time}</source>
+        <translation>{policy} 已于 {time} 在网厅办理</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="147" />
         <source>{policy} already accepted via {channel} ({where})</source>
         <translation>{policy} 已通过{channel}办理（{where}）</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="145" />
+        <location filename="../../ui/labels.py" line="152" />
         <source>Another rule says not to push now</source>
         <translation>另有规则要求此时不要推荐</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="148" />
+        <location filename="../../ui/labels.py" line="173" />
         <source>day</source>
         <translation>日</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="148" />
+        <location filename="../../ui/labels.py" line="173" />
         <source>week</source>
         <translation>周</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="148" />
+        <location filename="../../ui/labels.py" line="173" />
         <source>month</source>
         <translation>月</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="167" />
+        <location filename="../../ui/labels.py" line="192" />
         <source>the customer's quiet hours</source>
         <translation>客户的免打扰时段</translation>
     </message>
     <message>
-        <location filename="../../ui/labels.py" line="168" />
+        <location filename="../../ui/labels.py" line="193" />
         <source>the contact cap is reached</source>
         <translation>已达接触上限</translation>
+    </message>
+</context>
+<context>
+    <name>widget</name>
+    <message>
+        <location filename="../../ui/dashboard.py" line="870" />
+        <source>SMS &amp; online</source>
+        <translation>短信与网厅</translation>
     </message>
 </context>
 </TS>
