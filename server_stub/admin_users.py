@@ -88,6 +88,7 @@ class _Refused(Exception):
 
 def run(args: argparse.Namespace) -> int:
     """Create or update the user and publish it to the desktops through the change log."""
+    from server_stub import audit
     from server_stub.auth import hash_password
     from server_stub.storage.db import default_db_url, open_central, session_factory, unit_of_work
     from server_stub.storage.models import User
@@ -133,6 +134,10 @@ def run(args: argparse.Namespace) -> int:
             user.active = True
             session.flush()
             publish(session, "user", [user])
+            # an admin action from the command line: the operator's OS account is the "who"
+            audit.record(session, "admin:create_user" if created else "admin:update_user",
+                         user_id=f"cli:{getpass.getuser()}"[:40],
+                         detail=f"{args.username} role={args.role} team={args.team} store={args.store}")
     except _Refused as exc:
         return _fail(str(exc))
     finally:

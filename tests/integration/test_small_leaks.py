@@ -214,3 +214,30 @@ def test_create_user_does_not_silently_change_a_role(world: World, live_server: 
     assert code == 0, err
     login = httpx.post(f"{live_server}/api/v1/auth/login", json={"username": "boss", "password": "third-Pass-3"})
     assert login.status_code == 200 and login.json()["user"]["role"] == "agent"
+
+
+def test_create_user_is_in_the_audit_log(world: World, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    from sqlalchemy import select
+
+    from server_stub.storage.db import open_central, session_factory
+    from server_stub.storage.models import AuditEntry
+
+    code, err = create_user(world.url, monkeypatch, capsys, "auditee", "first-Pass-1", "--role", "agent",
+                            "--team", "T01")
+    assert code == 0, err
+    code, err = create_user(world.url, monkeypatch, capsys, "auditee", "weak", "--role", "agent", "--team", "T01")
+    assert code == 2  # refused: nothing recorded for it
+    code, err = create_user(world.url, monkeypatch, capsys, "auditee", "second-Pass-2", "--role", "agent",
+                            "--team", "T01")
+    assert code == 0, err
+    engine = open_central(world.url)
+    try:
+        with session_factory(engine)() as s:
+            rows = s.execute(select(AuditEntry).where(AuditEntry.action.like("admin:%_user"))
+                             .order_by(AuditEntry.id)).scalars().all()
+    finally:
+        engine.dispose()
+    assert [(r.action, r.detail.split()[0]) for r in rows] == [("admin:create_user", "auditee"),
+                                                                ("admin:update_user", "auditee")]
+    assert all(r.user_id.startswith("cli:") for r in rows)
