@@ -204,7 +204,7 @@
     <message>
         <location filename="../../views/dashboard_vm.py" line="51" />
         <location filename="../../views/dashboard_vm.py" line="92" />
-        <location filename="../../views/dashboard_vm.py" line="114" />
+        <location filename="../../views/dashboard_vm.py" line="116" />
         <source>Actual / expected</source>
         <extracomment>Metrics offered for rankings and trends, in menu order.</extracomment>
         <translation>实际 / 预期</translation>
@@ -212,9 +212,9 @@
     <message>
         <location filename="../../views/dashboard_vm.py" line="52" />
         <location filename="../../views/dashboard_vm.py" line="89" />
-        <location filename="../../views/dashboard_vm.py" line="113" />
-        <location filename="../../views/dashboard_vm.py" line="148" />
-        <location filename="../../views/dashboard_vm.py" line="173" />
+        <location filename="../../views/dashboard_vm.py" line="115" />
+        <location filename="../../views/dashboard_vm.py" line="150" />
+        <location filename="../../views/dashboard_vm.py" line="175" />
         <source>Conversions</source>
         <translation>成交</translation>
     </message>
@@ -226,17 +226,17 @@
     <message>
         <location filename="../../views/dashboard_vm.py" line="54" />
         <location filename="../../views/dashboard_vm.py" line="93" />
-        <location filename="../../views/dashboard_vm.py" line="149" />
-        <location filename="../../views/dashboard_vm.py" line="159" />
-        <location filename="../../views/dashboard_vm.py" line="174" />
+        <location filename="../../views/dashboard_vm.py" line="151" />
+        <location filename="../../views/dashboard_vm.py" line="161" />
+        <location filename="../../views/dashboard_vm.py" line="176" />
         <source>Conversion rate</source>
         <translation>成交率</translation>
     </message>
     <message>
         <location filename="../../views/dashboard_vm.py" line="55" />
         <location filename="../../views/dashboard_vm.py" line="86" />
-        <location filename="../../views/dashboard_vm.py" line="112" />
-        <location filename="../../views/dashboard_vm.py" line="146" />
+        <location filename="../../views/dashboard_vm.py" line="114" />
+        <location filename="../../views/dashboard_vm.py" line="148" />
         <source>Calls</source>
         <translation>呼叫数</translation>
     </message>
@@ -276,9 +276,9 @@
     <message>
         <location filename="../../views/dashboard_vm.py" line="62" />
         <location filename="../../views/dashboard_vm.py" line="99" />
-        <location filename="../../views/dashboard_vm.py" line="115" />
-        <location filename="../../views/dashboard_vm.py" line="140" />
-        <location filename="../../views/dashboard_vm.py" line="152" />
+        <location filename="../../views/dashboard_vm.py" line="117" />
+        <location filename="../../views/dashboard_vm.py" line="142" />
+        <location filename="../../views/dashboard_vm.py" line="154" />
         <source>Deal value (¥)</source>
         <translation>成交金额（元）</translation>
     </message>
@@ -300,7 +300,7 @@
     </message>
     <message>
         <location filename="../../views/dashboard_vm.py" line="71" />
-        <location filename="../../views/dashboard_vm.py" line="145" />
+        <location filename="../../views/dashboard_vm.py" line="147" />
         <source>Region</source>
         <translation>地区</translation>
     </message>
@@ -311,7 +311,7 @@
     </message>
     <message>
         <location filename="../../views/dashboard_vm.py" line="73" />
-        <location filename="../../views/dashboard_vm.py" line="155" />
+        <location filename="../../views/dashboard_vm.py" line="157" />
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
@@ -332,13 +332,13 @@
     </message>
     <message>
         <location filename="../../views/dashboard_vm.py" line="77" />
-        <location filename="../../views/dashboard_vm.py" line="135" />
+        <location filename="../../views/dashboard_vm.py" line="137" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
         <location filename="../../views/dashboard_vm.py" line="78" />
-        <location filename="../../views/dashboard_vm.py" line="136" />
+        <location filename="../../views/dashboard_vm.py" line="138" />
         <source>Product</source>
         <translation>产品</translation>
     </message>
@@ -400,199 +400,209 @@
         <translation>排名</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="110" />
-        <location filename="../../views/dashboard_vm.py" line="125" />
+        <location filename="../../views/dashboard_vm.py" line="107" />
+        <source>Grade</source>
+        <translation>等级</translation>
+    </message>
+    <message>
+        <location filename="../../views/dashboard_vm.py" line="108" />
+        <source>The server's grade A/B/C: actual vs expected conversions over 90 days, shrunk toward the team average</source>
+        <translation>服务器评定的坐席等级 A/B/C：近 90 天实际与预期成交之比，样本少时向本组平均收缩</translation>
+    </message>
+    <message>
+        <location filename="../../views/dashboard_vm.py" line="112" />
+        <location filename="../../views/dashboard_vm.py" line="127" />
         <source>Period</source>
         <translation>周期</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="111" />
+        <location filename="../../views/dashboard_vm.py" line="113" />
         <source>This period</source>
         <translation>本期</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="116" />
-        <location filename="../../views/dashboard_vm.py" line="188" />
+        <location filename="../../views/dashboard_vm.py" line="118" />
+        <location filename="../../views/dashboard_vm.py" line="190" />
         <source>Previous period</source>
         <translation>上期</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="117" />
+        <location filename="../../views/dashboard_vm.py" line="119" />
         <source>Calls (prev.)</source>
         <translation>呼叫数（上期）</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="118" />
+        <location filename="../../views/dashboard_vm.py" line="120" />
         <source>Conversions (prev.)</source>
         <translation>成交（上期）</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="119" />
+        <location filename="../../views/dashboard_vm.py" line="121" />
         <source>Actual / expected (prev.)</source>
         <translation>实际 / 预期（上期）</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="120" />
+        <location filename="../../views/dashboard_vm.py" line="122" />
         <source>Deal value (prev., ¥)</source>
         <translation>成交金额（上期，元）</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="121" />
+        <location filename="../../views/dashboard_vm.py" line="123" />
         <source>Conversions change</source>
         <translation>成交环比</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="122" />
+        <location filename="../../views/dashboard_vm.py" line="124" />
         <source>Deal value change</source>
         <translation>成交金额环比</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="129" />
+        <location filename="../../views/dashboard_vm.py" line="131" />
         <source>Group</source>
         <translation>分组</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="131" />
-        <location filename="../../views/dashboard_vm.py" line="150" />
+        <location filename="../../views/dashboard_vm.py" line="133" />
+        <location filename="../../views/dashboard_vm.py" line="152" />
         <source>Share of calls</source>
         <translation>通话占比</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="132" />
-        <location filename="../../views/dashboard_vm.py" line="151" />
+        <location filename="../../views/dashboard_vm.py" line="134" />
+        <location filename="../../views/dashboard_vm.py" line="153" />
         <source>Share of conversions</source>
         <translation>成交占比</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="137" />
+        <location filename="../../views/dashboard_vm.py" line="139" />
         <source>Offers</source>
         <translation>推荐次数</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="138" />
+        <location filename="../../views/dashboard_vm.py" line="140" />
         <source>Deals</source>
         <translation>成交</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="139" />
+        <location filename="../../views/dashboard_vm.py" line="141" />
         <source>Deals / offers</source>
         <translation>成交 / 推荐</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="141" />
-        <location filename="../../views/dashboard_vm.py" line="162" />
+        <location filename="../../views/dashboard_vm.py" line="143" />
+        <location filename="../../views/dashboard_vm.py" line="164" />
         <source>Avg deal value (¥)</source>
         <translation>平均成交金额（元）</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="142" />
+        <location filename="../../views/dashboard_vm.py" line="144" />
         <source>Accepted, all channels</source>
         <translation>全渠道办理数</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="147" />
-        <location filename="../../views/dashboard_vm.py" line="157" />
-        <location filename="../../views/dashboard_vm.py" line="166" />
+        <location filename="../../views/dashboard_vm.py" line="149" />
+        <location filename="../../views/dashboard_vm.py" line="159" />
+        <location filename="../../views/dashboard_vm.py" line="168" />
         <source>Customers</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="156" />
+        <location filename="../../views/dashboard_vm.py" line="158" />
         <source>Contacts</source>
         <translation>接触数</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="158" />
+        <location filename="../../views/dashboard_vm.py" line="160" />
         <source>Customers gained</source>
         <translation>获客数</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="160" />
+        <location filename="../../views/dashboard_vm.py" line="162" />
         <source>Avg cost / contact (¥)</source>
         <translation>平均每次接触成本（元）</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="161" />
+        <location filename="../../views/dashboard_vm.py" line="163" />
         <source>Avg cost / customer gained (¥)</source>
         <translation>平均获客成本（元）</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="165" />
+        <location filename="../../views/dashboard_vm.py" line="167" />
         <source>Stage</source>
         <translation>阶段</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="167" />
+        <location filename="../../views/dashboard_vm.py" line="169" />
         <source>Of contacted</source>
         <translation>占已接触</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="168" />
+        <location filename="../../views/dashboard_vm.py" line="170" />
         <source>Of previous stage</source>
         <translation>占上一阶段</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="171" />
+        <location filename="../../views/dashboard_vm.py" line="173" />
         <source>Assignment rule</source>
         <translation>分配规则</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="172" />
+        <location filename="../../views/dashboard_vm.py" line="174" />
         <source>Leads</source>
         <translation>线索数</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="175" />
+        <location filename="../../views/dashboard_vm.py" line="177" />
         <source>95% CI low</source>
         <translation>95% 置信区间下限</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="176" />
+        <location filename="../../views/dashboard_vm.py" line="178" />
         <source>95% CI high</source>
         <translation>95% 置信区间上限</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="177" />
+        <location filename="../../views/dashboard_vm.py" line="179" />
         <source>Difference vs first rule</source>
         <translation>与第一条规则之差</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="178" />
+        <location filename="../../views/dashboard_vm.py" line="180" />
         <source>Conversion rate minus the first (reference) rule's, in percentage points</source>
         <translation>转化率减去第一条（对照）规则的转化率，单位为百分点</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="179" />
+        <location filename="../../views/dashboard_vm.py" line="181" />
         <source>Difference 95% CI low</source>
         <translation>差值 95% 置信区间下限</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="180" />
+        <location filename="../../views/dashboard_vm.py" line="182" />
         <source>Difference 95% CI high</source>
         <translation>差值 95% 置信区间上限</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="181" />
+        <location filename="../../views/dashboard_vm.py" line="183" />
         <source>Significant</source>
         <translation>显著</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="182" />
+        <location filename="../../views/dashboard_vm.py" line="184" />
         <source>yes</source>
         <translation>是</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="182" />
+        <location filename="../../views/dashboard_vm.py" line="184" />
         <source>no</source>
         <translation>否</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="183" />
+        <location filename="../../views/dashboard_vm.py" line="185" />
         <source>Lift vs first rule</source>
         <translation>相对第一条规则提升</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="188" />
+        <location filename="../../views/dashboard_vm.py" line="190" />
         <source>Change vs previous</source>
         <translation>环比变化</translation>
     </message>
@@ -2234,81 +2244,76 @@
     </message>
     <message>
         <location filename="../../ui/screen_pop.py" line="379" />
-        <source>{n} years</source>
-        <translation>{n} 岁</translation>
-    </message>
-    <message>
-        <location filename="../../ui/screen_pop.py" line="383" />
         <source>Member {no}</source>
         <translation>会员 {no}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="385" />
+        <location filename="../../ui/screen_pop.py" line="381" />
         <source>ID {id}</source>
         <translation>证件 {id}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="388" />
+        <location filename="../../ui/screen_pop.py" line="384" />
         <source>Plan {plan} (¥{fee}/month) · tenure {tenure} months · {device} · {network}</source>
         <translation>套餐 {plan}（{fee} 元/月）· 在网 {tenure} 个月 · {device} · {network}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="393" />
+        <location filename="../../ui/screen_pop.py" line="389" />
         <source>Tags: </source>
         <translation>标签：</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="397" />
+        <location filename="../../ui/screen_pop.py" line="393" />
         <source>Lead {tier}</source>
         <translation>{tier} 类线索</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="398" />
+        <location filename="../../ui/screen_pop.py" line="394" />
         <source>Deal {p}</source>
         <translation>成单率 {p}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="399" />
+        <location filename="../../ui/screen_pop.py" line="395" />
         <source>Churn risk {p}</source>
         <translation>流失风险 {p}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="404" />
+        <location filename="../../ui/screen_pop.py" line="400" />
         <source>Do not push:</source>
         <translation>不宜推送：</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="412" />
+        <location filename="../../ui/screen_pop.py" line="408" />
         <source>Customers who took {x} also took: </source>
         <translation>办理过{x}的客户还办理了：</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="414" />
+        <location filename="../../ui/screen_pop.py" line="410" />
         <source>{name} ({conf}, lift {lift:.1f}×)</source>
         <translation>{name}（置信度 {conf}，提升度 {lift:.1f}×）</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/screen_pop.py" line="428" />
+        <location filename="../../ui/screen_pop.py" line="424" />
         <source>Work orders (%n)</source>
         <translation><numerusform>工单（%n）</numerusform></translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="479" />
+        <location filename="../../ui/screen_pop.py" line="475" />
         <source>Deal {p} because: {reasons}</source>
         <translation>成单率 {p}，主要因素：{reasons}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="484" />
+        <location filename="../../ui/screen_pop.py" line="480" />
         <source>No script for this offer.</source>
         <translation>此政策暂无话术。</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="492" />
+        <location filename="../../ui/screen_pop.py" line="488" />
         <source>Answer to: {q}</source>
         <translation>应答：{q}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="495" />
+        <location filename="../../ui/screen_pop.py" line="491" />
         <source>No answer in the library matches these words.</source>
         <translation>话术库中没有匹配这些话的应答。</translation>
     </message>
@@ -2461,48 +2466,48 @@
 <context>
     <name>WorkbenchViewModel</name>
     <message>
-        <location filename="../../views/workbench_vm.py" line="135" />
+        <location filename="../../views/workbench_vm.py" line="130" />
         <source>Could not explain the score: {e}</source>
         <extracomment>``server_lookup(event) -&gt; customer id | False``: ask the server once for an unknown caller or walk-in (a serve grant outside the user's book); the customer's id (or True) if it put them in the local store. Lookup keys the server answers for (an ID number only there: desks hold none).</extracomment>
         <translation>无法解释评分：{e}</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="180" />
+        <location filename="../../views/workbench_vm.py" line="175" />
         <source>Acceptance recorded</source>
         <translation>已记录办理</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="196" />
+        <location filename="../../views/workbench_vm.py" line="191" />
         <source>Work order updated</source>
         <translation>工单已更新</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="208" />
+        <location filename="../../views/workbench_vm.py" line="203" />
         <source>This number belongs to customer {id} already; the new lead was merged into them.</source>
         <translation>该号码已属于客户 {id}，新线索已并入该客户。</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="221" />
+        <location filename="../../views/workbench_vm.py" line="216" />
         <source>Customer {id} is in another team's book; you cannot open them.</source>
         <translation>客户 {id} 属于其他团队，您无权打开。</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="238" />
+        <location filename="../../views/workbench_vm.py" line="233" />
         <source>Full numbers can only be shown while connected to the server.</source>
         <translation>仅在连接服务器时才能显示完整号码。</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="241" />
+        <location filename="../../views/workbench_vm.py" line="236" />
         <source>Could not show the number: {e}</source>
         <translation>无法显示号码：{e}</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="253" />
+        <location filename="../../views/workbench_vm.py" line="248" />
         <source>Could not export: {e}</source>
         <translation>无法导出：{e}</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="255" />
+        <location filename="../../views/workbench_vm.py" line="250" />
         <source>Exported {n} rows to {path}</source>
         <translation>已导出 {n} 行到 {path}</translation>
     </message>
