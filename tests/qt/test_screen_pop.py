@@ -447,3 +447,21 @@ def test_objection_found_from_the_customers_words_and_script_feedback_learns(qtb
         assert state is not None
     opening_arm = next(a for a in arms if "|opening|" in a)
     assert local_ctx.pops.advisor.bandit().mean(opening_arm) > 0.5  # one success recorded
+
+
+def test_pop_shows_renewal_beside_deal_and_churn(qtbot, local_ctx: LocalContext) -> None:  # type: ignore[no-untyped-def]
+    """Issue 17 point 7: the renewal propensity is shown beside the deal and churn scores."""
+    from sqlalchemy import update
+
+    from workbench.local_store.models import Customer
+
+    snap = pop(local_ctx, WANG_PHONE)
+    with local_ctx.sf.begin() as s:
+        s.execute(update(Customer).where(Customer.id == snap.portrait.id)
+                  .values(scores={"deal": 0.31, "churn": 0.62, "renewal": 0.47}))
+    widget = ScreenPopWidget()
+    qtbot.addWidget(widget)
+    widget.show_snapshot(pop(local_ctx, WANG_PHONE))
+    text = widget.score_label.text()
+    assert "31%" in text and "62%" in text and "47%" in text
+    assert "续约" in text or "Renewal" in text

@@ -541,6 +541,13 @@ class ServerApi:
         """Tell the server a table was exported (audited)."""
         self._request("POST", f"{API}/audit/exports", json={"what": what, "rows": rows, "masked": masked, "format": fmt})
 
+    def create_retention_tasks(self, customer_ids: list[str], policy_id: str, rule: str,
+                               reason: str) -> dict[str, int]:
+        """Lead: retention tasks for a selection of the at-risk list, handed out by ``rule``."""
+        body = self._request("POST", f"{API}/retention-tasks", json={
+            "customer_ids": customer_ids, "policy_id": policy_id, "rule": rule, "reason": reason})
+        return {k: int(body[k]) for k in ("created", "skipped", "assigned", "waiting")}
+
     def audit_log(self, **filters: Any) -> list[dict[str, Any]]:
         """Admin: audit entries, newest first (filters: user, customer, since, action, limit)."""
         params = {k: v for k, v in filters.items() if v is not None}
