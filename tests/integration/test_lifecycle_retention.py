@@ -101,3 +101,21 @@ def test_bad_input_is_refused_with_a_reason_and_nothing_changes(world: Any, who:
     assert got.status_code == status, got.text
     assert why in got.text
     assert _counts(engine) == before
+
+
+def test_the_desk_fetches_a_customers_task_moves(world: Any, api_for: Any) -> None:
+    """Issue 17 point 6 (desk side, partly): the moves of the retention tasks just assigned
+    come back to the desk's client, newest first, scoped like the customer."""
+    from workbench.services.server_api import ApiError
+    from workbench.services.task_moves import fetch_moves
+
+    w, _engine, base = world
+    cid = w.customers["T01"][0]
+    lead = _login(base, "lead1")
+    assert lead.post("/api/v1/retention-tasks", json={"customer_ids": [cid], "policy_id": POLICY,
+                                                      "rule": "round-robin", "reason": "r"}).status_code == 200
+    moves = fetch_moves(api_for("agent1").customer_moves, cid)
+    assert [(m.action, m.reason) for m in moves] == [("assign", "rule round-robin")]
+    assert moves[0].to_user_id in ("U-agent1", "U-agent2") and moves[0].at.tzinfo is not None
+    with pytest.raises(ApiError):
+        fetch_moves(api_for("agent9").customer_moves, cid)  # another team's customer: 404

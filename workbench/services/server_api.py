@@ -27,6 +27,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pydantic_core
@@ -540,6 +541,11 @@ class ServerApi:
     def report_export(self, what: str, rows: int, masked: bool = True, fmt: str = "csv") -> None:
         """Tell the server a table was exported (audited)."""
         self._request("POST", f"{API}/audit/exports", json={"what": what, "rows": rows, "masked": masked, "format": fmt})
+
+    def customer_moves(self, customer_id: str) -> list[dict[str, Any]]:
+        """The customer's trail of task moves (recycle, claim, release, reassign, assign), newest first."""
+        body = self._request("GET", f"{API}/customers/{quote(customer_id, safe='')}/moves")
+        return list(body)
 
     def create_retention_tasks(self, customer_ids: list[str], policy_id: str, rule: str,
                                reason: str) -> dict[str, int]:
