@@ -465,3 +465,23 @@ def test_pop_shows_renewal_beside_deal_and_churn(qtbot, local_ctx: LocalContext)
     text = widget.score_label.text()
     assert "31%" in text and "62%" in text and "47%" in text
     assert "续约" in text or "Renewal" in text
+
+
+def test_a_lead_gets_the_at_risk_list_in_the_tools_menu(qtbot, local_ctx: LocalContext) -> None:  # type: ignore[no-untyped-def]
+    """Issue 17 point 7: the desk's wiring adds the at-risk list for leads (agents do not get it)."""
+    import dataclasses
+
+    from workbench.desktop import _add_tools
+    from workbench.ui.at_risk import AtRiskWidget
+
+    win, _vm, runner = _window(qtbot, local_ctx)
+    lead = dataclasses.replace(local_ctx.actor, role="lead", team_id="T01")
+    _add_tools(win, local_ctx, lead, runner, None)
+    actions = [a for a in win.tools_menu.actions() if a.shortcut().toString() == "Ctrl+Shift+R"]
+    assert len(actions) == 1
+    actions[0].trigger()
+    page = win._tool_windows["at_risk"]
+    assert isinstance(page, AtRiskWidget) and page.isVisible()
+    page.shutdown()
+    win.close()
+    runner.wait_for_done()
