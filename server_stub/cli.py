@@ -24,6 +24,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("server_stub.training", "train the scoring models and write their reports"),
     "score": ("server_stub.lifecycle.scoring", "score every customer with the published models"),
     "scheduler": ("server_stub.lifecycle.scheduler", "run scoring, task generation and recycling at set times"),
+    "grade-agents": ("server_stub.lifecycle.grades", "grade agents A/B/C from actual vs expected conversions"),
+    "update-user": ("server_stub.lifecycle.update_user", "change an agent's skills, daily capacity or away flag"),
     "team-settings": ("server_stub.lifecycle.team_settings_cli", "show or set a team's call-back, recycling and pool settings"),
     "evaluate": ("server_stub.evaluation", "evaluate our model and two baselines on a table of past contacts"),
     "import-sms-templates": ("server_stub.sms.templates", "validate and publish SMS templates from YAML"),

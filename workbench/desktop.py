@@ -510,6 +510,27 @@ def _add_tools(window: Any, ctx: Any, actor: Actor, runner: Any,
                                 sms_figures=sms_figures if api is not None else None)[0]
 
     window.add_dashboards(dashboard)
+    if actor.role in (Role.LEAD, Role.ADMIN):  # issue 17 point 7: the at-risk list
+
+        def at_risk() -> Any:
+            from workbench.services.at_risk import AtRiskService
+            from workbench.services.server_api import OfflineError
+            from workbench.ui.at_risk import AtRiskWidget
+
+            def client() -> ServerApi:
+                found = api() if callable(api) else api
+                if found is None:
+                    raise OfflineError("not connected to the server")
+                return found
+
+            service = AtRiskService(ctx.engine, actor.team_id if actor.role == Role.LEAD else None,
+                                    lambda what, n: client().report_export(what, n),
+                                    lambda *a: client().create_retention_tasks(*a))
+            page = AtRiskWidget(service)
+            page.reload()
+            return page
+
+        window.add_at_risk(at_risk)
     if actor.role == Role.ADMIN:
 
         def current_api() -> ServerApi:

@@ -30,6 +30,7 @@ import datetime as dt
 import time
 import zoneinfo
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -273,9 +274,10 @@ def _write(session: Session, ids: list[str], agents: list[str], rules: list[str]
 
 
 def assign_pool(engine: Engine, rule_names: list[str], *, experiment: str | None = None,
-                now: dt.datetime | None = None) -> AssignReport:
+                now: dt.datetime | None = None, only: Collection[str] | None = None) -> AssignReport:
     """Hand the pool's open outbound tasks to agents by the named rule (or, with
-    ``experiment``, split the customers between two or three rules)."""
+    ``experiment``, split the customers between two or three rules); ``only``: just these
+    task ids (e.g. the retention tasks a lead just created)."""
     from server_stub.sync import lock_log
     from server_stub.task_generation import _skills_for
     from workbench.core.policies import PolicySpec
@@ -298,6 +300,8 @@ def assign_pool(engine: Engine, rule_names: list[str], *, experiment: str | None
         agents = _agents(s, now)
         skills_of = {p.id: _skills_for(PolicySpec.from_row(p)) for p in s.execute(select(m.Policy)).scalars()}
         tasks = _pool_frame(s)
+        if only is not None:
+            tasks = tasks[tasks["task_id"].isin(list(only))].reset_index(drop=True)
         report.pool = len(tasks)
         arm = np.zeros(len(tasks), dtype=np.int64)
         if experiment is not None and len(tasks):

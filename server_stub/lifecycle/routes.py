@@ -57,6 +57,16 @@ class SettingsIn(BaseModel):
     new_lead_protect_days: int | None = Field(None, ge=0, le=60)
 
 
+class RetentionIn(BaseModel):
+    """A lead's selection on the at-risk list: retention tasks for these customers."""
+
+    model_config = ConfigDict(extra="forbid")
+    customer_ids: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(..., max_length=1000)
+    policy_id: str = Field(..., min_length=1, max_length=40)
+    rule: str = Field(..., min_length=1, max_length=40)
+    reason: str = Field(..., min_length=1, max_length=200)
+
+
 def lifecycle_router(factory: sessionmaker[Session], principal: Callable[..., Any],
                      api_error: Callable[[int, str], Exception]) -> APIRouter:
     """The router; ``principal`` is the app's authentication dependency."""
@@ -100,6 +110,21 @@ def lifecycle_router(factory: sessionmaker[Session], principal: Callable[..., An
             rows = customer_moves(s, customer_id)
         return [MoveOut(task_id=r.task_id, action=r.action, from_user_id=r.from_user_id, to_user_id=r.to_user_id,
                         by_user_id=r.by_user_id, reason=r.reason, at=r.at.isoformat()) for r in rows]
+
+    @router.post("/retention-tasks")
+    def retention_tasks(body: RetentionIn, p: Any = auth) -> dict[str, Any]:
+        """Retention tasks for a selection of the at-risk list, handed out by ``rule``."""
+        from server_stub.lifecycle.retention import RetentionRefused, create_retention_tasks
+
+        engine = factory.kw["bind"]
+        try:
+            r = create_retention_tasks(engine, by_user=p.user_id, role=str(p.role), team_id=p.team_id,
+                                       customer_ids=body.customer_ids, policy_id=body.policy_id,
+                                       rule=body.rule, reason=body.reason)
+        except RetentionRefused as exc:
+            raise api_error(exc.status, str(exc)) from None
+        return {"created": len(r.created), "skipped": len(r.skipped), "assigned": r.assigned,
+                "waiting": r.waiting}
 
     @router.get("/teams/{team_id}/lifecycle-settings")
     def get_settings(team_id: str, p: Any = auth) -> dict[str, Any]:

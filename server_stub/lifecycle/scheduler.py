@@ -1,7 +1,7 @@
 """``workbench-server scheduler``: the one scheduler of the server's lifecycle jobs.
 
 Jobs (see :data:`JOBS`): central scoring, task generation, returning idle work to the team
-pool, releasing overdue call-backs. Each runs at daily times (``--at score=02:00``, in
+pool, releasing overdue call-backs, grading agents. Each runs at daily times (``--at score=02:00``, in
 ``--tz``, default Asia/Shanghai) or every N minutes (``--every callbacks=5``).
 
 A slot (job + the moment it was due) is claimed by inserting its row into
@@ -62,14 +62,21 @@ def _callbacks(engine: Engine, now: dt.datetime) -> str:
     return release_overdue(engine, now=now).line()
 
 
+def _grades(engine: Engine, now: dt.datetime) -> str:
+    from server_stub.lifecycle.grades import grade_agents
+
+    return grade_agents(engine, now=now).line()
+
+
 #: the jobs by name, in the order they run when due together
 JOBS: dict[str, Job] = {
     "score": _score,
     "generate-tasks": _generate,
     "recycle": _recycle,
     "callbacks": _callbacks,
+    "grades": _grades,
 }
-DEFAULT_AT = {"score": ["02:00"], "generate-tasks": ["02:30"], "recycle": ["03:00"]}
+DEFAULT_AT = {"score": ["02:00"], "generate-tasks": ["02:30"], "recycle": ["03:00"], "grades": ["01:30"]}
 DEFAULT_EVERY = {"callbacks": 5.0}
 
 
@@ -231,7 +238,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", default=None, help="central store URL (default: $WORKBENCH_SERVER_DB)")
     parser.add_argument("--at", action="append", default=[], metavar="JOB=HH:MM[,HH:MM]",
                         help="daily times of a job (default score=02:00, generate-tasks=02:30, "
-                             "recycle=03:00); an empty list switches the job off")
+                             "recycle=03:00, grades=01:30); an empty list switches the job off")
     parser.add_argument("--every", action="append", default=[], metavar="JOB=MINUTES",
                         help="run a job every MINUTES instead (default callbacks=5)")
     parser.add_argument("--tz", default="Asia/Shanghai", help="time zone of --at (default Asia/Shanghai)")

@@ -349,3 +349,27 @@ def test_a_failing_load_is_reported_not_raised(qtbot: Any, monkeypatch: pytest.M
         qtbot.waitUntil(lambda vm=vm: not vm.busy, timeout=WAIT)
         vm.shutdown()
     assert [info[1].args for info in crashes] == [("disk detail",)]
+
+
+def test_efficiency_page_shows_the_servers_grades(qtbot: Any, lead_dashboard: Any, store: Any) -> None:
+    """Issue 17 point 3: the grade the server synced into ``users.grade`` is a column of the
+    lead's efficiency table, beside the agent's name."""
+    from sqlalchemy import update
+
+    from workbench.local_store.models import User
+
+    widget, vm = lead_dashboard
+    with store.begin() as s:
+        s.execute(update(User).where(User.id == "U-agent1").values(grade="A"))
+        s.execute(update(User).where(User.id == "U-agent2").values(grade="C"))
+    with qtbot.waitSignal(widget.rendered, raising=True, timeout=WAIT):
+        widget.reload_button.click()
+    model = widget.pages["efficiency"].tables["agents"].table_model
+    shown = model.display_frame()
+    frame = model.frame()
+    grades = dict(zip(frame["user_id"], frame["grade"], strict=True))
+    assert grades["U-agent1"] == "A" and grades["U-agent2"] == "C"
+    assert set(grades.values()) <= {"A", "B", "C", ""}
+    col = [c.key for c in model.columns()].index("grade")
+    assert model.headerData(col, Qt.Orientation.Horizontal) in ("Grade", "等级")
+    assert list(shown.columns)[col] in ("Grade", "等级")

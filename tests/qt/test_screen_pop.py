@@ -447,3 +447,41 @@ def test_objection_found_from_the_customers_words_and_script_feedback_learns(qtb
         assert state is not None
     opening_arm = next(a for a in arms if "|opening|" in a)
     assert local_ctx.pops.advisor.bandit().mean(opening_arm) > 0.5  # one success recorded
+
+
+def test_pop_shows_renewal_beside_deal_and_churn(qtbot, local_ctx: LocalContext) -> None:  # type: ignore[no-untyped-def]
+    """Issue 17 point 7: the renewal propensity is shown beside the deal and churn scores."""
+    from sqlalchemy import update
+
+    from workbench.local_store.models import Customer
+
+    snap = pop(local_ctx, WANG_PHONE)
+    with local_ctx.sf.begin() as s:
+        s.execute(update(Customer).where(Customer.id == snap.portrait.id)
+                  .values(scores={"deal": 0.31, "churn": 0.62, "renewal": 0.47}))
+    widget = ScreenPopWidget()
+    qtbot.addWidget(widget)
+    widget.show_snapshot(pop(local_ctx, WANG_PHONE))
+    text = widget.score_label.text()
+    assert "31%" in text and "62%" in text and "47%" in text
+    assert "续约" in text or "Renewal" in text
+
+
+def test_a_lead_gets_the_at_risk_list_in_the_tools_menu(qtbot, local_ctx: LocalContext) -> None:  # type: ignore[no-untyped-def]
+    """Issue 17 point 7: the desk's wiring adds the at-risk list for leads (agents do not get it)."""
+    import dataclasses
+
+    from workbench.desktop import _add_tools
+    from workbench.ui.at_risk import AtRiskWidget
+
+    win, _vm, runner = _window(qtbot, local_ctx)
+    lead = dataclasses.replace(local_ctx.actor, role="lead", team_id="T01")
+    _add_tools(win, local_ctx, lead, runner, None)
+    actions = [a for a in win.tools_menu.actions() if a.shortcut().toString() == "Ctrl+Shift+R"]
+    assert len(actions) == 1
+    actions[0].trigger()
+    page = win._tool_windows["at_risk"]
+    assert isinstance(page, AtRiskWidget) and page.isVisible()
+    page.shutdown()
+    win.close()
+    runner.wait_for_done()

@@ -26,6 +26,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pydantic_core
@@ -549,6 +550,18 @@ class ServerApi:
         if not isinstance(body, dict):
             raise ApiError("The server's SMS report is not an object.", 502)
         return body
+
+    def customer_moves(self, customer_id: str) -> list[dict[str, Any]]:
+        """The customer's trail of task moves (recycle, claim, release, reassign, assign), newest first."""
+        body = self._request("GET", f"{API}/customers/{quote(customer_id, safe='')}/moves")
+        return list(body)
+
+    def create_retention_tasks(self, customer_ids: list[str], policy_id: str, rule: str,
+                               reason: str) -> dict[str, int]:
+        """Lead: retention tasks for a selection of the at-risk list, handed out by ``rule``."""
+        body = self._request("POST", f"{API}/retention-tasks", json={
+            "customer_ids": customer_ids, "policy_id": policy_id, "rule": rule, "reason": reason})
+        return {k: int(body[k]) for k in ("created", "skipped", "assigned", "waiting")}
 
     def audit_log(self, **filters: Any) -> list[dict[str, Any]]:
         """Admin: audit entries, newest first (filters: user, customer, since, action, limit)."""

@@ -424,6 +424,9 @@ class MainWindow(QMainWindow):
     def add_dashboards(self, factory: Callable[[], QWidget]) -> QAction:
         return self.add_tool_window("dashboard", self.tr("&Dashboards"), "Ctrl+Shift+D", factory)
 
+    def add_at_risk(self, factory: Callable[[], QWidget]) -> QAction:
+        return self.add_tool_window("at_risk", self.tr("&At-risk list"), "Ctrl+Shift+R", factory)
+
     def add_policy_studio(self, factory: Callable[[], QWidget]) -> QAction:
         return self.add_tool_window("studio", self.tr("&Policy studio"), "Ctrl+Shift+P", factory)
 

@@ -392,7 +392,8 @@ class ScreenPopWidget(QWidget):
         self.lead_badge.setVisible(bool(p.lead_tier))
         self.lead_badge.setText(self.tr("Lead {tier}").format(tier=p.lead_tier or ""))
         scores = [self.tr("Deal {p}").format(p=fmt_pct(p.scores.get("deal"))) if "deal" in p.scores else "",
-                  self.tr("Churn risk {p}").format(p=fmt_pct(p.scores.get("churn"))) if "churn" in p.scores else ""]
+                  self.tr("Churn risk {p}").format(p=fmt_pct(p.scores.get("churn"))) if "churn" in p.scores else "",
+                  self.tr("Renewal {p}").format(p=fmt_pct(p.scores.get("renewal"))) if "renewal" in p.scores else ""]
         self.score_label.setText("   ".join(x for x in scores if x))
 
         self._arrange(any(w.code in RESTRICTING for w in pop.warnings))

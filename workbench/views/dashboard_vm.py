@@ -104,6 +104,8 @@ TABLE_COLUMNS: dict[str, tuple[ColumnSpec, ...]] = {
     "agents": (
         ColumnSpec("rank", QT_TRANSLATE_NOOP("DashboardColumns", "Rank"), "int"),
         ColumnSpec("agent", QT_TRANSLATE_NOOP("DashboardColumns", "Agent"), "text"),
+        ColumnSpec("grade", QT_TRANSLATE_NOOP("DashboardColumns", "Grade"), "text",
+                   tooltip=QT_TRANSLATE_NOOP("DashboardColumns", "The server's grade A/B/C: actual vs expected conversions over 90 days, shrunk toward the team average")),
         *_SUMMARY_SPECS,
     ),
     "periods": (

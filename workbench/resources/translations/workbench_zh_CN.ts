@@ -1,6 +1,152 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AtRiskColumns</name>
+    <message>
+        <location filename="../../ui/at_risk.py" line="32" />
+        <source>High risk · high value</source>
+        <translation>高危高值</translation>
+    </message>
+    <message>
+        <location filename="../../ui/at_risk.py" line="33" />
+        <source>High risk · low value</source>
+        <translation>高危低值</translation>
+    </message>
+    <message>
+        <location filename="../../ui/at_risk.py" line="34" />
+        <source>Low risk · high value</source>
+        <translation>低危高值</translation>
+    </message>
+    <message>
+        <location filename="../../ui/at_risk.py" line="35" />
+        <source>Low risk · low value</source>
+        <translation>低危低值</translation>
+    </message>
+    <message>
+        <location filename="../../ui/at_risk.py" line="48" />
+        <source>Customer</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <location filename="../../ui/at_risk.py" line="49" />
+        <source>Mobile</source>
+        <translation>手机号</translation>
+    </message>
+    <message>
+        <location filename="../../ui/at_risk.py" line="50" />
+        <source>Quadrant</source>
+        <translation>象限</translation>
+    </message>
+    <message>
+        <location filename="../../ui/at_risk.py" line="51" />
+        <source>Churn risk</source>
+        <translation>流失风险</translation>
+    </message>
+    <message>
+        <location filename="../../ui/at_risk.py" line="52" />
+        <source>Renewal</source>
+        <translation>续约倾向</translation>
+    </message>
+    <message>
+        <location filename="../../ui/at_risk.py" line="53" />
+        <source>Deal</source>
+        <translation>成交概率</translation>
+    </message>
+    <message>
+        <location filename="../../ui/at_risk.py" line="54" />
+        <source>Value tier</source>
+        <translation>价值层级</translation>
+    </message>
+    <message>
+        <location filename="../../ui/at_risk.py" line="55" />
+        <source>Monthly fee (¥)</source>
+        <translation>月费（元）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/at_risk.py" line="56" />
+        <source>Revenue at risk (¥/yr)</source>
+        <translation>风险收入（元/年）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/at_risk.py" line="57" />
+        <source>Churn risk × 12 × monthly fee</source>
+        <translation>流失风险 × 12 × 月费</translation>
+    </message>
+</context>
+<context>
+    <name>AtRiskWidget</name>
+    <message>
+        <location filename="../../ui/at_risk.py" line="83" />
+        <source>All quadrants</source>
+        <translation>全部象限</translation>
+    </message>
+    <message>
+        <location filename="../../ui/at_risk.py" line="98" />
+        <source>Retention: high churn risk</source>
+        <translation>挽留：流失风险高</translation>
+    </message>
+    <message>
+        <location filename="../../ui/at_risk.py" line="99" />
+        <source>Create retention tasks for the selection</source>
+        <translation>为所选客户创建挽留任务</translation>
+    </message>
+    <message>
+        <location filename="../../ui/at_risk.py" line="101" />
+        <source>Reload</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <location filename="../../ui/at_risk.py" line="106" />
+        <source>Quadrant</source>
+        <translation>象限</translation>
+    </message>
+    <message>
+        <location filename="../../ui/at_risk.py" line="110" />
+        <source>Policy</source>
+        <translation>政策</translation>
+    </message>
+    <message>
+        <location filename="../../ui/at_risk.py" line="110" />
+        <source>Rule</source>
+        <translation>规则</translation>
+    </message>
+    <message>
+        <location filename="../../ui/at_risk.py" line="111" />
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <location filename="../../ui/at_risk.py" line="140" />
+        <source>Failed: {m}</source>
+        <translation>失败：{m}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/at_risk.py" line="152" />
+        <source>Not exported: {m}</source>
+        <translation>未导出：{m}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/at_risk.py" line="154" />
+        <source>Exported {n} customers (numbers masked).</source>
+        <translation>已导出 {n} 位客户（号码已脱敏）。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/at_risk.py" line="167" />
+        <source>Select the customers first.</source>
+        <translation>请先选择客户。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/at_risk.py" line="177" />
+        <source>{created} retention tasks created ({skipped} already had one); {assigned} assigned, {waiting} waiting in the pool.</source>
+        <translation>已创建 {created} 个挽留任务（{skipped} 位已有任务）；已分配 {assigned} 个，{waiting} 个在公海等待。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/at_risk.py" line="183" />
+        <source>Refused: {m}</source>
+        <translation>被拒绝：{m}</translation>
+    </message>
+</context>
+<context>
     <name>AuditLogWindow</name>
     <message>
         <location filename="../../ui/audit_log.py" line="28" />
@@ -204,7 +350,7 @@
     <message>
         <location filename="../../views/dashboard_vm.py" line="51" />
         <location filename="../../views/dashboard_vm.py" line="92" />
-        <location filename="../../views/dashboard_vm.py" line="114" />
+        <location filename="../../views/dashboard_vm.py" line="116" />
         <source>Actual / expected</source>
         <extracomment>Metrics offered for rankings and trends, in menu order.</extracomment>
         <translation>实际 / 预期</translation>
@@ -212,9 +358,9 @@
     <message>
         <location filename="../../views/dashboard_vm.py" line="52" />
         <location filename="../../views/dashboard_vm.py" line="89" />
-        <location filename="../../views/dashboard_vm.py" line="113" />
-        <location filename="../../views/dashboard_vm.py" line="148" />
-        <location filename="../../views/dashboard_vm.py" line="173" />
+        <location filename="../../views/dashboard_vm.py" line="115" />
+        <location filename="../../views/dashboard_vm.py" line="150" />
+        <location filename="../../views/dashboard_vm.py" line="175" />
         <source>Conversions</source>
         <translation>成交</translation>
     </message>
@@ -226,17 +372,17 @@
     <message>
         <location filename="../../views/dashboard_vm.py" line="54" />
         <location filename="../../views/dashboard_vm.py" line="93" />
-        <location filename="../../views/dashboard_vm.py" line="149" />
-        <location filename="../../views/dashboard_vm.py" line="159" />
-        <location filename="../../views/dashboard_vm.py" line="174" />
+        <location filename="../../views/dashboard_vm.py" line="151" />
+        <location filename="../../views/dashboard_vm.py" line="161" />
+        <location filename="../../views/dashboard_vm.py" line="176" />
         <source>Conversion rate</source>
         <translation>成交率</translation>
     </message>
     <message>
         <location filename="../../views/dashboard_vm.py" line="55" />
         <location filename="../../views/dashboard_vm.py" line="86" />
-        <location filename="../../views/dashboard_vm.py" line="112" />
-        <location filename="../../views/dashboard_vm.py" line="146" />
+        <location filename="../../views/dashboard_vm.py" line="114" />
+        <location filename="../../views/dashboard_vm.py" line="148" />
         <source>Calls</source>
         <translation>呼叫数</translation>
     </message>
@@ -276,9 +422,9 @@
     <message>
         <location filename="../../views/dashboard_vm.py" line="62" />
         <location filename="../../views/dashboard_vm.py" line="99" />
-        <location filename="../../views/dashboard_vm.py" line="115" />
-        <location filename="../../views/dashboard_vm.py" line="140" />
-        <location filename="../../views/dashboard_vm.py" line="152" />
+        <location filename="../../views/dashboard_vm.py" line="117" />
+        <location filename="../../views/dashboard_vm.py" line="142" />
+        <location filename="../../views/dashboard_vm.py" line="154" />
         <source>Deal value (¥)</source>
         <translation>成交金额（元）</translation>
     </message>
@@ -300,7 +446,7 @@
     </message>
     <message>
         <location filename="../../views/dashboard_vm.py" line="71" />
-        <location filename="../../views/dashboard_vm.py" line="145" />
+        <location filename="../../views/dashboard_vm.py" line="147" />
         <source>Region</source>
         <translation>地区</translation>
     </message>
@@ -311,7 +457,7 @@
     </message>
     <message>
         <location filename="../../views/dashboard_vm.py" line="73" />
-        <location filename="../../views/dashboard_vm.py" line="155" />
+        <location filename="../../views/dashboard_vm.py" line="157" />
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
@@ -332,13 +478,13 @@
     </message>
     <message>
         <location filename="../../views/dashboard_vm.py" line="77" />
-        <location filename="../../views/dashboard_vm.py" line="135" />
+        <location filename="../../views/dashboard_vm.py" line="137" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
         <location filename="../../views/dashboard_vm.py" line="78" />
-        <location filename="../../views/dashboard_vm.py" line="136" />
+        <location filename="../../views/dashboard_vm.py" line="138" />
         <source>Product</source>
         <translation>产品</translation>
     </message>
@@ -400,199 +546,209 @@
         <translation>排名</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="110" />
-        <location filename="../../views/dashboard_vm.py" line="125" />
+        <location filename="../../views/dashboard_vm.py" line="107" />
+        <source>Grade</source>
+        <translation>等级</translation>
+    </message>
+    <message>
+        <location filename="../../views/dashboard_vm.py" line="108" />
+        <source>The server's grade A/B/C: actual vs expected conversions over 90 days, shrunk toward the team average</source>
+        <translation>服务器评定的坐席等级 A/B/C：近 90 天实际与预期成交之比，样本少时向本组平均收缩</translation>
+    </message>
+    <message>
+        <location filename="../../views/dashboard_vm.py" line="112" />
+        <location filename="../../views/dashboard_vm.py" line="127" />
         <source>Period</source>
         <translation>周期</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="111" />
+        <location filename="../../views/dashboard_vm.py" line="113" />
         <source>This period</source>
         <translation>本期</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="116" />
-        <location filename="../../views/dashboard_vm.py" line="188" />
+        <location filename="../../views/dashboard_vm.py" line="118" />
+        <location filename="../../views/dashboard_vm.py" line="190" />
         <source>Previous period</source>
         <translation>上期</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="117" />
+        <location filename="../../views/dashboard_vm.py" line="119" />
         <source>Calls (prev.)</source>
         <translation>呼叫数（上期）</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="118" />
+        <location filename="../../views/dashboard_vm.py" line="120" />
         <source>Conversions (prev.)</source>
         <translation>成交（上期）</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="119" />
+        <location filename="../../views/dashboard_vm.py" line="121" />
         <source>Actual / expected (prev.)</source>
         <translation>实际 / 预期（上期）</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="120" />
+        <location filename="../../views/dashboard_vm.py" line="122" />
         <source>Deal value (prev., ¥)</source>
         <translation>成交金额（上期，元）</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="121" />
+        <location filename="../../views/dashboard_vm.py" line="123" />
         <source>Conversions change</source>
         <translation>成交环比</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="122" />
+        <location filename="../../views/dashboard_vm.py" line="124" />
         <source>Deal value change</source>
         <translation>成交金额环比</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="129" />
+        <location filename="../../views/dashboard_vm.py" line="131" />
         <source>Group</source>
         <translation>分组</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="131" />
-        <location filename="../../views/dashboard_vm.py" line="150" />
+        <location filename="../../views/dashboard_vm.py" line="133" />
+        <location filename="../../views/dashboard_vm.py" line="152" />
         <source>Share of calls</source>
         <translation>通话占比</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="132" />
-        <location filename="../../views/dashboard_vm.py" line="151" />
+        <location filename="../../views/dashboard_vm.py" line="134" />
+        <location filename="../../views/dashboard_vm.py" line="153" />
         <source>Share of conversions</source>
         <translation>成交占比</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="137" />
+        <location filename="../../views/dashboard_vm.py" line="139" />
         <source>Offers</source>
         <translation>推荐次数</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="138" />
+        <location filename="../../views/dashboard_vm.py" line="140" />
         <source>Deals</source>
         <translation>成交</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="139" />
+        <location filename="../../views/dashboard_vm.py" line="141" />
         <source>Deals / offers</source>
         <translation>成交 / 推荐</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="141" />
-        <location filename="../../views/dashboard_vm.py" line="162" />
+        <location filename="../../views/dashboard_vm.py" line="143" />
+        <location filename="../../views/dashboard_vm.py" line="164" />
         <source>Avg deal value (¥)</source>
         <translation>平均成交金额（元）</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="142" />
+        <location filename="../../views/dashboard_vm.py" line="144" />
         <source>Accepted, all channels</source>
         <translation>全渠道办理数</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="147" />
-        <location filename="../../views/dashboard_vm.py" line="157" />
-        <location filename="../../views/dashboard_vm.py" line="166" />
+        <location filename="../../views/dashboard_vm.py" line="149" />
+        <location filename="../../views/dashboard_vm.py" line="159" />
+        <location filename="../../views/dashboard_vm.py" line="168" />
         <source>Customers</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="156" />
+        <location filename="../../views/dashboard_vm.py" line="158" />
         <source>Contacts</source>
         <translation>接触数</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="158" />
+        <location filename="../../views/dashboard_vm.py" line="160" />
         <source>Customers gained</source>
         <translation>获客数</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="160" />
+        <location filename="../../views/dashboard_vm.py" line="162" />
         <source>Avg cost / contact (¥)</source>
         <translation>平均每次接触成本（元）</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="161" />
+        <location filename="../../views/dashboard_vm.py" line="163" />
         <source>Avg cost / customer gained (¥)</source>
         <translation>平均获客成本（元）</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="165" />
+        <location filename="../../views/dashboard_vm.py" line="167" />
         <source>Stage</source>
         <translation>阶段</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="167" />
+        <location filename="../../views/dashboard_vm.py" line="169" />
         <source>Of contacted</source>
         <translation>占已接触</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="168" />
+        <location filename="../../views/dashboard_vm.py" line="170" />
         <source>Of previous stage</source>
         <translation>占上一阶段</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="171" />
+        <location filename="../../views/dashboard_vm.py" line="173" />
         <source>Assignment rule</source>
         <translation>分配规则</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="172" />
+        <location filename="../../views/dashboard_vm.py" line="174" />
         <source>Leads</source>
         <translation>线索数</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="175" />
+        <location filename="../../views/dashboard_vm.py" line="177" />
         <source>95% CI low</source>
         <translation>95% 置信区间下限</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="176" />
+        <location filename="../../views/dashboard_vm.py" line="178" />
         <source>95% CI high</source>
         <translation>95% 置信区间上限</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="177" />
+        <location filename="../../views/dashboard_vm.py" line="179" />
         <source>Difference vs first rule</source>
         <translation>与第一条规则之差</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="178" />
+        <location filename="../../views/dashboard_vm.py" line="180" />
         <source>Conversion rate minus the first (reference) rule's, in percentage points</source>
         <translation>转化率减去第一条（对照）规则的转化率，单位为百分点</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="179" />
+        <location filename="../../views/dashboard_vm.py" line="181" />
         <source>Difference 95% CI low</source>
         <translation>差值 95% 置信区间下限</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="180" />
+        <location filename="../../views/dashboard_vm.py" line="182" />
         <source>Difference 95% CI high</source>
         <translation>差值 95% 置信区间上限</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="181" />
+        <location filename="../../views/dashboard_vm.py" line="183" />
         <source>Significant</source>
         <translation>显著</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="182" />
+        <location filename="../../views/dashboard_vm.py" line="184" />
         <source>yes</source>
         <translation>是</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="182" />
+        <location filename="../../views/dashboard_vm.py" line="184" />
         <source>no</source>
         <translation>否</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="183" />
+        <location filename="../../views/dashboard_vm.py" line="185" />
         <source>Lift vs first rule</source>
         <translation>相对第一条规则提升</translation>
     </message>
     <message>
-        <location filename="../../views/dashboard_vm.py" line="188" />
+        <location filename="../../views/dashboard_vm.py" line="190" />
         <source>Change vs previous</source>
         <translation>环比变化</translation>
     </message>
@@ -1273,7 +1429,7 @@
     </message>
     <message>
         <location filename="../../ui/main_window.py" line="290" />
-        <location filename="../../ui/main_window.py" line="724" />
+        <location filename="../../ui/main_window.py" line="727" />
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
@@ -1389,146 +1545,151 @@
     </message>
     <message>
         <location filename="../../ui/main_window.py" line="428" />
+        <source>&amp;At-risk list</source>
+        <translation>流失预警名单(&amp;A)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="431" />
         <source>&amp;Policy studio</source>
         <translation>政策配置(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="431" />
+        <location filename="../../ui/main_window.py" line="434" />
         <source>&amp;Audit log</source>
         <translation>审计日志(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="453" />
+        <location filename="../../ui/main_window.py" line="456" />
         <source>A team lead can override this.</source>
         <translation>班组长可以放行。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="454" />
+        <location filename="../../ui/main_window.py" line="457" />
         <source>Call not allowed</source>
         <translation>不允许外呼</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="455" />
+        <location filename="../../ui/main_window.py" line="458" />
         <source>This call may not start now:</source>
         <translation>现在不能发起这通电话：</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="462" />
+        <location filename="../../ui/main_window.py" line="465" />
         <source>Override contact pressure</source>
         <translation>放行接触管控</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="463" />
+        <location filename="../../ui/main_window.py" line="466" />
         <source>Reason for the override (recorded):</source>
         <translation>放行原因（将被记录）：</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="640" />
+        <location filename="../../ui/main_window.py" line="643" />
         <source>Refreshing scores</source>
         <translation>正在更新评分</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="644" />
+        <location filename="../../ui/main_window.py" line="647" />
         <source>A new scoring model could not be loaded; the previous one stays in use: {m}</source>
         <translation>新评分模型无法加载，继续使用旧模型：{m}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="657" />
+        <location filename="../../ui/main_window.py" line="660" />
         <source>No customer found for {q}</source>
         <translation>未找到客户：{q}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="671" />
+        <location filename="../../ui/main_window.py" line="674" />
         <source>New lead saved</source>
         <translation>新线索已保存</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="689" />
+        <location filename="../../ui/main_window.py" line="692" />
         <source>Outcome saved</source>
         <translation>结果已保存</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="695" />
+        <location filename="../../ui/main_window.py" line="698" />
         <source>; call-back closed</source>
         <translation>；回访已关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="699" />
+        <location filename="../../ui/main_window.py" line="702" />
         <source>; call-back at {when}</source>
         <translation>；回访时间 {when}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="702" />
+        <location filename="../../ui/main_window.py" line="705" />
         <source> (moved from {asked}: {why})</source>
         <translation>（由 {asked} 顺延：{why}）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="710" />
+        <location filename="../../ui/main_window.py" line="713" />
         <source>Not saved</source>
         <translation>未保存</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="736" />
+        <location filename="../../ui/main_window.py" line="739" />
         <source>Online · %n waiting · last sync {t}</source>
         <translation><numerusform>在线 · %n 条待上传 · 上次同步 {t}</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="738" />
+        <location filename="../../ui/main_window.py" line="741" />
         <source>Offline — showing local data, %n change(s) waiting</source>
         <translation><numerusform>离线 — 显示本地数据，%n 条变更待上传</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="740" />
+        <location filename="../../ui/main_window.py" line="743" />
         <source> · %n refused by the server</source>
         <translation><numerusform> · %n 条被服务器拒绝</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="744" />
+        <location filename="../../ui/main_window.py" line="747" />
         <source>Syncing… %n record(s)</source>
         <translation><numerusform>同步中… %n 条记录</numerusform></translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="772" />
+        <location filename="../../ui/main_window.py" line="775" />
         <source>No softphone connected (hover here for how to connect one)</source>
         <translation>未连接软电话（鼠标停在此处查看连接方法）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="774" />
+        <location filename="../../ui/main_window.py" line="777" />
         <source>Start a softphone with a control port, e.g. baresip with its ctrl_tcp module listening on %1; the workbench connects to it by itself. Without one, calls still pop from the server, a search, or `workbench call NUMBER`, and you dial by hand. (softphone_host / softphone_port in the settings; port 0 turns this off)</source>
         <translation>启动一个带控制端口的软电话，例如开启 ctrl_tcp 模块、监听 %1 的 baresip，工作台会自动连接。没有软电话时，来电仍可由服务器、搜索或 `workbench call 号码` 弹屏，拨号请手动进行。（设置项 softphone_host / softphone_port；端口设为 0 即关闭此功能）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="782" />
+        <location filename="../../ui/main_window.py" line="785" />
         <source>No softphone connected: dial the number by hand.</source>
         <translation>未连接软电话：请手动拨号。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="784" />
+        <location filename="../../ui/main_window.py" line="787" />
         <source>The softphone could not carry out “%1”.</source>
         <translation>软电话无法执行“%1”。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="789" />
+        <location filename="../../ui/main_window.py" line="792" />
         <source>Calls from other programs cannot reach this window (its local socket is taken).</source>
         <translation>其他程序转来的来电无法到达本窗口（本地套接字已被占用）。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="794" />
+        <location filename="../../ui/main_window.py" line="797" />
         <source>softphone_port is 0 in the settings: calls pop from the server, a search or `workbench call NUMBER`; you dial by hand.</source>
         <translation>设置中 softphone_port 为 0：来电由服务器、搜索或 `workbench call 号码` 弹屏，拨号请手动进行。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="748" />
+        <location filename="../../ui/main_window.py" line="751" />
         <source>Language saved: it takes effect the next time the workbench starts.</source>
         <translation>语言已保存：下次启动工作台时生效。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="767" />
+        <location filename="../../ui/main_window.py" line="770" />
         <source>Softphone connected</source>
         <translation>软电话已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="793" />
+        <location filename="../../ui/main_window.py" line="796" />
         <source>No softphone configured</source>
         <translation>未配置软电话</translation>
     </message>
@@ -2268,42 +2429,47 @@
         <translation>流失风险 {p}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="400" />
+        <location filename="../../ui/screen_pop.py" line="396" />
+        <source>Renewal {p}</source>
+        <translation>续约倾向 {p}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="401" />
         <source>Do not push:</source>
         <translation>不宜推送：</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="408" />
+        <location filename="../../ui/screen_pop.py" line="409" />
         <source>Customers who took {x} also took: </source>
         <translation>办理过{x}的客户还办理了：</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="410" />
+        <location filename="../../ui/screen_pop.py" line="411" />
         <source>{name} ({conf}, lift {lift:.1f}×)</source>
         <translation>{name}（置信度 {conf}，提升度 {lift:.1f}×）</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/screen_pop.py" line="424" />
+        <location filename="../../ui/screen_pop.py" line="425" />
         <source>Work orders (%n)</source>
         <translation><numerusform>工单（%n）</numerusform></translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="475" />
+        <location filename="../../ui/screen_pop.py" line="476" />
         <source>Deal {p} because: {reasons}</source>
         <translation>成单率 {p}，主要因素：{reasons}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="480" />
+        <location filename="../../ui/screen_pop.py" line="481" />
         <source>No script for this offer.</source>
         <translation>此政策暂无话术。</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="488" />
+        <location filename="../../ui/screen_pop.py" line="489" />
         <source>Answer to: {q}</source>
         <translation>应答：{q}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="491" />
+        <location filename="../../ui/screen_pop.py" line="492" />
         <source>No answer in the library matches these words.</source>
         <translation>话术库中没有匹配这些话的应答。</translation>
     </message>

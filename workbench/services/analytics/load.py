@@ -68,7 +68,7 @@ def load_data(
     po = Policy.__table__.c
     pol_stmt = select(po.id, po.name, po.product)
     us = User.__table__.c
-    user_stmt = select(us.id, us.display_name, us.team_id, us.role).where(
+    user_stmt = select(us.id, us.display_name, us.team_id, us.role, us.grade).where(
         us.role.in_([Role.AGENT.value, Role.LEAD.value, Role.RECEPTIONIST.value])
     )
     user_stmt = _scope_where(user_stmt, scope, us.id, us.team_id)
@@ -82,11 +82,11 @@ def load_data(
         )
         customers = _frame(_rows(conn, cust_stmt), ("id", *PORTRAIT_COLUMNS), _CATEGORICAL).set_index("id")
         policies = _frame(_rows(conn, pol_stmt), ("id", "name", "product")).set_index("id")
-        users = _frame(_rows(conn, user_stmt), ("id", "name", "team_id", "role")).set_index("id")
+        users = _frame(_rows(conn, user_stmt), ("id", "name", "team_id", "role", "grade")).set_index("id")
     raw["started_at"] = _parse_utc_text(raw["started_at"])
     acc_raw["accepted_at"] = _parse_utc_text(acc_raw["accepted_at"])
     as_of = as_of or dt.date.today()
-    agents = users[users["role"] == Role.AGENT.value][["name", "team_id"]]
+    agents = users[users["role"] == Role.AGENT.value][["name", "team_id", "grade"]]
     events = prepare_events(raw, customers, policies, users, as_of.year, tz=BUSINESS_TZ)
     acc_raw = acc_raw.rename(columns={"value": "deal_value"})
     acceptances = prepare_events(

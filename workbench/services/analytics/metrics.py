@@ -247,7 +247,8 @@ def agent_efficiency(flagged: pd.DataFrame, agents: pd.DataFrame | None = None) 
     """Per-agent efficiency (index user id), including agents in scope with no calls.
 
     ``agents`` (index user id, column ``name``) lists everyone who should appear; an agent
-    without calls gets zero counts and NaN ratios.
+    without calls gets zero counts and NaN ratios. When ``agents`` has a ``grade`` column (the
+    server's grade A/B/C, see ``server_stub/lifecycle/grades.py``) it follows the name.
     """
     out = summarise(flagged, "user_id")
     out.index = pd.Index(out.index.astype(object), name="user_id")
@@ -260,6 +261,9 @@ def agent_efficiency(flagged: pd.DataFrame, agents: pd.DataFrame | None = None) 
             out = _derive(pd.concat([out[sums].astype("float64"), zeros]))
         names = agents["name"].to_dict()
     out.insert(0, "agent", [names.get(u, u) for u in out.index])
+    if agents is not None and "grade" in agents.columns:
+        grades = agents["grade"].to_dict()
+        out.insert(1, "grade", [g if isinstance(g := grades.get(u), str) else "" for u in out.index])
     return out
 
 
