@@ -453,6 +453,10 @@ class SyncEngine:
             values = from_wire(model, {k: entry.data[k] for k in names if k in entry.data})
             for k, v in values.items():
                 setattr(row, k, v)
+            if key == ("customer", "update"):  # a tag delta is no column: see portrait_edit
+                from workbench.services.portrait_edit import apply_local
+
+                apply_local(row, {k: v for k, v in entry.data.items() if k.startswith("tags_")})
 
     def apply_lookup(self, found: Mapping[str, Any]) -> int:
         """Store what ``ServerApi.lookup_customer`` returned (an unknown caller found on the
