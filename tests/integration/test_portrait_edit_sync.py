@@ -44,6 +44,8 @@ def test_edit_reaches_another_desk_of_the_team(world: World, desktop: Callable[.
     # meanwhile B (offline) learns another need of the same customer
     PortraitEditor(b.factory).save(cid, interests={"broadband_prospect"})  # type: ignore[arg-type]
     a.sync.sync_once()
+    b.sync.pull_all()  # B's own edit is still unsent: the pulled row keeps it (rebase)
+    assert {"upgrade_intent", "family", "broadband_prospect"} <= set(local(b, cid).tags)
     b.sync.sync_once()
     a.sync.sync_once()
     server = central(world, cid)

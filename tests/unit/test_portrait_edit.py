@@ -5,15 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
 from tests.local_data import build_local_store
+from tests.synth.upgrade_model import upgrade_intent_model
 from workbench.core.portrait_edit import EDITABLE_TAGS, apply_tag_edit, edit_reason
-from workbench.core.scoring.features import build_features, spec_for
-from workbench.core.scoring.models import train_score_model
 from workbench.local_store.models import Customer, Outbox
 from workbench.services.desk_scoring import DeskScoring
 from workbench.services.outcomes import InputError
@@ -27,23 +24,7 @@ def sf(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def upgrade_model():  # type: ignore[no-untyped-def]
-    """A deal model that learned: customers wanting a new handset buy far more often."""
-    rng = np.random.default_rng(7)
-    n = 400
-    wants = rng.random(n) < 0.5
-    customers = pd.DataFrame({
-        "id": [f"X{i}" for i in range(n)], "birth_year": rng.integers(1960, 2000, n),
-        "plan_fee": rng.choice([96, 126, 168], n), "tenure_months": rng.integers(1, 80, n),
-        "tags": [["upgrade_intent"] if w else ["student"] for w in wants],
-        "network": "4G", "lifecycle_stage": "maturity", "preferred_channel": "outbound",
-    })
-    events = pd.DataFrame(columns=["customer_id", "started_at", "wrapup", "intent", "duration_s"])
-    spec = spec_for("deal", customers)
-    assert "tag:upgrade_intent" in spec.columns
-    as_of = pd.Series([pd.Timestamp("2026-11-01", tz="UTC")] * n)
-    X = build_features(spec, customers, events, as_of=as_of)
-    y = (rng.random(n) < np.where(wants, 0.8, 0.1)).astype(int)
-    return train_score_model("deal", X, y, spec=spec, candidates=("gam",), calibration="sigmoid")
+    return upgrade_intent_model()
 
 
 def outbox(sf) -> list[Outbox]:  # type: ignore[no-untyped-def]

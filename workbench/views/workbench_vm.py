@@ -12,6 +12,7 @@ from workbench.services.actor import Actor
 from workbench.services.call_events import CallEvent, Source
 from workbench.services.dialing import DialCheck, DialService
 from workbench.services.outcomes import InputError, OutcomeInput, OutcomeService, Recorded
+from workbench.services.portrait_edit import PortraitEditor, PortraitSaved
 from workbench.services.screen_pop import ScreenPop, ScreenPopService
 from workbench.services.worklist import WorkItem, load_worklist, stores_by_city
 from workbench.views.task_runner import TaskRunner
@@ -63,6 +64,8 @@ class WorkbenchViewModel(QObject):
     pop_refreshed = Signal(object)
     objection_matched = Signal(str, object)
     number_revealed = Signal(str, str)
+    portrait_saved = Signal(str)
+    portrait_failed = Signal(str, str)
 
     def __init__(
         self,
@@ -77,6 +80,7 @@ class WorkbenchViewModel(QObject):
         explain: Callable[[str], Any] | None = None,
         reveal: Callable[[str], str] | None = None,
         report_export: Callable[[str, int], None] | None = None,
+        portraits: PortraitEditor | None = None,
     ) -> None:
         super().__init__(parent)
         self.runner = runner
@@ -91,6 +95,7 @@ class WorkbenchViewModel(QObject):
         self._explain = explain
         self._reveal = reveal
         self._report_export = report_export
+        self._portraits = portraits or PortraitEditor(session_factory)
 
     # ------------------------------------------------------------------ calls
     def on_call_event(self, event: CallEvent) -> None:
@@ -157,6 +162,22 @@ class WorkbenchViewModel(QObject):
             self.save_failed.emit(str(exc) if isinstance(exc, InputError) else f"save failed: {exc}")
 
         self.runner.run(lambda: self._outcomes.record(data), done, failed)
+
+    def save_portrait(self, customer_id: str, values: dict[str, Any], channel: str = "outbound") -> None:
+        """Save what the agent learned on the call (one transaction with the outbox; the
+        customer's scores recomputed on the desk), then show the refreshed pop."""
+
+        def done(saved: PortraitSaved) -> None:
+            self.portrait_saved.emit(customer_id)
+            if saved.mutation_id is not None:
+                self.message.emit(self.tr("Portrait saved"))
+                self.refresh_pop(customer_id, channel)
+
+        def failed(exc: BaseException) -> None:
+            self.portrait_failed.emit(customer_id, str(exc) if isinstance(exc, InputError)
+                                      else self.tr("save failed: {e}").format(e=exc))
+
+        self.runner.run(lambda: self._portraits.save(customer_id, **values), done, failed)
 
     def undo_last(self) -> None:
         rec = self._last_saved
