@@ -90,12 +90,12 @@ from workbench.core.codes import (
 )
 from workbench.core.dbutil import json_dumps, json_loads
 from workbench.core.entities import (
-    EDITABLE_FIELDS,
     UTCDateTime,
     parse_when,
     utcnow,
 )
 from workbench.core.phone import InvalidPhoneError, normalize_phone
+from workbench.core.portrait_edit import apply_tag_edit, edit_reason
 
 log = logging.getLogger(__name__)
 
@@ -862,26 +862,24 @@ def _customer_create(b: _Batch, data: dict[str, Any]) -> list[Change]:
 
 
 def _customer_update(b: _Batch, data: dict[str, Any]) -> list[Change]:
+    """A portrait edit from a desk: only the editable fields (see core/portrait_edit.py);
+    the last writer in server order wins."""
     cid = _require_id(data)
     fields = {k: v for k, v in data.items() if k != "id"}
-    if not fields:
-        raise Rejected("nothing to update")
-    bad = sorted(set(fields) - EDITABLE_FIELDS)
-    if bad:
-        raise Rejected(
-            f"{', '.join(bad)}: not editable on a desktop (editable: {', '.join(sorted(EDITABLE_FIELDS))})"
-        )
+    reason = edit_reason(fields)
+    if reason:
+        raise Rejected(reason)
     cust = b.full_customer(cid)
     if not customer_scope_ok(b.principal, cust):
         raise Rejected(f"customer {cid} not found in your scope")
-    cols = Customer.__table__.columns
     for key, value in fields.items():
-        coerced = coerce_value(cols[key], value)
-        if key == "preferred_channel":
-            _enum(key, coerced, Channel)
-        elif key == "note":
-            _short(key, coerced, limits.MAX_NOTE)
-        setattr(cust, key, coerced)
+        if key not in ("tags_add", "tags_remove"):
+            setattr(cust, key, value)
+    if "tags_add" in fields or "tags_remove" in fields:
+        tags = apply_tag_edit(cust.tags, fields.get("tags_add") or (), fields.get("tags_remove") or ())
+        if len(tags) > limits.MAX_TAGS:
+            raise Rejected(f"tags: more than {limits.MAX_TAGS} tags")
+        cust.tags = tags
     cust.updated_at = b.now
     return [change_for("customer", cust)]
 

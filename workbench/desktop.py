@@ -317,8 +317,11 @@ def _run_window(app: Any, settings: Settings, args: argparse.Namespace, language
             raise OfflineError("not connected to the server")
         api.report_export(what, rows)
 
+    from workbench.services.portrait_edit import PortraitEditor
+
     vm = WorkbenchViewModel(runner, actor, ctx.pops, ctx.outcomes, ctx.sf, server_lookup,
-                            explain=scoring.explain, reveal=reveal, report_export=report_export)
+                            explain=scoring.explain, reveal=reveal, report_export=report_export,
+                            portraits=PortraitEditor(ctx.sf, scoring))
     vm.refresh_worklist()  # read in a worker while the window is built; shown when it arrives
     window = MainWindow(vm, undo_seconds=int(settings.get("undo_seconds")))
     window.language_change_requested.connect(lambda lang: _switch_language(settings, lang, window))

@@ -148,6 +148,7 @@ class Portrait:
     open_complaint: bool
     team_id: str | None
     store_id: str | None
+    note: str = ""  # the agents' note on the customer (editable from the pop)
 
 
 @dataclass(frozen=True)
@@ -417,6 +418,7 @@ class ScreenPopService:
             tags=tuple(c.tags or ()), scores=dict(c.scores or {}), lead_tier=c.lead_tier,
             is_lead=c.is_lead, do_not_call=c.do_not_call, do_not_sms=c.do_not_sms,
             open_complaint=c.open_complaint, team_id=c.team_id, store_id=c.store_id,
+            note=c.note or "",
         )
 
     def _decide(

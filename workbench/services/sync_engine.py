@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from workbench.core.dbutil import unit_of_work
 from workbench.core.entities import UTCDateTime, from_wire, parse_when, utcnow
-from workbench.local_store.models import ENTITIES, Outbox, Rejection, SyncState
+from workbench.local_store.models import ENTITIES, Customer, Outbox, Rejection, SyncState
 from workbench.local_store.outbox import new_id
 from workbench.services.lead_merge import adopt_existing
 from workbench.services.server_api import (
@@ -453,6 +453,10 @@ class SyncEngine:
             values = from_wire(model, {k: entry.data[k] for k in names if k in entry.data})
             for k, v in values.items():
                 setattr(row, k, v)
+            if isinstance(row, Customer):  # a tag delta is no column: see portrait_edit
+                from workbench.services.portrait_edit import apply_local
+
+                apply_local(row, {k: v for k, v in entry.data.items() if k.startswith("tags_")})
 
     def apply_lookup(self, found: Mapping[str, Any]) -> int:
         """Store what ``ServerApi.lookup_customer`` returned (an unknown caller found on the

@@ -539,6 +539,11 @@ class MainWindow(QMainWindow):
             page.pop_widget.objection_typed.connect(self._objection)
             page.form.undo_requested.connect(self.vm.undo_last)
             page.pop_widget.accept_requested.connect(self._accept)
+            page.pop_widget.portrait_edit_requested.connect(self._save_portrait)
+            self.vm.portrait_saved.connect(page.pop_widget.portrait_editor.saved)
+            self.vm.portrait_failed.connect(
+                lambda cid, m: page.pop_widget.portrait_editor.show_error(m)
+                if cid == page.pop_widget.portrait_editor.customer_id else None)
             page.pop_widget.set_reveal_allowed(self.vm.can_reveal)
             page.pop_widget.reveal_requested.connect(self.vm.reveal_number)
             self.vm.number_revealed.connect(page.pop_widget.show_revealed)
@@ -595,6 +600,11 @@ class MainWindow(QMainWindow):
         call = self.tabs.shown_call()
         if call is not None and call.customer_id:
             self.vm.accept_policy(call.customer_id, policy_id, call.call_event.channel)
+
+    def _save_portrait(self, customer_id: str, values: dict[str, Any]) -> None:
+        call = self.tabs.shown_call()
+        channel = call.call_event.channel if call is not None else "outbound"
+        self.vm.save_portrait(customer_id, values, channel)
 
     def open_pages(self) -> list[OpenCall]:
         """The calls on screen, in tab order."""

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from workbench.core.clock import BUSINESS_TZ
 from workbench.services.screen_pop import Offer, ScreenPop
 from workbench.ui import labels, palette, table_fit
+from workbench.ui.portrait_editor import PortraitEditorPanel
 from workbench.views.row_table import Column, StoredRowModel
 
 LOCAL_TZ = BUSINESS_TZ
@@ -129,12 +130,14 @@ class ScreenPopWidget(QWidget):
         accept_requested(str): the agent wants to record that the customer accepted a policy.
         objection_typed(str): the customer's objection in their words (find the answer).
         reveal_requested(str): the user asks to see the full number of this customer (audited).
+        portrait_edit_requested(str, dict): save what the agent learned (see ui/portrait_editor.py).
     """
 
     offer_chosen = Signal(str)
     accept_requested = Signal(str)
     objection_typed = Signal(str)
     reveal_requested = Signal(str)
+    portrait_edit_requested = Signal(str, dict)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -190,6 +193,13 @@ class ScreenPopWidget(QWidget):
         who.addWidget(self.plan_label)
         who.addWidget(self.tags_label)
         who.addWidget(self.explain_label)
+        self.portrait_editor = PortraitEditorPanel()
+        self.portrait_editor.save_requested.connect(self.portrait_edit_requested)
+        self.edit_portrait_button = QPushButton(self.tr("Edit portrait (F4)"))
+        self.edit_portrait_button.setAccessibleName(self.tr("Edit the portrait"))
+        self.edit_portrait_button.clicked.connect(self.open_portrait_editor)
+        head.addWidget(self.edit_portrait_button)
+        who.addWidget(self.portrait_editor)
 
         # --- why not
         self.warning_bar = QLabel()
@@ -265,6 +275,12 @@ class ScreenPopWidget(QWidget):
         QShortcut(QKeySequence(Qt.Key.Key_F6), self, self.next_objection)
         QShortcut(QKeySequence(Qt.Key.Key_F8), self, self._on_accept)
         QShortcut(QKeySequence(Qt.Key.Key_F7), self, self._focus_objection)
+        QShortcut(QKeySequence(Qt.Key.Key_F4), self, self.open_portrait_editor)
+
+    def open_portrait_editor(self) -> None:
+        """F4: edit what the agent learned about the customer on screen."""
+        if self.snapshot is not None:
+            self.portrait_editor.open_for(self.snapshot.portrait)
 
     def _name_for_screen_readers(self) -> None:
         """Accessible names for the controls; the labels keep their text as their name and say
@@ -429,6 +445,8 @@ class ScreenPopWidget(QWidget):
         if self.snapshot is None or pop.portrait.id != self._last_customer:
             self._matched = None
             self.objection_box.clear()
+            if pop.portrait.id != self.portrait_editor.customer_id:
+                self.portrait_editor.hide()
         self._last_customer = pop.portrait.id
         self._render_script()
 
@@ -436,6 +454,7 @@ class ScreenPopWidget(QWidget):
         """The next snapshot is a new call: it starts as a fresh pop, even for the same customer."""
         self._last_customer = None
         self.history_tabs.setCurrentIndex(0)
+        self.portrait_editor.hide()
 
     def capture(self) -> PopViewState | None:
         """What this call shows, to put back with :meth:`restore` after showing another call."""

@@ -11,7 +11,8 @@ from workbench.core.codes import REACHED, WrapUp
 from workbench.services.actor import Actor
 from workbench.services.call_events import CallEvent, Source
 from workbench.services.dialing import DialCheck, DialService
-from workbench.services.outcomes import OutcomeInput, OutcomeService, Recorded
+from workbench.services.outcomes import InputError, OutcomeInput, OutcomeService, Recorded
+from workbench.services.portrait_edit import PortraitEditor, PortraitSaved
 from workbench.services.screen_pop import ScreenPop, ScreenPopService
 from workbench.services.worklist import WorkItem, load_worklist, stores_by_city
 from workbench.views.errors import user_message
@@ -64,6 +65,8 @@ class WorkbenchViewModel(QObject):
     pop_refreshed = Signal(object)
     objection_matched = Signal(str, object)
     number_revealed = Signal(str, str)
+    portrait_saved = Signal(str)
+    portrait_failed = Signal(str, str)
 
     def __init__(
         self,
@@ -78,6 +81,7 @@ class WorkbenchViewModel(QObject):
         explain: Callable[[str], Any] | None = None,
         reveal: Callable[[str], str] | None = None,
         report_export: Callable[[str, int], None] | None = None,
+        portraits: PortraitEditor | None = None,
     ) -> None:
         super().__init__(parent)
         self.runner = runner
@@ -92,6 +96,7 @@ class WorkbenchViewModel(QObject):
         self._explain = explain
         self._reveal = reveal
         self._report_export = report_export
+        self._portraits = portraits or PortraitEditor(session_factory)
 
     # ------------------------------------------------------------------ calls
     def on_call_event(self, event: CallEvent) -> None:
@@ -158,6 +163,22 @@ class WorkbenchViewModel(QObject):
             self.save_failed.emit(user_message(exc))
 
         self.runner.run(lambda: self._outcomes.record(data), done, failed)
+
+    def save_portrait(self, customer_id: str, values: dict[str, Any], channel: str = "outbound") -> None:
+        """Save what the agent learned on the call (one transaction with the outbox; the
+        customer's scores recomputed on the desk), then show the refreshed pop."""
+
+        def done(saved: PortraitSaved) -> None:
+            self.portrait_saved.emit(customer_id)
+            if saved.mutation_id is not None:
+                self.message.emit(self.tr("Portrait saved"))
+                self.refresh_pop(customer_id, channel)
+
+        def failed(exc: BaseException) -> None:
+            self.portrait_failed.emit(customer_id, str(exc) if isinstance(exc, InputError)
+                                      else self.tr("save failed: {e}").format(e=exc))
+
+        self.runner.run(lambda: self._portraits.save(customer_id, **values), done, failed)
 
     def undo_last(self) -> None:
         rec = self._last_saved

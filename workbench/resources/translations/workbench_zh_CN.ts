@@ -1429,7 +1429,7 @@
     </message>
     <message>
         <location filename="../../ui/main_window.py" line="290" />
-        <location filename="../../ui/main_window.py" line="727" />
+        <location filename="../../ui/main_window.py" line="737" />
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
@@ -1584,112 +1584,112 @@
         <translation>放行原因（将被记录）：</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="643" />
+        <location filename="../../ui/main_window.py" line="653" />
         <source>Refreshing scores</source>
         <translation>正在更新评分</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="647" />
+        <location filename="../../ui/main_window.py" line="657" />
         <source>A new scoring model could not be loaded; the previous one stays in use: {m}</source>
         <translation>新评分模型无法加载，继续使用旧模型：{m}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="660" />
+        <location filename="../../ui/main_window.py" line="670" />
         <source>No customer found for {q}</source>
         <translation>未找到客户：{q}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="674" />
+        <location filename="../../ui/main_window.py" line="684" />
         <source>New lead saved</source>
         <translation>新线索已保存</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="692" />
+        <location filename="../../ui/main_window.py" line="702" />
         <source>Outcome saved</source>
         <translation>结果已保存</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="698" />
+        <location filename="../../ui/main_window.py" line="708" />
         <source>; call-back closed</source>
         <translation>；回访已关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="702" />
+        <location filename="../../ui/main_window.py" line="712" />
         <source>; call-back at {when}</source>
         <translation>；回访时间 {when}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="705" />
+        <location filename="../../ui/main_window.py" line="715" />
         <source> (moved from {asked}: {why})</source>
         <translation>（由 {asked} 顺延：{why}）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="713" />
+        <location filename="../../ui/main_window.py" line="723" />
         <source>Not saved</source>
         <translation>未保存</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="739" />
+        <location filename="../../ui/main_window.py" line="749" />
         <source>Online · %n waiting · last sync {t}</source>
         <translation><numerusform>在线 · %n 条待上传 · 上次同步 {t}</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="741" />
+        <location filename="../../ui/main_window.py" line="751" />
         <source>Offline — showing local data, %n change(s) waiting</source>
         <translation><numerusform>离线 — 显示本地数据，%n 条变更待上传</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="743" />
+        <location filename="../../ui/main_window.py" line="753" />
         <source> · %n refused by the server</source>
         <translation><numerusform> · %n 条被服务器拒绝</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="747" />
+        <location filename="../../ui/main_window.py" line="757" />
         <source>Syncing… %n record(s)</source>
         <translation><numerusform>同步中… %n 条记录</numerusform></translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="775" />
+        <location filename="../../ui/main_window.py" line="785" />
         <source>No softphone connected (hover here for how to connect one)</source>
         <translation>未连接软电话（鼠标停在此处查看连接方法）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="777" />
+        <location filename="../../ui/main_window.py" line="787" />
         <source>Start a softphone with a control port, e.g. baresip with its ctrl_tcp module listening on %1; the workbench connects to it by itself. Without one, calls still pop from the server, a search, or `workbench call NUMBER`, and you dial by hand. (softphone_host / softphone_port in the settings; port 0 turns this off)</source>
         <translation>启动一个带控制端口的软电话，例如开启 ctrl_tcp 模块、监听 %1 的 baresip，工作台会自动连接。没有软电话时，来电仍可由服务器、搜索或 `workbench call 号码` 弹屏，拨号请手动进行。（设置项 softphone_host / softphone_port；端口设为 0 即关闭此功能）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="785" />
+        <location filename="../../ui/main_window.py" line="795" />
         <source>No softphone connected: dial the number by hand.</source>
         <translation>未连接软电话：请手动拨号。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="787" />
+        <location filename="../../ui/main_window.py" line="797" />
         <source>The softphone could not carry out “%1”.</source>
         <translation>软电话无法执行“%1”。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="792" />
+        <location filename="../../ui/main_window.py" line="802" />
         <source>Calls from other programs cannot reach this window (its local socket is taken).</source>
         <translation>其他程序转来的来电无法到达本窗口（本地套接字已被占用）。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="797" />
+        <location filename="../../ui/main_window.py" line="807" />
         <source>softphone_port is 0 in the settings: calls pop from the server, a search or `workbench call NUMBER`; you dial by hand.</source>
         <translation>设置中 softphone_port 为 0：来电由服务器、搜索或 `workbench call 号码` 弹屏，拨号请手动进行。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="751" />
+        <location filename="../../ui/main_window.py" line="761" />
         <source>Language saved: it takes effect the next time the workbench starts.</source>
         <translation>语言已保存：下次启动工作台时生效。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="770" />
+        <location filename="../../ui/main_window.py" line="780" />
         <source>Softphone connected</source>
         <translation>软电话已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="796" />
+        <location filename="../../ui/main_window.py" line="806" />
         <source>No softphone configured</source>
         <translation>未配置软电话</translation>
     </message>
@@ -2157,319 +2157,392 @@
     </message>
 </context>
 <context>
+    <name>PortraitEditorPanel</name>
+    <message>
+        <location filename="../../ui/portrait_editor.py" line="57" />
+        <location filename="../../ui/portrait_editor.py" line="88" />
+        <source>No SMS to this customer</source>
+        <extracomment>the interest and need tags in the vocabulary's display order</extracomment>
+        <translation>不给该客户发短信</translation>
+    </message>
+    <message>
+        <location filename="../../ui/portrait_editor.py" line="72" />
+        <source>Save portrait (Ctrl+S)</source>
+        <translation>保存画像 (Ctrl+S)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/portrait_editor.py" line="74" />
+        <source>Close (Esc)</source>
+        <translation>关闭 (Esc)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/portrait_editor.py" line="78" />
+        <location filename="../../ui/portrait_editor.py" line="82" />
+        <source>Preferred &amp;channel</source>
+        <translation>偏好渠道(&amp;C)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/portrait_editor.py" line="80" />
+        <location filename="../../ui/portrait_editor.py" line="83" />
+        <source>&amp;Interests and needs</source>
+        <translation>兴趣与需求(&amp;I)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/portrait_editor.py" line="81" />
+        <location filename="../../ui/portrait_editor.py" line="83" />
+        <source>N&amp;ote</source>
+        <translation>备注(&amp;O)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/portrait_editor.py" line="89" />
+        <source>Save portrait</source>
+        <translation>保存画像</translation>
+    </message>
+    <message>
+        <location filename="../../ui/portrait_editor.py" line="90" />
+        <source>Close the portrait editor</source>
+        <translation>关闭画像编辑</translation>
+    </message>
+    <message>
+        <location filename="../../ui/portrait_editor.py" line="91" />
+        <source>Portrait editor</source>
+        <translation>画像编辑</translation>
+    </message>
+    <message>
+        <location filename="../../ui/portrait_editor.py" line="98" />
+        <source>What the customer told you (F4)</source>
+        <translation>客户在通话中告诉您的 (F4)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/portrait_editor.py" line="138" />
+        <source>Saving…</source>
+        <translation>正在保存…</translation>
+    </message>
+</context>
+<context>
     <name>ScreenPopWidget</name>
     <message>
-        <location filename="../../ui/screen_pop.py" line="154" />
+        <location filename="../../ui/screen_pop.py" line="157" />
         <source>Show number</source>
         <extracomment>warnings that make the pop lead with the warning and the trail instead of the selling parts</extracomment>
         <translation>显示号码</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="156" />
+        <location filename="../../ui/screen_pop.py" line="159" />
         <source>Show the full number (recorded in the audit log)</source>
         <translation>显示完整号码（记入审计日志）</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="223" />
-        <location filename="../../ui/screen_pop.py" line="274" />
+        <location filename="../../ui/screen_pop.py" line="198" />
+        <source>Edit portrait (F4)</source>
+        <translation>编辑画像 (F4)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="199" />
+        <source>Edit the portrait</source>
+        <translation>编辑客户画像</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="233" />
+        <location filename="../../ui/screen_pop.py" line="290" />
         <source>Contact trail</source>
         <translation>接触轨迹</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="224" />
-        <location filename="../../ui/screen_pop.py" line="275" />
+        <location filename="../../ui/screen_pop.py" line="234" />
+        <location filename="../../ui/screen_pop.py" line="291" />
         <source>Work orders</source>
         <translation>工单</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="230" />
+        <location filename="../../ui/screen_pop.py" line="240" />
         <source>Customer accepts the selected offer (F8)</source>
         <translation>客户办理所选政策 (F8)</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="232" />
+        <location filename="../../ui/screen_pop.py" line="242" />
         <source>What to offer</source>
         <translation>推荐政策</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="236" />
+        <location filename="../../ui/screen_pop.py" line="246" />
         <source>Customer says… (F7, Enter finds the answer)</source>
         <translation>客户说…（F7，回车查找应答）</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="240" />
+        <location filename="../../ui/screen_pop.py" line="250" />
         <source>What to say (F6: next objection answer)</source>
         <translation>话术（F6：下一条异议应答）</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="273" />
+        <location filename="../../ui/screen_pop.py" line="289" />
         <source>Offers the customer is eligible for</source>
         <translation>客户可办理的优惠</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="274" />
+        <location filename="../../ui/screen_pop.py" line="290" />
         <source>Script</source>
         <translation>话术</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="275" />
+        <location filename="../../ui/screen_pop.py" line="291" />
         <source>History</source>
         <translation>历史记录</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="276" />
+        <location filename="../../ui/screen_pop.py" line="292" />
         <source>Customer accepts the selected offer</source>
         <translation>客户办理所选优惠</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="277" />
+        <location filename="../../ui/screen_pop.py" line="293" />
         <source>Customer's objection</source>
         <translation>客户异议</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="281" />
+        <location filename="../../ui/screen_pop.py" line="297" />
         <source>Customer name</source>
         <translation>客户姓名</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="281" />
+        <location filename="../../ui/screen_pop.py" line="297" />
         <source>Mobile number</source>
         <translation>手机号码</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="282" />
+        <location filename="../../ui/screen_pop.py" line="298" />
         <source>Customer facts</source>
         <translation>客户概况</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="282" />
+        <location filename="../../ui/screen_pop.py" line="298" />
         <source>Value tier</source>
         <translation>价值层级</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="283" />
+        <location filename="../../ui/screen_pop.py" line="299" />
         <source>Life-cycle stage</source>
         <translation>生命周期阶段</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="283" />
+        <location filename="../../ui/screen_pop.py" line="299" />
         <source>Lead</source>
         <translation>线索</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="284" />
+        <location filename="../../ui/screen_pop.py" line="300" />
         <source>Deal score</source>
         <translation>成交评分</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="284" />
+        <location filename="../../ui/screen_pop.py" line="300" />
         <source>Current plan</source>
         <translation>当前套餐</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="285" />
+        <location filename="../../ui/screen_pop.py" line="301" />
         <source>Tags</source>
         <translation>标签</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="285" />
+        <location filename="../../ui/screen_pop.py" line="301" />
         <source>Why this score</source>
         <translation>评分原因</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="286" />
+        <location filename="../../ui/screen_pop.py" line="302" />
         <source>Reasons not to push</source>
         <translation>不宜推荐的原因</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="286" />
+        <location filename="../../ui/screen_pop.py" line="302" />
         <source>Cross-sell hint</source>
         <translation>交叉销售提示</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="306" />
-        <location filename="../../ui/screen_pop.py" line="325" />
-        <location filename="../../ui/screen_pop.py" line="336" />
+        <location filename="../../ui/screen_pop.py" line="322" />
+        <location filename="../../ui/screen_pop.py" line="341" />
+        <location filename="../../ui/screen_pop.py" line="352" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="307" />
+        <location filename="../../ui/screen_pop.py" line="323" />
         <source>Pitch</source>
         <translation>卖点</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="308" />
+        <location filename="../../ui/screen_pop.py" line="324" />
         <source>Deal p.</source>
         <translation>成单率</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="310" />
+        <location filename="../../ui/screen_pop.py" line="326" />
         <source>Value ¥</source>
         <translation>价值（元）</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="312" />
+        <location filename="../../ui/screen_pop.py" line="328" />
         <source>Valid to</source>
         <translation>有效期至</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="313" />
+        <location filename="../../ui/screen_pop.py" line="329" />
         <source>Quota left</source>
         <translation>剩余名额</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="315" />
+        <location filename="../../ui/screen_pop.py" line="331" />
         <source>Why eligible</source>
         <translation>符合原因</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="320" />
+        <location filename="../../ui/screen_pop.py" line="336" />
         <source>When</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="321" />
+        <location filename="../../ui/screen_pop.py" line="337" />
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="322" />
+        <location filename="../../ui/screen_pop.py" line="338" />
         <source>Outcome</source>
         <translation>接触结果</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="323" />
+        <location filename="../../ui/screen_pop.py" line="339" />
         <source>Intent</source>
         <translation>意向</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="324" />
+        <location filename="../../ui/screen_pop.py" line="340" />
         <source>Who</source>
         <translation>经办人</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="326" />
+        <location filename="../../ui/screen_pop.py" line="342" />
         <source>Talk</source>
         <translation>通话</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="328" />
+        <location filename="../../ui/screen_pop.py" line="344" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="333" />
+        <location filename="../../ui/screen_pop.py" line="349" />
         <source>Created</source>
         <translation>创建时间</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="334" />
+        <location filename="../../ui/screen_pop.py" line="350" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="335" />
+        <location filename="../../ui/screen_pop.py" line="351" />
         <source>Store</source>
         <translation>营业厅</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="337" />
+        <location filename="../../ui/screen_pop.py" line="353" />
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="338" />
+        <location filename="../../ui/screen_pop.py" line="354" />
         <source>Note / result</source>
         <translation>备注 / 结果</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="373" />
+        <location filename="../../ui/screen_pop.py" line="389" />
         <source>{name} (new lead)</source>
         <translation>{name}（新线索）</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/screen_pop.py" line="376" />
+        <location filename="../../ui/screen_pop.py" line="392" />
         <source>%n year(s)</source>
         <translation><numerusform>%n 岁</numerusform></translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="379" />
+        <location filename="../../ui/screen_pop.py" line="395" />
         <source>Member {no}</source>
         <translation>会员 {no}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="381" />
+        <location filename="../../ui/screen_pop.py" line="397" />
         <source>ID {id}</source>
         <translation>证件 {id}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="384" />
+        <location filename="../../ui/screen_pop.py" line="400" />
         <source>Plan {plan} (¥{fee}/month) · tenure {tenure} months · {device} · {network}</source>
         <translation>套餐 {plan}（{fee} 元/月）· 在网 {tenure} 个月 · {device} · {network}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="389" />
+        <location filename="../../ui/screen_pop.py" line="405" />
         <source>Tags: </source>
         <translation>标签：</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="393" />
+        <location filename="../../ui/screen_pop.py" line="409" />
         <source>Lead {tier}</source>
         <translation>{tier} 类线索</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="394" />
+        <location filename="../../ui/screen_pop.py" line="410" />
         <source>Deal {p}</source>
         <translation>成单率 {p}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="395" />
+        <location filename="../../ui/screen_pop.py" line="411" />
         <source>Churn risk {p}</source>
         <translation>流失风险 {p}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="396" />
+        <location filename="../../ui/screen_pop.py" line="412" />
         <source>Renewal {p}</source>
         <translation>续约倾向 {p}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="401" />
+        <location filename="../../ui/screen_pop.py" line="417" />
         <source>Do not push:</source>
         <translation>不宜推送：</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="409" />
+        <location filename="../../ui/screen_pop.py" line="425" />
         <source>Customers who took {x} also took: </source>
         <translation>办理过{x}的客户还办理了：</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="411" />
+        <location filename="../../ui/screen_pop.py" line="427" />
         <source>{name} ({conf}, lift {lift:.1f}×)</source>
         <translation>{name}（置信度 {conf}，提升度 {lift:.1f}×）</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/screen_pop.py" line="425" />
+        <location filename="../../ui/screen_pop.py" line="441" />
         <source>Work orders (%n)</source>
         <translation><numerusform>工单（%n）</numerusform></translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="476" />
+        <location filename="../../ui/screen_pop.py" line="495" />
         <source>Deal {p} because: {reasons}</source>
         <translation>成单率 {p}，主要因素：{reasons}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="481" />
+        <location filename="../../ui/screen_pop.py" line="500" />
         <source>No script for this offer.</source>
         <translation>此政策暂无话术。</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="489" />
+        <location filename="../../ui/screen_pop.py" line="508" />
         <source>Answer to: {q}</source>
         <translation>应答：{q}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="492" />
+        <location filename="../../ui/screen_pop.py" line="511" />
         <source>No answer in the library matches these words.</source>
         <translation>话术库中没有匹配这些话的应答。</translation>
     </message>
@@ -2753,48 +2826,58 @@
 <context>
     <name>WorkbenchViewModel</name>
     <message>
-        <location filename="../../views/workbench_vm.py" line="131" />
+        <location filename="../../views/workbench_vm.py" line="137" />
         <source>Could not explain the score: {e}</source>
         <extracomment>``server_lookup(event) -&gt; customer id | False``: ask the server once for an unknown caller or walk-in (a serve grant outside the user's book); the customer's id (or True) if it put them in the local store. Lookup keys the server answers for (an ID number only there: desks hold none).</extracomment>
         <translation>无法解释评分：{e}</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="176" />
+        <location filename="../../views/workbench_vm.py" line="175" />
+        <source>Portrait saved</source>
+        <translation>画像已保存</translation>
+    </message>
+    <message>
+        <location filename="../../views/workbench_vm.py" line="180" />
+        <source>save failed: {e}</source>
+        <translation>保存失败：{e}</translation>
+    </message>
+    <message>
+        <location filename="../../views/workbench_vm.py" line="198" />
         <source>Acceptance recorded</source>
         <translation>已记录办理</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="192" />
+        <location filename="../../views/workbench_vm.py" line="214" />
         <source>Work order updated</source>
         <translation>工单已更新</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="204" />
+        <location filename="../../views/workbench_vm.py" line="226" />
         <source>This number belongs to customer {id} already; the new lead was merged into them.</source>
         <translation>该号码已属于客户 {id}，新线索已并入该客户。</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="217" />
+        <location filename="../../views/workbench_vm.py" line="239" />
         <source>Customer {id} is in another team's book; you cannot open them.</source>
         <translation>客户 {id} 属于其他团队，您无权打开。</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="234" />
+        <location filename="../../views/workbench_vm.py" line="256" />
         <source>Full numbers can only be shown while connected to the server.</source>
         <translation>仅在连接服务器时才能显示完整号码。</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="237" />
+        <location filename="../../views/workbench_vm.py" line="259" />
         <source>Could not show the number: {e}</source>
         <translation>无法显示号码：{e}</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="249" />
+        <location filename="../../views/workbench_vm.py" line="271" />
         <source>Could not export: {e}</source>
         <translation>无法导出：{e}</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../views/workbench_vm.py" line="251" />
+        <location filename="../../views/workbench_vm.py" line="273" />
         <source>Exported %n rows to {path}</source>
         <translation><numerusform>已导出 %n 行到 {path}</numerusform></translation>
     </message>
