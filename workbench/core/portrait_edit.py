@@ -61,6 +61,8 @@ def _field_reason(key: str, value: Any) -> str | None:
     elif key == "note":
         if not isinstance(value, str):
             return "note: expected text"
+        if "\x00" in value:
+            return "note: contains a NUL character"
         return limits.text_reason("note", value, limits.MAX_NOTE)
     else:  # tags_add / tags_remove
         if not isinstance(value, list) or len(value) > len(EDITABLE_TAGS):

@@ -151,7 +151,7 @@ class AtRiskWidget(QWidget):
         except ExportRefused as exc:
             self.status.setText(self.tr("Not exported: {m}").format(m=str(exc)))
             return 0
-        self.status.setText(self.tr("Exported {n} customers (numbers masked).").format(n=n))
+        self.status.setText(self.tr("Exported %n customers (numbers masked).", "", n))
         return n
 
     # ----------------------------------------------------------------- the action

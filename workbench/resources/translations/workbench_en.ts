@@ -1,6 +1,16 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="en">
   <context>
+    <name>AtRiskWidget</name>
+    <message numerus="yes">
+      <source>Exported %n customers (numbers masked).</source>
+      <translation>
+        <numerusform>Exported %n customer (numbers masked).</numerusform>
+        <numerusform>Exported %n customers (numbers masked).</numerusform>
+      </translation>
+    </message>
+  </context>
+  <context>
     <name>AuditLogWindow</name>
     <message numerus="yes">
       <source>%n entries</source>

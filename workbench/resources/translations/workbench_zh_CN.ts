@@ -125,10 +125,10 @@
         <source>Not exported: {m}</source>
         <translation>未导出：{m}</translation>
     </message>
-    <message>
+    <message numerus="yes">
         <location filename="../../ui/at_risk.py" line="154" />
-        <source>Exported {n} customers (numbers masked).</source>
-        <translation>已导出 {n} 位客户（号码已脱敏）。</translation>
+        <source>Exported %n customers (numbers masked).</source>
+        <translation><numerusform>已导出 %n 位客户（号码已脱敏）。</numerusform></translation>
     </message>
     <message>
         <location filename="../../ui/at_risk.py" line="167" />
@@ -2826,58 +2826,58 @@
 <context>
     <name>WorkbenchViewModel</name>
     <message>
-        <location filename="../../views/workbench_vm.py" line="137" />
+        <location filename="../../views/workbench_vm.py" line="136" />
         <source>Could not explain the score: {e}</source>
         <extracomment>``server_lookup(event) -&gt; customer id | False``: ask the server once for an unknown caller or walk-in (a serve grant outside the user's book); the customer's id (or True) if it put them in the local store. Lookup keys the server answers for (an ID number only there: desks hold none).</extracomment>
         <translation>无法解释评分：{e}</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="175" />
+        <location filename="../../views/workbench_vm.py" line="174" />
         <source>Portrait saved</source>
         <translation>画像已保存</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="180" />
+        <location filename="../../views/workbench_vm.py" line="179" />
         <source>save failed: {e}</source>
         <translation>保存失败：{e}</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="198" />
+        <location filename="../../views/workbench_vm.py" line="197" />
         <source>Acceptance recorded</source>
         <translation>已记录办理</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="214" />
+        <location filename="../../views/workbench_vm.py" line="213" />
         <source>Work order updated</source>
         <translation>工单已更新</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="226" />
+        <location filename="../../views/workbench_vm.py" line="225" />
         <source>This number belongs to customer {id} already; the new lead was merged into them.</source>
         <translation>该号码已属于客户 {id}，新线索已并入该客户。</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="239" />
+        <location filename="../../views/workbench_vm.py" line="238" />
         <source>Customer {id} is in another team's book; you cannot open them.</source>
         <translation>客户 {id} 属于其他团队，您无权打开。</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="256" />
+        <location filename="../../views/workbench_vm.py" line="255" />
         <source>Full numbers can only be shown while connected to the server.</source>
         <translation>仅在连接服务器时才能显示完整号码。</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="259" />
+        <location filename="../../views/workbench_vm.py" line="258" />
         <source>Could not show the number: {e}</source>
         <translation>无法显示号码：{e}</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="271" />
+        <location filename="../../views/workbench_vm.py" line="270" />
         <source>Could not export: {e}</source>
         <translation>无法导出：{e}</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../views/workbench_vm.py" line="273" />
+        <location filename="../../views/workbench_vm.py" line="272" />
         <source>Exported %n rows to {path}</source>
         <translation><numerusform>已导出 %n 行到 {path}</numerusform></translation>
     </message>
