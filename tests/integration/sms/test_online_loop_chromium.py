@@ -66,6 +66,23 @@ def _browser() -> object:
     return webdriver.Chrome(service=Service(driver), options=options)
 
 
+def _find(browser: object, element_id: str, timeout: float = 30.0) -> object:
+    """The element once the page that has it has loaded: a click that submits a form returns
+    before the next page is there, and on a loaded machine that next page can take a while."""
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    try:
+        return WebDriverWait(browser, timeout).until(  # type: ignore[arg-type]
+            expected_conditions.presence_of_element_located((By.ID, element_id)))
+    except TimeoutException:
+        page = getattr(browser, "page_source", "")
+        raise AssertionError(f"no #{element_id} after {timeout:.0f} s on {getattr(browser, 'current_url', '?')}:\n"
+                             f"{page[:2000]}") from None
+
+
 @pytest.fixture
 def loop(kannel_chain: SmsChain, monkeypatch: pytest.MonkeyPatch) -> Iterator[SmsChain]:
     monkeypatch.setenv("WORKBENCH_ONLINE_SECRET", "loop-secret")
@@ -118,16 +135,15 @@ def test_hang_up_sms_to_chromium_order_to_the_desks(loop: SmsChain, tmp_path: Pa
     shots = Path(SHOTS) if SHOTS else tmp_path
     shots.mkdir(parents=True, exist_ok=True)
     try:
-        from selenium.webdriver.common.by import By
-
         browser.get(link.group(0))  # type: ignore[attr-defined]
-        assert "老用户流量包" in browser.find_element(By.ID, "offer-P-ONLINE").text  # type: ignore[attr-defined]
+        assert "老用户流量包" in _find(browser, "offer-P-ONLINE").text  # type: ignore[attr-defined]
         browser.save_screenshot(str(shots / "online-offers.png"))  # type: ignore[attr-defined]
-        browser.find_element(By.ID, "order-P-ONLINE").click()  # type: ignore[attr-defined]
+        _find(browser, "order-P-ONLINE").click()  # type: ignore[attr-defined]
+        confirm = _find(browser, "confirm")
         assert "确认办理" in browser.page_source  # type: ignore[attr-defined]
         browser.save_screenshot(str(shots / "online-confirm.png"))  # type: ignore[attr-defined]
-        browser.find_element(By.ID, "confirm").click()  # type: ignore[attr-defined]
-        message = browser.find_element(By.ID, "message").text  # type: ignore[attr-defined]
+        confirm.click()  # type: ignore[attr-defined]
+        message = _find(browser, "message").text  # type: ignore[attr-defined]
         assert "您已成功办理“老用户流量包”" in message
         browser.save_screenshot(str(shots / "online-done.png"))  # type: ignore[attr-defined]
         browser.refresh()  # type: ignore[attr-defined]  # a reload orders nothing more
@@ -255,12 +271,10 @@ def test_sipp_call_pops_hang_up_sms_chromium_order_closes_the_pop_and_the_other_
         assert link, got[0].text
         browser = _browser()
         try:
-            from selenium.webdriver.common.by import By
-
             browser.get(link.group(0))  # type: ignore[attr-defined]
-            browser.find_element(By.ID, "order-P-ONLINE").click()  # type: ignore[attr-defined]
-            browser.find_element(By.ID, "confirm").click()  # type: ignore[attr-defined]
-            assert "您已成功办理“老用户流量包”" in browser.find_element(By.ID, "message").text  # type: ignore[attr-defined]
+            _find(browser, "order-P-ONLINE").click()  # type: ignore[attr-defined]
+            _find(browser, "confirm").click()  # type: ignore[attr-defined]
+            assert "您已成功办理“老用户流量包”" in _find(browser, "message").text  # type: ignore[attr-defined]
         finally:
             browser.quit()  # type: ignore[attr-defined]
 
