@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 
 from server_stub.task_generation import match_policies
-from workbench.core.eligibility import (
+from workbench.core.policies import PolicySpec
+from workbench.core.rules import (
     And,
     Compare,
     Const,
@@ -38,7 +39,6 @@ from workbench.core.eligibility import (
     Or,
     PortraitFrame,
 )
-from workbench.core.policies import PolicySpec
 
 TODAY = dt.date(2026, 11, 23)
 PROVINCES = ["广东", "广西", "海南", "上海", "江苏", "浙江", "北京", "四川", "湖北", "新疆"]

@@ -10,9 +10,10 @@ s/workbench\.services\.phone\b/workbench.core.phone/g
 s/workbench\.services\.tags\b/workbench.core.tags/g
 s/workbench\.services\.pressure\b/workbench.core.pressure/g
 s/workbench\.services\.policies\b/workbench.core.policies/g
-s/workbench\.services\.eligibility\b/workbench.core.eligibility/g
+s/workbench\.services\.eligibility\b/workbench.core.rules/g
 s/workbench\.services\.lazy_import\b/workbench.core.lazy_import/g
 s/workbench\.local_store\.entities\b/workbench.core.entities/g
 s/workbench\.local_store\.dbutil\b/workbench.core.dbutil/g
 s/^from workbench\.services import (codes|phone|tags|pressure|policies|eligibility|lazy_import)\b/from workbench.core import \1/
 s/^from workbench\.local_store import (entities|dbutil)\b/from workbench.core import \1/
+s/workbench\.core\.eligibility\b/workbench.core.rules/g

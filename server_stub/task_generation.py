@@ -25,7 +25,7 @@ task's store, so desktops receive it on their next pull. Customers are read in c
 id; each chunk commits on its own (a crash leaves complete chunks; the rerun fills the rest).
 
 The matching core, :func:`match_policies`, evaluates the rules vectorised over a pandas
-frame with :meth:`workbench.core.eligibility.Rule.mask`; ``bench/bench_task_generation.py``
+frame with :meth:`workbench.core.rules.Rule.mask`; ``bench/bench_task_generation.py``
 times the same function.
 """
 
@@ -52,9 +52,9 @@ from server_stub.bulk import LogEntry, RawWriter, wire_json
 from server_stub.storage import models as m
 from workbench.core.clock import utcnow
 from workbench.core.codes import AcceptanceStatus, Channel, Role, TaskStatus
-from workbench.core.eligibility import PortraitFrame, RuleError
 from workbench.core.policies import PolicySpec, is_active, remaining_quota, usable_in
 from workbench.core.pressure import BLOCKING_FLAG
+from workbench.core.rules import PortraitFrame, RuleError
 
 #: Channels that get tasks (hotline and online are customer-initiated).
 TASK_CHANNELS: tuple[str, ...] = (Channel.OUTBOUND.value, Channel.STORE.value, Channel.SMS.value)

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 import yaml
 
-from workbench.core.eligibility import RuleError
 from workbench.core.policies import (
     SEED_POLICIES,
     PolicySpec,
@@ -23,6 +22,7 @@ from workbench.core.policies import (
     remaining_quota,
 )
 from workbench.core.pressure import PressureLimitSpec
+from workbench.core.rules import RuleError
 
 NOW = dt.datetime(2026, 11, 23, 6, 0, tzinfo=dt.UTC)
 P168, P228, PSIM, PHANDSET = SEED_POLICIES

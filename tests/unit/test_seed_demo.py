@@ -25,8 +25,8 @@ from server_stub.storage import models as m
 from server_stub.storage.db import open_central
 from server_stub.sync import wire_row
 from workbench.core import codes
-from workbench.core.eligibility import check_rule, compile_rule
 from workbench.core.entities import to_wire
+from workbench.core.rules import check_rule, compile_rule
 from workbench.core.tags import TAGS, label
 
 N = 1500

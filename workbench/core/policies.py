@@ -25,9 +25,9 @@ import yaml
 from workbench.core import limits
 from workbench.core.clock import parse_when
 from workbench.core.codes import Channel, Lifecycle, ScriptSection
-from workbench.core.eligibility import Rule, RuleError, compile_cached
 from workbench.core.errors import UserError
 from workbench.core.pressure import ALL_CHANNELS, PressureLimitSpec
+from workbench.core.rules import Rule, RuleError, compile_cached
 
 __all__ = [
     "POLICY_STATUSES",

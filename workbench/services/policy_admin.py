@@ -1,7 +1,7 @@
 """The policy studio's service: edit, check, preview, publish and exchange policies.
 
 Plain Python over the local store (no Qt). The studio's view-model calls it off the GUI
-thread. Rules are checked with :func:`workbench.core.eligibility.compile_rule`; matching
+thread. Rules are checked with :func:`workbench.core.rules.compile_rule`; matching
 counts run vectorised over the local book (a :class:`PortraitFrame` loaded once and kept
 until :meth:`PolicyAdminService.reload_book`). Publishing bumps the version and marks the
 policy published; an optional ``publisher`` callback hands the published policy to whatever
@@ -22,7 +22,6 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from workbench.core.eligibility import PortraitFrame, RuleError, compile_rule
 from workbench.core.policies import (
     PolicyBundle,
     PolicySpec,
@@ -33,6 +32,7 @@ from workbench.core.policies import (
     publish,
 )
 from workbench.core.pressure import PressureLimitSpec
+from workbench.core.rules import PortraitFrame, RuleError, compile_rule
 from workbench.local_store.models import Customer, Policy, PressureLimit, Script
 
 __all__ = ["PolicyAdminService", "PreviewRow", "RuleCheck"]

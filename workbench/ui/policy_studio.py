@@ -35,9 +35,9 @@ from PySide6.QtWidgets import (
 
 from workbench.core.clock import parse_when
 from workbench.core.codes import Channel, Lifecycle, ScriptSection
-from workbench.core.eligibility import SCORE_PREFIX, field_schema
 from workbench.core.policies import PolicySpec, ScriptSpec
 from workbench.core.pressure import ALL_CHANNELS, PressureLimitSpec
+from workbench.core.rules import SCORE_PREFIX, field_schema
 from workbench.services.policy_admin import PreviewRow, RuleCheck
 from workbench.views.policy_studio_vm import PolicyStudioViewModel
 from workbench.views.row_table import Column, RowTableModel

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workbench.core.eligibility import (
+from workbench.core.rules import (
     And,
     Compare,
     Const,

@@ -8,14 +8,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from workbench.core.eligibility import (
+from workbench.core.policies import load_yaml
+from workbench.core.rules import (
     SCORE_KINDS,
     PortraitFrame,
     RuleError,
     compile_rule,
     field_schema,
 )
-from workbench.core.policies import load_yaml
 
 RETENTION = Path(__file__).resolve().parents[2] / "server_stub" / "lifecycle" / "demo_retention.yaml"
 
