@@ -105,3 +105,58 @@ def test_the_generic_sentence_for_a_bug_is_in_chinese_too(qapp: Any, crash_handl
     finally:
         install_language(qapp, "en")
     assert [info[0] for info in crash_handler] == [RuntimeError]
+
+
+def test_the_rule_export_template_limit_and_studio_errors_are_user_errors(
+        crash_handler: list[tuple[Any, ...]]) -> None:
+    from workbench.core.pressure import LimitSpecError, PressureLimitSpec
+    from workbench.core.rules import RuleError, compile_rule
+    from workbench.core.sms_text import RenderError
+    from workbench.services.exports import ExportRefused
+    from workbench.services.policy_admin import PolicyInputError
+
+    with pytest.raises(RuleError) as rule:
+        compile_rule("plan_fee ==")
+    with pytest.raises(LimitSpecError) as limit:
+        PressureLimitSpec(channel="outbound", period="fortnight")
+    for exc in (rule.value, limit.value, RenderError("x"), ExportRefused("x"), PolicyInputError("x")):
+        assert isinstance(exc, UserError)
+        assert errors.user_message(exc) == str(exc)
+    assert "fortnight" in errors.user_message(limit.value)
+    assert crash_handler == []
+
+
+@pytest.mark.parametrize("which", ["audit", "sms_funnel"])
+def test_a_bug_behind_a_lead_screen_shows_the_generic_sentence(
+        qtbot: Any, which: str, crash_handler: list[tuple[Any, ...]]) -> None:
+    from workbench.views.audit_vm import AuditLogViewModel
+    from workbench.views.sms_funnel_vm import SmsFunnelViewModel
+
+    def buggy(*_a: Any, **_k: Any) -> Any:
+        raise AttributeError("secret internals")
+
+    runner = TaskRunner()
+    vm: Any = AuditLogViewModel(buggy, runner) if which == "audit" else SmsFunnelViewModel(buggy, runner)
+    start = vm.load if which == "audit" else vm.refresh
+    with qtbot.waitSignal(vm.failed, raising=True) as blocker:
+        start()
+    assert "secret internals" not in blocker.args[0]
+    assert "Something went wrong" in blocker.args[0]
+    assert [info[0] for info in crash_handler] == [AttributeError]
+    runner.wait_for_done()
+
+
+def test_no_view_or_widget_shows_the_text_of_an_arbitrary_exception() -> None:
+    """A static guard: failure callbacks in views/ and ui/ go through ``user_message``."""
+    import re
+    from pathlib import Path
+
+    import workbench
+
+    root = Path(workbench.__file__).parent
+    bad = []
+    for path in [*root.joinpath("views").glob("*.py"), *root.joinpath("ui").glob("*.py")]:
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if re.search(r"lambda exc: [^\n]*\(str\(exc\)\)|\.format\((e|m)=exc\)|format\(m=str\(exc\)\)", line):
+                bad.append(f"{path.name}:{n}: {line.strip()}")
+    assert bad == []

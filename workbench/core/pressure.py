@@ -53,6 +53,7 @@ __all__ = [
     "PROACTIVE_CHANNELS",
     "ContactRecord",
     "Override",
+    "LimitSpecError",
     "OverrideNotAllowedError",
     "PressureDecision",
     "PressureLimitSpec",
@@ -173,6 +174,10 @@ class ContactRecord:
         )
 
 
+class LimitSpecError(UserError, ValueError):
+    """A pressure limit that cannot be saved (a bad period or time); the message says why."""
+
+
 @dataclass(frozen=True)
 class PressureLimitSpec:
     """One limit: a cap per channel and period, with quiet hours and a cool-down."""
@@ -187,7 +192,7 @@ class PressureLimitSpec:
 
     def __post_init__(self) -> None:
         if self.period not in ("day", "week", "month"):
-            raise ValueError(f"period must be day, week or month, not {self.period!r}")
+            raise LimitSpecError("period must be day, week or month, not {period!r}", period=self.period)
         for name in ("quiet_start", "quiet_end"):
             value = getattr(self, name)
             if value:
@@ -226,7 +231,7 @@ def _parse_hhmm(text: str, name: str) -> dt.time:
             return dt.time(0, 0)
         return dt.time(int(hh), int(mm))
     except (ValueError, AttributeError):
-        raise ValueError(f"{name} must be a time like 21:00, not {text!r}") from None
+        raise LimitSpecError("{name} must be a time like 21:00, not {value!r}", name=name, value=text) from None
 
 
 # ---------------------------------------------------------------- outputs
@@ -382,7 +387,7 @@ def period_bounds(period: str, now: dt.datetime, zone: ZoneInfo) -> tuple[dt.dat
         start_date = day.replace(day=1)
         end_date = (start_date + dt.timedelta(days=32)).replace(day=1)
     else:
-        raise ValueError(f"unknown period {period!r}")
+        raise LimitSpecError("unknown period {period!r}", period=period)
     start = dt.datetime.combine(start_date, dt.time(0), zone)
     end = dt.datetime.combine(end_date, dt.time(0), zone)
     return start.astimezone(dt.UTC), end.astimezone(dt.UTC)

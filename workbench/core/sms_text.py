@@ -20,6 +20,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from workbench.core.errors import UserError
+
 __all__ = [
     "DEFAULT_SENSITIVE_WORDS",
     "OPT_OUT_WORDS",
@@ -219,7 +221,7 @@ def estimate(body: str) -> str:
     return _PLACEHOLDER.sub(fill, body)
 
 
-class RenderError(ValueError):
+class RenderError(UserError, ValueError):
     """A template that cannot be filled (an unknown placeholder or a missing value)."""
 
 

@@ -13,6 +13,7 @@ import csv
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from workbench.core.errors import UserError
 from workbench.core.phone import mask_middle
 from workbench.services.server_api import OfflineError
 from workbench.services.worklist import WorkItem
@@ -21,7 +22,7 @@ from workbench.services.worklist import WorkItem
 Reporter = Callable[[str, int], None]
 
 
-class ExportRefused(Exception):
+class ExportRefused(UserError):
     """The export was not written; the message says why (safe to show)."""
 
 

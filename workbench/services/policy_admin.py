@@ -22,6 +22,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from workbench.core.errors import UserError
 from workbench.core.policies import (
     PolicyBundle,
     PolicySpec,
@@ -35,12 +36,16 @@ from workbench.core.pressure import PressureLimitSpec
 from workbench.core.rules import PortraitFrame, RuleError, compile_rule
 from workbench.local_store.models import Customer, Policy, PressureLimit, Script
 
-__all__ = ["PolicyAdminService", "PreviewRow", "RuleCheck"]
+__all__ = ["PolicyAdminService", "PolicyInputError", "PreviewRow", "RuleCheck"]
 
 #: Portrait columns loaded for counting and previews.
 _BOOK_COLUMNS = tuple(
     c for c in Customer.__table__.columns.keys() if c not in ("updated_at", "note")
 )
+
+
+class PolicyInputError(UserError, ValueError):
+    """A policy the studio cannot save or publish as given; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -150,7 +155,7 @@ class PolicyAdminService:
         compile_rule(spec.rule or "")
         spec = dataclasses.replace(spec, rule=(spec.rule or "").strip() or "true")
         if not spec.id.strip() or not spec.name.strip():
-            raise ValueError("a policy needs an id and a name")
+            raise PolicyInputError("a policy needs an id and a name")
         with self._sf.begin() as s:
             row = s.get(Policy, spec.id)
             values = spec.to_row()
@@ -173,7 +178,7 @@ class PolicyAdminService:
         with self._sf.begin() as s:
             row = s.get(Policy, policy_id)
             if row is None:
-                raise KeyError(policy_id)
+                raise PolicyInputError("there is no policy {id}", id=policy_id)
             spec = publish(PolicySpec.from_row(row))
             row.status = spec.status
             row.version = spec.version

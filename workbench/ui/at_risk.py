@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from workbench.core.phone import mask_middle
 from workbench.services.at_risk import QUADRANTS, AtRiskRow, AtRiskService
 from workbench.services.exports import ExportRefused
+from workbench.views.errors import user_message
 from workbench.views.table_models import ColumnSpec, DataFrameTableModel
 from workbench.views.task_runner import TaskRunner
 
@@ -137,7 +138,7 @@ class AtRiskWidget(QWidget):
         self.loaded.emit(len(rows))
 
     def _failed(self, exc: BaseException) -> None:
-        self.status.setText(self.tr("Failed: {m}").format(m=str(exc)))
+        self.status.setText(self.tr("Failed: {m}").format(m=user_message(exc)))
         self.done.emit(self.status.text())
 
     # ----------------------------------------------------------------- export
@@ -149,7 +150,7 @@ class AtRiskWidget(QWidget):
         try:
             n = self.service.export([by_id[i] for i in ids], path)
         except ExportRefused as exc:
-            self.status.setText(self.tr("Not exported: {m}").format(m=str(exc)))
+            self.status.setText(self.tr("Not exported: {m}").format(m=user_message(exc)))
             return 0
         self.status.setText(self.tr("Exported %n customers (numbers masked).", "", n))
         return n
@@ -180,7 +181,7 @@ class AtRiskWidget(QWidget):
 
     def _create_failed(self, exc: BaseException) -> None:
         self.create_button.setEnabled(True)
-        self.status.setText(self.tr("Refused: {m}").format(m=str(exc)))
+        self.status.setText(self.tr("Refused: {m}").format(m=user_message(exc)))
         self.done.emit(self.status.text())
 
     def shutdown(self) -> None:

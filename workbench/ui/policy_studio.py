@@ -35,10 +35,12 @@ from PySide6.QtWidgets import (
 
 from workbench.core.clock import parse_when
 from workbench.core.codes import Channel, Lifecycle, ScriptSection
+from workbench.core.errors import UserError
 from workbench.core.policies import PolicySpec, ScriptSpec
 from workbench.core.pressure import ALL_CHANNELS, PressureLimitSpec
 from workbench.core.rules import SCORE_PREFIX, field_schema
 from workbench.services.policy_admin import PreviewRow, RuleCheck
+from workbench.views.errors import user_message
 from workbench.views.policy_studio_vm import PolicyStudioViewModel
 from workbench.views.row_table import Column, RowTableModel
 
@@ -323,7 +325,7 @@ class PolicyStudio(QWidget):
             if not text:
                 return None
             if not text.isdigit():
-                raise ValueError(self.tr("%1 must be a whole number").replace("%1", label))
+                raise UserError(self.tr("%1 must be a whole number").replace("%1", label))
             return int(text)
 
         def when(edit: QLineEdit, label: str) -> dt.datetime | None:
@@ -333,7 +335,7 @@ class PolicyStudio(QWidget):
             try:
                 return parse_when(text, label)
             except ValueError:
-                raise ValueError(self.tr("%1 must be a date like 2026-12-01").replace("%1", label)) from None
+                raise UserError(self.tr("%1 must be a date like 2026-12-01").replace("%1", label)) from None
 
         existing = next((p for p in self.vm.policies if p.id == self._current_id), None)
         return PolicySpec(
@@ -361,8 +363,8 @@ class PolicyStudio(QWidget):
     def on_save(self) -> None:
         try:
             spec = self.spec_from_form()
-        except ValueError as exc:
-            self.on_error(str(exc))
+        except UserError as exc:
+            self.on_error(user_message(exc))
             return
         self.vm.save(spec)
 

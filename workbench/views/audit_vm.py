@@ -7,6 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from workbench.views.errors import user_message
 from workbench.views.task_runner import TaskRunner
 
 #: ``fetch(user=…, customer=…, since=…, action=…, limit=…) -> list of entries`` (the server
@@ -32,4 +33,4 @@ class AuditLogViewModel(QObject):
         filters = {"user": user.strip() or None, "customer": customer.strip() or None,
                    "since": since.strip() or None, "action": action.strip() or None, "limit": limit}
         self._runner.run(lambda: self._fetch(**filters), self.entries_ready.emit,
-                         lambda exc: self.failed.emit(str(exc)))
+                         lambda exc: self.failed.emit(user_message(exc)))

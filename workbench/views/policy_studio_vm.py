@@ -15,8 +15,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from workbench.core.policies import PolicySpec, PolicyYamlError
+from workbench.core.policies import PolicySpec
 from workbench.services.policy_admin import PolicyAdminService, RuleCheck
+from workbench.views.errors import user_message
 from workbench.views.task_runner import Latest, TaskRunner
 
 #: Pause in typing before the matching customers are counted (ms).
@@ -166,7 +167,8 @@ class PolicyStudioViewModel(QObject):
         self._runner.run(fn, on_success, self._on_failure)
 
     def _on_failure(self, exc: BaseException) -> None:
-        if isinstance(exc, PolicyYamlError | ValueError | KeyError | OSError | UnicodeDecodeError):
-            self.error.emit(str(exc).strip("'\""))
+        if isinstance(exc, OSError | UnicodeDecodeError):  # a YAML file that cannot be read
+            self.error.emit(self.tr("Could not read the file: {e}").format(e=exc.strerror if isinstance(exc, OSError)
+                                                                           and exc.strerror else exc))
             return
-        raise exc
+        self.error.emit(user_message(exc))  # a UserError's message; anything else is a bug, reported

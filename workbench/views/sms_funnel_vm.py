@@ -7,7 +7,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Signal
 
 from workbench.services.channel_funnel import DEFAULT_DAYS, SmsChannelFigures
-from workbench.services.server_api import ApiError
+from workbench.views.errors import user_message
 from workbench.views.task_runner import TaskRunner
 
 
@@ -49,9 +49,6 @@ class SmsFunnelViewModel(QObject):
             if asked != self._asked:
                 return
             self.busy_changed.emit(False)
-            if isinstance(exc, ApiError):
-                self.failed.emit(str(exc))
-            else:
-                self.failed.emit(self.tr("The SMS figures could not be read: {e}").format(e=exc))
+            self.failed.emit(self.tr("The SMS figures could not be read: {e}").format(e=user_message(exc)))
 
         self._runner.run(lambda: self._fetch(period), ok, bad)

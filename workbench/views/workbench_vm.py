@@ -11,7 +11,7 @@ from workbench.core.codes import REACHED, WrapUp
 from workbench.services.actor import Actor
 from workbench.services.call_events import CallEvent, Source
 from workbench.services.dialing import DialCheck, DialService
-from workbench.services.outcomes import InputError, OutcomeInput, OutcomeService, Recorded
+from workbench.services.outcomes import OutcomeInput, OutcomeService, Recorded
 from workbench.services.portrait_edit import PortraitEditor, PortraitSaved
 from workbench.services.screen_pop import ScreenPop, ScreenPopService
 from workbench.services.worklist import WorkItem, load_worklist, stores_by_city
@@ -175,8 +175,7 @@ class WorkbenchViewModel(QObject):
                 self.refresh_pop(customer_id, channel)
 
         def failed(exc: BaseException) -> None:
-            self.portrait_failed.emit(customer_id, str(exc) if isinstance(exc, InputError)
-                                      else self.tr("save failed: {e}").format(e=exc))
+            self.portrait_failed.emit(customer_id, user_message(exc))
 
         self.runner.run(lambda: self._portraits.save(customer_id, **values), done, failed)
 
@@ -240,7 +239,7 @@ class WorkbenchViewModel(QObject):
             else:
                 self.pop_ready.emit(pop, event)
 
-        self.runner.run(work, done, lambda exc: self.lookup_failed.emit(str(exc)))
+        self.runner.run(work, done, lambda exc: self.lookup_failed.emit(user_message(exc)))
 
     # ------------------------------------------------------------------ reveal
     @property
@@ -255,19 +254,21 @@ class WorkbenchViewModel(QObject):
             self.message.emit(self.tr("Full numbers can only be shown while connected to the server."))
             return
         self.runner.run(lambda: reveal(customer_id), lambda number: self.number_revealed.emit(customer_id, number),
-                        lambda exc: self.message.emit(self.tr("Could not show the number: {e}").format(e=exc)))
+                        lambda exc: self.message.emit(self.tr("Could not show the number: {e}").format(e=user_message(exc))))
 
     # ------------------------------------------------------------------ exports
     def export_worklist(self, path: str) -> None:
         """Write the work list to ``path`` with masked numbers, once the server recorded it."""
-        from workbench.services.exports import ExportRefused, export_worklist
+        from workbench.services.exports import export_worklist
 
         def work() -> int:
             return export_worklist(load_worklist(self._sf, self.actor), path, self._report_export)
 
         def failed(exc: BaseException) -> None:
-            self.message.emit(str(exc) if isinstance(exc, ExportRefused)
-                              else self.tr("Could not export: {e}").format(e=exc))
+            if isinstance(exc, OSError):  # the file could not be written (disk full, no permission)
+                self.message.emit(self.tr("Could not export: {e}").format(e=exc.strerror or exc))
+            else:  # ExportRefused says why; anything else is a bug, reported
+                self.message.emit(user_message(exc))
 
         self.runner.run(work, lambda n: self.message.emit(self.tr("Exported %n rows to {path}", "", n).format(path=path)),
                         failed)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from workbench.core.errors import UserError
+
 #: Rules nested deeper than this are refused (keeps evaluation recursion bounded).
 MAX_DEPTH = 60
 #: Longest rule text accepted.
@@ -26,7 +28,7 @@ class Position:
         return f"line {self.line}, column {self.column}"
 
 
-class RuleError(ValueError):
+class RuleError(UserError, ValueError):
     """A rule that cannot be saved. The message is safe to show to an admin.
 
     Attributes:

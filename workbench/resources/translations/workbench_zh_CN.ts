@@ -3,72 +3,72 @@
 <context>
     <name>AtRiskColumns</name>
     <message>
-        <location filename="../../ui/at_risk.py" line="32" />
+        <location filename="../../ui/at_risk.py" line="33" />
         <source>High risk · high value</source>
         <translation>高危高值</translation>
     </message>
     <message>
-        <location filename="../../ui/at_risk.py" line="33" />
+        <location filename="../../ui/at_risk.py" line="34" />
         <source>High risk · low value</source>
         <translation>高危低值</translation>
     </message>
     <message>
-        <location filename="../../ui/at_risk.py" line="34" />
+        <location filename="../../ui/at_risk.py" line="35" />
         <source>Low risk · high value</source>
         <translation>低危高值</translation>
     </message>
     <message>
-        <location filename="../../ui/at_risk.py" line="35" />
+        <location filename="../../ui/at_risk.py" line="36" />
         <source>Low risk · low value</source>
         <translation>低危低值</translation>
     </message>
     <message>
-        <location filename="../../ui/at_risk.py" line="48" />
+        <location filename="../../ui/at_risk.py" line="49" />
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../../ui/at_risk.py" line="49" />
+        <location filename="../../ui/at_risk.py" line="50" />
         <source>Mobile</source>
         <translation>手机号</translation>
     </message>
     <message>
-        <location filename="../../ui/at_risk.py" line="50" />
+        <location filename="../../ui/at_risk.py" line="51" />
         <source>Quadrant</source>
         <translation>象限</translation>
     </message>
     <message>
-        <location filename="../../ui/at_risk.py" line="51" />
+        <location filename="../../ui/at_risk.py" line="52" />
         <source>Churn risk</source>
         <translation>流失风险</translation>
     </message>
     <message>
-        <location filename="../../ui/at_risk.py" line="52" />
+        <location filename="../../ui/at_risk.py" line="53" />
         <source>Renewal</source>
         <translation>续约倾向</translation>
     </message>
     <message>
-        <location filename="../../ui/at_risk.py" line="53" />
+        <location filename="../../ui/at_risk.py" line="54" />
         <source>Deal</source>
         <translation>成交概率</translation>
     </message>
     <message>
-        <location filename="../../ui/at_risk.py" line="54" />
+        <location filename="../../ui/at_risk.py" line="55" />
         <source>Value tier</source>
         <translation>价值层级</translation>
     </message>
     <message>
-        <location filename="../../ui/at_risk.py" line="55" />
+        <location filename="../../ui/at_risk.py" line="56" />
         <source>Monthly fee (¥)</source>
         <translation>月费（元）</translation>
     </message>
     <message>
-        <location filename="../../ui/at_risk.py" line="56" />
+        <location filename="../../ui/at_risk.py" line="57" />
         <source>Revenue at risk (¥/yr)</source>
         <translation>风险收入（元/年）</translation>
     </message>
     <message>
-        <location filename="../../ui/at_risk.py" line="57" />
+        <location filename="../../ui/at_risk.py" line="58" />
         <source>Churn risk × 12 × monthly fee</source>
         <translation>流失风险 × 12 × 月费</translation>
     </message>
@@ -76,72 +76,72 @@
 <context>
     <name>AtRiskWidget</name>
     <message>
-        <location filename="../../ui/at_risk.py" line="83" />
+        <location filename="../../ui/at_risk.py" line="84" />
         <source>All quadrants</source>
         <translation>全部象限</translation>
     </message>
     <message>
-        <location filename="../../ui/at_risk.py" line="98" />
+        <location filename="../../ui/at_risk.py" line="99" />
         <source>Retention: high churn risk</source>
         <translation>挽留：流失风险高</translation>
     </message>
     <message>
-        <location filename="../../ui/at_risk.py" line="99" />
+        <location filename="../../ui/at_risk.py" line="100" />
         <source>Create retention tasks for the selection</source>
         <translation>为所选客户创建挽留任务</translation>
     </message>
     <message>
-        <location filename="../../ui/at_risk.py" line="101" />
+        <location filename="../../ui/at_risk.py" line="102" />
         <source>Reload</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../../ui/at_risk.py" line="106" />
+        <location filename="../../ui/at_risk.py" line="107" />
         <source>Quadrant</source>
         <translation>象限</translation>
     </message>
     <message>
-        <location filename="../../ui/at_risk.py" line="110" />
+        <location filename="../../ui/at_risk.py" line="111" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../ui/at_risk.py" line="110" />
+        <location filename="../../ui/at_risk.py" line="111" />
         <source>Rule</source>
         <translation>规则</translation>
     </message>
     <message>
-        <location filename="../../ui/at_risk.py" line="111" />
+        <location filename="../../ui/at_risk.py" line="112" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../ui/at_risk.py" line="140" />
+        <location filename="../../ui/at_risk.py" line="141" />
         <source>Failed: {m}</source>
         <translation>失败：{m}</translation>
     </message>
     <message>
-        <location filename="../../ui/at_risk.py" line="152" />
+        <location filename="../../ui/at_risk.py" line="153" />
         <source>Not exported: {m}</source>
         <translation>未导出：{m}</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/at_risk.py" line="154" />
+        <location filename="../../ui/at_risk.py" line="155" />
         <source>Exported %n customers (numbers masked).</source>
         <translation><numerusform>已导出 %n 位客户（号码已脱敏）。</numerusform></translation>
     </message>
     <message>
-        <location filename="../../ui/at_risk.py" line="167" />
+        <location filename="../../ui/at_risk.py" line="168" />
         <source>Select the customers first.</source>
         <translation>请先选择客户。</translation>
     </message>
     <message>
-        <location filename="../../ui/at_risk.py" line="177" />
+        <location filename="../../ui/at_risk.py" line="178" />
         <source>{created} retention tasks created ({skipped} already had one); {assigned} assigned, {waiting} waiting in the pool.</source>
         <translation>已创建 {created} 个挽留任务（{skipped} 位已有任务）；已分配 {assigned} 个，{waiting} 个在公海等待。</translation>
     </message>
     <message>
-        <location filename="../../ui/at_risk.py" line="183" />
+        <location filename="../../ui/at_risk.py" line="184" />
         <source>Refused: {m}</source>
         <translation>被拒绝：{m}</translation>
     </message>
@@ -1276,57 +1276,57 @@
 <context>
     <name>LimitsPage</name>
     <message>
-        <location filename="../../ui/policy_studio.py" line="533" />
-        <location filename="../../ui/policy_studio.py" line="559" />
+        <location filename="../../ui/policy_studio.py" line="535" />
+        <location filename="../../ui/policy_studio.py" line="561" />
         <source>ID</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="534" />
-        <location filename="../../ui/policy_studio.py" line="560" />
+        <location filename="../../ui/policy_studio.py" line="536" />
+        <location filename="../../ui/policy_studio.py" line="562" />
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="535" />
-        <location filename="../../ui/policy_studio.py" line="561" />
+        <location filename="../../ui/policy_studio.py" line="537" />
+        <location filename="../../ui/policy_studio.py" line="563" />
         <source>Period</source>
         <translation>周期</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="536" />
-        <location filename="../../ui/policy_studio.py" line="562" />
+        <location filename="../../ui/policy_studio.py" line="538" />
+        <location filename="../../ui/policy_studio.py" line="564" />
         <source>At most</source>
         <translation>最多</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="538" />
+        <location filename="../../ui/policy_studio.py" line="540" />
         <source>Quiet hours</source>
         <translation>免打扰时段</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="540" />
-        <location filename="../../ui/policy_studio.py" line="565" />
+        <location filename="../../ui/policy_studio.py" line="542" />
+        <location filename="../../ui/policy_studio.py" line="567" />
         <source>Cool-down (days)</source>
         <translation>冷却期（天）</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="563" />
+        <location filename="../../ui/policy_studio.py" line="565" />
         <source>Quiet from</source>
         <translation>免打扰开始</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="564" />
+        <location filename="../../ui/policy_studio.py" line="566" />
         <source>Quiet until</source>
         <translation>免打扰结束</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="566" />
+        <location filename="../../ui/policy_studio.py" line="568" />
         <source>New</source>
         <translation>新建</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="567" />
+        <location filename="../../ui/policy_studio.py" line="569" />
         <source>Save</source>
         <translation>保存</translation>
     </message>
@@ -1920,240 +1920,249 @@
 <context>
     <name>PolicyStudio</name>
     <message>
-        <location filename="../../ui/policy_studio.py" line="58" />
+        <location filename="../../ui/policy_studio.py" line="60" />
         <source>Policy studio</source>
         <translation>政策配置</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="63" />
-        <location filename="../../ui/policy_studio.py" line="118" />
+        <location filename="../../ui/policy_studio.py" line="65" />
+        <location filename="../../ui/policy_studio.py" line="120" />
         <source>ID</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="64" />
-        <location filename="../../ui/policy_studio.py" line="119" />
-        <location filename="../../ui/policy_studio.py" line="139" />
+        <location filename="../../ui/policy_studio.py" line="66" />
+        <location filename="../../ui/policy_studio.py" line="121" />
+        <location filename="../../ui/policy_studio.py" line="141" />
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="65" />
-        <location filename="../../ui/policy_studio.py" line="131" />
+        <location filename="../../ui/policy_studio.py" line="67" />
+        <location filename="../../ui/policy_studio.py" line="133" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="66" />
+        <location filename="../../ui/policy_studio.py" line="68" />
         <source>Version</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="91" />
+        <location filename="../../ui/policy_studio.py" line="93" />
         <source>unlimited</source>
         <translation>不限</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="105" />
+        <location filename="../../ui/policy_studio.py" line="107" />
         <source>Insert a field…</source>
         <translation>插入字段…</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="110" />
+        <location filename="../../ui/policy_studio.py" line="112" />
         <source>Fields a rule can use. scores.deal, scores.churn and scores.renewal are probabilities from 0 to 1; a customer without that score does not match.</source>
         <translation>规则可用的字段。scores.deal、scores.churn、scores.renewal 是 0 到 1 的概率；还没有该评分的客户不匹配。</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="120" />
+        <location filename="../../ui/policy_studio.py" line="122" />
         <source>Pitch</source>
         <translation>卖点</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="121" />
+        <location filename="../../ui/policy_studio.py" line="123" />
         <source>Product</source>
         <translation>产品</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="122" />
+        <location filename="../../ui/policy_studio.py" line="124" />
         <source>Channels</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="123" />
+        <location filename="../../ui/policy_studio.py" line="125" />
         <source>Priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="124" />
+        <location filename="../../ui/policy_studio.py" line="126" />
         <source>Value (¥)</source>
         <translation>价值（元）</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="125" />
-        <location filename="../../ui/policy_studio.py" line="347" />
+        <location filename="../../ui/policy_studio.py" line="127" />
+        <location filename="../../ui/policy_studio.py" line="349" />
         <source>Quota, total</source>
         <translation>总配额</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="126" />
-        <location filename="../../ui/policy_studio.py" line="348" />
+        <location filename="../../ui/policy_studio.py" line="128" />
+        <location filename="../../ui/policy_studio.py" line="350" />
         <source>Quota per store</source>
         <translation>单厅配额</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="127" />
-        <location filename="../../ui/policy_studio.py" line="345" />
+        <location filename="../../ui/policy_studio.py" line="129" />
+        <location filename="../../ui/policy_studio.py" line="347" />
         <source>Valid from</source>
         <translation>生效日期</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="128" />
-        <location filename="../../ui/policy_studio.py" line="346" />
+        <location filename="../../ui/policy_studio.py" line="130" />
+        <location filename="../../ui/policy_studio.py" line="348" />
         <source>Valid to</source>
         <translation>有效期至</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="129" />
+        <location filename="../../ui/policy_studio.py" line="131" />
         <source>Exclusive group</source>
         <translation>互斥组</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="130" />
+        <location filename="../../ui/policy_studio.py" line="132" />
         <source>Script</source>
         <translation>话术</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="132" />
+        <location filename="../../ui/policy_studio.py" line="134" />
         <source>Rule</source>
         <translation>规则</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="138" />
+        <location filename="../../ui/policy_studio.py" line="140" />
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="140" />
+        <location filename="../../ui/policy_studio.py" line="142" />
         <source>City</source>
         <translation>城市</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="141" />
+        <location filename="../../ui/policy_studio.py" line="143" />
         <source>Plan fee</source>
         <translation>套餐月费</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="142" />
+        <location filename="../../ui/policy_studio.py" line="144" />
         <source>Why</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="149" />
+        <location filename="../../ui/policy_studio.py" line="151" />
         <source>New</source>
         <translation>新建</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="150" />
+        <location filename="../../ui/policy_studio.py" line="152" />
         <source>Save</source>
         <translation>保存</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="151" />
+        <location filename="../../ui/policy_studio.py" line="153" />
         <source>Publish</source>
         <translation>发布</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="152" />
+        <location filename="../../ui/policy_studio.py" line="154" />
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="153" />
+        <location filename="../../ui/policy_studio.py" line="155" />
         <source>Import YAML…</source>
         <translation>导入 YAML…</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="154" />
+        <location filename="../../ui/policy_studio.py" line="156" />
         <source>Export YAML…</source>
         <translation>导出 YAML…</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="181" />
+        <location filename="../../ui/policy_studio.py" line="183" />
         <source>Policies</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="182" />
+        <location filename="../../ui/policy_studio.py" line="184" />
         <source>Scripts</source>
         <translation>话术</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="183" />
+        <location filename="../../ui/policy_studio.py" line="185" />
         <source>Pressure limits</source>
         <translation>接触管控</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="253" />
+        <location filename="../../ui/policy_studio.py" line="255" />
         <source>new (draft)</source>
         <translation>新建（草稿）</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="281" />
+        <location filename="../../ui/policy_studio.py" line="283" />
         <source>Rule OK — counting matching customers…</source>
         <translation>规则正确 — 正在统计匹配客户…</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="284" />
+        <location filename="../../ui/policy_studio.py" line="286" />
         <source>Rule OK — matches %1 of %2 customers in the local book</source>
         <translation>规则正确 — 本地客户中 %2 位有 %1 位匹配</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="326" />
+        <location filename="../../ui/policy_studio.py" line="328" />
         <source>%1 must be a whole number</source>
         <translation>%1 须为整数</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="336" />
+        <location filename="../../ui/policy_studio.py" line="338" />
         <source>%1 must be a date like 2026-12-01</source>
         <translation>%1 须为日期，例如 2026-12-01</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="196" />
-        <location filename="../../ui/policy_studio.py" line="197" />
-        <location filename="../../ui/policy_studio.py" line="373" />
+        <location filename="../../ui/policy_studio.py" line="198" />
+        <location filename="../../ui/policy_studio.py" line="199" />
+        <location filename="../../ui/policy_studio.py" line="375" />
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="381" />
+        <location filename="../../ui/policy_studio.py" line="383" />
         <source>Published %1, version %2</source>
         <translation>已发布 %1，版本 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="394" />
+        <location filename="../../ui/policy_studio.py" line="396" />
         <source>Import policies</source>
         <translation>导入政策</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="395" />
-        <location filename="../../ui/policy_studio.py" line="401" />
+        <location filename="../../ui/policy_studio.py" line="397" />
+        <location filename="../../ui/policy_studio.py" line="403" />
         <source>YAML files (*.yaml *.yml)</source>
         <translation>YAML 文件 (*.yaml *.yml)</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="400" />
+        <location filename="../../ui/policy_studio.py" line="402" />
         <source>Export policies</source>
         <translation>导出政策</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="406" />
+        <location filename="../../ui/policy_studio.py" line="408" />
         <source>Imported %1 items</source>
         <translation>已导入 %1 项</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="409" />
+        <location filename="../../ui/policy_studio.py" line="411" />
         <source>Exported to %1</source>
         <translation>已导出到 %1</translation>
+    </message>
+</context>
+<context>
+    <name>PolicyStudioViewModel</name>
+    <message>
+        <location filename="../../views/policy_studio_vm.py" line="171" />
+        <source>Could not read the file: {e}</source>
+        <extracomment>Pause in typing before the matching customers are counted (ms).</extracomment>
+        <translation>无法读取文件：{e}</translation>
     </message>
 </context>
 <context>
@@ -2550,62 +2559,62 @@
 <context>
     <name>ScriptsPage</name>
     <message>
-        <location filename="../../ui/policy_studio.py" line="438" />
-        <location filename="../../ui/policy_studio.py" line="458" />
+        <location filename="../../ui/policy_studio.py" line="440" />
+        <location filename="../../ui/policy_studio.py" line="460" />
         <source>ID</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="439" />
-        <location filename="../../ui/policy_studio.py" line="459" />
+        <location filename="../../ui/policy_studio.py" line="441" />
+        <location filename="../../ui/policy_studio.py" line="461" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="440" />
-        <location filename="../../ui/policy_studio.py" line="461" />
+        <location filename="../../ui/policy_studio.py" line="442" />
+        <location filename="../../ui/policy_studio.py" line="463" />
         <source>Section</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="441" />
-        <location filename="../../ui/policy_studio.py" line="462" />
+        <location filename="../../ui/policy_studio.py" line="443" />
+        <location filename="../../ui/policy_studio.py" line="464" />
         <source>Variant</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="442" />
-        <location filename="../../ui/policy_studio.py" line="463" />
+        <location filename="../../ui/policy_studio.py" line="444" />
+        <location filename="../../ui/policy_studio.py" line="465" />
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="456" />
+        <location filename="../../ui/policy_studio.py" line="458" />
         <source>comma-separated</source>
         <translation>用逗号分隔</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="460" />
+        <location filename="../../ui/policy_studio.py" line="462" />
         <source>Lifecycle stage</source>
         <translation>生命周期</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="464" />
+        <location filename="../../ui/policy_studio.py" line="466" />
         <source>Text</source>
         <translation>内容</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="465" />
+        <location filename="../../ui/policy_studio.py" line="467" />
         <source>Keywords</source>
         <translation>关键词</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="466" />
+        <location filename="../../ui/policy_studio.py" line="468" />
         <source>New</source>
         <translation>新建</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="467" />
+        <location filename="../../ui/policy_studio.py" line="469" />
         <source>Save</source>
         <translation>保存</translation>
     </message>
@@ -2779,7 +2788,7 @@
 <context>
     <name>SmsFunnelViewModel</name>
     <message>
-        <location filename="../../views/sms_funnel_vm.py" line="55" />
+        <location filename="../../views/sms_funnel_vm.py" line="52" />
         <source>The SMS figures could not be read: {e}</source>
         <translation>无法读取短信数据：{e}</translation>
     </message>
@@ -2837,47 +2846,42 @@
         <translation>画像已保存</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="179" />
-        <source>save failed: {e}</source>
-        <translation>保存失败：{e}</translation>
-    </message>
-    <message>
-        <location filename="../../views/workbench_vm.py" line="197" />
+        <location filename="../../views/workbench_vm.py" line="196" />
         <source>Acceptance recorded</source>
         <translation>已记录办理</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="213" />
+        <location filename="../../views/workbench_vm.py" line="212" />
         <source>Work order updated</source>
         <translation>工单已更新</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="225" />
+        <location filename="../../views/workbench_vm.py" line="224" />
         <source>This number belongs to customer {id} already; the new lead was merged into them.</source>
         <translation>该号码已属于客户 {id}，新线索已并入该客户。</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="238" />
+        <location filename="../../views/workbench_vm.py" line="237" />
         <source>Customer {id} is in another team's book; you cannot open them.</source>
         <translation>客户 {id} 属于其他团队，您无权打开。</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="255" />
+        <location filename="../../views/workbench_vm.py" line="254" />
         <source>Full numbers can only be shown while connected to the server.</source>
         <translation>仅在连接服务器时才能显示完整号码。</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="258" />
+        <location filename="../../views/workbench_vm.py" line="257" />
         <source>Could not show the number: {e}</source>
         <translation>无法显示号码：{e}</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="270" />
+        <location filename="../../views/workbench_vm.py" line="269" />
         <source>Could not export: {e}</source>
         <translation>无法导出：{e}</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../views/workbench_vm.py" line="272" />
+        <location filename="../../views/workbench_vm.py" line="273" />
         <source>Exported %n rows to {path}</source>
         <translation><numerusform>已导出 %n 行到 {path}</numerusform></translation>
     </message>
