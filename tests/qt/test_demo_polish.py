@@ -216,6 +216,8 @@ def test_colours_follow_the_system_palette(qtbot, local_ctx, name, window, text,
             assert palette.contrast(pal.warning_fg if bg == pal.warning_bg else pal.badge_fg, bg) >= 4.5, (name, bg)
         for bg in (pal.answer_bg, pal.objection_bg):
             assert palette.contrast(text, bg) >= 4.5, (name, bg)
+        assert palette.contrast(pal.error, pal.error_bg) >= 4.5, name
+        assert palette.contrast(pal.badge_fg, pal.alert_bg) >= 4.5, name
         win, vm, runner = _window(qtbot, local_ctx)
         pop = _ring(qtbot, win, vm, ZHAO_PHONE).pop_widget
         assert pal.warning_bg in pop.warning_bar.styleSheet() and pal.muted in pop.explain_label.styleSheet()
@@ -253,3 +255,18 @@ def test_a_whole_call_from_ring_to_saved_outcome_with_the_keyboard_alone(qtbot, 
         saved = s.execute(select(ContactEvent).where(ContactEvent.customer_id == "C1")
                           .order_by(ContactEvent.started_at.desc())).scalars().first()
     assert saved is not None and saved.wrapup == "interested" and saved.note == "call back next week"
+
+
+def test_every_colour_comes_from_the_palette_module() -> None:
+    """One colour palette (issue #14 point 4): no colour literal in a widget or view-model."""
+    import re
+    from pathlib import Path
+
+    import workbench
+
+    root = Path(workbench.__file__).parent
+    found = [f"{p.relative_to(root)}:{n}: {line.strip()}"
+             for p in [*root.joinpath("ui").glob("*.py"), *root.joinpath("views").glob("*.py")] if p.name != "palette.py"
+             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+             if re.search(r"#[0-9a-fA-F]{6}\b|background=\"w\"", line)]
+    assert found == []

@@ -45,6 +45,16 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.ui import labels
+from workbench.ui.palette import (
+    CHART_AXIS,
+    CHART_BACKGROUND,
+    CHART_GUIDE,
+    CHART_MUTED,
+    CHART_PREVIOUS,
+    CHART_REFERENCE,
+    CHART_SERIES,
+    CHART_TEXT,
+)
 from workbench.views.dashboard_vm import (
     DIMENSION_TITLES,
     METRIC_BY_KEY,
@@ -57,8 +67,7 @@ from workbench.views.dashboard_vm import (
 from workbench.views.table_models import ColumnSpec, DataFrameTableModel, format_value
 from workbench.views.task_runner import TaskRunner
 
-#: Colour-blind-safe palette (Okabe–Ito), in series order.
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+PALETTE = CHART_SERIES
 _NO_DATE = QDate(2000, 1, 1)
 
 
@@ -90,38 +99,38 @@ class CategoryChart(pg.PlotWidget):
         ``horizontal`` draws bars sideways with the categories down the left (first on top),
         for long category names such as policies.
         """
-        super().__init__(parent=parent, background="w")
+        super().__init__(parent=parent, background=CHART_BACKGROUND)
         self._horizontal = horizontal
         self.setMinimumSize(320, 220)
         self._title = title
         item = self.getPlotItem()
-        item.setTitle(title, color="#202020", size="11pt")
+        item.setTitle(title, color=CHART_TEXT, size="11pt")
         item.showGrid(x=False, y=True, alpha=0.25)
         item.setMenuEnabled(False)
         item.hideButtons()
         self.setMouseEnabled(x=False, y=False)
         for name in ("left", "bottom"):
             axis = item.getAxis(name)
-            axis.setPen(pg.mkPen("#404040"))
-            axis.setTextPen(pg.mkPen("#202020"))
+            axis.setPen(pg.mkPen(CHART_AXIS))
+            axis.setTextPen(pg.mkPen(CHART_TEXT))
             axis.enableAutoSIPrefix(False)
         value_axis, category_axis = ("bottom", "left") if horizontal else ("left", "bottom")
-        item.setLabel(value_axis, y_label, color="#202020")
+        item.setLabel(value_axis, y_label, color=CHART_TEXT)
         if x_label:
-            item.setLabel(category_axis, x_label, color="#202020")
+            item.setLabel(category_axis, x_label, color=CHART_TEXT)
         # Horizontal bars are longest at the top: keep the legend at the bottom right there.
-        self._legend = item.addLegend(offset=(-10, -30) if horizontal else (-10, 8), labelTextColor="#202020",
+        self._legend = item.addLegend(offset=(-10, -30) if horizontal else (-10, 8), labelTextColor=CHART_TEXT,
                                       brush=pg.mkBrush(255, 255, 255, 200))
         self._series: list[_Series] = []
         self._categories: list[str] = []
-        self._cursor = pg.InfiniteLine(angle=0 if horizontal else 90, movable=False, pen=pg.mkPen("#909090", style=Qt.PenStyle.DashLine))
+        self._cursor = pg.InfiniteLine(angle=0 if horizontal else 90, movable=False, pen=pg.mkPen(CHART_GUIDE, style=Qt.PenStyle.DashLine))
         self._cursor.setVisible(False)
         self.addItem(self._cursor, ignoreBounds=True)
-        self._readout = pg.TextItem("", color="#202020", fill=pg.mkBrush(255, 255, 240, 230), border=pg.mkPen("#808080"), anchor=(0, 1))
+        self._readout = pg.TextItem("", color=CHART_TEXT, fill=pg.mkBrush(255, 255, 240, 230), border=pg.mkPen(CHART_MUTED), anchor=(0, 1))
         self._readout.setZValue(100)
         self._readout.setVisible(False)
         self.addItem(self._readout, ignoreBounds=True)
-        self._empty = pg.TextItem(QCoreApplication.translate("Dashboard", "No data for these filters"), color="#808080", anchor=(0.5, 0.5))
+        self._empty = pg.TextItem(QCoreApplication.translate("Dashboard", "No data for these filters"), color=CHART_MUTED, anchor=(0.5, 0.5))
         self.addItem(self._empty, ignoreBounds=True)
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
@@ -152,14 +161,14 @@ class CategoryChart(pg.PlotWidget):
 
     def add_reference(self, y: float, label: str) -> None:
         """A horizontal dashed reference line (e.g. actual = expected)."""
-        ref = pg.InfiniteLine(pos=y, angle=0, movable=False, pen=pg.mkPen("#C00000", width=1, style=Qt.PenStyle.DashLine),
-                              label=label, labelOpts={"color": "#C00000", "position": 0.06, "anchors": [(0, 1), (0, 1)]})
+        ref = pg.InfiniteLine(pos=y, angle=0, movable=False, pen=pg.mkPen(CHART_REFERENCE, width=1, style=Qt.PenStyle.DashLine),
+                              label=label, labelOpts={"color": CHART_REFERENCE, "position": 0.06, "anchors": [(0, 1), (0, 1)]})
         self.addItem(ref)
 
     def add_error_bars(self) -> pg.ErrorBarItem:
         """Error bars drawn over the first series (set with :meth:`set_errors`)."""
         self._errors = pg.ErrorBarItem(x=np.zeros(0), y=np.zeros(0), top=np.zeros(0), bottom=np.zeros(0), beam=0.25,
-                                       pen=pg.mkPen("#202020", width=1.5))
+                                       pen=pg.mkPen(CHART_TEXT, width=1.5))
         self.addItem(self._errors)
         return self._errors
 
@@ -579,7 +588,7 @@ class DashboardWidget(QWidget):
                                      lambda k: self.vm.set_option("trend_metric", k))
         page.add_export_buttons()
         metric = CategoryChart(self.tr("Metric by period, beside the previous period"), "", self.tr("Period"))
-        metric.add_bars(self.tr("Previous period"), "float", offset=-0.17, width=0.32, color="#B0B0B0")
+        metric.add_bars(self.tr("Previous period"), "float", offset=-0.17, width=0.32, color=CHART_PREVIOUS)
         metric.add_bars(self.tr("This period"), "float", offset=0.17, width=0.32, color=PALETTE[0])
         conv = CategoryChart(self.tr("Conversions vs expected"), self.tr("Customers converted (count)"), self.tr("Period"))
         conv.add_line(self.tr("Actual"), "int", color=PALETTE[0])
@@ -727,8 +736,8 @@ class DashboardWidget(QWidget):
         chart = page.charts["metric"]
         title = _metric_title(key)
         chart.getPlotItem().setTitle(self.tr("{0} by period, beside the previous period").format(title),
-                                     color="#202020", size="11pt")
-        chart.getPlotItem().setLabel("left", title, color="#202020")
+                                     color=CHART_TEXT, size="11pt")
+        chart.getPlotItem().setLabel("left", title, color=CHART_TEXT)
         kind = metric.kind if metric else "float"
         for s in chart._series:
             s.kind = kind
@@ -737,7 +746,7 @@ class DashboardWidget(QWidget):
         prev = trend.get(f"prev_{key}", pd.Series(np.nan, index=trend.index))
         scale = 1 / 60.0 if kind == "duration" else 1.0
         if kind == "duration":
-            chart.getPlotItem().setLabel("left", self.tr("{0} (minutes)").format(title), color="#202020")
+            chart.getPlotItem().setLabel("left", self.tr("{0} (minutes)").format(title), color=CHART_TEXT)
             for s in chart._series:
                 s.kind = "float"
         chart.set_data(labels_, [prev * scale, cur * scale])
@@ -763,7 +772,7 @@ class DashboardWidget(QWidget):
         by = page.charts["breakdown"]
         by.getPlotItem().setTitle(self.tr("Conversions vs expected by {0}").format(
             QCoreApplication.translate("DashboardColumns", DIMENSION_TITLES.get(dim, dim)).lower()),
-            color="#202020", size="11pt")
+            color=CHART_TEXT, size="11pt")
         by.set_data([label(v) for v in top["value"]], [top["conversions"], top["expected"]])
         ct = result.tables["conversion_trend"]
         page.charts["conversion_trend"].set_data(ct["label"].tolist(), [ct["conversion_rate"] * 100])

@@ -85,8 +85,8 @@ class PopPage(QWidget):
         self.callback_banner.setObjectName("callbackBanner")
         self.callback_banner.setWordWrap(True)
         self.callback_banner.setStyleSheet(
-            "QLabel#callbackBanner { background: #ef6c00; color: white; font-weight: bold;"
-            " padding: 6px 10px; border-radius: 4px; }")
+            f"QLabel#callbackBanner {{ background: {palette.colors().alert_bg}; color: {palette.colors().badge_fg};"
+            " font-weight: bold; padding: 6px 10px; border-radius: 4px; }")
         self.callback_banner.hide()
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)

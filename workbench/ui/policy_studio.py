@@ -40,6 +40,7 @@ from workbench.core.policies import PolicySpec, ScriptSpec
 from workbench.core.pressure import ALL_CHANNELS, PressureLimitSpec
 from workbench.core.rules import SCORE_PREFIX, field_schema
 from workbench.services.policy_admin import PreviewRow, RuleCheck
+from workbench.ui import palette
 from workbench.views.errors import user_message
 from workbench.views.policy_studio_vm import PolicyStudioViewModel
 from workbench.views.row_table import Column, RowTableModel
@@ -272,7 +273,7 @@ class PolicyStudio(QWidget):
         if check.text != self.rule_edit.toPlainText():
             return
         if check.error is not None:
-            self.rule_status.setStyleSheet("color: #c62828;")
+            self.rule_status.setStyleSheet(f"color: {palette.colors().error};")
             self.rule_status.setText(str(check.error))
             self._highlight(check)
             self.save_button.setEnabled(False)
@@ -298,8 +299,8 @@ class PolicyStudio(QWidget):
             sel = QTextEdit.ExtraSelection()
             fmt = QTextCharFormat()
             fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
-            fmt.setUnderlineColor(QColor("#c62828"))
-            fmt.setBackground(QColor("#ffebee"))
+            fmt.setUnderlineColor(QColor(palette.colors().error))
+            fmt.setBackground(QColor(palette.colors().error_bg))
             sel.format = fmt
             cursor = QTextCursor(self.rule_edit.document())
             cursor.setPosition(start)
@@ -411,7 +412,7 @@ class PolicyStudio(QWidget):
         self._status(self.tr("Exported to %1").replace("%1", path))
 
     def on_error(self, message: str) -> None:
-        self.message.setStyleSheet("color: #c62828;")
+        self.message.setStyleSheet(f"color: {palette.colors().error};")
         self.message.setText(message)
         self.status_shown.emit(message)
 
