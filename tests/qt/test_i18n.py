@@ -96,3 +96,21 @@ def _dialling_line() -> int:
     """The one ``{n}`` that is a phone number, not a count."""
     lines = (ROOT / "workbench" / "ui" / "main_window.py").read_text(encoding="utf-8").splitlines()
     return next(i for i, line in enumerate(lines, 1) if 'tr("Dialling {n}' in line)
+
+
+def test_table_numbers_and_money_are_written_by_the_locale(qapp) -> None:  # type: ignore[no-untyped-def]
+    """Numbers go through QLocale (issue #14 point 4): the app's locale, US English where none."""
+    from PySide6.QtCore import QLocale
+
+    from workbench.views.table_models import format_number, format_value
+
+    old = QLocale()
+    try:
+        QLocale.setDefault(QLocale(QLocale.Language.German, QLocale.Country.Germany))
+        assert format_value(1234.5, "money") == "¥1.234,50"
+        assert format_number(1234567, 0) == "1.234.567"
+        QLocale.setDefault(QLocale.c())  # no locale set: the C locale would drop the separators
+        assert format_value(1234567.4, "int") == "1,234,567" and format_value(-0.05, "change") == "-5.0%"
+        assert format_value(0.123, "percent") == "12.3%" and format_value(float("nan"), "money") == "—"
+    finally:
+        QLocale.setDefault(old)

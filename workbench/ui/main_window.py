@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QLocale, Qt, QTime, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -744,7 +744,7 @@ class MainWindow(QMainWindow):
 
     def on_sync_status(self, st: SyncStatus) -> None:
         """Online/offline, pending count and last sync time, in the status bar."""
-        when = st.last_sync_at.astimezone().strftime("%H:%M:%S") if st.last_sync_at else "—"
+        when = QLocale().toString(QTime(*st.last_sync_at.astimezone().timetuple()[3:6]), "HH:mm:ss") if st.last_sync_at else "—"
         if st.online:
             text = self.tr("Online · %n waiting · last sync {t}", "", st.pending).format(t=when)
         else:

@@ -44,6 +44,7 @@ from workbench.ui import palette
 from workbench.views.errors import user_message
 from workbench.views.policy_studio_vm import PolicyStudioViewModel
 from workbench.views.row_table import Column, RowTableModel
+from workbench.views.table_models import format_number
 
 
 class PolicyStudio(QWidget):
@@ -285,7 +286,7 @@ class PolicyStudio(QWidget):
         else:
             self.rule_status.setText(
                 self.tr("Rule OK — matches %1 of %2 customers in the local book")
-                .replace("%1", f"{check.matching:,}").replace("%2", f"{check.total:,}")
+                .replace("%1", format_number(check.matching, 0)).replace("%2", format_number(check.total, 0))
             )
         self.save_button.setEnabled(True)
 

@@ -29,6 +29,7 @@ from workbench.services.screen_pop import Offer, ScreenPop
 from workbench.ui import labels, palette, table_fit
 from workbench.ui.portrait_editor import PortraitEditorPanel
 from workbench.views.row_table import Column, StoredRowModel
+from workbench.views.table_models import format_number
 
 LOCAL_TZ = BUSINESS_TZ
 
@@ -323,7 +324,7 @@ class ScreenPopWidget(QWidget):
             Column(self.tr("Pitch"), lambda o: o.pitch),
             Column(self.tr("Deal p."), lambda o: fmt_pct(o.probability),
                    sort_key=lambda o: o.probability or 0.0, align_right=True),
-            Column(self.tr("Value ¥"), lambda o: f"{o.value:,.0f}", sort_key=lambda o: o.value,
+            Column(self.tr("Value ¥"), lambda o: format_number(o.value, 0), sort_key=lambda o: o.value,
                    align_right=True),
             Column(self.tr("Valid to"), lambda o: o.valid_to.strftime("%Y-%m-%d") if o.valid_to else "—"),
             Column(self.tr("Quota left"), lambda o: "∞" if o.quota_left is None else str(o.quota_left),

@@ -20,6 +20,7 @@ import pandas as pd
 from PySide6.QtCore import (
     QAbstractTableModel,
     QCoreApplication,
+    QLocale,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -49,6 +50,21 @@ class ColumnSpec:
     tooltip: str = ""
 
 
+_EN_US = QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)
+
+
+def number_locale() -> QLocale:
+    """The locale numbers are written in: the app's (``i18n.install_language`` sets it), or US
+    English where none is set (the "C" locale would drop the thousands separators)."""
+    loc = QLocale()
+    return _EN_US if loc.language() == QLocale.Language.C else loc
+
+
+def format_number(x: float, decimals: int) -> str:
+    """``x`` with ``decimals`` places and the locale's group separator (1,234.50)."""
+    return number_locale().toString(float(x), "f", decimals)
+
+
 def format_value(value: Any, kind: Kind) -> str:
     """Display text of ``value`` as ``kind``; missing / NaN / infinite → "—"."""
     if value is None or value is pd.NaT:
@@ -67,18 +83,19 @@ def format_value(value: Any, kind: Kind) -> str:
         x = float(value)
     except (TypeError, ValueError):
         return str(value)
+    loc = number_locale()
     if kind == "int":
-        return f"{x:,.0f}"
+        return loc.toString(x, "f", 0)
     if kind == "float":
-        return f"{x:,.2f}"
+        return loc.toString(x, "f", 2)
     if kind == "ratio":
-        return f"{x:.2f}"
+        return loc.toString(x, "f", 2)
     if kind == "percent":
-        return f"{x * 100:.1f}%"
+        return loc.toString(x * 100, "f", 1) + loc.percent()
     if kind == "change":
-        return f"{x * 100:+.1f}%"
+        return ("+" if x >= 0 else "") + loc.toString(x * 100, "f", 1) + loc.percent()
     if kind == "money":
-        return f"¥{x:,.2f}"
+        return "¥" + loc.toString(x, "f", 2)
     if kind == "duration":
         total = int(round(x))
         h, rest = divmod(total, 3600)
