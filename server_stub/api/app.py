@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 from anyio import to_thread
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, OperationalError, StatementError
@@ -30,21 +29,24 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server_stub import audit, auth, rate_limit, sync
+from server_stub import audit, auth, sync
 from server_stub.api import schemas as s
-from server_stub.storage.db import WalCheckpointer, open_central, session_factory, unit_of_work
-from server_stub.storage.models import User
+from server_stub.api.deps import (
+    ERRORS,
+    ApiError,
+    Bearer,
+    admin,
+    bearer_token,
+    caller_in,
+    principal,
+)
+from server_stub.api.versions import MIN_CLIENT_SCHEMA, SCHEMA_VERSION
+from server_stub.storage.db import WalCheckpointer, open_central, session_factory
 from workbench.core import jsontext
-from workbench.core.codes import Role
-from workbench.core.phone import InvalidPhoneError
 
 _M = TypeVar("_M", bound=BaseModel)
 _T = TypeVar("_T")
 
-#: Version of the API and wire format this server speaks.
-SCHEMA_VERSION = 1
-#: Oldest client schema this server still accepts.
-MIN_CLIENT_SCHEMA = 1
 #: Set when this process is asked to stop: long-polls answer at once instead of being cut.
 SHUTTING_DOWN = threading.Event()
 
@@ -64,14 +66,6 @@ class Settings:
     enable_docs: bool = False
 
 
-class ApiError(Exception):
-    """An error with an HTTP status and a message safe to show to users."""
-
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.headers = headers or {}
 
 
 class _EdgeMiddleware:
@@ -164,26 +158,6 @@ async def _plain(send: Send, status: int, message: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def _iso(value: Any) -> str:
-    return value.isoformat()
-
-
-def _user_out(user: User) -> s.UserOut:
-    return s.UserOut(id=user.id, username=user.username, display_name=user.display_name,
-                     role=user.role, team_id=user.team_id, store_id=user.store_id)
-
-
-def _tokens_out(user: User, t: auth.IssuedTokens) -> s.TokensOut:
-    return s.TokensOut(
-        access_token=t.access_token, refresh_token=t.refresh_token, expires_at=_iso(t.access_expires),
-        refresh_expires_at=_iso(t.refresh_expires), session_id=t.session_id, user=_user_out(user),
-    )
-
-
-def _client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 def _body_of(model: str) -> dict[str, Any]:
     """OpenAPI of a JSON request body that the endpoint reads itself (see :func:`_parse_body`);
     :func:`_with_manual_bodies` adds the model's schema to the components."""
@@ -233,57 +207,6 @@ def _validation_message(exc: RequestValidationError) -> str:
         loc = ".".join(str(x) for x in err.get("loc", ()) if x != "body") or "body"
         parts.append(f"{loc}: {err.get('msg', 'invalid')}")
     return "; ".join(parts) or "invalid request"
-
-
-_bearer = HTTPBearer(auto_error=False, description="access token from /api/v1/auth/login")
-
-
-Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-
-
-def bearer_token(creds: HTTPAuthorizationCredentials | None) -> str:
-    """The access token of the request if it is shaped like one, else 401 (no store access)."""
-    if creds is None or creds.scheme.lower() != "bearer" or not creds.credentials:
-        raise ApiError(401, "Not logged in.", {"WWW-Authenticate": "Bearer"})
-    token = creds.credentials
-    if len(token) > 200 or "\x00" in token:
-        raise ApiError(401, "Not logged in or the token is invalid.", {"WWW-Authenticate": "Bearer"})
-    return token
-
-
-def caller_in(session: Session, token: str) -> auth.Principal:
-    """The principal of ``token`` read through ``session``, or 401."""
-    try:
-        return auth.authenticate(session, token)
-    except auth.AuthFailed as exc:
-        raise ApiError(401, str(exc), {"WWW-Authenticate": "Bearer"}) from None
-
-
-def principal(request: Request, creds: Bearer) -> auth.Principal:
-    """The authenticated caller, or 401."""
-    token = bearer_token(creds)
-    with request.app.state.factory() as session:
-        return caller_in(session, token)
-
-
-Caller = Annotated[auth.Principal, Depends(principal)]
-
-
-def admin(p: Caller) -> auth.Principal:
-    """The caller if an administrator, else 403."""
-    if p.role != Role.ADMIN:
-        raise ApiError(403, "Only an administrator may do this.")
-    return p
-
-
-Admin = Annotated[auth.Principal, Depends(admin)]
-
-
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": s.ErrorOut}, 401: {"model": s.ErrorOut}, 403: {"model": s.ErrorOut},
-    404: {"model": s.ErrorOut}, 409: {"model": s.ErrorOut}, 413: {"model": s.ErrorOut},
-    422: {"model": s.ErrorOut}, 426: {"model": s.ErrorOut}, 429: {"model": s.ErrorOut},
-}
 
 
 def create_app(
@@ -352,91 +275,11 @@ def create_app(
             return JSONResponse({"detail": f"invalid value: {exc.orig}"}, status_code=400)
         raise exc
 
-    # ------------------------------------------------------------------ auth
+    from server_stub.api import routes_admin, routes_auth, routes_customers
 
-    @app.post("/api/v1/auth/login", response_model=s.TokensOut, tags=["auth"])
-    def login(body: s.LoginIn, request: Request) -> s.TokensOut:
-        """Log in; wrong credentials give 401, repeated failures 429 with Retry-After.
-
-        ``client_id`` (the desktop's installation id) lets a device that logged in as this
-        user before through while others guessing the account are throttled."""
-        try:
-            user, tokens = auth.login(factory, body.username, body.password, _client_address(request),
-                                      request.headers.get("user-agent", ""), client_id=body.client_id)
-        except auth.Throttled as exc:
-            audit.login_failed(factory, body.username, _client_address(request), "throttled")
-            headers = {"Retry-After": str(exc.retry_after)}
-            if exc.until is not None:
-                headers["X-Retry-At"] = _iso(exc.until)
-            raise ApiError(429, str(exc), headers) from None
-        except auth.AuthFailed as exc:
-            audit.login_failed(factory, body.username, _client_address(request), str(exc))
-            raise ApiError(401, str(exc)) from None
-        with unit_of_work(factory) as session:
-            audit.record(session, "login", user_id=user.id, address=_client_address(request),
-                         session_id=tokens.session_id, detail=body.username)
-        return _tokens_out(user, tokens)
-
-    @app.post("/api/v1/auth/refresh", response_model=s.TokensOut, tags=["auth"])
-    def refresh(body: s.RefreshIn) -> s.TokensOut:
-        """New access and refresh tokens for a valid refresh token (rotates both). A refresh
-        token already exchanged revokes its whole session."""
-        try:
-            user, tokens = auth.refresh(factory, body.refresh_token)
-        except auth.AuthFailed as exc:
-            raise ApiError(401, str(exc)) from None
-        return _tokens_out(user, tokens)
-
-    @app.post("/api/v1/auth/logout", response_model=s.OkOut, tags=["auth"])
-    def logout(p: Caller) -> s.OkOut:
-        """End this session: its access and refresh tokens stop working."""
-        with unit_of_work(factory) as session:
-            auth.revoke_session(session, p.session_id)
-        return s.OkOut()
-
-    @app.get("/api/v1/auth/me", response_model=s.UserOut, tags=["auth"])
-    def me(p: Caller) -> s.UserOut:
-        """The logged-in user."""
-        with factory() as session:
-            user = session.get(User, p.user_id)
-            assert user is not None
-            return _user_out(user)
-
-    @app.get("/api/v1/admin/users/{user_id}/sessions", response_model=list[s.SessionOut], tags=["admin"])
-    def user_sessions(user_id: str, _p: Admin) -> list[s.SessionOut]:
-        """A user's sessions, newest first (admin only)."""
-        with unit_of_work(factory) as session:
-            if session.get(User, user_id) is None:
-                raise ApiError(404, f"no user {user_id}")
-            audit.record(session, "admin:list_sessions", user_id=_p.user_id, detail=user_id, session_id=_p.session_id)
-            return [
-                s.SessionOut(id=a.id, user_id=a.user_id, created_at=_iso(a.created_at),
-                             access_expires=_iso(a.access_expires), refresh_expires=_iso(a.refresh_expires),
-                             revoked=a.revoked, user_agent=a.user_agent)
-                for a in auth.list_user_sessions(session, user_id)
-            ]
-
-    @app.post("/api/v1/admin/users/{user_id}/sessions/revoke", response_model=s.OkOut, tags=["admin"])
-    def revoke_user(user_id: str, _p: Admin) -> s.OkOut:
-        """Revoke every session of a user (admin only)."""
-        with unit_of_work(factory) as session:
-            if session.get(User, user_id) is None:
-                raise ApiError(404, f"no user {user_id}")
-            count = auth.revoke_user_sessions(session, user_id)
-            audit.record(session, "admin:revoke_user", user_id=_p.user_id, rows=count, detail=user_id,
-                         session_id=_p.session_id)
-            return s.OkOut(count=count)
-
-    @app.post("/api/v1/admin/sessions/{session_id}/revoke", response_model=s.OkOut, tags=["admin"])
-    def revoke_one(session_id: str, _p: Admin) -> s.OkOut:
-        """Revoke one session (admin only)."""
-        with unit_of_work(factory) as session:
-            if not auth.revoke_session(session, session_id[:40]):
-                raise ApiError(404, f"no session {session_id}")
-            audit.record(session, "admin:revoke_session", user_id=_p.user_id, detail=session_id[:40],
-                         session_id=_p.session_id)
-        return s.OkOut(count=1)
-
+    app.include_router(routes_auth.router, tags=["auth"])
+    app.include_router(routes_admin.router, tags=["admin"])
+    app.include_router(routes_customers.router)
     from server_stub import throttle_admin
 
     throttle_admin.register(app, factory, admin, ApiError)
@@ -493,35 +336,6 @@ def create_app(
         # be encoded is left out and logged, never a 500 for the whole page
         return Response(sync.page_json(page), media_type="application/json")  # type: ignore[return-value]
 
-    # ------------------------------------------------------------------ lookup, health
-
-    @app.get("/api/v1/customers/lookup", response_model=s.LookupOut, tags=["customers"])
-    def lookup(p: Caller, phone: Annotated[str, Query(min_length=1, max_length=40)]) -> s.LookupOut:
-        """The customer with this number, if in the caller's scope (404 otherwise); 429 with
-        Retry-After beyond ``rate_limit.LOOKUPS_PER_USER``."""
-        try:
-            with unit_of_work(factory) as session:  # its own short transaction: the lock is brief
-                rate_limit.take(session, f"lookup:{p.user_id}", rate_limit.LOOKUPS_PER_USER)
-            with unit_of_work(factory) as session:
-                found = sync.lookup(session, p, phone)
-        except rate_limit.RateLimited as exc:
-            raise ApiError(429, str(exc), {"Retry-After": str(exc.retry_after)}) from None
-        except InvalidPhoneError as exc:
-            raise ApiError(400, str(exc)) from None
-        if found is None:
-            raise ApiError(404, "No customer with this number in your scope.")
-        return s.LookupOut(**found)
-
-    @app.get("/api/v1/health", response_model=s.HealthOut, tags=["health"])
-    def health() -> s.HealthOut:
-        """Liveness and readiness: answers only if the store answers."""
-        from server_stub.changes import current_cursor
-
-        with factory() as session:
-            cursor = current_cursor(session)
-        return s.HealthOut(status="ok", schema_version=SCHEMA_VERSION,
-                           min_client_schema=MIN_CLIENT_SCHEMA, cursor=cursor)
-
     from server_stub import cti
 
     cti.register(app, factory, settings, ApiError)
@@ -537,24 +351,6 @@ def create_app(
     from server_stub import privacy
 
     app.include_router(privacy.router(factory, principal, admin, ApiError))
-
-    @app.post("/api/v1/admin/policies/publish", response_model=s.PublishOut, responses=ERRORS, tags=["admin"])
-    def publish_policies(body: s.PublishIn, _p: Admin) -> s.PublishOut:
-        """Publish policies, scripts and pressure limits (YAML, as the studio exports it):
-        validated as a whole (nothing applied if any item is wrong), versions bumped,
-        sent to every desktop through the change log."""
-        from server_stub.policy_admin import apply_bundle
-        from workbench.core.policies import PolicyYamlError, load_yaml
-
-        try:
-            report = apply_bundle(app.state.engine, load_yaml(body.yaml))
-        except PolicyYamlError as exc:  # nothing applied
-            raise ApiError(422, str(exc)) from None
-        with unit_of_work(factory) as session:
-            audit.record(session, "admin:publish_policies", user_id=_p.user_id, session_id=_p.session_id,
-                         rows=sum(len(v) for v in (*report.created.values(), *report.updated.values())),
-                         detail=f"created {report.created}, updated {report.updated}"[:2000])
-        return s.PublishOut(created=report.created, updated=report.updated, unchanged=report.unchanged)
 
     return app
 

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session, sessionmaker
 
-from server_stub.api.app import Admin, ApiError, Caller
+from server_stub.api.deps import Admin, ApiError, Caller
 from server_stub.sms import outbox, replies, words
 from server_stub.sms.gateway import NOT_CONFIGURED, GatewayConfigError, SmsSettings, make_sender
 from server_stub.storage.db import unit_of_work
