@@ -1382,314 +1382,319 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="235" />
+        <location filename="../../ui/main_window.py" line="237" />
         <source>Agent Workbench — {name} ({role})</source>
         <translation>坐席工作台 — {name}（{role}）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="241" />
-        <location filename="../../ui/main_window.py" line="364" />
+        <location filename="../../ui/main_window.py" line="243" />
+        <location filename="../../ui/main_window.py" line="366" />
         <source>Mobile</source>
         <translation>手机号</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="242" />
+        <location filename="../../ui/main_window.py" line="244" />
         <source>Member no.</source>
         <translation>会员号</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="244" />
+        <location filename="../../ui/main_window.py" line="246" />
         <source>ID number (on the server)</source>
         <translation>身份证号（服务器查询）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="247" />
+        <location filename="../../ui/main_window.py" line="249" />
         <source>Customer arrives / search: mobile, member no. or ID (Ctrl+F)</source>
         <translation>客户到厅 / 查询：手机号、会员号或证件号 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="248" />
+        <location filename="../../ui/main_window.py" line="250" />
         <source>Search a customer by mobile (Ctrl+F)</source>
         <translation>按手机号查询客户 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="252" />
+        <location filename="../../ui/main_window.py" line="254" />
         <source>Search</source>
         <translation>查询</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="275" />
+        <location filename="../../ui/main_window.py" line="277" />
         <source>My work</source>
         <translation>我的工作</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="283" />
+        <location filename="../../ui/main_window.py" line="285" />
         <source>Waiting for a call… (a call, a search or a task opens the customer here)</source>
         <translation>等待来电…（来电、查询或任务会在这里打开客户）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="290" />
-        <location filename="../../ui/main_window.py" line="737" />
+        <location filename="../../ui/main_window.py" line="292" />
+        <location filename="../../ui/main_window.py" line="743" />
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="295" />
+        <location filename="../../ui/main_window.py" line="297" />
         <source>Sync: starting…</source>
         <translation>同步：启动中…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="305" />
+        <location filename="../../ui/main_window.py" line="307" />
         <source>&amp;Workbench</source>
         <translation>工作台(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="306" />
+        <location filename="../../ui/main_window.py" line="308" />
         <source>Refresh work list</source>
         <translation>刷新工作列表</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="310" />
+        <location filename="../../ui/main_window.py" line="312" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="315" />
+        <location filename="../../ui/main_window.py" line="317" />
         <source>Dial the customer</source>
         <translation>拨打客户</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="319" />
+        <location filename="../../ui/main_window.py" line="321" />
         <source>Export work list…</source>
         <translation>导出工作清单…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="323" />
+        <location filename="../../ui/main_window.py" line="325" />
         <source>&amp;Tools</source>
         <translation>工具(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="325" />
+        <location filename="../../ui/main_window.py" line="327" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="341" />
+        <location filename="../../ui/main_window.py" line="343" />
         <source>Dialling {n}…</source>
         <translation>正在拨打 {n}…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="354" />
+        <location filename="../../ui/main_window.py" line="356" />
         <source>Call-back due</source>
         <translation>回访到期</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="354" />
+        <location filename="../../ui/main_window.py" line="356" />
         <source>Call-back</source>
         <translation>回访</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="356" />
+        <location filename="../../ui/main_window.py" line="358" />
         <source>Work order: {s}</source>
         <translation>工单：{s}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="358" />
+        <location filename="../../ui/main_window.py" line="360" />
         <source>{channel} · back to the pool {when}</source>
         <translation>{channel} · {when} 退回公海</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="363" />
+        <location filename="../../ui/main_window.py" line="365" />
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="365" />
+        <location filename="../../ui/main_window.py" line="367" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="366" />
+        <location filename="../../ui/main_window.py" line="368" />
         <source>Task</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="367" />
+        <location filename="../../ui/main_window.py" line="369" />
+        <source>Appointment</source>
+        <translation>预约时间</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="373" />
         <source>Tier</source>
         <translation>等级</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="368" />
+        <location filename="../../ui/main_window.py" line="374" />
         <source>Deal p.</source>
         <translation>成单率</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="370" />
+        <location filename="../../ui/main_window.py" line="376" />
         <source>Updated</source>
         <translation>更新时间</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="374" />
+        <location filename="../../ui/main_window.py" line="380" />
         <source>Export work list</source>
         <translation>导出工作清单</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="375" />
+        <location filename="../../ui/main_window.py" line="381" />
         <source>CSV (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="425" />
+        <location filename="../../ui/main_window.py" line="431" />
         <source>&amp;Dashboards</source>
         <translation>效能看板(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="428" />
+        <location filename="../../ui/main_window.py" line="434" />
         <source>&amp;At-risk list</source>
         <translation>流失预警名单(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="431" />
+        <location filename="../../ui/main_window.py" line="437" />
         <source>&amp;Policy studio</source>
         <translation>政策配置(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="434" />
+        <location filename="../../ui/main_window.py" line="440" />
         <source>&amp;Audit log</source>
         <translation>审计日志(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="456" />
+        <location filename="../../ui/main_window.py" line="462" />
         <source>A team lead can override this.</source>
         <translation>班组长可以放行。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="457" />
+        <location filename="../../ui/main_window.py" line="463" />
         <source>Call not allowed</source>
         <translation>不允许外呼</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="458" />
+        <location filename="../../ui/main_window.py" line="464" />
         <source>This call may not start now:</source>
         <translation>现在不能发起这通电话：</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="465" />
+        <location filename="../../ui/main_window.py" line="471" />
         <source>Override contact pressure</source>
         <translation>放行接触管控</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="466" />
+        <location filename="../../ui/main_window.py" line="472" />
         <source>Reason for the override (recorded):</source>
         <translation>放行原因（将被记录）：</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="653" />
+        <location filename="../../ui/main_window.py" line="659" />
         <source>Refreshing scores</source>
         <translation>正在更新评分</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="657" />
+        <location filename="../../ui/main_window.py" line="663" />
         <source>A new scoring model could not be loaded; the previous one stays in use: {m}</source>
         <translation>新评分模型无法加载，继续使用旧模型：{m}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="670" />
+        <location filename="../../ui/main_window.py" line="676" />
         <source>No customer found for {q}</source>
         <translation>未找到客户：{q}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="684" />
+        <location filename="../../ui/main_window.py" line="690" />
         <source>New lead saved</source>
         <translation>新线索已保存</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="702" />
+        <location filename="../../ui/main_window.py" line="708" />
         <source>Outcome saved</source>
         <translation>结果已保存</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="708" />
+        <location filename="../../ui/main_window.py" line="714" />
         <source>; call-back closed</source>
         <translation>；回访已关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="712" />
+        <location filename="../../ui/main_window.py" line="718" />
         <source>; call-back at {when}</source>
         <translation>；回访时间 {when}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="715" />
+        <location filename="../../ui/main_window.py" line="721" />
         <source> (moved from {asked}: {why})</source>
         <translation>（由 {asked} 顺延：{why}）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="723" />
+        <location filename="../../ui/main_window.py" line="729" />
         <source>Not saved</source>
         <translation>未保存</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="749" />
+        <location filename="../../ui/main_window.py" line="755" />
         <source>Online · %n waiting · last sync {t}</source>
         <translation><numerusform>在线 · %n 条待上传 · 上次同步 {t}</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="751" />
+        <location filename="../../ui/main_window.py" line="757" />
         <source>Offline — showing local data, %n change(s) waiting</source>
         <translation><numerusform>离线 — 显示本地数据，%n 条变更待上传</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="753" />
+        <location filename="../../ui/main_window.py" line="759" />
         <source> · %n refused by the server</source>
         <translation><numerusform> · %n 条被服务器拒绝</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="757" />
+        <location filename="../../ui/main_window.py" line="763" />
         <source>Syncing… %n record(s)</source>
         <translation><numerusform>同步中… %n 条记录</numerusform></translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="785" />
+        <location filename="../../ui/main_window.py" line="791" />
         <source>No softphone connected (hover here for how to connect one)</source>
         <translation>未连接软电话（鼠标停在此处查看连接方法）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="787" />
+        <location filename="../../ui/main_window.py" line="793" />
         <source>Start a softphone with a control port, e.g. baresip with its ctrl_tcp module listening on %1; the workbench connects to it by itself. Without one, calls still pop from the server, a search, or `workbench call NUMBER`, and you dial by hand. (softphone_host / softphone_port in the settings; port 0 turns this off)</source>
         <translation>启动一个带控制端口的软电话，例如开启 ctrl_tcp 模块、监听 %1 的 baresip，工作台会自动连接。没有软电话时，来电仍可由服务器、搜索或 `workbench call 号码` 弹屏，拨号请手动进行。（设置项 softphone_host / softphone_port；端口设为 0 即关闭此功能）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="795" />
+        <location filename="../../ui/main_window.py" line="801" />
         <source>No softphone connected: dial the number by hand.</source>
         <translation>未连接软电话：请手动拨号。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="797" />
+        <location filename="../../ui/main_window.py" line="803" />
         <source>The softphone could not carry out “%1”.</source>
         <translation>软电话无法执行“%1”。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="802" />
+        <location filename="../../ui/main_window.py" line="808" />
         <source>Calls from other programs cannot reach this window (its local socket is taken).</source>
         <translation>其他程序转来的来电无法到达本窗口（本地套接字已被占用）。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="807" />
+        <location filename="../../ui/main_window.py" line="813" />
         <source>softphone_port is 0 in the settings: calls pop from the server, a search or `workbench call NUMBER`; you dial by hand.</source>
         <translation>设置中 softphone_port 为 0：来电由服务器、搜索或 `workbench call 号码` 弹屏，拨号请手动进行。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="761" />
+        <location filename="../../ui/main_window.py" line="767" />
         <source>Language saved: it takes effect the next time the workbench starts.</source>
         <translation>语言已保存：下次启动工作台时生效。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="780" />
+        <location filename="../../ui/main_window.py" line="786" />
         <source>Softphone connected</source>
         <translation>软电话已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="806" />
+        <location filename="../../ui/main_window.py" line="812" />
         <source>No softphone configured</source>
         <translation>未配置软电话</translation>
     </message>
@@ -1740,179 +1745,239 @@
 <context>
     <name>OutcomeForm</name>
     <message>
-        <location filename="../../ui/outcome_form.py" line="77" />
+        <location filename="../../ui/outcome_form.py" line="81" />
         <source>Outcome</source>
         <translation>接触结果</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="78" />
+        <location filename="../../ui/outcome_form.py" line="82" />
         <source>F9 comes here from anywhere in the window</source>
         <translation>在窗口任何位置按 F9 可回到此处</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="88" />
+        <location filename="../../ui/outcome_form.py" line="92" />
         <source>— choose the outcome —</source>
         <translation>— 请选择结果 —</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="98" />
+        <location filename="../../ui/outcome_form.py" line="102" />
         <source>Send hang-up SMS (Alt+M)</source>
         <translation>发送挂机短信（Alt+M）</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="99" />
+        <location filename="../../ui/outcome_form.py" line="103" />
         <source>After the call, the chosen policy's SMS with the customer's personal link to the online zone (sent once, after sync; pressure checked first)</source>
         <translation>通话结束后，向客户发送所选政策的短信及其网厅专属链接（同步后只发送一次；先检查接触管控）</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="104" />
+        <location filename="../../ui/outcome_form.py" line="108" />
         <source>Short note (Enter saves)</source>
         <translation>简短备注（回车保存）</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="106" />
+        <location filename="../../ui/outcome_form.py" line="110" />
         <source>Call &amp;back at</source>
         <translation>回访时间(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="119" />
+        <location filename="../../ui/outcome_form.py" line="123" />
         <source>Anyone in my team</source>
         <translation>本组任何人</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="121" />
+        <location filename="../../ui/outcome_form.py" line="125" />
         <source>The call-back comes back to everyone in the team, not only to you</source>
         <translation>回访提醒给全组的人，而不只是您</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="123" />
+        <location filename="../../ui/outcome_form.py" line="127" />
         <source>&amp;Transfer to store</source>
         <translation>转营业厅(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="127" />
-        <location filename="../../ui/outcome_form.py" line="202" />
+        <location filename="../../ui/outcome_form.py" line="131" />
+        <location filename="../../ui/outcome_form.py" line="224" />
         <source>Note for the store</source>
         <translation>给营业厅的备注</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="131" />
+        <location filename="../../ui/outcome_form.py" line="135" />
+        <source>14:30, +1 10:00 or 12-05 14:30</source>
+        <translation>14:30、+1 10:00 或 12-05 14:30</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="138" />
+        <source>When the customer will come to the store (Beijing time): a time today, +days and a time, or a date and a time. Empty: no appointment.</source>
+        <translation>客户到店的时间（北京时间）：今天的时间、+天数和时间，或日期和时间。留空表示不预约。</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/outcome_form.py" line="143" />
+        <source>%n min</source>
+        <translation><numerusform>%n 分钟</numerusform></translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="148" />
         <source>&amp;Save (Enter)</source>
         <translation>保存(&amp;S)（回车）</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="134" />
+        <location filename="../../ui/outcome_form.py" line="151" />
         <source>&amp;Undo (Ctrl+Z)</source>
         <translation>撤销(&amp;U)（Ctrl+Z）</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="141" />
+        <location filename="../../ui/outcome_form.py" line="158" />
         <source>&amp;Wrap-up</source>
         <translation>小结(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="142" />
+        <location filename="../../ui/outcome_form.py" line="159" />
         <source>&amp;Intent</source>
         <translation>办理意向(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="143" />
+        <location filename="../../ui/outcome_form.py" line="160" />
         <source>&amp;Policy</source>
         <translation>政策(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="145" />
+        <location filename="../../ui/outcome_form.py" line="162" />
         <source>&amp;Note</source>
         <translation>备注(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="198" />
+        <location filename="../../ui/outcome_form.py" line="170" />
+        <source>&amp;Appointment</source>
+        <translation>预约到店(&amp;A)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="220" />
         <source>Outcome of the call</source>
         <translation>通话结果</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="198" />
+        <location filename="../../ui/outcome_form.py" line="220" />
         <source>Customer's intent</source>
         <translation>客户意向</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="199" />
+        <location filename="../../ui/outcome_form.py" line="221" />
         <source>Policy discussed</source>
         <translation>所谈政策</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="199" />
+        <location filename="../../ui/outcome_form.py" line="221" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="200" />
+        <location filename="../../ui/outcome_form.py" line="222" />
         <source>Call back</source>
         <translation>回访</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="200" />
+        <location filename="../../ui/outcome_form.py" line="222" />
         <source>Call-back time</source>
         <translation>回访时间</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="201" />
+        <location filename="../../ui/outcome_form.py" line="223" />
         <source>Transfer to a store</source>
         <translation>转营业厅</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="201" />
+        <location filename="../../ui/outcome_form.py" line="223" />
         <source>Store</source>
         <translation>营业厅</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="202" />
+        <location filename="../../ui/outcome_form.py" line="225" />
+        <source>Appointment at the store</source>
+        <translation>预约到店时间</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="225" />
+        <source>Length of the visit</source>
+        <translation>到店时长</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="226" />
         <source>Save the outcome</source>
         <translation>保存接触结果</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="203" />
+        <location filename="../../ui/outcome_form.py" line="227" />
         <source>Undo the last saved outcome</source>
         <translation>撤销上次保存的结果</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="206" />
+        <location filename="../../ui/outcome_form.py" line="230" />
         <source>Outcome form</source>
         <translation>接触结果表单</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="207" />
+        <location filename="../../ui/outcome_form.py" line="231" />
         <source>Save status</source>
         <translation>保存状态</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="239" />
-        <location filename="../../ui/outcome_form.py" line="294" />
+        <location filename="../../ui/outcome_form.py" line="264" />
+        <location filename="../../ui/outcome_form.py" line="321" />
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="389" />
+        <location filename="../../ui/outcome_form.py" line="406" />
+        <source>Appointment: type a time such as 14:30, +1 10:00 or 12-05 14:30.</source>
+        <translation>预约时间：请输入如 14:30、+1 10:00 或 12-05 14:30 的时间。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="408" />
+        <source>Appointment: that time has passed; choose a later one.</source>
+        <translation>预约时间：该时间已过，请选择更晚的时间。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="410" />
+        <source>Appointment: at most {days} days ahead.</source>
+        <translation>预约时间：最多提前 {days} 天。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="412" />
+        <source>Appointment: the store takes visits from {opens} to {closes}.</source>
+        <translation>预约时间：营业厅接待时间为 {opens} 至 {closes}。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="415" />
+        <source>Appointment: the visit lasts {lo} to {hi} minutes.</source>
+        <translation>预约时间：到店时长须为 {lo} 至 {hi} 分钟。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="417" />
+        <source>Appointment: not a valid time.</source>
+        <translation>预约时间：不是有效的时间。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="461" />
         <source>Choose how the contact ended (wrap-up) first.</source>
         <translation>请先选择接触结果（小结）。</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="414" />
+        <location filename="../../ui/outcome_form.py" line="492" />
         <source>Undone.</source>
         <translation>已撤销。</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="414" />
+        <location filename="../../ui/outcome_form.py" line="492" />
         <source>Too late to undo: already sent.</source>
         <translation>无法撤销：已经上传。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/outcome_form.py" line="419" />
+        <location filename="../../ui/outcome_form.py" line="497" />
         <source>Saved. Ctrl+Z undoes it (%n s).</source>
         <translation><numerusform>已保存。Ctrl+Z 可撤销（%n 秒）。</numerusform></translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="421" />
+        <location filename="../../ui/outcome_form.py" line="499" />
         <source>Saved.</source>
         <translation>已保存。</translation>
     </message>
@@ -2222,327 +2287,332 @@
 <context>
     <name>ScreenPopWidget</name>
     <message>
-        <location filename="../../ui/screen_pop.py" line="157" />
+        <location filename="../../ui/screen_pop.py" line="158" />
         <source>Show number</source>
         <extracomment>warnings that make the pop lead with the warning and the trail instead of the selling parts</extracomment>
         <translation>显示号码</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="159" />
+        <location filename="../../ui/screen_pop.py" line="160" />
         <source>Show the full number (recorded in the audit log)</source>
         <translation>显示完整号码（记入审计日志）</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="198" />
+        <location filename="../../ui/screen_pop.py" line="199" />
         <source>Edit portrait (F4)</source>
         <translation>编辑画像 (F4)</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="199" />
+        <location filename="../../ui/screen_pop.py" line="200" />
         <source>Edit the portrait</source>
         <translation>编辑客户画像</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="233" />
-        <location filename="../../ui/screen_pop.py" line="290" />
+        <location filename="../../ui/screen_pop.py" line="234" />
+        <location filename="../../ui/screen_pop.py" line="291" />
         <source>Contact trail</source>
         <translation>接触轨迹</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="234" />
-        <location filename="../../ui/screen_pop.py" line="291" />
+        <location filename="../../ui/screen_pop.py" line="235" />
+        <location filename="../../ui/screen_pop.py" line="292" />
         <source>Work orders</source>
         <translation>工单</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="240" />
+        <location filename="../../ui/screen_pop.py" line="241" />
         <source>Customer accepts the selected offer (F8)</source>
         <translation>客户办理所选政策 (F8)</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="242" />
+        <location filename="../../ui/screen_pop.py" line="243" />
         <source>What to offer</source>
         <translation>推荐政策</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="246" />
+        <location filename="../../ui/screen_pop.py" line="247" />
         <source>Customer says… (F7, Enter finds the answer)</source>
         <translation>客户说…（F7，回车查找应答）</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="250" />
+        <location filename="../../ui/screen_pop.py" line="251" />
         <source>What to say (F6: next objection answer)</source>
         <translation>话术（F6：下一条异议应答）</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="289" />
+        <location filename="../../ui/screen_pop.py" line="290" />
         <source>Offers the customer is eligible for</source>
         <translation>客户可办理的优惠</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="290" />
+        <location filename="../../ui/screen_pop.py" line="291" />
         <source>Script</source>
         <translation>话术</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="291" />
+        <location filename="../../ui/screen_pop.py" line="292" />
         <source>History</source>
         <translation>历史记录</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="292" />
+        <location filename="../../ui/screen_pop.py" line="293" />
         <source>Customer accepts the selected offer</source>
         <translation>客户办理所选优惠</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="293" />
+        <location filename="../../ui/screen_pop.py" line="294" />
         <source>Customer's objection</source>
         <translation>客户异议</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="297" />
+        <location filename="../../ui/screen_pop.py" line="298" />
         <source>Customer name</source>
         <translation>客户姓名</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="297" />
+        <location filename="../../ui/screen_pop.py" line="298" />
         <source>Mobile number</source>
         <translation>手机号码</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="298" />
+        <location filename="../../ui/screen_pop.py" line="299" />
         <source>Customer facts</source>
         <translation>客户概况</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="298" />
+        <location filename="../../ui/screen_pop.py" line="299" />
         <source>Value tier</source>
         <translation>价值层级</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="299" />
+        <location filename="../../ui/screen_pop.py" line="300" />
         <source>Life-cycle stage</source>
         <translation>生命周期阶段</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="299" />
+        <location filename="../../ui/screen_pop.py" line="300" />
         <source>Lead</source>
         <translation>线索</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="300" />
+        <location filename="../../ui/screen_pop.py" line="301" />
         <source>Deal score</source>
         <translation>成交评分</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="300" />
+        <location filename="../../ui/screen_pop.py" line="301" />
         <source>Current plan</source>
         <translation>当前套餐</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="301" />
+        <location filename="../../ui/screen_pop.py" line="302" />
         <source>Tags</source>
         <translation>标签</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="301" />
+        <location filename="../../ui/screen_pop.py" line="302" />
         <source>Why this score</source>
         <translation>评分原因</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="302" />
+        <location filename="../../ui/screen_pop.py" line="303" />
         <source>Reasons not to push</source>
         <translation>不宜推荐的原因</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="302" />
+        <location filename="../../ui/screen_pop.py" line="303" />
         <source>Cross-sell hint</source>
         <translation>交叉销售提示</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="322" />
-        <location filename="../../ui/screen_pop.py" line="341" />
-        <location filename="../../ui/screen_pop.py" line="352" />
+        <location filename="../../ui/screen_pop.py" line="323" />
+        <location filename="../../ui/screen_pop.py" line="342" />
+        <location filename="../../ui/screen_pop.py" line="355" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="323" />
+        <location filename="../../ui/screen_pop.py" line="324" />
         <source>Pitch</source>
         <translation>卖点</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="324" />
+        <location filename="../../ui/screen_pop.py" line="325" />
         <source>Deal p.</source>
         <translation>成单率</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="326" />
+        <location filename="../../ui/screen_pop.py" line="327" />
         <source>Value ¥</source>
         <translation>价值（元）</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="328" />
+        <location filename="../../ui/screen_pop.py" line="329" />
         <source>Valid to</source>
         <translation>有效期至</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="329" />
+        <location filename="../../ui/screen_pop.py" line="330" />
         <source>Quota left</source>
         <translation>剩余名额</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="331" />
+        <location filename="../../ui/screen_pop.py" line="332" />
         <source>Why eligible</source>
         <translation>符合原因</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="336" />
+        <location filename="../../ui/screen_pop.py" line="337" />
         <source>When</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="337" />
+        <location filename="../../ui/screen_pop.py" line="338" />
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="338" />
+        <location filename="../../ui/screen_pop.py" line="339" />
         <source>Outcome</source>
         <translation>接触结果</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="339" />
+        <location filename="../../ui/screen_pop.py" line="340" />
         <source>Intent</source>
         <translation>意向</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="340" />
+        <location filename="../../ui/screen_pop.py" line="341" />
         <source>Who</source>
         <translation>经办人</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="342" />
+        <location filename="../../ui/screen_pop.py" line="343" />
         <source>Talk</source>
         <translation>通话</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="344" />
+        <location filename="../../ui/screen_pop.py" line="345" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="349" />
+        <location filename="../../ui/screen_pop.py" line="350" />
         <source>Created</source>
         <translation>创建时间</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="350" />
+        <location filename="../../ui/screen_pop.py" line="351" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="351" />
+        <location filename="../../ui/screen_pop.py" line="352" />
+        <source>Appointment</source>
+        <translation>预约时间</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="354" />
         <source>Store</source>
         <translation>营业厅</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="353" />
+        <location filename="../../ui/screen_pop.py" line="356" />
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="354" />
+        <location filename="../../ui/screen_pop.py" line="357" />
         <source>Note / result</source>
         <translation>备注 / 结果</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="389" />
+        <location filename="../../ui/screen_pop.py" line="392" />
         <source>{name} (new lead)</source>
         <translation>{name}（新线索）</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/screen_pop.py" line="392" />
+        <location filename="../../ui/screen_pop.py" line="395" />
         <source>%n year(s)</source>
         <translation><numerusform>%n 岁</numerusform></translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="395" />
+        <location filename="../../ui/screen_pop.py" line="398" />
         <source>Member {no}</source>
         <translation>会员 {no}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="397" />
+        <location filename="../../ui/screen_pop.py" line="400" />
         <source>ID {id}</source>
         <translation>证件 {id}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="400" />
+        <location filename="../../ui/screen_pop.py" line="403" />
         <source>Plan {plan} (¥{fee}/month) · tenure {tenure} months · {device} · {network}</source>
         <translation>套餐 {plan}（{fee} 元/月）· 在网 {tenure} 个月 · {device} · {network}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="405" />
+        <location filename="../../ui/screen_pop.py" line="408" />
         <source>Tags: </source>
         <translation>标签：</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="409" />
+        <location filename="../../ui/screen_pop.py" line="412" />
         <source>Lead {tier}</source>
         <translation>{tier} 类线索</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="410" />
+        <location filename="../../ui/screen_pop.py" line="413" />
         <source>Deal {p}</source>
         <translation>成单率 {p}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="411" />
+        <location filename="../../ui/screen_pop.py" line="414" />
         <source>Churn risk {p}</source>
         <translation>流失风险 {p}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="412" />
+        <location filename="../../ui/screen_pop.py" line="415" />
         <source>Renewal {p}</source>
         <translation>续约倾向 {p}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="417" />
+        <location filename="../../ui/screen_pop.py" line="420" />
         <source>Do not push:</source>
         <translation>不宜推送：</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="425" />
+        <location filename="../../ui/screen_pop.py" line="428" />
         <source>Customers who took {x} also took: </source>
         <translation>办理过{x}的客户还办理了：</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="427" />
+        <location filename="../../ui/screen_pop.py" line="430" />
         <source>{name} ({conf}, lift {lift:.1f}×)</source>
         <translation>{name}（置信度 {conf}，提升度 {lift:.1f}×）</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/screen_pop.py" line="441" />
+        <location filename="../../ui/screen_pop.py" line="444" />
         <source>Work orders (%n)</source>
         <translation><numerusform>工单（%n）</numerusform></translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="495" />
+        <location filename="../../ui/screen_pop.py" line="498" />
         <source>Deal {p} because: {reasons}</source>
         <translation>成单率 {p}，主要因素：{reasons}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="500" />
+        <location filename="../../ui/screen_pop.py" line="503" />
         <source>No script for this offer.</source>
         <translation>此政策暂无话术。</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="508" />
+        <location filename="../../ui/screen_pop.py" line="511" />
         <source>Answer to: {q}</source>
         <translation>应答：{q}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="511" />
+        <location filename="../../ui/screen_pop.py" line="514" />
         <source>No answer in the library matches these words.</source>
         <translation>话术库中没有匹配这些话的应答。</translation>
     </message>
