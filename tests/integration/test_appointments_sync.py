@@ -54,15 +54,17 @@ def test_store_desk_gets_the_days_appointments_in_time_order(world: World, deskt
     # agreed in the order the calls came, not in the order of the visits (tomorrow, all day open)
     plan = [(16, 0, 30), (10, 0, 45), (13, 30, None)]
     cids = world.customers["T01"]
-    made = []
+    made: list[str] = []
     for cid, (h, m, minutes) in zip(cids, plan, strict=False):
         rec = svc.record(OutcomeInput(customer_id=cid, wrapup="transferred", intent="high",
                                       transfer_store_id="S002", transfer_note="客户到厅办理",
                                       appointment_at=at(1, h, m), appointment_minutes=minutes))
+        assert rec.work_order_id is not None
         made.append(rec.work_order_id)
     later = svc.record(OutcomeInput(customer_id=cids[3], wrapup="transferred", transfer_store_id="S002",
                                     appointment_at=at(2, 9)))
     none = svc.record(OutcomeInput(customer_id=cids[4], wrapup="transferred", transfer_store_id="S002"))
+    assert later.work_order_id is not None and none.work_order_id is not None
     agent.sync.push_all()
     assert agent.sync.status().rejected == 0
 

@@ -105,7 +105,7 @@ def test_empty_appointment_and_no_transfer_send_none(qtbot, local_ctx: LocalCont
 def test_store_work_list_shows_todays_appointments_in_time_order(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     sf = build_local_store(tmp_path / "store.db")
     with sf.begin() as s:
-        ids = dict(s.query(Customer.phone, Customer.id).all())
+        ids: dict[str, str] = {phone: cid for phone, cid in s.query(Customer.phone, Customer.id)}
         now = utcnow()
         # as pulled from the server: sent in this order, for these times
         for wid, phone, when, minutes in [
