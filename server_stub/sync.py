@@ -74,7 +74,7 @@ from server_stub.storage.models import (
     Task,
     WorkOrder,
 )
-from workbench.core import jsontext, limits
+from workbench.core import appointments, jsontext, limits
 from workbench.core.codes import (
     TASK_TRANSITIONS,
     AcceptanceStatus,
@@ -782,6 +782,14 @@ def _work_order_create(b: _Batch, data: dict[str, Any]) -> list[Change]:
         raise Rejected(f"policy {values['policy_id']} does not exist")
     if b.session.get(WorkOrder, wid) is not None:
         raise Rejected(f"work order {wid} already exists")
+    if values.get("appointment_at") is not None or values.get("appointment_minutes") is not None:
+        if values.get("appointment_at") is None:
+            raise Rejected("appointment_minutes: given without appointment_at")
+        try:
+            appointments.check_appointment(values["appointment_at"], values.get("appointment_minutes"),
+                                           now=b.now, grace=appointments.PAST_GRACE)
+        except appointments.AppointmentProblem as exc:
+            raise Rejected(exc.message) from None
     # who and where are the server's: the sender, the customer's team; nobody has handled
     # it yet (whatever the client sent in handled_by / result_reason is dropped)
     values["from_user_id"] = b.principal.user_id

@@ -832,6 +832,14 @@ class _Gen:
         notes = np.array(ref.WORK_ORDER_NOTES, dtype=object)[rng.integers(0, len(ref.WORK_ORDER_NOTES), k)]
         order = np.argsort(wts, kind="stable")
         uid = np.array(self.user_ids, dtype=object)
+        # the customers still expected at a store have mostly agreed a time (seed 001, case 1):
+        # today and the next two days, on the half hour from 10:00 to 19:30 Beijing time (UTC+8),
+        # spread by position so that no random draw moves and the rest of the data stays as it was
+        pos = np.arange(k)
+        waiting = (status[order] == "created") & (pos % 4 != 3)
+        slot_at = self.anchor + (pos % 3) * DAY + 2 * 3600 + ((pos * 37) % 20) * 1800
+        appointment_at = np.where(waiting, slot_at, -1)
+        appointment_minutes = [30 if w else None for w in waiting.tolist()]
         self.data.tables.append(TableData("work_order", {
             "id": _ids("WO", k, 7),
             "customer_id": np.array(self.cust_ids, dtype=object)[wc[order]].tolist(),
@@ -843,6 +851,8 @@ class _Gen:
             "note": notes[order].tolist(),
             "result_reason": reason[order].tolist(),
             "handled_by": [None if h < 0 else uid[h] for h in handled[order].tolist()],
+            "appointment_at": appointment_at,
+            "appointment_minutes": appointment_minutes,
             "created_at": wts[order],
             "updated_at": updated[order],
         }, self.c_team[wc[order]].tolist(),

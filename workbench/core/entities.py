@@ -278,6 +278,9 @@ class WorkOrderCols:
     note: Mapped[str] = mapped_column(Text, default="")
     result_reason: Mapped[str] = mapped_column(Text, default="")
     handled_by: Mapped[str | None] = mapped_column(String(40), default=None)
+    #: when the customer agreed to come (see :mod:`workbench.core.appointments`), and for how long
+    appointment_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True, default=None)
+    appointment_minutes: Mapped[int | None] = mapped_column(Integer, default=None)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -14,6 +14,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from workbench.core import limits
+from workbench.core.appointments import AppointmentProblem, check_appointment
 from workbench.core.codes import (
     Channel,
     Intent,
@@ -70,6 +71,9 @@ class OutcomeInput:
     predicted_p: float | None = None
     transfer_store_id: str | None = None
     transfer_note: str = ""
+    #: the appointment agreed for the store visit (aware), and its length in minutes
+    appointment_at: dt.datetime | None = None
+    appointment_minutes: int | None = None
     #: send the chosen policy's hang-up SMS with the customer's personal link (issue 15)
     send_sms: bool = False
     #: the call-back is for anyone in the agent's team, not only the agent
@@ -134,6 +138,8 @@ class OutcomeService:
             raise InputError("choose the store to transfer the customer to")
         if data.send_sms and not data.policy_id:
             raise InputError("choose the policy the hang-up SMS is about")
+        if data.appointment_at is not None and not data.transfer_store_id:
+            raise InputError("an appointment needs a store to transfer the customer to")
 
         with unit_of_work(self._sf) as s:
             customer = self._customer(s, data.customer_id)
@@ -168,7 +174,8 @@ class OutcomeService:
             work_order_id = None
             if data.transfer_store_id:
                 work_order_id, mid = self._create_work_order(
-                    s, customer, data.transfer_store_id, policy, data.transfer_note
+                    s, customer, data.transfer_store_id, policy, data.transfer_note,
+                    data.appointment_at, data.appointment_minutes,
                 )
                 mutations.append(mid)
             if data.task_id:
@@ -336,23 +343,37 @@ class OutcomeService:
         return cust.id
 
     # ------------------------------------------------------------------ work orders
-    def transfer_to_store(self, customer_id: str, store_id: str, policy_id: str | None, note: str) -> str:
+    def transfer_to_store(self, customer_id: str, store_id: str, policy_id: str | None, note: str,
+                          appointment_at: dt.datetime | None = None,
+                          appointment_minutes: int | None = None) -> str:
         with unit_of_work(self._sf) as s:
             customer = self._customer(s, customer_id)
             policy = self._policy(s, policy_id) if policy_id else None
-            wo_id, _ = self._create_work_order(s, customer, store_id, policy, note)
+            wo_id, _ = self._create_work_order(s, customer, store_id, policy, note,
+                                               appointment_at, appointment_minutes)
         return wo_id
 
     def _create_work_order(
-        self, s: Session, customer: Customer, store_id: str, policy: Policy | None, note: str
+        self, s: Session, customer: Customer, store_id: str, policy: Policy | None, note: str,
+        appointment_at: dt.datetime | None = None, appointment_minutes: int | None = None,
     ) -> tuple[str, str]:
         if s.get(Store, store_id) is None:
             raise InputError(f"unknown store: {store_id}")
         now = utcnow()
+        if appointment_at is None:
+            appointment_minutes = None
+        else:  # the server's rule, checked here so that nothing is queued that it will refuse
+            try:
+                check_appointment(appointment_at, appointment_minutes, now=now)
+            except AppointmentProblem as exc:
+                raise InputError(exc.message) from None
+        if len(note) > limits.MAX_NOTE:
+            raise InputError(f"the note for the store is longer than {limits.MAX_NOTE} characters")
         wo = WorkOrder(
             id=new_id(), customer_id=customer.id, policy_id=policy.id if policy else None,
             from_user_id=self._actor.user_id, team_id=customer.team_id, store_id=store_id,
             status=WorkOrderStatus.CREATED.value, note=note.strip(), result_reason="",
+            appointment_at=appointment_at, appointment_minutes=appointment_minutes,
             created_at=now, updated_at=now,
         )
         s.add(wo)

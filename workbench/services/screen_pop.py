@@ -207,6 +207,9 @@ class WorkOrderItem:
     result_reason: str
     from_user: str
     created_at: dt.datetime
+    #: the appointment agreed for the visit (aware UTC) and its length in minutes
+    appointment_at: dt.datetime | None = None
+    appointment_minutes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -384,6 +387,7 @@ class ScreenPopService:
                     store_name=ref.stores[w.store_id].name if w.store_id in ref.stores else w.store_id,
                     policy_name=pname(w.policy_id), note=w.note, result_reason=w.result_reason,
                     from_user=ref.users.get(w.from_user_id or "", ""), created_at=w.created_at,
+                    appointment_at=w.appointment_at, appointment_minutes=w.appointment_minutes,
                 )
                 for w in orders
             ),

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from workbench.core.appointments import business_day, order_for_store
+from workbench.core.clock import business_day_bounds
 from workbench.core.codes import Role, TaskStatus, WorkOrderStatus
 from workbench.core.entities import utcnow
 from workbench.core.phone import mask_middle, mask_phone
@@ -36,6 +39,9 @@ class WorkItem:
     detail: str = ""
     #: forced circulation: the task goes back to the team pool then unless worked
     recycle_at: dt.datetime | None = None
+    #: a work order's appointment (aware UTC) and its length in minutes
+    appointment_at: dt.datetime | None = None
+    appointment_minutes: int | None = None
 
 
 def load_worklist(sf: sessionmaker[Session], actor: Actor, now: dt.datetime | None = None) -> list[WorkItem]:
@@ -78,11 +84,16 @@ def load_worklist(sf: sessionmaker[Session], actor: Actor, now: dt.datetime | No
                 [WorkOrderStatus.CREATED.value, WorkOrderStatus.ARRIVED.value,
                  WorkOrderStatus.DONE.value, WorkOrderStatus.FAILED.value]
             )
+        wo_order: list[Any] = [WorkOrder.updated_at.desc()]
+        if actor.role == Role.RECEPTIONIST:  # the limit must not cut off today's appointments
+            day_start, _ = business_day_bounds(business_day(now), None)
+            wo_order = [case((WorkOrder.appointment_at >= day_start, 0), else_=1),
+                        WorkOrder.appointment_at, *wo_order]
         for wo, cust in s.execute(
             select(WorkOrder, Customer)
             .join(Customer, Customer.id == WorkOrder.customer_id)
             .where(wo_cond)
-            .order_by(WorkOrder.updated_at.desc())
+            .order_by(*wo_order)
             .limit(WORKLIST_LIMIT)
         ).all():
             items.append(
@@ -92,6 +103,7 @@ def load_worklist(sf: sessionmaker[Session], actor: Actor, now: dt.datetime | No
                     policies.get(wo.policy_id or "", ""), "store", wo.status, cust.lead_tier or "",
                     (cust.scores or {}).get("deal"), wo.updated_at,
                     detail=(stores.get(wo.store_id, wo.store_id) + (f" · {wo.result_reason}" if wo.result_reason else "")),
+                    appointment_at=wo.appointment_at, appointment_minutes=wo.appointment_minutes,
                 )
             )
         if actor.role in (Role.AGENT, Role.LEAD):
@@ -107,6 +119,11 @@ def load_worklist(sf: sessionmaker[Session], actor: Actor, now: dt.datetime | No
         return (1 if urgent else 2, -(item.deal_p or 0.0))
 
     items.sort(key=rank)
+    if actor.role == Role.RECEPTIONIST:
+        # the store's day: today's appointments in time order on top, then later ones
+        orders = order_for_store([i for i in items if i.kind == "work_order"], business_day(now),
+                                 lambda i: i.appointment_at)
+        items = orders + [i for i in items if i.kind != "work_order"]
     return items
 
 

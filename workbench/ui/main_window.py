@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 from collections.abc import Callable
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.appointments import business_day, format_slot
 from workbench.core.codes import Role, work_order_steps
 from workbench.core.phone import InvalidPhoneError
 from workbench.services.call_events import CallEvent, Source
@@ -364,6 +366,10 @@ class MainWindow(QMainWindow):
             Column(self.tr("Mobile"), lambda i: i.phone_display),
             Column(self.tr("Policy"), lambda i: i.policy_name),
             Column(self.tr("Task"), what, tooltip=lambda i: i.detail),
+            Column(self.tr("Appointment"),
+                   lambda i: format_slot(i.appointment_at, i.appointment_minutes,
+                                         business_day(dt.datetime.now(dt.UTC))),
+                   sort_key=lambda i: (i.appointment_at is None, i.appointment_at)),
             Column(self.tr("Tier"), lambda i: i.lead_tier),
             Column(self.tr("Deal p."), lambda i: fmt_pct(i.deal_p), sort_key=lambda i: i.deal_p or 0.0,
                    align_right=True),

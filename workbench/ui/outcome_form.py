@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core import appointments
+from workbench.core.appointments import AppointmentProblem
 from workbench.core.codes import Intent, WrapUp
 from workbench.core.entities import UTC
 from workbench.services.outcomes import OutcomeInput
@@ -57,6 +59,8 @@ class FormState:
     undo_deadline: float | None  # time.monotonic() when the undo window closes
     sms_on: bool = False
     callback_team: bool = False
+    appointment: str = ""
+    slot: int = 0
 
 
 class OutcomeForm(QWidget):
@@ -126,6 +130,19 @@ class OutcomeForm(QWidget):
         self.transfer_note = QLineEdit()
         self.transfer_note.setPlaceholderText(self.tr("Note for the store"))
         self.transfer_note.setEnabled(False)
+        # the visit agreed with the customer (seed 001, case 1), typed in business wall time
+        self.appointment = QLineEdit()
+        self.appointment.setPlaceholderText(self.tr("14:30, +1 10:00 or 12-05 14:30"))
+        self.appointment.setMaxLength(appointments.MAX_INPUT_LENGTH)
+        self.appointment.setToolTip(self.tr(
+            "When the customer will come to the store (Beijing time): a time today, +days and a time, "
+            "or a date and a time. Empty: no appointment."))
+        self.appointment.setEnabled(False)
+        self.slot = QComboBox()
+        for minutes in appointments.SLOT_CHOICES:
+            self.slot.addItem(self.tr("%n min", "", minutes), minutes)
+        self.slot.setCurrentIndex(self.slot.findData(appointments.DEFAULT_MINUTES))
+        self.slot.setEnabled(False)
         self.transfer_on.toggled.connect(self._on_transfer_toggled)
 
         self.save_button = QPushButton(self.tr("&Save (Enter)"))
@@ -147,6 +164,10 @@ class OutcomeForm(QWidget):
         form.addRow("", self.callback_team)
         form.addRow(self.transfer_on, self.store)
         form.addRow("", self.transfer_note)
+        appointment_row = QHBoxLayout()
+        appointment_row.addWidget(self.appointment, 1)
+        appointment_row.addWidget(self.slot)
+        form.addRow(self._buddy(self.tr("&Appointment"), self.appointment), appointment_row)
         buttons = QHBoxLayout()
         buttons.addWidget(self.save_button)
         buttons.addWidget(self.undo_button)
@@ -158,17 +179,18 @@ class OutcomeForm(QWidget):
         layout.addWidget(self.status)
         layout.addStretch(1)
 
-        for w in (self.note, self.transfer_note):
+        for w in (self.note, self.transfer_note, self.appointment):
             w.returnPressed.connect(self.submit)
         for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             QShortcut(QKeySequence(key), self, self.submit, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         QShortcut(QKeySequence("Alt+M"), self, self._on_sms_key, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         QShortcut(QKeySequence.StandardKey.Undo, self, self._on_undo_key,
                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        for w in (self.note, self.transfer_note):
+        for w in (self.note, self.transfer_note, self.appointment):
             w.installEventFilter(self)
         chain = [self.wrapup, self.intent, self.policy, self.note, self.callback_on, self.callback_at, self.callback_team,
-                 self.transfer_on, self.store, self.transfer_note, self.save_button, self.undo_button, self.sms_on]
+                 self.transfer_on, self.store, self.transfer_note, self.appointment, self.slot,
+                 self.save_button, self.undo_button, self.sms_on]
         for a, b in zip(chain, chain[1:], strict=False):
             QWidget.setTabOrder(a, b)
         self._name_for_screen_readers()
@@ -199,7 +221,9 @@ class OutcomeForm(QWidget):
             (self.policy, self.tr("Policy discussed")), (self.note, self.tr("Note")),
             (self.callback_on, self.tr("Call back")), (self.callback_at, self.tr("Call-back time")),
             (self.transfer_on, self.tr("Transfer to a store")), (self.store, self.tr("Store")),
-            (self.transfer_note, self.tr("Note for the store")), (self.save_button, self.tr("Save the outcome")),
+            (self.transfer_note, self.tr("Note for the store")),
+            (self.appointment, self.tr("Appointment at the store")), (self.slot, self.tr("Length of the visit")),
+            (self.save_button, self.tr("Save the outcome")),
             (self.undo_button, self.tr("Undo the last saved outcome")),
         ):
             widget.setAccessibleName(name)
@@ -226,6 +250,7 @@ class OutcomeForm(QWidget):
                            if self._undo_timer.isActive() and self._undo_left > 0 else None),
             sms_on=self.sms_on.isChecked(),
             callback_team=self.callback_team.isChecked(),
+            appointment=self.appointment.text(), slot=self.slot.currentIndex(),
         )
 
     def restore(self, state: FormState, stores: list[tuple[str, str, str]]) -> None:
@@ -254,6 +279,8 @@ class OutcomeForm(QWidget):
         self.intent.setCurrentIndex(state.intent)
         self.note.setText(state.note)
         self.transfer_note.setText(state.transfer_note)
+        self.appointment.setText(state.appointment)
+        self.slot.setCurrentIndex(state.slot)
         self._set_status_style(state.status_style)
         self.status.setText(state.status)
         self.save_button.setEnabled(state.save_enabled)
@@ -304,6 +331,8 @@ class OutcomeForm(QWidget):
             self._duration_s = None
             self.note.clear()
             self.transfer_note.clear()
+            self.appointment.clear()
+            self.slot.setCurrentIndex(self.slot.findData(appointments.DEFAULT_MINUTES))
             self.transfer_on.setChecked(False)
             self.callback_on.setChecked(False)
             self.sms_on.setChecked(False)
@@ -348,13 +377,54 @@ class OutcomeForm(QWidget):
     def _on_transfer_toggled(self, on: bool) -> None:
         self.store.setEnabled(on)
         self.transfer_note.setEnabled(on)
+        self.appointment.setEnabled(on)
+        self.slot.setEnabled(on)
         if on and self.wrapup.currentData() != WrapUp.ACCEPTED.value:
             self.wrapup.setCurrentIndex(self.wrapup.findData(WrapUp.TRANSFERRED.value))
 
     # ------------------------------------------------------------------ actions
+    def appointment_value(self) -> tuple[dt.datetime | None, int | None]:
+        """The appointment typed (aware UTC) and its length, ``(None, None)`` without one.
+
+        Raises:
+            AppointmentProblem: the text names no time, or one the store cannot take.
+        """
+        if not self.transfer_on.isChecked():
+            return None, None
+        now = dt.datetime.now(UTC)
+        at = appointments.parse_appointment(self.appointment.text(), now)
+        if at is None:
+            return None, None
+        minutes = self.slot.currentData()
+        appointments.check_appointment(at, minutes, now=now)
+        return at, minutes
+
+    def problem_text(self, problem: AppointmentProblem) -> str:
+        """What the agent reads about an appointment that cannot be taken."""
+        p = problem.params
+        if problem.code == "format":
+            return self.tr("Appointment: type a time such as 14:30, +1 10:00 or 12-05 14:30.")
+        if problem.code == "past":
+            return self.tr("Appointment: that time has passed; choose a later one.")
+        if problem.code == "too_far":
+            return self.tr("Appointment: at most {days} days ahead.").format(days=p.get("days", ""))
+        if problem.code == "closed":
+            return self.tr("Appointment: the store takes visits from {opens} to {closes}.").format(
+                opens=p.get("opens", ""), closes=p.get("closes", ""))
+        if problem.code == "duration":
+            return self.tr("Appointment: the visit lasts {lo} to {hi} minutes.").format(
+                lo=p.get("lo", ""), hi=p.get("hi", ""))
+        return self.tr("Appointment: not a valid time.")
+
     def current_input(self) -> OutcomeInput | None:
+        """What the form holds as an outcome to save (None without a call).
+
+        Raises:
+            AppointmentProblem: the appointment cannot be taken (see :meth:`appointment_value`).
+        """
         if self._pop is None:
             return None
+        appointment_at, appointment_minutes = self.appointment_value()
         callback = None
         if self.callback_on.isChecked():
             callback = dt.datetime.fromtimestamp(self.callback_at.dateTime().toSecsSinceEpoch(), UTC)
@@ -380,6 +450,8 @@ class OutcomeForm(QWidget):
             predicted_p=offer_p if offer_p is not None else self._pop.portrait.scores.get("deal"),
             transfer_store_id=self.store.currentData() if self.transfer_on.isChecked() else None,
             transfer_note=self.transfer_note.text() if self.transfer_on.isChecked() else "",
+            appointment_at=appointment_at,
+            appointment_minutes=appointment_minutes,
             started_at=self._opened,
             send_sms=self.sms_on.isChecked() and pid is not None,
         )
@@ -389,7 +461,13 @@ class OutcomeForm(QWidget):
             self.on_failed(self.tr("Choose how the contact ended (wrap-up) first."))
             self.wrapup.setFocus()
             return
-        data = self.current_input()
+        try:
+            data = self.current_input()
+        except AppointmentProblem as problem:
+            self.on_failed(self.problem_text(problem))
+            self.appointment.setFocus()
+            self.appointment.selectAll()
+            return
         if data is not None:
             self.save_button.setEnabled(False)
             self.submitted.emit(data)

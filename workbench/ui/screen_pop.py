@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.appointments import format_slot
 from workbench.core.clock import BUSINESS_TZ
 from workbench.services.screen_pop import Offer, ScreenPop
 from workbench.ui import labels, palette, table_fit
@@ -349,6 +350,8 @@ class ScreenPopWidget(QWidget):
         return [
             Column(self.tr("Created"), lambda w: fmt_time(w.created_at, True), sort_key=lambda w: w.created_at),
             Column(self.tr("Status"), lambda w: labels.work_order_status(w.status)),
+            Column(self.tr("Appointment"), lambda w: format_slot(w.appointment_at, w.appointment_minutes),
+                   sort_key=lambda w: (w.appointment_at is None, w.appointment_at)),
             Column(self.tr("Store"), lambda w: w.store_name),
             Column(self.tr("Policy"), lambda w: w.policy_name),
             Column(self.tr("From"), lambda w: w.from_user),

@@ -54,6 +54,13 @@
   <context>
     <name>OutcomeForm</name>
     <message numerus="yes">
+      <source>%n min</source>
+      <translation>
+        <numerusform>%n min</numerusform>
+        <numerusform>%n min</numerusform>
+      </translation>
+    </message>
+    <message numerus="yes">
       <source>Saved. Ctrl+Z undoes it (%n s).</source>
       <translation>
         <numerusform>Saved. Ctrl+Z undoes it (%n s).</numerusform>

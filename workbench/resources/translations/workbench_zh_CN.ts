@@ -298,49 +298,48 @@
 <context>
     <name>Dashboard</name>
     <message>
-        <location filename="../../ui/dashboard.py" line="124" />
+        <location filename="../../ui/dashboard.py" line="133" />
         <source>No data for these filters</source>
-        <extracomment>Colour-blind-safe palette (Okabe–Ito), in series order.</extracomment>
         <translation>这些筛选条件下没有数据</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="238" />
+        <location filename="../../ui/dashboard.py" line="247" />
         <source>95% CI: {low} – {high}</source>
         <translation>95% 置信区间：{low} – {high}</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="324" />
+        <location filename="../../ui/dashboard.py" line="333" />
         <source>Export table (CSV)</source>
         <translation>导出表格 (CSV)</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="324" />
+        <location filename="../../ui/dashboard.py" line="333" />
         <source>Export table (Excel)</source>
         <translation>导出表格 (Excel)</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="325" />
+        <location filename="../../ui/dashboard.py" line="334" />
         <source>Export charts (PNG)</source>
         <translation>导出图表 (PNG)</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="366" />
-        <location filename="../../ui/dashboard.py" line="368" />
+        <location filename="../../ui/dashboard.py" line="375" />
+        <location filename="../../ui/dashboard.py" line="377" />
         <source>Unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="837" />
+        <location filename="../../ui/dashboard.py" line="846" />
         <source>Week</source>
         <translation>周</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="837" />
+        <location filename="../../ui/dashboard.py" line="846" />
         <source>Month</source>
         <translation>月</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="837" />
+        <location filename="../../ui/dashboard.py" line="846" />
         <source>Year</source>
         <translation>年</translation>
     </message>
@@ -756,519 +755,519 @@
 <context>
     <name>DashboardWidget</name>
     <message>
-        <location filename="../../ui/dashboard.py" line="375" />
+        <location filename="../../ui/dashboard.py" line="384" />
         <source>Contacted</source>
         <translation>已接触</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="376" />
+        <location filename="../../ui/dashboard.py" line="385" />
         <source>Reached</source>
         <translation>已接通</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="377" />
+        <location filename="../../ui/dashboard.py" line="386" />
         <source>Interested</source>
         <translation>有意向</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="378" />
+        <location filename="../../ui/dashboard.py" line="387" />
         <source>Accepted</source>
         <translation>已办理</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="394" />
+        <location filename="../../ui/dashboard.py" line="403" />
         <source>Dashboards</source>
         <translation>看板</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="404" />
+        <location filename="../../ui/dashboard.py" line="413" />
         <source>Personal efficiency</source>
         <translation>个人效能</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="405" />
+        <location filename="../../ui/dashboard.py" line="414" />
         <source>Trends</source>
         <translation>趋势</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="406" />
+        <location filename="../../ui/dashboard.py" line="415" />
         <source>Breakdowns</source>
         <translation>业务分析</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="407" />
+        <location filename="../../ui/dashboard.py" line="416" />
         <source>Rule experiments</source>
         <translation>分配规则实验</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="438" />
+        <location filename="../../ui/dashboard.py" line="447" />
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="438" />
+        <location filename="../../ui/dashboard.py" line="447" />
         <source>To</source>
         <translation>到</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="440" />
-        <location filename="../../ui/dashboard.py" line="624" />
+        <location filename="../../ui/dashboard.py" line="449" />
+        <location filename="../../ui/dashboard.py" line="633" />
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="440" />
-        <location filename="../../ui/dashboard.py" line="621" />
+        <location filename="../../ui/dashboard.py" line="449" />
+        <location filename="../../ui/dashboard.py" line="630" />
         <source>Region</source>
         <translation>地区</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="440" />
+        <location filename="../../ui/dashboard.py" line="449" />
         <source>Gender</source>
         <translation>性别</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="441" />
+        <location filename="../../ui/dashboard.py" line="450" />
         <source>Age band</source>
         <translation>年龄段</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="441" />
+        <location filename="../../ui/dashboard.py" line="450" />
         <source>Job type</source>
         <translation>职业</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="441" />
+        <location filename="../../ui/dashboard.py" line="450" />
         <source>Product</source>
         <translation>产品</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="442" />
+        <location filename="../../ui/dashboard.py" line="451" />
         <source>Value tier</source>
         <translation>价值层级</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="442" />
+        <location filename="../../ui/dashboard.py" line="451" />
         <source>Lifecycle stage</source>
         <translation>生命周期</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="445" />
+        <location filename="../../ui/dashboard.py" line="454" />
         <source>Agent</source>
         <translation>客户经理</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="447" />
+        <location filename="../../ui/dashboard.py" line="456" />
         <source>Team</source>
         <translation>团队</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="452" />
-        <location filename="../../ui/dashboard.py" line="528" />
+        <location filename="../../ui/dashboard.py" line="461" />
+        <location filename="../../ui/dashboard.py" line="537" />
         <source>All</source>
         <translation>全部</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="460" />
+        <location filename="../../ui/dashboard.py" line="469" />
         <source>Clear filters</source>
         <translation>清除筛选</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="462" />
+        <location filename="../../ui/dashboard.py" line="471" />
         <source>Reload data</source>
         <translation>重新加载数据</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="463" />
+        <location filename="../../ui/dashboard.py" line="472" />
         <source>Read the contact history again from the local store (after a sync)</source>
         <translation>从本地库重新读取接触记录（同步之后）</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="483" />
+        <location filename="../../ui/dashboard.py" line="492" />
         <source>Any</source>
         <translation>不限</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="521" />
+        <location filename="../../ui/dashboard.py" line="530" />
         <source>Unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="543" />
+        <location filename="../../ui/dashboard.py" line="552" />
         <source>Rank by</source>
         <translation>排序依据</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="546" />
+        <location filename="../../ui/dashboard.py" line="555" />
         <source>Conversions vs expected, by agent</source>
         <translation>各客户经理：实际成交 vs 预期成交</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="546" />
-        <location filename="../../ui/dashboard.py" line="584" />
-        <location filename="../../ui/dashboard.py" line="612" />
+        <location filename="../../ui/dashboard.py" line="555" />
+        <location filename="../../ui/dashboard.py" line="593" />
+        <location filename="../../ui/dashboard.py" line="621" />
         <source>Customers converted (count)</source>
         <translation>成交客户数</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="547" />
-        <location filename="../../ui/dashboard.py" line="551" />
-        <location filename="../../ui/dashboard.py" line="554" />
-        <location filename="../../ui/dashboard.py" line="557" />
+        <location filename="../../ui/dashboard.py" line="556" />
+        <location filename="../../ui/dashboard.py" line="560" />
+        <location filename="../../ui/dashboard.py" line="563" />
+        <location filename="../../ui/dashboard.py" line="566" />
         <source>Agent (ranked)</source>
         <translation>客户经理（按排名）</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="548" />
-        <location filename="../../ui/dashboard.py" line="585" />
-        <location filename="../../ui/dashboard.py" line="613" />
+        <location filename="../../ui/dashboard.py" line="557" />
+        <location filename="../../ui/dashboard.py" line="594" />
+        <location filename="../../ui/dashboard.py" line="622" />
         <source>Actual</source>
         <translation>实际</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="549" />
-        <location filename="../../ui/dashboard.py" line="586" />
-        <location filename="../../ui/dashboard.py" line="614" />
+        <location filename="../../ui/dashboard.py" line="558" />
+        <location filename="../../ui/dashboard.py" line="595" />
+        <location filename="../../ui/dashboard.py" line="623" />
         <source>Expected</source>
         <translation>预期</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="550" />
+        <location filename="../../ui/dashboard.py" line="559" />
         <source>Actual / expected conversions</source>
         <translation>实际 / 预期成交</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="550" />
-        <location filename="../../ui/dashboard.py" line="587" />
+        <location filename="../../ui/dashboard.py" line="559" />
+        <location filename="../../ui/dashboard.py" line="596" />
         <source>Ratio (1 = as predicted)</source>
         <translation>比值（1 = 与预测一致）</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="552" />
-        <location filename="../../ui/dashboard.py" line="588" />
+        <location filename="../../ui/dashboard.py" line="561" />
+        <location filename="../../ui/dashboard.py" line="597" />
         <source>Actual / expected</source>
         <translation>实际 / 预期</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="553" />
-        <location filename="../../ui/dashboard.py" line="589" />
+        <location filename="../../ui/dashboard.py" line="562" />
+        <location filename="../../ui/dashboard.py" line="598" />
         <source>as predicted</source>
         <translation>与预测一致</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="554" />
+        <location filename="../../ui/dashboard.py" line="563" />
         <source>Cost per call and per conversion</source>
         <translation>单次通话成本与单笔成交成本</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="554" />
+        <location filename="../../ui/dashboard.py" line="563" />
         <source>Cost (¥)</source>
         <translation>成本（元）</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="555" />
+        <location filename="../../ui/dashboard.py" line="564" />
         <source>Cost per call</source>
         <translation>单次通话成本</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="556" />
+        <location filename="../../ui/dashboard.py" line="565" />
         <source>Cost per conversion</source>
         <translation>单笔成交成本</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="557" />
+        <location filename="../../ui/dashboard.py" line="566" />
         <source>Average call duration</source>
         <translation>平均通话时长</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="557" />
+        <location filename="../../ui/dashboard.py" line="566" />
         <source>Duration (minutes)</source>
         <translation>时长（分钟）</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="558" />
+        <location filename="../../ui/dashboard.py" line="567" />
         <source>Avg duration</source>
         <translation>平均时长</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="564" />
+        <location filename="../../ui/dashboard.py" line="573" />
         <source>Agent ranking</source>
         <translation>客户经理排名</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="565" />
+        <location filename="../../ui/dashboard.py" line="574" />
         <source>This vs previous week / month / year</source>
         <translation>本期 vs 上期（周 / 月 / 年）</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="574" />
+        <location filename="../../ui/dashboard.py" line="583" />
         <source>Week</source>
         <translation>周</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="574" />
+        <location filename="../../ui/dashboard.py" line="583" />
         <source>Month</source>
         <translation>月</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="574" />
+        <location filename="../../ui/dashboard.py" line="583" />
         <source>Year</source>
         <translation>年</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="575" />
-        <location filename="../../ui/dashboard.py" line="581" />
         <location filename="../../ui/dashboard.py" line="584" />
-        <location filename="../../ui/dashboard.py" line="587" />
-        <location filename="../../ui/dashboard.py" line="615" />
+        <location filename="../../ui/dashboard.py" line="590" />
+        <location filename="../../ui/dashboard.py" line="593" />
+        <location filename="../../ui/dashboard.py" line="596" />
+        <location filename="../../ui/dashboard.py" line="624" />
         <source>Period</source>
         <translation>周期</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="578" />
+        <location filename="../../ui/dashboard.py" line="587" />
         <source>Metric</source>
         <translation>指标</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="581" />
+        <location filename="../../ui/dashboard.py" line="590" />
         <source>Metric by period, beside the previous period</source>
         <translation>各周期指标（与上期对比）</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="582" />
+        <location filename="../../ui/dashboard.py" line="591" />
         <source>Previous period</source>
         <translation>上期</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="583" />
+        <location filename="../../ui/dashboard.py" line="592" />
         <source>This period</source>
         <translation>本期</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="584" />
+        <location filename="../../ui/dashboard.py" line="593" />
         <source>Conversions vs expected</source>
         <translation>实际成交 vs 预期成交</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="587" />
+        <location filename="../../ui/dashboard.py" line="596" />
         <source>Actual / expected by period</source>
         <translation>各周期实际 / 预期</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="609" />
+        <location filename="../../ui/dashboard.py" line="618" />
         <source>Break down by</source>
         <translation>分析维度</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="612" />
+        <location filename="../../ui/dashboard.py" line="621" />
         <source>Conversions vs expected by group</source>
         <translation>各分组实际 vs 预期成交</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="615" />
+        <location filename="../../ui/dashboard.py" line="624" />
         <source>Conversion trend</source>
         <translation>成交趋势</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="615" />
-        <location filename="../../ui/dashboard.py" line="647" />
-        <location filename="../../ui/dashboard.py" line="648" />
+        <location filename="../../ui/dashboard.py" line="624" />
+        <location filename="../../ui/dashboard.py" line="656" />
+        <location filename="../../ui/dashboard.py" line="657" />
         <source>Conversion rate (%)</source>
         <translation>成交率（%）</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="616" />
+        <location filename="../../ui/dashboard.py" line="625" />
         <source>Conversion rate</source>
         <translation>成交率</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="617" />
+        <location filename="../../ui/dashboard.py" line="626" />
         <source>Contact-to-deal funnel</source>
         <translation>接触到成交漏斗</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="617" />
+        <location filename="../../ui/dashboard.py" line="626" />
         <source>Customers (count)</source>
         <translation>客户数</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="617" />
+        <location filename="../../ui/dashboard.py" line="626" />
         <source>Stage</source>
         <translation>阶段</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="618" />
+        <location filename="../../ui/dashboard.py" line="627" />
         <source>Customers</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="619" />
-        <location filename="../../ui/dashboard.py" line="632" />
+        <location filename="../../ui/dashboard.py" line="628" />
+        <location filename="../../ui/dashboard.py" line="641" />
         <source>Hot products</source>
         <translation>热销产品</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="619" />
+        <location filename="../../ui/dashboard.py" line="628" />
         <source>Deals (count)</source>
         <translation>成交笔数</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="620" />
+        <location filename="../../ui/dashboard.py" line="629" />
         <source>Deals</source>
         <translation>成交</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="621" />
+        <location filename="../../ui/dashboard.py" line="630" />
         <source>Region distribution</source>
         <translation>地区分布</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="621" />
+        <location filename="../../ui/dashboard.py" line="630" />
         <source>Share (%)</source>
         <translation>占比（%）</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="622" />
+        <location filename="../../ui/dashboard.py" line="631" />
         <source>Share of calls</source>
         <translation>通话占比</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="623" />
+        <location filename="../../ui/dashboard.py" line="632" />
         <source>Share of conversions</source>
         <translation>成交占比</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="624" />
+        <location filename="../../ui/dashboard.py" line="633" />
         <source>Channel comparison</source>
         <translation>渠道对比</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="624" />
+        <location filename="../../ui/dashboard.py" line="633" />
         <source>Amount (¥)</source>
         <translation>金额（元）</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="625" />
+        <location filename="../../ui/dashboard.py" line="634" />
         <source>Avg cost / customer gained</source>
         <translation>获客平均成本</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="626" />
+        <location filename="../../ui/dashboard.py" line="635" />
         <source>Avg deal value</source>
         <translation>平均成交价值</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="632" />
+        <location filename="../../ui/dashboard.py" line="641" />
         <source>Breakdown</source>
         <translation>分析</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="633" />
+        <location filename="../../ui/dashboard.py" line="642" />
         <source>Regions</source>
         <translation>地区</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="633" />
+        <location filename="../../ui/dashboard.py" line="642" />
         <source>Channels</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="633" />
+        <location filename="../../ui/dashboard.py" line="642" />
         <source>Funnel</source>
         <translation>漏斗</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="646" />
+        <location filename="../../ui/dashboard.py" line="655" />
         <source>Conversion by assignment rule (95% confidence interval)</source>
         <translation>各分配规则成交率（95% 置信区间）</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="647" />
+        <location filename="../../ui/dashboard.py" line="656" />
         <source>Assignment rule</source>
         <translation>分配规则</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="674" />
+        <location filename="../../ui/dashboard.py" line="683" />
         <source>Computing…</source>
         <translation>计算中…</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="675" />
+        <location filename="../../ui/dashboard.py" line="684" />
         <source>Loading the contact history…</source>
         <translation>正在加载接触记录…</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="678" />
+        <location filename="../../ui/dashboard.py" line="687" />
         <source>Could not compute: {0}</source>
         <translation>无法计算：{0}</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="695" />
+        <location filename="../../ui/dashboard.py" line="704" />
         <source>{contacts} contacts · {customers} customers · {conversions} conversions vs {expected} expected (ratio {ratio}) · deal value {value}</source>
         <translation>{contacts} 次接触 · {customers} 位客户 · 成交 {conversions} 笔，预期 {expected} 笔（比值 {ratio}）· 成交金额 {value}</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="708" />
+        <location filename="../../ui/dashboard.py" line="717" />
         <source>Updated: {0} contacts in {1:.2f} s</source>
         <translation>已更新：{0} 次接触，用时 {1:.2f} 秒</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="729" />
+        <location filename="../../ui/dashboard.py" line="738" />
         <source>{0} by period, beside the previous period</source>
         <translation>各周期{0}（与上期对比）</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="740" />
+        <location filename="../../ui/dashboard.py" line="749" />
         <source>{0} (minutes)</source>
         <translation>{0}（分钟）</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="764" />
+        <location filename="../../ui/dashboard.py" line="773" />
         <source>Conversions vs expected by {0}</source>
         <translation>按{0}：实际 vs 预期成交</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="794" />
+        <location filename="../../ui/dashboard.py" line="803" />
         <source>No assignment-rule experiment has been recorded yet.</source>
         <translation>尚未记录分配规则实验。</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="796" />
+        <location filename="../../ui/dashboard.py" line="805" />
         <source>{leads} leads split at random between {rules} assignment rules; bars show the conversion rate, whiskers its 95% confidence interval.</source>
         <translation>{leads} 条线索随机分配给 {rules} 条分配规则；柱形为成交率，误差线为 95% 置信区间。</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="818" />
+        <location filename="../../ui/dashboard.py" line="827" />
         <source>CSV (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="818" />
+        <location filename="../../ui/dashboard.py" line="827" />
         <source>Excel (*.xlsx)</source>
         <translation>Excel 文件 (*.xlsx)</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="818" />
+        <location filename="../../ui/dashboard.py" line="827" />
         <source>PNG image (*.png)</source>
         <translation>PNG 图片 (*.png)</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="820" />
+        <location filename="../../ui/dashboard.py" line="829" />
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="831" />
+        <location filename="../../ui/dashboard.py" line="840" />
         <source>Exported to {0}</source>
         <translation>已导出到 {0}</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="833" />
+        <location filename="../../ui/dashboard.py" line="842" />
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location filename="../../ui/dashboard.py" line="833" />
+        <location filename="../../ui/dashboard.py" line="842" />
         <source>Could not export: {0}</source>
         <translation>无法导出：{0}</translation>
     </message>
@@ -1276,57 +1275,57 @@
 <context>
     <name>LimitsPage</name>
     <message>
-        <location filename="../../ui/policy_studio.py" line="535" />
-        <location filename="../../ui/policy_studio.py" line="561" />
+        <location filename="../../ui/policy_studio.py" line="537" />
+        <location filename="../../ui/policy_studio.py" line="563" />
         <source>ID</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="536" />
-        <location filename="../../ui/policy_studio.py" line="562" />
+        <location filename="../../ui/policy_studio.py" line="538" />
+        <location filename="../../ui/policy_studio.py" line="564" />
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="537" />
-        <location filename="../../ui/policy_studio.py" line="563" />
+        <location filename="../../ui/policy_studio.py" line="539" />
+        <location filename="../../ui/policy_studio.py" line="565" />
         <source>Period</source>
         <translation>周期</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="538" />
-        <location filename="../../ui/policy_studio.py" line="564" />
+        <location filename="../../ui/policy_studio.py" line="540" />
+        <location filename="../../ui/policy_studio.py" line="566" />
         <source>At most</source>
         <translation>最多</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="540" />
+        <location filename="../../ui/policy_studio.py" line="542" />
         <source>Quiet hours</source>
         <translation>免打扰时段</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="542" />
-        <location filename="../../ui/policy_studio.py" line="567" />
+        <location filename="../../ui/policy_studio.py" line="544" />
+        <location filename="../../ui/policy_studio.py" line="569" />
         <source>Cool-down (days)</source>
         <translation>冷却期（天）</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="565" />
+        <location filename="../../ui/policy_studio.py" line="567" />
         <source>Quiet from</source>
         <translation>免打扰开始</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="566" />
+        <location filename="../../ui/policy_studio.py" line="568" />
         <source>Quiet until</source>
         <translation>免打扰结束</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="568" />
+        <location filename="../../ui/policy_studio.py" line="570" />
         <source>New</source>
         <translation>新建</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="569" />
+        <location filename="../../ui/policy_studio.py" line="571" />
         <source>Save</source>
         <translation>保存</translation>
     </message>
@@ -1382,314 +1381,319 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="235" />
+        <location filename="../../ui/main_window.py" line="237" />
         <source>Agent Workbench — {name} ({role})</source>
         <translation>坐席工作台 — {name}（{role}）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="241" />
-        <location filename="../../ui/main_window.py" line="364" />
+        <location filename="../../ui/main_window.py" line="243" />
+        <location filename="../../ui/main_window.py" line="366" />
         <source>Mobile</source>
         <translation>手机号</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="242" />
+        <location filename="../../ui/main_window.py" line="244" />
         <source>Member no.</source>
         <translation>会员号</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="244" />
+        <location filename="../../ui/main_window.py" line="246" />
         <source>ID number (on the server)</source>
         <translation>身份证号（服务器查询）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="247" />
+        <location filename="../../ui/main_window.py" line="249" />
         <source>Customer arrives / search: mobile, member no. or ID (Ctrl+F)</source>
         <translation>客户到厅 / 查询：手机号、会员号或证件号 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="248" />
+        <location filename="../../ui/main_window.py" line="250" />
         <source>Search a customer by mobile (Ctrl+F)</source>
         <translation>按手机号查询客户 (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="252" />
+        <location filename="../../ui/main_window.py" line="254" />
         <source>Search</source>
         <translation>查询</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="275" />
+        <location filename="../../ui/main_window.py" line="277" />
         <source>My work</source>
         <translation>我的工作</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="283" />
+        <location filename="../../ui/main_window.py" line="285" />
         <source>Waiting for a call… (a call, a search or a task opens the customer here)</source>
         <translation>等待来电…（来电、查询或任务会在这里打开客户）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="290" />
-        <location filename="../../ui/main_window.py" line="737" />
+        <location filename="../../ui/main_window.py" line="292" />
+        <location filename="../../ui/main_window.py" line="743" />
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="295" />
+        <location filename="../../ui/main_window.py" line="297" />
         <source>Sync: starting…</source>
         <translation>同步：启动中…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="305" />
+        <location filename="../../ui/main_window.py" line="307" />
         <source>&amp;Workbench</source>
         <translation>工作台(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="306" />
+        <location filename="../../ui/main_window.py" line="308" />
         <source>Refresh work list</source>
         <translation>刷新工作列表</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="310" />
+        <location filename="../../ui/main_window.py" line="312" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="315" />
+        <location filename="../../ui/main_window.py" line="317" />
         <source>Dial the customer</source>
         <translation>拨打客户</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="319" />
+        <location filename="../../ui/main_window.py" line="321" />
         <source>Export work list…</source>
         <translation>导出工作清单…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="323" />
+        <location filename="../../ui/main_window.py" line="325" />
         <source>&amp;Tools</source>
         <translation>工具(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="325" />
+        <location filename="../../ui/main_window.py" line="327" />
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="341" />
+        <location filename="../../ui/main_window.py" line="343" />
         <source>Dialling {n}…</source>
         <translation>正在拨打 {n}…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="354" />
+        <location filename="../../ui/main_window.py" line="356" />
         <source>Call-back due</source>
         <translation>回访到期</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="354" />
+        <location filename="../../ui/main_window.py" line="356" />
         <source>Call-back</source>
         <translation>回访</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="356" />
+        <location filename="../../ui/main_window.py" line="358" />
         <source>Work order: {s}</source>
         <translation>工单：{s}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="358" />
+        <location filename="../../ui/main_window.py" line="360" />
         <source>{channel} · back to the pool {when}</source>
         <translation>{channel} · {when} 退回公海</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="363" />
+        <location filename="../../ui/main_window.py" line="365" />
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="365" />
+        <location filename="../../ui/main_window.py" line="367" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="366" />
+        <location filename="../../ui/main_window.py" line="368" />
         <source>Task</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="367" />
+        <location filename="../../ui/main_window.py" line="369" />
+        <source>Appointment</source>
+        <translation>预约时间</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="373" />
         <source>Tier</source>
         <translation>等级</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="368" />
+        <location filename="../../ui/main_window.py" line="374" />
         <source>Deal p.</source>
         <translation>成单率</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="370" />
+        <location filename="../../ui/main_window.py" line="376" />
         <source>Updated</source>
         <translation>更新时间</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="374" />
+        <location filename="../../ui/main_window.py" line="380" />
         <source>Export work list</source>
         <translation>导出工作清单</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="375" />
+        <location filename="../../ui/main_window.py" line="381" />
         <source>CSV (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="425" />
+        <location filename="../../ui/main_window.py" line="431" />
         <source>&amp;Dashboards</source>
         <translation>效能看板(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="428" />
+        <location filename="../../ui/main_window.py" line="434" />
         <source>&amp;At-risk list</source>
         <translation>流失预警名单(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="431" />
+        <location filename="../../ui/main_window.py" line="437" />
         <source>&amp;Policy studio</source>
         <translation>政策配置(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="434" />
+        <location filename="../../ui/main_window.py" line="440" />
         <source>&amp;Audit log</source>
         <translation>审计日志(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="456" />
+        <location filename="../../ui/main_window.py" line="462" />
         <source>A team lead can override this.</source>
         <translation>班组长可以放行。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="457" />
+        <location filename="../../ui/main_window.py" line="463" />
         <source>Call not allowed</source>
         <translation>不允许外呼</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="458" />
+        <location filename="../../ui/main_window.py" line="464" />
         <source>This call may not start now:</source>
         <translation>现在不能发起这通电话：</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="465" />
+        <location filename="../../ui/main_window.py" line="471" />
         <source>Override contact pressure</source>
         <translation>放行接触管控</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="466" />
+        <location filename="../../ui/main_window.py" line="472" />
         <source>Reason for the override (recorded):</source>
         <translation>放行原因（将被记录）：</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="653" />
+        <location filename="../../ui/main_window.py" line="659" />
         <source>Refreshing scores</source>
         <translation>正在更新评分</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="657" />
+        <location filename="../../ui/main_window.py" line="663" />
         <source>A new scoring model could not be loaded; the previous one stays in use: {m}</source>
         <translation>新评分模型无法加载，继续使用旧模型：{m}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="670" />
+        <location filename="../../ui/main_window.py" line="676" />
         <source>No customer found for {q}</source>
         <translation>未找到客户：{q}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="684" />
+        <location filename="../../ui/main_window.py" line="690" />
         <source>New lead saved</source>
         <translation>新线索已保存</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="702" />
+        <location filename="../../ui/main_window.py" line="708" />
         <source>Outcome saved</source>
         <translation>结果已保存</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="708" />
+        <location filename="../../ui/main_window.py" line="714" />
         <source>; call-back closed</source>
         <translation>；回访已关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="712" />
+        <location filename="../../ui/main_window.py" line="718" />
         <source>; call-back at {when}</source>
         <translation>；回访时间 {when}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="715" />
+        <location filename="../../ui/main_window.py" line="721" />
         <source> (moved from {asked}: {why})</source>
         <translation>（由 {asked} 顺延：{why}）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="723" />
+        <location filename="../../ui/main_window.py" line="729" />
         <source>Not saved</source>
         <translation>未保存</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="749" />
+        <location filename="../../ui/main_window.py" line="755" />
         <source>Online · %n waiting · last sync {t}</source>
         <translation><numerusform>在线 · %n 条待上传 · 上次同步 {t}</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="751" />
+        <location filename="../../ui/main_window.py" line="757" />
         <source>Offline — showing local data, %n change(s) waiting</source>
         <translation><numerusform>离线 — 显示本地数据，%n 条变更待上传</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="753" />
+        <location filename="../../ui/main_window.py" line="759" />
         <source> · %n refused by the server</source>
         <translation><numerusform> · %n 条被服务器拒绝</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="757" />
+        <location filename="../../ui/main_window.py" line="763" />
         <source>Syncing… %n record(s)</source>
         <translation><numerusform>同步中… %n 条记录</numerusform></translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="785" />
+        <location filename="../../ui/main_window.py" line="791" />
         <source>No softphone connected (hover here for how to connect one)</source>
         <translation>未连接软电话（鼠标停在此处查看连接方法）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="787" />
+        <location filename="../../ui/main_window.py" line="793" />
         <source>Start a softphone with a control port, e.g. baresip with its ctrl_tcp module listening on %1; the workbench connects to it by itself. Without one, calls still pop from the server, a search, or `workbench call NUMBER`, and you dial by hand. (softphone_host / softphone_port in the settings; port 0 turns this off)</source>
         <translation>启动一个带控制端口的软电话，例如开启 ctrl_tcp 模块、监听 %1 的 baresip，工作台会自动连接。没有软电话时，来电仍可由服务器、搜索或 `workbench call 号码` 弹屏，拨号请手动进行。（设置项 softphone_host / softphone_port；端口设为 0 即关闭此功能）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="795" />
+        <location filename="../../ui/main_window.py" line="801" />
         <source>No softphone connected: dial the number by hand.</source>
         <translation>未连接软电话：请手动拨号。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="797" />
+        <location filename="../../ui/main_window.py" line="803" />
         <source>The softphone could not carry out “%1”.</source>
         <translation>软电话无法执行“%1”。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="802" />
+        <location filename="../../ui/main_window.py" line="808" />
         <source>Calls from other programs cannot reach this window (its local socket is taken).</source>
         <translation>其他程序转来的来电无法到达本窗口（本地套接字已被占用）。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="807" />
+        <location filename="../../ui/main_window.py" line="813" />
         <source>softphone_port is 0 in the settings: calls pop from the server, a search or `workbench call NUMBER`; you dial by hand.</source>
         <translation>设置中 softphone_port 为 0：来电由服务器、搜索或 `workbench call 号码` 弹屏，拨号请手动进行。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="761" />
+        <location filename="../../ui/main_window.py" line="767" />
         <source>Language saved: it takes effect the next time the workbench starts.</source>
         <translation>语言已保存：下次启动工作台时生效。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="780" />
+        <location filename="../../ui/main_window.py" line="786" />
         <source>Softphone connected</source>
         <translation>软电话已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="806" />
+        <location filename="../../ui/main_window.py" line="812" />
         <source>No softphone configured</source>
         <translation>未配置软电话</translation>
     </message>
@@ -1740,179 +1744,239 @@
 <context>
     <name>OutcomeForm</name>
     <message>
-        <location filename="../../ui/outcome_form.py" line="77" />
+        <location filename="../../ui/outcome_form.py" line="81" />
         <source>Outcome</source>
         <translation>接触结果</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="78" />
+        <location filename="../../ui/outcome_form.py" line="82" />
         <source>F9 comes here from anywhere in the window</source>
         <translation>在窗口任何位置按 F9 可回到此处</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="88" />
+        <location filename="../../ui/outcome_form.py" line="92" />
         <source>— choose the outcome —</source>
         <translation>— 请选择结果 —</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="98" />
+        <location filename="../../ui/outcome_form.py" line="102" />
         <source>Send hang-up SMS (Alt+M)</source>
         <translation>发送挂机短信（Alt+M）</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="99" />
+        <location filename="../../ui/outcome_form.py" line="103" />
         <source>After the call, the chosen policy's SMS with the customer's personal link to the online zone (sent once, after sync; pressure checked first)</source>
         <translation>通话结束后，向客户发送所选政策的短信及其网厅专属链接（同步后只发送一次；先检查接触管控）</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="104" />
+        <location filename="../../ui/outcome_form.py" line="108" />
         <source>Short note (Enter saves)</source>
         <translation>简短备注（回车保存）</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="106" />
+        <location filename="../../ui/outcome_form.py" line="110" />
         <source>Call &amp;back at</source>
         <translation>回访时间(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="119" />
+        <location filename="../../ui/outcome_form.py" line="123" />
         <source>Anyone in my team</source>
         <translation>本组任何人</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="121" />
+        <location filename="../../ui/outcome_form.py" line="125" />
         <source>The call-back comes back to everyone in the team, not only to you</source>
         <translation>回访提醒给全组的人，而不只是您</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="123" />
+        <location filename="../../ui/outcome_form.py" line="127" />
         <source>&amp;Transfer to store</source>
         <translation>转营业厅(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="127" />
-        <location filename="../../ui/outcome_form.py" line="202" />
+        <location filename="../../ui/outcome_form.py" line="131" />
+        <location filename="../../ui/outcome_form.py" line="224" />
         <source>Note for the store</source>
         <translation>给营业厅的备注</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="131" />
+        <location filename="../../ui/outcome_form.py" line="135" />
+        <source>14:30, +1 10:00 or 12-05 14:30</source>
+        <translation>14:30、+1 10:00 或 12-05 14:30</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="138" />
+        <source>When the customer will come to the store (Beijing time): a time today, +days and a time, or a date and a time. Empty: no appointment.</source>
+        <translation>客户到店的时间（北京时间）：今天的时间、+天数和时间，或日期和时间。留空表示不预约。</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/outcome_form.py" line="143" />
+        <source>%n min</source>
+        <translation><numerusform>%n 分钟</numerusform></translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="148" />
         <source>&amp;Save (Enter)</source>
         <translation>保存(&amp;S)（回车）</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="134" />
+        <location filename="../../ui/outcome_form.py" line="151" />
         <source>&amp;Undo (Ctrl+Z)</source>
         <translation>撤销(&amp;U)（Ctrl+Z）</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="141" />
+        <location filename="../../ui/outcome_form.py" line="158" />
         <source>&amp;Wrap-up</source>
         <translation>小结(&amp;W)</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="142" />
+        <location filename="../../ui/outcome_form.py" line="159" />
         <source>&amp;Intent</source>
         <translation>办理意向(&amp;I)</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="143" />
+        <location filename="../../ui/outcome_form.py" line="160" />
         <source>&amp;Policy</source>
         <translation>政策(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="145" />
+        <location filename="../../ui/outcome_form.py" line="162" />
         <source>&amp;Note</source>
         <translation>备注(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="198" />
+        <location filename="../../ui/outcome_form.py" line="170" />
+        <source>&amp;Appointment</source>
+        <translation>预约到店(&amp;A)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="220" />
         <source>Outcome of the call</source>
         <translation>通话结果</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="198" />
+        <location filename="../../ui/outcome_form.py" line="220" />
         <source>Customer's intent</source>
         <translation>客户意向</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="199" />
+        <location filename="../../ui/outcome_form.py" line="221" />
         <source>Policy discussed</source>
         <translation>所谈政策</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="199" />
+        <location filename="../../ui/outcome_form.py" line="221" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="200" />
+        <location filename="../../ui/outcome_form.py" line="222" />
         <source>Call back</source>
         <translation>回访</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="200" />
+        <location filename="../../ui/outcome_form.py" line="222" />
         <source>Call-back time</source>
         <translation>回访时间</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="201" />
+        <location filename="../../ui/outcome_form.py" line="223" />
         <source>Transfer to a store</source>
         <translation>转营业厅</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="201" />
+        <location filename="../../ui/outcome_form.py" line="223" />
         <source>Store</source>
         <translation>营业厅</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="202" />
+        <location filename="../../ui/outcome_form.py" line="225" />
+        <source>Appointment at the store</source>
+        <translation>预约到店时间</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="225" />
+        <source>Length of the visit</source>
+        <translation>到店时长</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="226" />
         <source>Save the outcome</source>
         <translation>保存接触结果</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="203" />
+        <location filename="../../ui/outcome_form.py" line="227" />
         <source>Undo the last saved outcome</source>
         <translation>撤销上次保存的结果</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="206" />
+        <location filename="../../ui/outcome_form.py" line="230" />
         <source>Outcome form</source>
         <translation>接触结果表单</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="207" />
+        <location filename="../../ui/outcome_form.py" line="231" />
         <source>Save status</source>
         <translation>保存状态</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="239" />
-        <location filename="../../ui/outcome_form.py" line="294" />
+        <location filename="../../ui/outcome_form.py" line="264" />
+        <location filename="../../ui/outcome_form.py" line="321" />
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="389" />
+        <location filename="../../ui/outcome_form.py" line="406" />
+        <source>Appointment: type a time such as 14:30, +1 10:00 or 12-05 14:30.</source>
+        <translation>预约时间：请输入如 14:30、+1 10:00 或 12-05 14:30 的时间。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="408" />
+        <source>Appointment: that time has passed; choose a later one.</source>
+        <translation>预约时间：该时间已过，请选择更晚的时间。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="410" />
+        <source>Appointment: at most {days} days ahead.</source>
+        <translation>预约时间：最多提前 {days} 天。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="412" />
+        <source>Appointment: the store takes visits from {opens} to {closes}.</source>
+        <translation>预约时间：营业厅接待时间为 {opens} 至 {closes}。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="415" />
+        <source>Appointment: the visit lasts {lo} to {hi} minutes.</source>
+        <translation>预约时间：到店时长须为 {lo} 至 {hi} 分钟。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="417" />
+        <source>Appointment: not a valid time.</source>
+        <translation>预约时间：不是有效的时间。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/outcome_form.py" line="461" />
         <source>Choose how the contact ended (wrap-up) first.</source>
         <translation>请先选择接触结果（小结）。</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="414" />
+        <location filename="../../ui/outcome_form.py" line="492" />
         <source>Undone.</source>
         <translation>已撤销。</translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="414" />
+        <location filename="../../ui/outcome_form.py" line="492" />
         <source>Too late to undo: already sent.</source>
         <translation>无法撤销：已经上传。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/outcome_form.py" line="419" />
+        <location filename="../../ui/outcome_form.py" line="497" />
         <source>Saved. Ctrl+Z undoes it (%n s).</source>
         <translation><numerusform>已保存。Ctrl+Z 可撤销（%n 秒）。</numerusform></translation>
     </message>
     <message>
-        <location filename="../../ui/outcome_form.py" line="421" />
+        <location filename="../../ui/outcome_form.py" line="499" />
         <source>Saved.</source>
         <translation>已保存。</translation>
     </message>
@@ -1920,238 +1984,238 @@
 <context>
     <name>PolicyStudio</name>
     <message>
-        <location filename="../../ui/policy_studio.py" line="60" />
+        <location filename="../../ui/policy_studio.py" line="62" />
         <source>Policy studio</source>
         <translation>政策配置</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="65" />
-        <location filename="../../ui/policy_studio.py" line="120" />
+        <location filename="../../ui/policy_studio.py" line="67" />
+        <location filename="../../ui/policy_studio.py" line="122" />
         <source>ID</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="66" />
-        <location filename="../../ui/policy_studio.py" line="121" />
-        <location filename="../../ui/policy_studio.py" line="141" />
+        <location filename="../../ui/policy_studio.py" line="68" />
+        <location filename="../../ui/policy_studio.py" line="123" />
+        <location filename="../../ui/policy_studio.py" line="143" />
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="67" />
-        <location filename="../../ui/policy_studio.py" line="133" />
+        <location filename="../../ui/policy_studio.py" line="69" />
+        <location filename="../../ui/policy_studio.py" line="135" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="68" />
+        <location filename="../../ui/policy_studio.py" line="70" />
         <source>Version</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="93" />
+        <location filename="../../ui/policy_studio.py" line="95" />
         <source>unlimited</source>
         <translation>不限</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="107" />
+        <location filename="../../ui/policy_studio.py" line="109" />
         <source>Insert a field…</source>
         <translation>插入字段…</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="112" />
+        <location filename="../../ui/policy_studio.py" line="114" />
         <source>Fields a rule can use. scores.deal, scores.churn and scores.renewal are probabilities from 0 to 1; a customer without that score does not match.</source>
         <translation>规则可用的字段。scores.deal、scores.churn、scores.renewal 是 0 到 1 的概率；还没有该评分的客户不匹配。</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="122" />
+        <location filename="../../ui/policy_studio.py" line="124" />
         <source>Pitch</source>
         <translation>卖点</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="123" />
+        <location filename="../../ui/policy_studio.py" line="125" />
         <source>Product</source>
         <translation>产品</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="124" />
+        <location filename="../../ui/policy_studio.py" line="126" />
         <source>Channels</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="125" />
+        <location filename="../../ui/policy_studio.py" line="127" />
         <source>Priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="126" />
+        <location filename="../../ui/policy_studio.py" line="128" />
         <source>Value (¥)</source>
         <translation>价值（元）</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="127" />
-        <location filename="../../ui/policy_studio.py" line="349" />
+        <location filename="../../ui/policy_studio.py" line="129" />
+        <location filename="../../ui/policy_studio.py" line="351" />
         <source>Quota, total</source>
         <translation>总配额</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="128" />
-        <location filename="../../ui/policy_studio.py" line="350" />
+        <location filename="../../ui/policy_studio.py" line="130" />
+        <location filename="../../ui/policy_studio.py" line="352" />
         <source>Quota per store</source>
         <translation>单厅配额</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="129" />
-        <location filename="../../ui/policy_studio.py" line="347" />
+        <location filename="../../ui/policy_studio.py" line="131" />
+        <location filename="../../ui/policy_studio.py" line="349" />
         <source>Valid from</source>
         <translation>生效日期</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="130" />
-        <location filename="../../ui/policy_studio.py" line="348" />
+        <location filename="../../ui/policy_studio.py" line="132" />
+        <location filename="../../ui/policy_studio.py" line="350" />
         <source>Valid to</source>
         <translation>有效期至</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="131" />
+        <location filename="../../ui/policy_studio.py" line="133" />
         <source>Exclusive group</source>
         <translation>互斥组</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="132" />
+        <location filename="../../ui/policy_studio.py" line="134" />
         <source>Script</source>
         <translation>话术</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="134" />
+        <location filename="../../ui/policy_studio.py" line="136" />
         <source>Rule</source>
         <translation>规则</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="140" />
+        <location filename="../../ui/policy_studio.py" line="142" />
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="142" />
+        <location filename="../../ui/policy_studio.py" line="144" />
         <source>City</source>
         <translation>城市</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="143" />
+        <location filename="../../ui/policy_studio.py" line="145" />
         <source>Plan fee</source>
         <translation>套餐月费</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="144" />
+        <location filename="../../ui/policy_studio.py" line="146" />
         <source>Why</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="151" />
+        <location filename="../../ui/policy_studio.py" line="153" />
         <source>New</source>
         <translation>新建</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="152" />
+        <location filename="../../ui/policy_studio.py" line="154" />
         <source>Save</source>
         <translation>保存</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="153" />
+        <location filename="../../ui/policy_studio.py" line="155" />
         <source>Publish</source>
         <translation>发布</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="154" />
+        <location filename="../../ui/policy_studio.py" line="156" />
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="155" />
+        <location filename="../../ui/policy_studio.py" line="157" />
         <source>Import YAML…</source>
         <translation>导入 YAML…</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="156" />
+        <location filename="../../ui/policy_studio.py" line="158" />
         <source>Export YAML…</source>
         <translation>导出 YAML…</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="183" />
+        <location filename="../../ui/policy_studio.py" line="185" />
         <source>Policies</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="184" />
+        <location filename="../../ui/policy_studio.py" line="186" />
         <source>Scripts</source>
         <translation>话术</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="185" />
+        <location filename="../../ui/policy_studio.py" line="187" />
         <source>Pressure limits</source>
         <translation>接触管控</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="255" />
+        <location filename="../../ui/policy_studio.py" line="257" />
         <source>new (draft)</source>
         <translation>新建（草稿）</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="283" />
+        <location filename="../../ui/policy_studio.py" line="285" />
         <source>Rule OK — counting matching customers…</source>
         <translation>规则正确 — 正在统计匹配客户…</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="286" />
+        <location filename="../../ui/policy_studio.py" line="288" />
         <source>Rule OK — matches %1 of %2 customers in the local book</source>
         <translation>规则正确 — 本地客户中 %2 位有 %1 位匹配</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="328" />
+        <location filename="../../ui/policy_studio.py" line="330" />
         <source>%1 must be a whole number</source>
         <translation>%1 须为整数</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="338" />
+        <location filename="../../ui/policy_studio.py" line="340" />
         <source>%1 must be a date like 2026-12-01</source>
         <translation>%1 须为日期，例如 2026-12-01</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="198" />
-        <location filename="../../ui/policy_studio.py" line="199" />
-        <location filename="../../ui/policy_studio.py" line="375" />
+        <location filename="../../ui/policy_studio.py" line="200" />
+        <location filename="../../ui/policy_studio.py" line="201" />
+        <location filename="../../ui/policy_studio.py" line="377" />
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="383" />
+        <location filename="../../ui/policy_studio.py" line="385" />
         <source>Published %1, version %2</source>
         <translation>已发布 %1，版本 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="396" />
+        <location filename="../../ui/policy_studio.py" line="398" />
         <source>Import policies</source>
         <translation>导入政策</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="397" />
-        <location filename="../../ui/policy_studio.py" line="403" />
+        <location filename="../../ui/policy_studio.py" line="399" />
+        <location filename="../../ui/policy_studio.py" line="405" />
         <source>YAML files (*.yaml *.yml)</source>
         <translation>YAML 文件 (*.yaml *.yml)</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="402" />
+        <location filename="../../ui/policy_studio.py" line="404" />
         <source>Export policies</source>
         <translation>导出政策</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="408" />
+        <location filename="../../ui/policy_studio.py" line="410" />
         <source>Imported %1 items</source>
         <translation>已导入 %1 项</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="411" />
+        <location filename="../../ui/policy_studio.py" line="413" />
         <source>Exported to %1</source>
         <translation>已导出到 %1</translation>
     </message>
@@ -2231,327 +2295,332 @@
 <context>
     <name>ScreenPopWidget</name>
     <message>
-        <location filename="../../ui/screen_pop.py" line="157" />
+        <location filename="../../ui/screen_pop.py" line="159" />
         <source>Show number</source>
         <extracomment>warnings that make the pop lead with the warning and the trail instead of the selling parts</extracomment>
         <translation>显示号码</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="159" />
+        <location filename="../../ui/screen_pop.py" line="161" />
         <source>Show the full number (recorded in the audit log)</source>
         <translation>显示完整号码（记入审计日志）</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="198" />
+        <location filename="../../ui/screen_pop.py" line="200" />
         <source>Edit portrait (F4)</source>
         <translation>编辑画像 (F4)</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="199" />
+        <location filename="../../ui/screen_pop.py" line="201" />
         <source>Edit the portrait</source>
         <translation>编辑客户画像</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="233" />
-        <location filename="../../ui/screen_pop.py" line="290" />
+        <location filename="../../ui/screen_pop.py" line="235" />
+        <location filename="../../ui/screen_pop.py" line="292" />
         <source>Contact trail</source>
         <translation>接触轨迹</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="234" />
-        <location filename="../../ui/screen_pop.py" line="291" />
+        <location filename="../../ui/screen_pop.py" line="236" />
+        <location filename="../../ui/screen_pop.py" line="293" />
         <source>Work orders</source>
         <translation>工单</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="240" />
+        <location filename="../../ui/screen_pop.py" line="242" />
         <source>Customer accepts the selected offer (F8)</source>
         <translation>客户办理所选政策 (F8)</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="242" />
+        <location filename="../../ui/screen_pop.py" line="244" />
         <source>What to offer</source>
         <translation>推荐政策</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="246" />
+        <location filename="../../ui/screen_pop.py" line="248" />
         <source>Customer says… (F7, Enter finds the answer)</source>
         <translation>客户说…（F7，回车查找应答）</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="250" />
+        <location filename="../../ui/screen_pop.py" line="252" />
         <source>What to say (F6: next objection answer)</source>
         <translation>话术（F6：下一条异议应答）</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="289" />
+        <location filename="../../ui/screen_pop.py" line="291" />
         <source>Offers the customer is eligible for</source>
         <translation>客户可办理的优惠</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="290" />
+        <location filename="../../ui/screen_pop.py" line="292" />
         <source>Script</source>
         <translation>话术</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="291" />
+        <location filename="../../ui/screen_pop.py" line="293" />
         <source>History</source>
         <translation>历史记录</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="292" />
+        <location filename="../../ui/screen_pop.py" line="294" />
         <source>Customer accepts the selected offer</source>
         <translation>客户办理所选优惠</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="293" />
+        <location filename="../../ui/screen_pop.py" line="295" />
         <source>Customer's objection</source>
         <translation>客户异议</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="297" />
+        <location filename="../../ui/screen_pop.py" line="299" />
         <source>Customer name</source>
         <translation>客户姓名</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="297" />
+        <location filename="../../ui/screen_pop.py" line="299" />
         <source>Mobile number</source>
         <translation>手机号码</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="298" />
+        <location filename="../../ui/screen_pop.py" line="300" />
         <source>Customer facts</source>
         <translation>客户概况</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="298" />
+        <location filename="../../ui/screen_pop.py" line="300" />
         <source>Value tier</source>
         <translation>价值层级</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="299" />
+        <location filename="../../ui/screen_pop.py" line="301" />
         <source>Life-cycle stage</source>
         <translation>生命周期阶段</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="299" />
+        <location filename="../../ui/screen_pop.py" line="301" />
         <source>Lead</source>
         <translation>线索</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="300" />
+        <location filename="../../ui/screen_pop.py" line="302" />
         <source>Deal score</source>
         <translation>成交评分</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="300" />
+        <location filename="../../ui/screen_pop.py" line="302" />
         <source>Current plan</source>
         <translation>当前套餐</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="301" />
+        <location filename="../../ui/screen_pop.py" line="303" />
         <source>Tags</source>
         <translation>标签</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="301" />
+        <location filename="../../ui/screen_pop.py" line="303" />
         <source>Why this score</source>
         <translation>评分原因</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="302" />
+        <location filename="../../ui/screen_pop.py" line="304" />
         <source>Reasons not to push</source>
         <translation>不宜推荐的原因</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="302" />
+        <location filename="../../ui/screen_pop.py" line="304" />
         <source>Cross-sell hint</source>
         <translation>交叉销售提示</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="322" />
-        <location filename="../../ui/screen_pop.py" line="341" />
-        <location filename="../../ui/screen_pop.py" line="352" />
+        <location filename="../../ui/screen_pop.py" line="324" />
+        <location filename="../../ui/screen_pop.py" line="343" />
+        <location filename="../../ui/screen_pop.py" line="356" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="323" />
+        <location filename="../../ui/screen_pop.py" line="325" />
         <source>Pitch</source>
         <translation>卖点</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="324" />
+        <location filename="../../ui/screen_pop.py" line="326" />
         <source>Deal p.</source>
         <translation>成单率</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="326" />
+        <location filename="../../ui/screen_pop.py" line="328" />
         <source>Value ¥</source>
         <translation>价值（元）</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="328" />
+        <location filename="../../ui/screen_pop.py" line="330" />
         <source>Valid to</source>
         <translation>有效期至</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="329" />
+        <location filename="../../ui/screen_pop.py" line="331" />
         <source>Quota left</source>
         <translation>剩余名额</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="331" />
+        <location filename="../../ui/screen_pop.py" line="333" />
         <source>Why eligible</source>
         <translation>符合原因</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="336" />
+        <location filename="../../ui/screen_pop.py" line="338" />
         <source>When</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="337" />
+        <location filename="../../ui/screen_pop.py" line="339" />
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="338" />
+        <location filename="../../ui/screen_pop.py" line="340" />
         <source>Outcome</source>
         <translation>接触结果</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="339" />
+        <location filename="../../ui/screen_pop.py" line="341" />
         <source>Intent</source>
         <translation>意向</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="340" />
+        <location filename="../../ui/screen_pop.py" line="342" />
         <source>Who</source>
         <translation>经办人</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="342" />
+        <location filename="../../ui/screen_pop.py" line="344" />
         <source>Talk</source>
         <translation>通话</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="344" />
+        <location filename="../../ui/screen_pop.py" line="346" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="349" />
+        <location filename="../../ui/screen_pop.py" line="351" />
         <source>Created</source>
         <translation>创建时间</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="350" />
+        <location filename="../../ui/screen_pop.py" line="352" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="351" />
+        <location filename="../../ui/screen_pop.py" line="353" />
+        <source>Appointment</source>
+        <translation>预约时间</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="355" />
         <source>Store</source>
         <translation>营业厅</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="353" />
+        <location filename="../../ui/screen_pop.py" line="357" />
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="354" />
+        <location filename="../../ui/screen_pop.py" line="358" />
         <source>Note / result</source>
         <translation>备注 / 结果</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="389" />
+        <location filename="../../ui/screen_pop.py" line="393" />
         <source>{name} (new lead)</source>
         <translation>{name}（新线索）</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/screen_pop.py" line="392" />
+        <location filename="../../ui/screen_pop.py" line="396" />
         <source>%n year(s)</source>
         <translation><numerusform>%n 岁</numerusform></translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="395" />
+        <location filename="../../ui/screen_pop.py" line="399" />
         <source>Member {no}</source>
         <translation>会员 {no}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="397" />
+        <location filename="../../ui/screen_pop.py" line="401" />
         <source>ID {id}</source>
         <translation>证件 {id}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="400" />
+        <location filename="../../ui/screen_pop.py" line="404" />
         <source>Plan {plan} (¥{fee}/month) · tenure {tenure} months · {device} · {network}</source>
         <translation>套餐 {plan}（{fee} 元/月）· 在网 {tenure} 个月 · {device} · {network}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="405" />
+        <location filename="../../ui/screen_pop.py" line="409" />
         <source>Tags: </source>
         <translation>标签：</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="409" />
+        <location filename="../../ui/screen_pop.py" line="413" />
         <source>Lead {tier}</source>
         <translation>{tier} 类线索</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="410" />
+        <location filename="../../ui/screen_pop.py" line="414" />
         <source>Deal {p}</source>
         <translation>成单率 {p}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="411" />
+        <location filename="../../ui/screen_pop.py" line="415" />
         <source>Churn risk {p}</source>
         <translation>流失风险 {p}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="412" />
+        <location filename="../../ui/screen_pop.py" line="416" />
         <source>Renewal {p}</source>
         <translation>续约倾向 {p}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="417" />
+        <location filename="../../ui/screen_pop.py" line="421" />
         <source>Do not push:</source>
         <translation>不宜推送：</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="425" />
+        <location filename="../../ui/screen_pop.py" line="429" />
         <source>Customers who took {x} also took: </source>
         <translation>办理过{x}的客户还办理了：</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="427" />
+        <location filename="../../ui/screen_pop.py" line="431" />
         <source>{name} ({conf}, lift {lift:.1f}×)</source>
         <translation>{name}（置信度 {conf}，提升度 {lift:.1f}×）</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/screen_pop.py" line="441" />
+        <location filename="../../ui/screen_pop.py" line="445" />
         <source>Work orders (%n)</source>
         <translation><numerusform>工单（%n）</numerusform></translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="495" />
+        <location filename="../../ui/screen_pop.py" line="499" />
         <source>Deal {p} because: {reasons}</source>
         <translation>成单率 {p}，主要因素：{reasons}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="500" />
+        <location filename="../../ui/screen_pop.py" line="504" />
         <source>No script for this offer.</source>
         <translation>此政策暂无话术。</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="508" />
+        <location filename="../../ui/screen_pop.py" line="512" />
         <source>Answer to: {q}</source>
         <translation>应答：{q}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="511" />
+        <location filename="../../ui/screen_pop.py" line="515" />
         <source>No answer in the library matches these words.</source>
         <translation>话术库中没有匹配这些话的应答。</translation>
     </message>
@@ -2559,62 +2628,62 @@
 <context>
     <name>ScriptsPage</name>
     <message>
-        <location filename="../../ui/policy_studio.py" line="440" />
-        <location filename="../../ui/policy_studio.py" line="460" />
+        <location filename="../../ui/policy_studio.py" line="442" />
+        <location filename="../../ui/policy_studio.py" line="462" />
         <source>ID</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="441" />
-        <location filename="../../ui/policy_studio.py" line="461" />
+        <location filename="../../ui/policy_studio.py" line="443" />
+        <location filename="../../ui/policy_studio.py" line="463" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="442" />
-        <location filename="../../ui/policy_studio.py" line="463" />
+        <location filename="../../ui/policy_studio.py" line="444" />
+        <location filename="../../ui/policy_studio.py" line="465" />
         <source>Section</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="443" />
-        <location filename="../../ui/policy_studio.py" line="464" />
+        <location filename="../../ui/policy_studio.py" line="445" />
+        <location filename="../../ui/policy_studio.py" line="466" />
         <source>Variant</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="444" />
-        <location filename="../../ui/policy_studio.py" line="465" />
+        <location filename="../../ui/policy_studio.py" line="446" />
+        <location filename="../../ui/policy_studio.py" line="467" />
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="458" />
+        <location filename="../../ui/policy_studio.py" line="460" />
         <source>comma-separated</source>
         <translation>用逗号分隔</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="462" />
+        <location filename="../../ui/policy_studio.py" line="464" />
         <source>Lifecycle stage</source>
         <translation>生命周期</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="466" />
+        <location filename="../../ui/policy_studio.py" line="468" />
         <source>Text</source>
         <translation>内容</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="467" />
+        <location filename="../../ui/policy_studio.py" line="469" />
         <source>Keywords</source>
         <translation>关键词</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="468" />
+        <location filename="../../ui/policy_studio.py" line="470" />
         <source>New</source>
         <translation>新建</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="469" />
+        <location filename="../../ui/policy_studio.py" line="471" />
         <source>Save</source>
         <translation>保存</translation>
     </message>
@@ -3187,7 +3256,7 @@
 <context>
     <name>widget</name>
     <message>
-        <location filename="../../ui/dashboard.py" line="870" />
+        <location filename="../../ui/dashboard.py" line="879" />
         <source>SMS &amp; online</source>
         <translation>短信与网厅</translation>
     </message>
