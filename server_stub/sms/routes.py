@@ -15,10 +15,11 @@ from urllib.parse import unquote_to_bytes
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session, sessionmaker
 
 from server_stub.api.app import Admin, ApiError, Caller
+from server_stub.api.schemas import SafeStr
 from server_stub.sms import outbox, replies, words
 from server_stub.sms.gateway import NOT_CONFIGURED, GatewayConfigError, SmsSettings, make_sender
 from server_stub.storage.db import unit_of_work
@@ -242,7 +243,9 @@ def put_words(body: WordsIn, request: Request, p: Admin) -> WordsOut:
 
 
 class TemplatesIn(BaseModel):
-    yaml: str = Field(max_length=1_000_000)
+    model_config = ConfigDict(extra="forbid")
+    yaml: SafeStr = Field(min_length=1, max_length=1_000_000,
+                          description="sms_templates: a list, as export-sms-templates writes it")
 
 
 class TemplatesOut(BaseModel):
@@ -251,20 +254,38 @@ class TemplatesOut(BaseModel):
     unchanged: list[str]
 
 
+class TemplateOut(BaseModel):
+    id: str
+    name: str
+    policy_id: str | None
+    purpose: str
+    body: str
+    status: str
+    version: int
+    updated_at: str
+
+
 class TemplatesYamlOut(BaseModel):
     yaml: str
+    #: the same templates with their versions (what the policy studio lists)
+    templates: list[TemplateOut] = []
 
 
 @router.post("/api/v1/admin/sms/templates/publish", response_model=TemplatesOut, tags=["admin"])
-def publish_templates(body: TemplatesIn, request: Request, _p: Admin) -> TemplatesOut | JSONResponse:
-    """Publish SMS templates (YAML), validated as a whole: any problem and nothing is applied
-    (422 with every problem, each with its template, field and position)."""
+def publish_templates(body: TemplatesIn, request: Request, p: Admin) -> TemplatesOut | JSONResponse:
+    """Publish SMS templates (YAML), validated as a whole against the store's policies and
+    sensitive words: any problem and nothing is applied (422 with every problem, each with its
+    template, field and position). Audited like publishing policies, in the same transaction."""
+    from server_stub import audit
     from server_stub.sms.templates import TemplateError, apply_templates, load_templates
 
     try:
         with unit_of_work(_factory(request)) as session:
             specs = load_templates(session, body.yaml)
             report = apply_templates(session, specs)
+            audit.record(session, "admin:publish_sms_templates", user_id=p.user_id, session_id=p.session_id,
+                         rows=len(report.created) + len(report.updated),
+                         detail=f"created {report.created}, updated {report.updated}"[:2000])
     except TemplateError as exc:
         return JSONResponse({"detail": str(exc), "issues": [
             {"index": i.index, "id": i.item_id, "field": i.field, "message": i.message, "code": i.code,
@@ -274,11 +295,18 @@ def publish_templates(body: TemplatesIn, request: Request, _p: Admin) -> Templat
 
 @router.get("/api/v1/admin/sms/templates", response_model=TemplatesYamlOut, tags=["admin"])
 def get_templates(request: Request, _p: Admin) -> TemplatesYamlOut:
-    """Every SMS template as YAML (admin only)."""
+    """Every SMS template as YAML, and as a list with versions (admin only)."""
+    from sqlalchemy import select
+
     from server_stub.sms.templates import export_templates
+    from server_stub.storage.models import SmsTemplate
 
     with _factory(request)() as session:
-        return TemplatesYamlOut(yaml=export_templates(session))
+        rows = session.execute(select(SmsTemplate).order_by(SmsTemplate.id)).scalars().all()
+        listed = [TemplateOut(id=r.id, name=r.name, policy_id=r.policy_id, purpose=r.purpose, body=r.body,
+                              status=r.status, version=r.version, updated_at=r.updated_at.isoformat())
+                  for r in rows]
+        return TemplatesYamlOut(yaml=export_templates(session), templates=listed)
 
 
 class FunnelOut(BaseModel):
