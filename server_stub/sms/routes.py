@@ -92,7 +92,7 @@ async def _write(request: Request, func: Callable[..., _T], *args: Any) -> _T:
     lane = getattr(request.app.state, "writers", None)
     if lane is None:
         return await run_in_threadpool(func, *args)
-    return await lane.run(func, *args)  # type: ignore[no-any-return]
+    return await lane.run(func, *args)
 
 
 class InboundOut(BaseModel):
