@@ -126,3 +126,26 @@ def test_the_editor_speaks_chinese(qtbot: Any, qapp: Any, studio: Any) -> None:
         assert page.save_button.text().startswith("保存草稿")
     finally:
         install_language(qapp, "en")
+
+
+def test_an_admin_desk_opens_the_studio_with_its_sms_templates_tab(qtbot: Any, qapp: Any, local_ctx: Any) -> None:
+    """The desk's wiring (``desktop._add_tools``): Ctrl+Shift+P opens the studio, whose last tab
+    is the template editor; without a server it says it checks against the shipped words."""
+    import dataclasses
+
+    from tests.qt.test_screen_pop import _window
+    from workbench.desktop import _add_tools
+
+    assert install_language(qapp, "en")
+    win, _vm, runner = _window(qtbot, local_ctx)
+    admin = dataclasses.replace(local_ctx.actor, role="admin", team_id=None)
+    _add_tools(win, local_ctx, admin, runner, None)
+    actions = [a for a in win.tools_menu.actions() if a.shortcut().toString() == "Ctrl+Shift+P"]
+    assert len(actions) == 1
+    actions[0].trigger()
+    studio = win._tool_windows["studio"]
+    assert isinstance(studio, PolicyStudio) and studio.templates_page is not None
+    assert studio.tabs.tabText(studio.tabs.count() - 1) == "SMS templates"
+    qtbot.waitUntil(lambda: "shipped word list" in studio.templates_page.words_label.text(), timeout=WAIT)
+    win.close()
+    runner.wait_for_done()
