@@ -552,9 +552,15 @@ def _add_tools(window: Any, ctx: Any, actor: Actor, runner: Any,
 
             publisher = ((lambda spec: current_api().publish_policies(dump_yaml(policies=[spec])))
                          if api is not None else None)
+            from workbench.services.sms_templates import SmsTemplateService
+            from workbench.views.sms_templates_vm import SmsTemplatesViewModel
+
             vm = PolicyStudioViewModel(PolicyAdminService(ctx.sf, publisher=publisher), runner)
-            widget = PolicyStudio(vm)
+            templates_vm = SmsTemplatesViewModel(
+                SmsTemplateService(ctx.sf, current_api if api is not None else None), runner)
+            widget = PolicyStudio(vm, templates_vm=templates_vm)
             vm.setParent(widget)
+            templates_vm.setParent(widget)
             vm.reload()
             return widget
 

@@ -241,6 +241,7 @@ def create_app(
     # SQLite has one writer at a time, and a writer that finds the file locked sleeps and
     # retries (1, 2, 5 ... 100 ms): the pushes of this process queue on a lock instead
     writers = _WriterLane(engine.dialect.name == "sqlite")
+    app.state.writers = writers  # the SMS gateway's callbacks queue on it too
     watcher = _CounterWatch(factory, settings.poll_interval_s)
     app.state.watcher = watcher
     checkpointer = WalCheckpointer(engine)

@@ -19,7 +19,7 @@ import re
 import threading
 import uuid
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -259,45 +259,72 @@ def deliver(
     max_messages: int | None = None,
     stop: threading.Event | None = None,
 ) -> DeliverReport:
-    """Send queued messages until the queue is empty (or ``max_messages``, or ``stop``)."""
+    """Send queued messages until the queue is empty (or ``max_messages``, or ``stop``).
+
+    The next batch is claimed and handed to the sending threads while the answers of the one
+    before are still coming in, so the threads never wait for a claim (the claim is committed
+    before any of its messages is sent, as exactly-once needs)."""
     report = DeliverReport()
     pool = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="sms-send")
+    claimed = 0
+    pending: list[tuple[OutgoingSms, Future[SendResult]]] = []
     try:
-        while not (stop and stop.is_set()):
-            want = batch if max_messages is None else min(batch, max_messages - report.sent - report.rejected)
-            if want <= 0:
-                break
-            now = utcnow()
-            with unit_of_work(factory) as session:
-                taken = claim(session, want, now)
-                outgoing = [OutgoingSms(m.id, m.to_number, m.body) for m in taken]
-            if not outgoing:
-                break
-            report.batches += 1
-            results: list[tuple[str, SendResult]] = []
-            gave_up = False
-            for out, res in zip(outgoing, pool.map(sender.send, outgoing), strict=True):
-                results.append((out.message_id, res))
-                report.by_outcome[res.outcome] = report.by_outcome.get(res.outcome, 0) + 1
-                if res.outcome == "accepted":
-                    report.sent += 1
-                elif res.outcome == "rejected":
-                    report.rejected += 1
-                elif res.outcome == "retry":
-                    report.retry += 1
-                    gave_up = True
-                else:
-                    report.unknown += 1
-                if len(results) >= 50:
-                    _store(factory, results, sender.name)
-                    results = []
-            _store(factory, results, sender.name)
+        while True:
+            want = batch if max_messages is None else min(batch, max_messages - claimed)
+            outgoing: list[OutgoingSms] = []
+            if want > 0 and not (stop and stop.is_set()):
+                now = utcnow()
+                with unit_of_work(factory) as session:
+                    taken = claim(session, want, now)
+                    outgoing = [OutgoingSms(m.id, m.to_number, m.body) for m in taken]
+                claimed += len(outgoing)
+            submitted = [(out, pool.submit(sender.send, out)) for out in outgoing]
+            if submitted:
+                report.batches += 1
+            gave_up = _settle(factory, sender.name, pending, report)
+            pending = submitted
             if gave_up:  # the gateway is unreachable or full: the rest waits for the next run
+                _settle(factory, sender.name, pending, report)
+                pending = []
                 report.stopped_reason = "the gateway refused or could not be reached; messages wait in the queue"
                 break
+            if not pending:
+                break
     finally:
+        if pending:  # an error on the way out: still record what the gateway answered
+            try:
+                _settle(factory, sender.name, pending, report)
+            except Exception:  # the error being raised matters more
+                log.exception("could not record the gateway's answers; their delivery reports will")
         pool.shutdown(wait=True)
     return report
+
+
+def _settle(factory: sessionmaker[Session], gateway: str,
+            sent: list[tuple[OutgoingSms, Future[SendResult]]], report: DeliverReport) -> bool:
+    """Wait for the answers of ``sent`` and store them (50 to a transaction); whether the
+    gateway asked us to stop (unreachable or full)."""
+    results: list[tuple[str, SendResult]] = []
+    gave_up = False
+    for out, future in sent:
+        res = future.result()
+        results.append((out.message_id, res))
+        report.by_outcome[res.outcome] = report.by_outcome.get(res.outcome, 0) + 1
+        if res.outcome == "accepted":
+            report.sent += 1
+        elif res.outcome == "rejected":
+            report.rejected += 1
+        elif res.outcome == "retry":
+            report.retry += 1
+            gave_up = True
+        else:
+            report.unknown += 1
+        if len(results) >= 50:
+            _store(factory, results, gateway)
+            results = []
+    _store(factory, results, gateway)
+    sent.clear()
+    return gave_up
 
 
 def _store(factory: sessionmaker[Session], results: list[tuple[str, SendResult]], gateway: str) -> None:

@@ -8,21 +8,25 @@ replies). Anything else gets a 403 and changes nothing.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 from urllib.parse import unquote_to_bytes
 
 from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session, sessionmaker
 
 from server_stub.api.deps import Admin, ApiError, Caller
+from server_stub.api.schemas import SafeStr
 from server_stub.sms import outbox, replies, words
 from server_stub.sms.gateway import NOT_CONFIGURED, GatewayConfigError, SmsSettings, make_sender
 from server_stub.storage.db import unit_of_work
 from workbench.core.sms_text import segments, validate_free_text, validate_template
 
 router = APIRouter(tags=["sms"])
+_T = TypeVar("_T")
 
 
 def sms_settings(request: Request) -> SmsSettings:
@@ -56,7 +60,7 @@ class DlrOut(BaseModel):
 
 
 @router.get("/api/v1/sms/dlr", response_model=DlrOut)
-def delivery_report(
+async def delivery_report(
     request: Request,
     id: Annotated[str, Query(min_length=1, max_length=40)],
     sig: Annotated[str, Query(min_length=1, max_length=64)],
@@ -70,11 +74,25 @@ def delivery_report(
     if not settings.signature_ok(id, sig):
         raise ApiError(403, "Wrong signature on the delivery report.")
     try:
-        with unit_of_work(_factory(request)) as session:
-            new = outbox.apply_dlr(session, id, status, answer)
+        new = await _write(request, _apply_dlr, _factory(request), id, status, answer)
     except outbox.UnknownMessage as exc:
         raise ApiError(404, str(exc)) from None
     return DlrOut(message_id=id, status=new)
+
+
+def _apply_dlr(factory: sessionmaker[Session], message_id: str, status: int, answer: str) -> str:
+    with unit_of_work(factory) as session:
+        return outbox.apply_dlr(session, message_id, status, answer)
+
+
+async def _write(request: Request, func: Callable[..., _T], *args: Any) -> _T:
+    """Run a write in the app's writer lane: on SQLite the callbacks of this process take
+    turns on a lock (woken the moment the one before commits) instead of a dozen threads
+    sleeping and retrying on the database file's lock (1, 2, 5 ... 100 ms)."""
+    lane = getattr(request.app.state, "writers", None)
+    if lane is None:
+        return await run_in_threadpool(func, *args)
+    return await lane.run(func, *args)
 
 
 class InboundOut(BaseModel):
@@ -225,7 +243,9 @@ def put_words(body: WordsIn, request: Request, p: Admin) -> WordsOut:
 
 
 class TemplatesIn(BaseModel):
-    yaml: str = Field(max_length=1_000_000)
+    model_config = ConfigDict(extra="forbid")
+    yaml: SafeStr = Field(min_length=1, max_length=1_000_000,
+                          description="sms_templates: a list, as export-sms-templates writes it")
 
 
 class TemplatesOut(BaseModel):
@@ -234,20 +254,38 @@ class TemplatesOut(BaseModel):
     unchanged: list[str]
 
 
+class TemplateOut(BaseModel):
+    id: str
+    name: str
+    policy_id: str | None
+    purpose: str
+    body: str
+    status: str
+    version: int
+    updated_at: str
+
+
 class TemplatesYamlOut(BaseModel):
     yaml: str
+    #: the same templates with their versions (what the policy studio lists)
+    templates: list[TemplateOut] = []
 
 
 @router.post("/api/v1/admin/sms/templates/publish", response_model=TemplatesOut, tags=["admin"])
-def publish_templates(body: TemplatesIn, request: Request, _p: Admin) -> TemplatesOut | JSONResponse:
-    """Publish SMS templates (YAML), validated as a whole: any problem and nothing is applied
-    (422 with every problem, each with its template, field and position)."""
+def publish_templates(body: TemplatesIn, request: Request, p: Admin) -> TemplatesOut | JSONResponse:
+    """Publish SMS templates (YAML), validated as a whole against the store's policies and
+    sensitive words: any problem and nothing is applied (422 with every problem, each with its
+    template, field and position). Audited like publishing policies, in the same transaction."""
+    from server_stub import audit
     from server_stub.sms.templates import TemplateError, apply_templates, load_templates
 
     try:
         with unit_of_work(_factory(request)) as session:
             specs = load_templates(session, body.yaml)
             report = apply_templates(session, specs)
+            audit.record(session, "admin:publish_sms_templates", user_id=p.user_id, session_id=p.session_id,
+                         rows=len(report.created) + len(report.updated),
+                         detail=f"created {report.created}, updated {report.updated}"[:2000])
     except TemplateError as exc:
         return JSONResponse({"detail": str(exc), "issues": [
             {"index": i.index, "id": i.item_id, "field": i.field, "message": i.message, "code": i.code,
@@ -257,11 +295,18 @@ def publish_templates(body: TemplatesIn, request: Request, _p: Admin) -> Templat
 
 @router.get("/api/v1/admin/sms/templates", response_model=TemplatesYamlOut, tags=["admin"])
 def get_templates(request: Request, _p: Admin) -> TemplatesYamlOut:
-    """Every SMS template as YAML (admin only)."""
+    """Every SMS template as YAML, and as a list with versions (admin only)."""
+    from sqlalchemy import select
+
     from server_stub.sms.templates import export_templates
+    from server_stub.storage.models import SmsTemplate
 
     with _factory(request)() as session:
-        return TemplatesYamlOut(yaml=export_templates(session))
+        rows = session.execute(select(SmsTemplate).order_by(SmsTemplate.id)).scalars().all()
+        listed = [TemplateOut(id=r.id, name=r.name, policy_id=r.policy_id, purpose=r.purpose, body=r.body,
+                              status=r.status, version=r.version, updated_at=r.updated_at.isoformat())
+                  for r in rows]
+        return TemplatesYamlOut(yaml=export_templates(session), templates=listed)
 
 
 class FunnelOut(BaseModel):

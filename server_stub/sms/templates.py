@@ -33,9 +33,15 @@ from server_stub.sms.words import load_words
 from server_stub.storage.models import Policy, SmsTemplate
 from server_stub.sync import lock_log, wire_row
 from workbench.core.entities import utcnow
-from workbench.core.sms_text import validate_template
+from workbench.core.sms_text import (
+    MAX_TEMPLATE_BODY,
+    MAX_TEMPLATE_NAME,
+    TEMPLATE_PURPOSES,
+    template_id_problem,
+    validate_template,
+)
 
-PURPOSES = ("campaign", "hangup", "code", "confirm")
+PURPOSES = TEMPLATE_PURPOSES
 MAX_TEMPLATES = 1000
 
 
@@ -105,8 +111,9 @@ def load_templates(session: Session, text: str) -> list[TemplateSpec]:
             issues.append(TemplateIssue(i, None, "item", "expected a mapping"))
             continue
         tid = item.get("id")
-        if not isinstance(tid, str) or not tid.strip() or len(tid) > 40:
-            issues.append(TemplateIssue(i, None, "id", "required: text of 1 to 40 characters"))
+        why = template_id_problem(tid)
+        if why or not isinstance(tid, str):
+            issues.append(TemplateIssue(i, None, "id", why or "required"))
             continue
         if tid in seen:
             issues.append(TemplateIssue(i, tid, "id", "appears twice"))
@@ -118,14 +125,14 @@ def load_templates(session: Session, text: str) -> list[TemplateSpec]:
         if not isinstance(body, str):
             issues.append(TemplateIssue(i, tid, "body", "required: the text"))
             continue
-        if len(body) > 1000:
-            issues.append(TemplateIssue(i, tid, "body", "longer than 1000 characters"))
+        if len(body) > MAX_TEMPLATE_BODY:
+            issues.append(TemplateIssue(i, tid, "body", f"longer than {MAX_TEMPLATE_BODY} characters"))
             continue
         for problem in validate_template(body, words):
             issues.append(TemplateIssue(i, tid, "body", problem.describe(), problem.code, problem.position))
         name = item.get("name", "")
-        if not isinstance(name, str) or len(name) > 100:
-            issues.append(TemplateIssue(i, tid, "name", "text of at most 100 characters"))
+        if not isinstance(name, str) or len(name) > MAX_TEMPLATE_NAME:
+            issues.append(TemplateIssue(i, tid, "name", f"text of at most {MAX_TEMPLATE_NAME} characters"))
         policy_id = item.get("policy_id")
         if policy_id is not None and (not isinstance(policy_id, str) or policy_id not in policies):
             issues.append(TemplateIssue(i, tid, "policy_id", f"no policy {policy_id!r}"))

@@ -24,8 +24,12 @@ from workbench.core.errors import UserError
 
 __all__ = [
     "DEFAULT_SENSITIVE_WORDS",
+    "MAX_TEMPLATE_BODY",
+    "MAX_TEMPLATE_ID",
+    "MAX_TEMPLATE_NAME",
     "OPT_OUT_WORDS",
     "PLACEHOLDERS",
+    "TEMPLATE_PURPOSES",
     "SegmentInfo",
     "TextIssue",
     "find_sensitive",
@@ -33,6 +37,8 @@ __all__ = [
     "placeholders_in",
     "render",
     "segments",
+    "template_id_problem",
+    "template_segments",
     "validate_free_text",
     "validate_template",
 ]
@@ -49,6 +55,11 @@ PLACEHOLDERS: Mapping[str, tuple[str, int]] = {
     "code": ("a one-time login code", 6),
     "agent": ("the agent's display name", 3),
 }
+
+#: What a template is for: campaign SMS tasks, the hang-up SMS, login codes, order confirmations.
+TEMPLATE_PURPOSES: tuple[str, ...] = ("campaign", "hangup", "code", "confirm")
+#: Sizes a published template must keep (the server's columns and its checks).
+MAX_TEMPLATE_ID, MAX_TEMPLATE_NAME, MAX_TEMPLATE_BODY = 40, 100, 1000
 
 #: Replies that mean "stop sending me SMS" (compared after trimming, case-insensitively,
 #: full-width letters folded).
@@ -103,6 +114,7 @@ class TextIssue:
             "sensitive_word": f"sensitive word “{p.get('word')}”{at}",
             "too_long": f"{p.get('segments')} segments; at most {p.get('limit')}",
             "bad_character": f"a control character{at}",
+            "too_many_characters": f"longer than {p.get('limit')} characters",
         }.get(self.code, self.code)
 
     def to_dict(self) -> dict[str, Any]:
@@ -175,6 +187,8 @@ def validate_template(body: str, words: Iterable[str] = DEFAULT_SENSITIVE_WORDS,
     if not body or not body.strip():
         return [TextIssue("empty", 0)]
     issues = _control_chars(body)
+    if len(body) > MAX_TEMPLATE_BODY:
+        issues.append(TextIssue("too_many_characters", MAX_TEMPLATE_BODY, {"limit": MAX_TEMPLATE_BODY}))
     for name, pos in placeholders_in(body):
         if name not in PLACEHOLDERS:
             issues.append(TextIssue("unknown_placeholder", pos, {"name": name}))
@@ -219,6 +233,21 @@ def estimate(body: str) -> str:
         # the link is ASCII, the rest usually Chinese
         return ("x" if m.group(1) in ("link", "code", "fee") else "字") * width
     return _PLACEHOLDER.sub(fill, body)
+
+
+def template_id_problem(template_id: object) -> str | None:
+    """Why ``template_id`` cannot name a template (None: it can): 1 to 40 characters, no blanks
+    at its ends and no control characters."""
+    if not isinstance(template_id, str) or not template_id.strip() or len(template_id) > MAX_TEMPLATE_ID:
+        return f"required: text of 1 to {MAX_TEMPLATE_ID} characters"
+    if template_id != template_id.strip() or any(ord(c) < 32 or c == "\x7f" for c in template_id):
+        return "no blanks at the ends and no control characters"
+    return None
+
+
+def template_segments(body: str) -> SegmentInfo:
+    """The parts a filled ``body`` will probably be sent in (placeholders at typical widths)."""
+    return segments(estimate(body))
 
 
 class RenderError(UserError, ValueError):

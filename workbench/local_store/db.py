@@ -18,7 +18,7 @@ from workbench.core.dbutil import (  # noqa: F401  (unit_of_work re-exported)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: The newest migration of the local store (a test checks it against the migrations folder).
-HEAD_REVISION = "0003_h18appt"
+HEAD_REVISION = "0003_h15studio"
 
 
 def default_local_path(username: str, data_dir: Path | None = None) -> Path:

@@ -140,3 +140,18 @@ ENTITIES: dict[str, type[Base]] = {
     "callback": Callback,
     "scoring_model": ScoringModelFile,
 }
+
+
+class SmsTemplateDraft(Base):
+    """An SMS template being edited in the policy studio (never synced: publishing sends it
+    to the server, which validates it again and tells every desk)."""
+
+    __tablename__ = "sms_template_drafts"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    policy_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    purpose: Mapped[str] = mapped_column(String(20), default="campaign")
+    body: Mapped[str] = mapped_column(Text, default="")
+    #: the server's version this draft was started from (None: a new template)
+    base_version: Mapped[int | None] = mapped_column(Integer, default=None)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

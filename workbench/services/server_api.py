@@ -503,6 +503,19 @@ class ServerApi:
         """Admin: publish policies, scripts and limits (YAML) to every desktop."""
         return dict(self._request("POST", f"{API}/admin/policies/publish", json={"yaml": yaml_text}))
 
+    def sms_templates(self) -> list[dict[str, Any]]:
+        """Admin: the server's SMS templates with their versions."""
+        return list(self._request("GET", f"{API}/admin/sms/templates").get("templates") or [])
+
+    def sms_words(self) -> list[str]:
+        """Admin: the server's sensitive-word list."""
+        return [str(w) for w in self._request("GET", f"{API}/admin/sms/words").get("words") or []]
+
+    def publish_sms_templates(self, yaml_text: str) -> dict[str, Any]:
+        """Admin: publish SMS templates (YAML); the server validates them again and refuses the
+        whole file (ServerRejected naming each problem) or applies it."""
+        return dict(self._request("POST", f"{API}/admin/sms/templates/publish", json={"yaml": yaml_text}))
+
     def lookup_customer(self, phone: str) -> dict[str, Any] | None:
         """The customer with this number and their tasks, contacts, acceptances and work orders,
         or None if the server knows no such customer in the user's scope."""

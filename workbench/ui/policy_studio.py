@@ -41,9 +41,11 @@ from workbench.core.pressure import ALL_CHANNELS, PressureLimitSpec
 from workbench.core.rules import SCORE_PREFIX, field_schema
 from workbench.services.policy_admin import PreviewRow, RuleCheck
 from workbench.ui import palette
+from workbench.ui.sms_templates import SmsTemplatesPage
 from workbench.views.errors import user_message
 from workbench.views.policy_studio_vm import PolicyStudioViewModel
 from workbench.views.row_table import Column, RowTableModel
+from workbench.views.sms_templates_vm import SmsTemplatesViewModel
 from workbench.views.table_models import format_number
 
 
@@ -56,7 +58,8 @@ class PolicyStudio(QWidget):
 
     status_shown = Signal(str)
 
-    def __init__(self, vm: PolicyStudioViewModel, parent: QWidget | None = None) -> None:
+    def __init__(self, vm: PolicyStudioViewModel, parent: QWidget | None = None, *,
+                 templates_vm: SmsTemplatesViewModel | None = None) -> None:
         super().__init__(parent)
         self.vm = vm
         self.setWindowTitle(self.tr("Policy studio"))
@@ -185,6 +188,12 @@ class PolicyStudio(QWidget):
         self.tabs.addTab(splitter, self.tr("Policies"))
         self.tabs.addTab(self.scripts_page, self.tr("Scripts"))
         self.tabs.addTab(self.limits_page, self.tr("Pressure limits"))
+        self.templates_page: SmsTemplatesPage | None = None
+        if templates_vm is not None:  # SMS templates (issue 15): edited here, published like policies
+            self.templates_page = SmsTemplatesPage(templates_vm)
+            self.templates_page.status_shown.connect(self.status_shown)
+            self.tabs.addTab(self.templates_page, self.tr("SMS templates"))
+            templates_vm.reload()
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.message)

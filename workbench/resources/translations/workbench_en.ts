@@ -103,6 +103,30 @@
     </message>
   </context>
   <context>
+    <name>SmsTemplatesPage</name>
+    <message numerus="yes">
+      <source>Checked against the server's %n sensitive word(s).</source>
+      <translation>
+        <numerusform>Checked against the server's %n sensitive word.</numerusform>
+        <numerusform>Checked against the server's %n sensitive words.</numerusform>
+      </translation>
+    </message>
+    <message numerus="yes">
+      <source>%n segment(s)</source>
+      <translation>
+        <numerusform>%n segment</numerusform>
+        <numerusform>%n segments</numerusform>
+      </translation>
+    </message>
+    <message numerus="yes">
+      <source>about %n character(s)</source>
+      <translation>
+        <numerusform>about %n character</numerusform>
+        <numerusform>about %n characters</numerusform>
+      </translation>
+    </message>
+  </context>
+  <context>
     <name>WorkbenchViewModel</name>
     <message numerus="yes">
       <source>Exported %n rows to {path}</source>

@@ -1275,57 +1275,57 @@
 <context>
     <name>LimitsPage</name>
     <message>
-        <location filename="../../ui/policy_studio.py" line="537" />
-        <location filename="../../ui/policy_studio.py" line="563" />
+        <location filename="../../ui/policy_studio.py" line="546" />
+        <location filename="../../ui/policy_studio.py" line="572" />
         <source>ID</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="538" />
-        <location filename="../../ui/policy_studio.py" line="564" />
+        <location filename="../../ui/policy_studio.py" line="547" />
+        <location filename="../../ui/policy_studio.py" line="573" />
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="539" />
-        <location filename="../../ui/policy_studio.py" line="565" />
+        <location filename="../../ui/policy_studio.py" line="548" />
+        <location filename="../../ui/policy_studio.py" line="574" />
         <source>Period</source>
         <translation>周期</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="540" />
-        <location filename="../../ui/policy_studio.py" line="566" />
+        <location filename="../../ui/policy_studio.py" line="549" />
+        <location filename="../../ui/policy_studio.py" line="575" />
         <source>At most</source>
         <translation>最多</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="542" />
+        <location filename="../../ui/policy_studio.py" line="551" />
         <source>Quiet hours</source>
         <translation>免打扰时段</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="544" />
-        <location filename="../../ui/policy_studio.py" line="569" />
+        <location filename="../../ui/policy_studio.py" line="553" />
+        <location filename="../../ui/policy_studio.py" line="578" />
         <source>Cool-down (days)</source>
         <translation>冷却期（天）</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="567" />
+        <location filename="../../ui/policy_studio.py" line="576" />
         <source>Quiet from</source>
         <translation>免打扰开始</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="568" />
+        <location filename="../../ui/policy_studio.py" line="577" />
         <source>Quiet until</source>
         <translation>免打扰结束</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="570" />
+        <location filename="../../ui/policy_studio.py" line="579" />
         <source>New</source>
         <translation>新建</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="571" />
+        <location filename="../../ui/policy_studio.py" line="580" />
         <source>Save</source>
         <translation>保存</translation>
     </message>
@@ -1984,238 +1984,243 @@
 <context>
     <name>PolicyStudio</name>
     <message>
-        <location filename="../../ui/policy_studio.py" line="62" />
+        <location filename="../../ui/policy_studio.py" line="65" />
         <source>Policy studio</source>
         <translation>政策配置</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="67" />
-        <location filename="../../ui/policy_studio.py" line="122" />
+        <location filename="../../ui/policy_studio.py" line="70" />
+        <location filename="../../ui/policy_studio.py" line="125" />
         <source>ID</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="68" />
-        <location filename="../../ui/policy_studio.py" line="123" />
-        <location filename="../../ui/policy_studio.py" line="143" />
+        <location filename="../../ui/policy_studio.py" line="71" />
+        <location filename="../../ui/policy_studio.py" line="126" />
+        <location filename="../../ui/policy_studio.py" line="146" />
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="69" />
-        <location filename="../../ui/policy_studio.py" line="135" />
+        <location filename="../../ui/policy_studio.py" line="72" />
+        <location filename="../../ui/policy_studio.py" line="138" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="70" />
+        <location filename="../../ui/policy_studio.py" line="73" />
         <source>Version</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="95" />
+        <location filename="../../ui/policy_studio.py" line="98" />
         <source>unlimited</source>
         <translation>不限</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="109" />
+        <location filename="../../ui/policy_studio.py" line="112" />
         <source>Insert a field…</source>
         <translation>插入字段…</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="114" />
+        <location filename="../../ui/policy_studio.py" line="117" />
         <source>Fields a rule can use. scores.deal, scores.churn and scores.renewal are probabilities from 0 to 1; a customer without that score does not match.</source>
         <translation>规则可用的字段。scores.deal、scores.churn、scores.renewal 是 0 到 1 的概率；还没有该评分的客户不匹配。</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="124" />
+        <location filename="../../ui/policy_studio.py" line="127" />
         <source>Pitch</source>
         <translation>卖点</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="125" />
+        <location filename="../../ui/policy_studio.py" line="128" />
         <source>Product</source>
         <translation>产品</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="126" />
+        <location filename="../../ui/policy_studio.py" line="129" />
         <source>Channels</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="127" />
+        <location filename="../../ui/policy_studio.py" line="130" />
         <source>Priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="128" />
+        <location filename="../../ui/policy_studio.py" line="131" />
         <source>Value (¥)</source>
         <translation>价值（元）</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="129" />
-        <location filename="../../ui/policy_studio.py" line="351" />
+        <location filename="../../ui/policy_studio.py" line="132" />
+        <location filename="../../ui/policy_studio.py" line="360" />
         <source>Quota, total</source>
         <translation>总配额</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="130" />
-        <location filename="../../ui/policy_studio.py" line="352" />
+        <location filename="../../ui/policy_studio.py" line="133" />
+        <location filename="../../ui/policy_studio.py" line="361" />
         <source>Quota per store</source>
         <translation>单厅配额</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="131" />
-        <location filename="../../ui/policy_studio.py" line="349" />
+        <location filename="../../ui/policy_studio.py" line="134" />
+        <location filename="../../ui/policy_studio.py" line="358" />
         <source>Valid from</source>
         <translation>生效日期</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="132" />
-        <location filename="../../ui/policy_studio.py" line="350" />
+        <location filename="../../ui/policy_studio.py" line="135" />
+        <location filename="../../ui/policy_studio.py" line="359" />
         <source>Valid to</source>
         <translation>有效期至</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="133" />
+        <location filename="../../ui/policy_studio.py" line="136" />
         <source>Exclusive group</source>
         <translation>互斥组</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="134" />
+        <location filename="../../ui/policy_studio.py" line="137" />
         <source>Script</source>
         <translation>话术</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="136" />
+        <location filename="../../ui/policy_studio.py" line="139" />
         <source>Rule</source>
         <translation>规则</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="142" />
+        <location filename="../../ui/policy_studio.py" line="145" />
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="144" />
+        <location filename="../../ui/policy_studio.py" line="147" />
         <source>City</source>
         <translation>城市</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="145" />
+        <location filename="../../ui/policy_studio.py" line="148" />
         <source>Plan fee</source>
         <translation>套餐月费</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="146" />
+        <location filename="../../ui/policy_studio.py" line="149" />
         <source>Why</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="153" />
+        <location filename="../../ui/policy_studio.py" line="156" />
         <source>New</source>
         <translation>新建</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="154" />
+        <location filename="../../ui/policy_studio.py" line="157" />
         <source>Save</source>
         <translation>保存</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="155" />
+        <location filename="../../ui/policy_studio.py" line="158" />
         <source>Publish</source>
         <translation>发布</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="156" />
+        <location filename="../../ui/policy_studio.py" line="159" />
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="157" />
+        <location filename="../../ui/policy_studio.py" line="160" />
         <source>Import YAML…</source>
         <translation>导入 YAML…</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="158" />
+        <location filename="../../ui/policy_studio.py" line="161" />
         <source>Export YAML…</source>
         <translation>导出 YAML…</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="185" />
+        <location filename="../../ui/policy_studio.py" line="188" />
         <source>Policies</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="186" />
+        <location filename="../../ui/policy_studio.py" line="189" />
         <source>Scripts</source>
         <translation>话术</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="187" />
+        <location filename="../../ui/policy_studio.py" line="190" />
         <source>Pressure limits</source>
         <translation>接触管控</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="257" />
+        <location filename="../../ui/policy_studio.py" line="195" />
+        <source>SMS templates</source>
+        <translation>短信模板</translation>
+    </message>
+    <message>
+        <location filename="../../ui/policy_studio.py" line="266" />
         <source>new (draft)</source>
         <translation>新建（草稿）</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="285" />
+        <location filename="../../ui/policy_studio.py" line="294" />
         <source>Rule OK — counting matching customers…</source>
         <translation>规则正确 — 正在统计匹配客户…</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="288" />
+        <location filename="../../ui/policy_studio.py" line="297" />
         <source>Rule OK — matches %1 of %2 customers in the local book</source>
         <translation>规则正确 — 本地客户中 %2 位有 %1 位匹配</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="330" />
+        <location filename="../../ui/policy_studio.py" line="339" />
         <source>%1 must be a whole number</source>
         <translation>%1 须为整数</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="340" />
+        <location filename="../../ui/policy_studio.py" line="349" />
         <source>%1 must be a date like 2026-12-01</source>
         <translation>%1 须为日期，例如 2026-12-01</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="200" />
-        <location filename="../../ui/policy_studio.py" line="201" />
-        <location filename="../../ui/policy_studio.py" line="377" />
+        <location filename="../../ui/policy_studio.py" line="209" />
+        <location filename="../../ui/policy_studio.py" line="210" />
+        <location filename="../../ui/policy_studio.py" line="386" />
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="385" />
+        <location filename="../../ui/policy_studio.py" line="394" />
         <source>Published %1, version %2</source>
         <translation>已发布 %1，版本 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="398" />
+        <location filename="../../ui/policy_studio.py" line="407" />
         <source>Import policies</source>
         <translation>导入政策</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="399" />
-        <location filename="../../ui/policy_studio.py" line="405" />
+        <location filename="../../ui/policy_studio.py" line="408" />
+        <location filename="../../ui/policy_studio.py" line="414" />
         <source>YAML files (*.yaml *.yml)</source>
         <translation>YAML 文件 (*.yaml *.yml)</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="404" />
+        <location filename="../../ui/policy_studio.py" line="413" />
         <source>Export policies</source>
         <translation>导出政策</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="410" />
+        <location filename="../../ui/policy_studio.py" line="419" />
         <source>Imported %1 items</source>
         <translation>已导入 %1 项</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="413" />
+        <location filename="../../ui/policy_studio.py" line="422" />
         <source>Exported to %1</source>
         <translation>已导出到 %1</translation>
     </message>
@@ -2628,62 +2633,62 @@
 <context>
     <name>ScriptsPage</name>
     <message>
-        <location filename="../../ui/policy_studio.py" line="442" />
-        <location filename="../../ui/policy_studio.py" line="462" />
+        <location filename="../../ui/policy_studio.py" line="451" />
+        <location filename="../../ui/policy_studio.py" line="471" />
         <source>ID</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="443" />
-        <location filename="../../ui/policy_studio.py" line="463" />
+        <location filename="../../ui/policy_studio.py" line="452" />
+        <location filename="../../ui/policy_studio.py" line="472" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="444" />
-        <location filename="../../ui/policy_studio.py" line="465" />
+        <location filename="../../ui/policy_studio.py" line="453" />
+        <location filename="../../ui/policy_studio.py" line="474" />
         <source>Section</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="445" />
-        <location filename="../../ui/policy_studio.py" line="466" />
+        <location filename="../../ui/policy_studio.py" line="454" />
+        <location filename="../../ui/policy_studio.py" line="475" />
         <source>Variant</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="446" />
-        <location filename="../../ui/policy_studio.py" line="467" />
+        <location filename="../../ui/policy_studio.py" line="455" />
+        <location filename="../../ui/policy_studio.py" line="476" />
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="460" />
+        <location filename="../../ui/policy_studio.py" line="469" />
         <source>comma-separated</source>
         <translation>用逗号分隔</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="464" />
+        <location filename="../../ui/policy_studio.py" line="473" />
         <source>Lifecycle stage</source>
         <translation>生命周期</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="468" />
+        <location filename="../../ui/policy_studio.py" line="477" />
         <source>Text</source>
         <translation>内容</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="469" />
+        <location filename="../../ui/policy_studio.py" line="478" />
         <source>Keywords</source>
         <translation>关键词</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="470" />
+        <location filename="../../ui/policy_studio.py" line="479" />
         <source>New</source>
         <translation>新建</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="471" />
+        <location filename="../../ui/policy_studio.py" line="480" />
         <source>Save</source>
         <translation>保存</translation>
     </message>
@@ -2863,6 +2868,286 @@
     </message>
 </context>
 <context>
+    <name>SmsTemplatesPage</name>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="58" />
+        <source>Campaign</source>
+        <translation>营销短信</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="58" />
+        <source>Hang-up SMS</source>
+        <translation>挂机短信</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="59" />
+        <source>Login code</source>
+        <translation>登录验证码</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="59" />
+        <source>Order confirmation</source>
+        <translation>订单确认</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="62" />
+        <source>ID</source>
+        <translation>编号</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="63" />
+        <location filename="../../ui/sms_templates.py" line="113" />
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="64" />
+        <location filename="../../ui/sms_templates.py" line="114" />
+        <source>Purpose</source>
+        <translation>用途</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="65" />
+        <location filename="../../ui/sms_templates.py" line="115" />
+        <source>Policy</source>
+        <translation>政策</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="65" />
+        <source>(general)</source>
+        <translation>（通用）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="66" />
+        <location filename="../../ui/sms_templates.py" line="116" />
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="83" />
+        <source>(general: every policy)</source>
+        <translation>（通用：所有政策）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="88" />
+        <source>Insert a placeholder…</source>
+        <translation>插入占位符…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="90" />
+        <source>the customer's name</source>
+        <translation>客户姓名</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="90" />
+        <source>the policy's name</source>
+        <translation>政策名称</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="91" />
+        <source>the policy's one-line pitch</source>
+        <translation>政策一句话卖点</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="92" />
+        <source>the customer's personal link to the online zone</source>
+        <translation>客户专属网厅链接</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="93" />
+        <source>the customer's current plan</source>
+        <translation>客户当前套餐</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="93" />
+        <source>the customer's monthly fee</source>
+        <translation>客户月费</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="94" />
+        <source>the customer's city</source>
+        <translation>客户所在城市</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="94" />
+        <source>a one-time login code</source>
+        <translation>一次性登录验证码</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="95" />
+        <source>the agent's display name</source>
+        <translation>坐席姓名</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="102" />
+        <source>Placeholders are counted at a typical length. Chinese text: 70 characters in one segment, 67 per segment when longer.</source>
+        <translation>占位符按常见长度计算。中文短信：单条 70 字，长短信每条 67 字。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="112" />
+        <source>Template ID</source>
+        <translation>模板编号</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="117" />
+        <source>Text</source>
+        <translation>内容</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="123" />
+        <source>New (Ctrl+N)</source>
+        <translation>新建（Ctrl+N）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="124" />
+        <source>Save draft (Ctrl+S)</source>
+        <translation>保存草稿（Ctrl+S）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="125" />
+        <source>Publish (Ctrl+Enter)</source>
+        <translation>发布（Ctrl+Enter）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="126" />
+        <source>Discard draft</source>
+        <translation>放弃草稿</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="127" />
+        <source>Reload (F5)</source>
+        <translation>刷新（F5）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="169" />
+        <source>Discarded the draft of %1</source>
+        <translation>已放弃 %1 的草稿</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="178" />
+        <source>draft (not published)</source>
+        <translation>草稿（未发布）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="179" />
+        <source>published, version %1</source>
+        <translation>已发布，第 %1 版</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="180" />
+        <source>draft over %1</source>
+        <translation>草稿（%1）</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/sms_templates.py" line="194" />
+        <source>Checked against the server's %n sensitive word(s).</source>
+        <translation><numerusform>已按服务器的 %n 个敏感词检查。</numerusform></translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="198" />
+        <source>Offline (%1): checked against the shipped word list; the server checks again when you publish.</source>
+        <translation>离线（%1）：按内置敏感词表检查；发布时服务器会再次检查。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="234" />
+        <source>new (draft)</source>
+        <translation>新建（草稿）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="254" />
+        <source>%1 characters per segment</source>
+        <translation>每条 %1 字</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/sms_templates.py" line="256" />
+        <source>%n segment(s)</source>
+        <translation><numerusform>%n 条短信</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/sms_templates.py" line="257" />
+        <source>about %n character(s)</source>
+        <translation><numerusform>约 %n 字</numerusform></translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="258" />
+        <source>%1 left in the last segment</source>
+        <translation>末条还可写 %1 字</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="264" />
+        <source>Template OK</source>
+        <translation>模板无误</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="275" />
+        <source>The text is empty</source>
+        <translation>内容为空</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="276" />
+        <source>Unknown placeholder {%1} at position %2 (known: %3)</source>
+        <translation>位置 %2 有未知占位符 {%1}（可用：%3）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="278" />
+        <source>A brace without its partner at position %1</source>
+        <translation>位置 %1 的花括号不成对</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="279" />
+        <source>The signature 【…】 (2 to 12 characters) is missing at the start or the end</source>
+        <translation>开头或结尾缺少签名【…】（2 到 12 个字）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="280" />
+        <source>Sensitive word “%1” at position %2</source>
+        <translation>位置 %2 有敏感词“%1”</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="282" />
+        <source>%1 segments; at most %2</source>
+        <translation>%1 条短信，最多 %2 条</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="284" />
+        <source>A control character at position %1</source>
+        <translation>位置 %1 有控制字符</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="285" />
+        <source>Longer than %1 characters</source>
+        <translation>超过 %1 个字</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="345" />
+        <source>Saved the draft of %1 on this desk</source>
+        <translation>已在本机保存 %1 的草稿</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="357" />
+        <source>%1 is already published as it is</source>
+        <translation>%1 已按此内容发布，无变化</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="359" />
+        <source>Published %1: every desk and the SMS campaigns use it now</source>
+        <translation>已发布 %1：所有工作台和短信营销即刻使用</translation>
+    </message>
+    <message>
+        <location filename="../../ui/sms_templates.py" line="369" />
+        <source>Publishing…</source>
+        <translation>正在发布…</translation>
+    </message>
+</context>
+<context>
+    <name>SmsTemplatesViewModel</name>
+    <message>
+        <location filename="../../views/sms_templates_vm.py" line="130" />
+        <source>The server refused to publish; nothing was changed. %1</source>
+        <translation>服务器拒绝发布，未做任何更改。%1</translation>
+    </message>
+</context>
+<context>
     <name>SyncController</name>
     <message>
         <location filename="../../views/sync_controller.py" line="214" />
@@ -2876,6 +3161,12 @@
         <location filename="../../views/errors.py" line="39" />
         <source>Something went wrong; the error was recorded in the log.</source>
         <translation>出现了意外错误，详情已记录在日志中。</translation>
+    </message>
+    <message>
+        <location filename="../../views/sms_templates_vm.py" line="29" />
+        <source>Not connected to the server: the draft is saved on this desk.</source>
+        <extracomment>the service's messages, for the translator (context "UserError", see views.errors)</extracomment>
+        <translation>未连接服务器：草稿已保存在本机。</translation>
     </message>
 </context>
 <context>
