@@ -118,7 +118,7 @@ def check_bundle(bundle: PolicyBundle) -> None:
     for index, (entity, model, item_id, spec) in enumerate(_items(bundle)):
         for key, value in _values(entity, spec).items():
             try:
-                coerce_value(model.__table__.columns[key], value)  # type: ignore[attr-defined]
+                coerce_value(model.__table__.columns[key], value)
             except Rejected as exc:
                 issues.append(YamlIssue(_SECTIONS[entity], index, item_id, key,
                                         str(exc).split(": ", 1)[-1]))
