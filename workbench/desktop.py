@@ -571,3 +571,16 @@ def _add_tools(window: Any, ctx: Any, actor: Actor, runner: Any,
             return widget
 
         window.add_audit_log(audit_log)
+
+        def agent_admin() -> Any:
+            from workbench.ui.agent_admin import AgentAdminWindow
+            from workbench.views.agent_admin_vm import AgentAdminViewModel
+
+            vm = AgentAdminViewModel(lambda team: current_api().agents(team),
+                                     lambda *a, **kw: current_api().set_agent_assignment(*a, **kw), runner)
+            widget = AgentAdminWindow(vm)
+            vm.setParent(widget)
+            widget.on_reload()
+            return widget
+
+        window.add_agent_admin(agent_admin)

@@ -130,3 +130,60 @@ def test_the_rules_list_has_the_built_in_and_stored_rules(world: World, api_for:
     with pytest.raises(ApiError) as exc:
         admin.publish_policies("assignment_rules:\n  - name: x\n    kind: by_magic\n")
     assert exc.value.status == 422 and "assignment_rules[0] (x).kind" in str(exc.value)
+
+
+def test_the_agents_window_edits_an_agent_on_a_live_server(qtbot: Any, world: World, central_url: str,
+                                                           api_for: Callable[..., ServerApi]) -> None:
+    """The real window against the real server: select agent2, tick a skill, set a capacity,
+    save (off the GUI thread); a refusal (agent moved to another team meanwhile) is shown and
+    changes nothing."""
+    from PySide6.QtCore import Qt
+
+    from workbench.ui.agent_admin import AgentAdminWindow
+    from workbench.views.agent_admin_vm import AgentAdminViewModel
+    from workbench.views.task_runner import TaskRunner
+
+    admin = api_for("admin")
+    runner = TaskRunner()
+    vm = AgentAdminViewModel(admin.agents, admin.set_agent_assignment, runner)
+    window = AgentAdminWindow(vm)
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitActive(window)
+    window.team_edit.setText("T01")
+    with qtbot.waitSignal(vm.agents_ready, raising=True):
+        window.on_reload()
+    assert window.model.rowCount() == 3
+    assert not window.save_button.isEnabled()  # nothing selected yet
+    window.table.selectRow(1)
+    assert window.who.text().startswith("agent2")
+    skills = {window.skills_list.item(i).text(): window.skills_list.item(i)
+              for i in range(window.skills_list.count())}
+    assert set(skills) == {"5g", "plan"}
+    skills["plan"].setCheckState(Qt.CheckState.Checked)
+    assert window.no_limit_check.isChecked() and not window.capacity_spin.isEnabled()
+    window.no_limit_check.setChecked(False)
+    window.capacity_spin.setValue(25)
+    window.away_check.setChecked(True)
+    with qtbot.waitSignal(vm.agents_ready, raising=True):  # saved, then the list reloads
+        qtbot.keyClick(window.skills_list, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert _user(central_url, "U-agent2") == (["plan"], 25, True)
+    assert window.status.text() == "Saved agent2"
+    assert window.model.row(1)["skills"] == ["plan"] and window.who.text().startswith("agent2")
+    assert len(_audits(central_url)) == 1
+    # agent2 moves to T02 behind the window's back: the stale save is refused and shown
+    engine = open_central(central_url)
+    with Session(engine) as s, s.begin():
+        u = s.get(m.User, "U-agent2")
+        assert u is not None
+        u.team_id = "T02"
+    engine.dispose()
+    window.away_check.setChecked(False)
+    with qtbot.waitSignal(vm.failed, raising=True) as blocker:
+        window.save_button.click()
+    assert "not in that team" in blocker.args[0] and "not in that team" in window.status.text()
+    assert window.save_button.isEnabled()
+    assert _user(central_url, "U-agent2") == (["plan"], 25, True)
+    assert len(_audits(central_url)) == 1
+    runner.wait_for_done()

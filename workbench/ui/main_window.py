@@ -433,6 +433,9 @@ class MainWindow(QMainWindow):
     def add_audit_log(self, factory: Callable[[], QWidget]) -> QAction:
         return self.add_tool_window("audit", self.tr("&Audit log"), "Ctrl+Shift+A", factory)
 
+    def add_agent_admin(self, factory: Callable[[], QWidget]) -> QAction:
+        return self.add_tool_window("agents", self.tr("A&gents and skills"), "Ctrl+Shift+G", factory)
+
     def closeEvent(self, event: QCloseEvent) -> None:
         for window in self._tool_windows.values():
             window.close()
