@@ -78,7 +78,7 @@ class AgentAdminWindow(QWidget):
         self.save_button = QPushButton(self.tr("&Save"))
         self.save_button.setToolTip(self.tr("Save the agent's skills, capacity and away flag (Ctrl+S)"))
         self.save_button.clicked.connect(self.on_save)
-        QShortcut(QKeySequence.StandardKey.Save, self, activated=self.on_save)
+        QShortcut(QKeySequence.StandardKey.Save, self, self.on_save)
         capacity = QHBoxLayout()
         capacity.addWidget(self.capacity_spin)
         capacity.addWidget(self.no_limit_check)
