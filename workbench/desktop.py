@@ -552,10 +552,17 @@ def _add_tools(window: Any, ctx: Any, actor: Actor, runner: Any,
 
             publisher = ((lambda spec: current_api().publish_policies(dump_yaml(policies=[spec])))
                          if api is not None else None)
+            from workbench.views.assignment_rules_vm import AssignmentRulesViewModel
+
             vm = PolicyStudioViewModel(PolicyAdminService(ctx.sf, publisher=publisher), runner)
-            widget = PolicyStudio(vm)
+            rules_vm = AssignmentRulesViewModel(lambda: current_api().assignment_rules(),
+                                                lambda text: current_api().publish_policies(text), runner)
+            widget = PolicyStudio(vm, rules_vm=rules_vm)
             vm.setParent(widget)
+            rules_vm.setParent(widget)
             vm.reload()
+            if widget.rules_page is not None:
+                widget.rules_page.on_reload()
             return widget
 
         window.add_policy_studio(studio)

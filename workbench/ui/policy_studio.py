@@ -39,6 +39,8 @@ from workbench.core.eligibility import SCORE_PREFIX, field_schema
 from workbench.core.policies import PolicySpec, ScriptSpec
 from workbench.core.pressure import ALL_CHANNELS, PressureLimitSpec
 from workbench.services.policy_admin import PreviewRow, RuleCheck
+from workbench.ui.assignment_rules import AssignmentRulesPage
+from workbench.views.assignment_rules_vm import AssignmentRulesViewModel
 from workbench.views.policy_studio_vm import PolicyStudioViewModel
 from workbench.views.row_table import Column, RowTableModel
 
@@ -52,7 +54,8 @@ class PolicyStudio(QWidget):
 
     status_shown = Signal(str)
 
-    def __init__(self, vm: PolicyStudioViewModel, parent: QWidget | None = None) -> None:
+    def __init__(self, vm: PolicyStudioViewModel, parent: QWidget | None = None, *,
+                 rules_vm: AssignmentRulesViewModel | None = None) -> None:
         super().__init__(parent)
         self.vm = vm
         self.setWindowTitle(self.tr("Policy studio"))
@@ -181,6 +184,11 @@ class PolicyStudio(QWidget):
         self.tabs.addTab(splitter, self.tr("Policies"))
         self.tabs.addTab(self.scripts_page, self.tr("Scripts"))
         self.tabs.addTab(self.limits_page, self.tr("Pressure limits"))
+        self.rules_page: AssignmentRulesPage | None = None
+        if rules_vm is not None:  # the named assignment rules live on the server
+            self.rules_page = AssignmentRulesPage(rules_vm)
+            self.tabs.addTab(self.rules_page, self.tr("Assignment rules"))
+            self.rules_page.status_shown.connect(self.status_shown)
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.message)
