@@ -317,11 +317,19 @@ def _run_window(app: Any, settings: Settings, args: argparse.Namespace, language
             raise OfflineError("not connected to the server")
         api.report_export(what, rows)
 
+    def moves(customer_id: str) -> list[dict[str, Any]]:  # the pop's trail: task moves, from the server
+        api = link.api
+        if api is None:
+            from workbench.services.server_api import OfflineError
+
+            raise OfflineError("not connected to the server")
+        return api.customer_moves(customer_id)
+
     from workbench.services.portrait_edit import PortraitEditor
 
     vm = WorkbenchViewModel(runner, actor, ctx.pops, ctx.outcomes, ctx.sf, server_lookup,
                             explain=scoring.explain, reveal=reveal, report_export=report_export,
-                            portraits=PortraitEditor(ctx.sf, scoring))
+                            portraits=PortraitEditor(ctx.sf, scoring), moves=moves)
     vm.refresh_worklist()  # read in a worker while the window is built; shown when it arrives
     window = MainWindow(vm, undo_seconds=int(settings.get("undo_seconds")))
     window.language_change_requested.connect(lambda lang: _switch_language(settings, lang, window))

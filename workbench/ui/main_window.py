@@ -342,6 +342,7 @@ class MainWindow(QMainWindow):
         vm.dial_blocked.connect(self.on_dial_blocked)
         vm.explanation_ready.connect(self.on_explanation)
         vm.pop_refreshed.connect(self.on_pop_refreshed)
+        vm.moves_ready.connect(lambda cid, moves: self._pop_page().pop_widget.show_moves(cid, moves))
         vm.objection_matched.connect(self.on_objection_matched)
         vm.dial_refused.connect(lambda m: self.statusBar().showMessage(m, 10000))
         self._pending_lead_event: CallEvent | None = None
