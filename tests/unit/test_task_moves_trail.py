@@ -6,7 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 from workbench.services.screen_pop import TrailItem
-from workbench.services.task_moves import merge_trail, move_trail_items, parse_moves, trail_with_moves
+from workbench.services.task_moves import (
+    merge_trail,
+    move_trail_items,
+    parse_moves,
+    trail_with_moves,
+)
 
 T0 = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
 
