@@ -1,6 +1,260 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AgentAdminWindow</name>
+    <message>
+        <location filename="../../ui/agent_admin.py" line="50" />
+        <source>Agents and skills</source>
+        <extracomment>The largest daily capacity the server takes.</extracomment>
+        <translation>坐席与技能</translation>
+    </message>
+    <message>
+        <location filename="../../ui/agent_admin.py" line="53" />
+        <source>Team id (empty: all teams)</source>
+        <translation>组编号（留空：全部组）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/agent_admin.py" line="54" />
+        <source>Reload</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <location filename="../../ui/agent_admin.py" line="55" />
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <location filename="../../ui/agent_admin.py" line="57" />
+        <location filename="../../ui/agent_admin.py" line="86" />
+        <source>Agent</source>
+        <translation>客户经理</translation>
+    </message>
+    <message>
+        <location filename="../../ui/agent_admin.py" line="58" />
+        <source>Team</source>
+        <translation>团队</translation>
+    </message>
+    <message>
+        <location filename="../../ui/agent_admin.py" line="59" />
+        <source>Role</source>
+        <translation>角色</translation>
+    </message>
+    <message>
+        <location filename="../../ui/agent_admin.py" line="60" />
+        <source>Grade</source>
+        <translation>等级</translation>
+    </message>
+    <message>
+        <location filename="../../ui/agent_admin.py" line="61" />
+        <location filename="../../ui/agent_admin.py" line="87" />
+        <source>Skills</source>
+        <translation>技能</translation>
+    </message>
+    <message>
+        <location filename="../../ui/agent_admin.py" line="62" />
+        <location filename="../../ui/agent_admin.py" line="88" />
+        <source>Tasks a day</source>
+        <translation>每日任务数</translation>
+    </message>
+    <message>
+        <location filename="../../ui/agent_admin.py" line="62" />
+        <source>no limit</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <location filename="../../ui/agent_admin.py" line="64" />
+        <source>Away</source>
+        <translation>休假</translation>
+    </message>
+    <message>
+        <location filename="../../ui/agent_admin.py" line="75" />
+        <source>No limit</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <location filename="../../ui/agent_admin.py" line="77" />
+        <source>Away (gets no new tasks)</source>
+        <translation>休假（不分配新任务）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/agent_admin.py" line="78" />
+        <source>&amp;Save</source>
+        <translation>保存(&amp;S)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/agent_admin.py" line="79" />
+        <source>Save the agent's skills, capacity and away flag (Ctrl+S)</source>
+        <translation>保存坐席的技能、日容量和休假状态（Ctrl+S）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/agent_admin.py" line="115" />
+        <source>Loading…</source>
+        <translation>加载中…</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/agent_admin.py" line="126" />
+        <source>%n agent(s)</source>
+        <translation><numerusform>%n 名坐席</numerusform></translation>
+    </message>
+    <message>
+        <location filename="../../ui/agent_admin.py" line="145" />
+        <source>Saving…</source>
+        <translation>正在保存…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/agent_admin.py" line="151" />
+        <source>Saved %1</source>
+        <translation>已保存 %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/agent_admin.py" line="156" />
+        <source>Not saved: %1</source>
+        <translation>未保存：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/agent_admin.py" line="169" />
+        <source>Select an agent</source>
+        <translation>请选择坐席</translation>
+    </message>
+</context>
+<context>
+    <name>AssignmentRulesPage</name>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="45" />
+        <source>Round-robin: the team's agents in turn</source>
+        <translation>轮流分配：本组坐席依次接收</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="46" />
+        <source>Lead tier to agent grade (and skill)</source>
+        <translation>线索等级对应坐席等级（及技能）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="47" />
+        <source>Highest score first to the least-loaded agent</source>
+        <translation>高分优先，分给负荷最低的坐席</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="49" />
+        <source>draft</source>
+        <translation>草稿</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="49" />
+        <source>published</source>
+        <translation>已发布</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="50" />
+        <source>retired</source>
+        <translation>已停用</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="52" />
+        <location filename="../../ui/assignment_rules.py" line="92" />
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="53" />
+        <location filename="../../ui/assignment_rules.py" line="93" />
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="54" />
+        <location filename="../../ui/assignment_rules.py" line="95" />
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="55" />
+        <location filename="../../ui/assignment_rules.py" line="96" />
+        <source>Version</source>
+        <translation>版本</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="56" />
+        <source>Built in</source>
+        <translation>内置</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="56" />
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="64" />
+        <source>e.g. tier-a-to-seniors</source>
+        <translation>例如 tier-a-to-seniors</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="80" />
+        <source>grade %1</source>
+        <translation>%1 级坐席</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="84" />
+        <source>Tier %1 leads go to</source>
+        <translation>%1 级线索分给</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="85" />
+        <source>The agent must have the policy's skill</source>
+        <translation>坐席须具备该政策所需技能</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="94" />
+        <source>Description</source>
+        <translation>说明</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="97" />
+        <source>New</source>
+        <translation>新建</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="98" />
+        <source>Reload</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="99" />
+        <source>&amp;Publish</source>
+        <translation>发布(&amp;P)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="100" />
+        <source>Publish the rule to the server (Ctrl+Return)</source>
+        <translation>将规则发布到服务器（Ctrl+Enter）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="133" />
+        <source>Loading…</source>
+        <translation>加载中…</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/assignment_rules.py" line="142" />
+        <source>%n assignment rule(s)</source>
+        <translation><numerusform>%n 条分配规则</numerusform></translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="183" />
+        <source>Publishing…</source>
+        <translation>正在发布…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="188" />
+        <source>Published %1</source>
+        <translation>已发布 %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="194" />
+        <source>Not published: %1</source>
+        <translation>未发布：%1</translation>
+    </message>
+</context>
+<context>
     <name>AtRiskColumns</name>
     <message>
         <location filename="../../ui/at_risk.py" line="32" />
@@ -1276,57 +1530,57 @@
 <context>
     <name>LimitsPage</name>
     <message>
-        <location filename="../../ui/policy_studio.py" line="533" />
-        <location filename="../../ui/policy_studio.py" line="559" />
+        <location filename="../../ui/policy_studio.py" line="541" />
+        <location filename="../../ui/policy_studio.py" line="567" />
         <source>ID</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="534" />
-        <location filename="../../ui/policy_studio.py" line="560" />
+        <location filename="../../ui/policy_studio.py" line="542" />
+        <location filename="../../ui/policy_studio.py" line="568" />
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="535" />
-        <location filename="../../ui/policy_studio.py" line="561" />
+        <location filename="../../ui/policy_studio.py" line="543" />
+        <location filename="../../ui/policy_studio.py" line="569" />
         <source>Period</source>
         <translation>周期</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="536" />
-        <location filename="../../ui/policy_studio.py" line="562" />
+        <location filename="../../ui/policy_studio.py" line="544" />
+        <location filename="../../ui/policy_studio.py" line="570" />
         <source>At most</source>
         <translation>最多</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="538" />
+        <location filename="../../ui/policy_studio.py" line="546" />
         <source>Quiet hours</source>
         <translation>免打扰时段</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="540" />
-        <location filename="../../ui/policy_studio.py" line="565" />
+        <location filename="../../ui/policy_studio.py" line="548" />
+        <location filename="../../ui/policy_studio.py" line="573" />
         <source>Cool-down (days)</source>
         <translation>冷却期（天）</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="563" />
+        <location filename="../../ui/policy_studio.py" line="571" />
         <source>Quiet from</source>
         <translation>免打扰开始</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="564" />
+        <location filename="../../ui/policy_studio.py" line="572" />
         <source>Quiet until</source>
         <translation>免打扰结束</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="566" />
+        <location filename="../../ui/policy_studio.py" line="574" />
         <source>New</source>
         <translation>新建</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="567" />
+        <location filename="../../ui/policy_studio.py" line="575" />
         <source>Save</source>
         <translation>保存</translation>
     </message>
@@ -1388,7 +1642,7 @@
     </message>
     <message>
         <location filename="../../ui/main_window.py" line="241" />
-        <location filename="../../ui/main_window.py" line="364" />
+        <location filename="../../ui/main_window.py" line="365" />
         <source>Mobile</source>
         <translation>手机号</translation>
     </message>
@@ -1429,7 +1683,7 @@
     </message>
     <message>
         <location filename="../../ui/main_window.py" line="290" />
-        <location filename="../../ui/main_window.py" line="737" />
+        <location filename="../../ui/main_window.py" line="741" />
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
@@ -1479,217 +1733,222 @@
         <translation>正在拨打 {n}…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="354" />
+        <location filename="../../ui/main_window.py" line="355" />
         <source>Call-back due</source>
         <translation>回访到期</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="354" />
+        <location filename="../../ui/main_window.py" line="355" />
         <source>Call-back</source>
         <translation>回访</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="356" />
+        <location filename="../../ui/main_window.py" line="357" />
         <source>Work order: {s}</source>
         <translation>工单：{s}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="358" />
+        <location filename="../../ui/main_window.py" line="359" />
         <source>{channel} · back to the pool {when}</source>
         <translation>{channel} · {when} 退回公海</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="363" />
+        <location filename="../../ui/main_window.py" line="364" />
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="365" />
+        <location filename="../../ui/main_window.py" line="366" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="366" />
+        <location filename="../../ui/main_window.py" line="367" />
         <source>Task</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="367" />
+        <location filename="../../ui/main_window.py" line="368" />
         <source>Tier</source>
         <translation>等级</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="368" />
+        <location filename="../../ui/main_window.py" line="369" />
         <source>Deal p.</source>
         <translation>成单率</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="370" />
+        <location filename="../../ui/main_window.py" line="371" />
         <source>Updated</source>
         <translation>更新时间</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="374" />
+        <location filename="../../ui/main_window.py" line="375" />
         <source>Export work list</source>
         <translation>导出工作清单</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="375" />
+        <location filename="../../ui/main_window.py" line="376" />
         <source>CSV (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="425" />
+        <location filename="../../ui/main_window.py" line="426" />
         <source>&amp;Dashboards</source>
         <translation>效能看板(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="428" />
+        <location filename="../../ui/main_window.py" line="429" />
         <source>&amp;At-risk list</source>
         <translation>流失预警名单(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="431" />
+        <location filename="../../ui/main_window.py" line="432" />
         <source>&amp;Policy studio</source>
         <translation>政策配置(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="434" />
+        <location filename="../../ui/main_window.py" line="435" />
         <source>&amp;Audit log</source>
         <translation>审计日志(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="456" />
+        <location filename="../../ui/main_window.py" line="438" />
+        <source>A&amp;gents and skills</source>
+        <translation>坐席与技能(&amp;G)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="460" />
         <source>A team lead can override this.</source>
         <translation>班组长可以放行。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="457" />
+        <location filename="../../ui/main_window.py" line="461" />
         <source>Call not allowed</source>
         <translation>不允许外呼</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="458" />
+        <location filename="../../ui/main_window.py" line="462" />
         <source>This call may not start now:</source>
         <translation>现在不能发起这通电话：</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="465" />
+        <location filename="../../ui/main_window.py" line="469" />
         <source>Override contact pressure</source>
         <translation>放行接触管控</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="466" />
+        <location filename="../../ui/main_window.py" line="470" />
         <source>Reason for the override (recorded):</source>
         <translation>放行原因（将被记录）：</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="653" />
+        <location filename="../../ui/main_window.py" line="657" />
         <source>Refreshing scores</source>
         <translation>正在更新评分</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="657" />
+        <location filename="../../ui/main_window.py" line="661" />
         <source>A new scoring model could not be loaded; the previous one stays in use: {m}</source>
         <translation>新评分模型无法加载，继续使用旧模型：{m}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="670" />
+        <location filename="../../ui/main_window.py" line="674" />
         <source>No customer found for {q}</source>
         <translation>未找到客户：{q}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="684" />
+        <location filename="../../ui/main_window.py" line="688" />
         <source>New lead saved</source>
         <translation>新线索已保存</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="702" />
+        <location filename="../../ui/main_window.py" line="706" />
         <source>Outcome saved</source>
         <translation>结果已保存</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="708" />
+        <location filename="../../ui/main_window.py" line="712" />
         <source>; call-back closed</source>
         <translation>；回访已关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="712" />
+        <location filename="../../ui/main_window.py" line="716" />
         <source>; call-back at {when}</source>
         <translation>；回访时间 {when}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="715" />
+        <location filename="../../ui/main_window.py" line="719" />
         <source> (moved from {asked}: {why})</source>
         <translation>（由 {asked} 顺延：{why}）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="723" />
+        <location filename="../../ui/main_window.py" line="727" />
         <source>Not saved</source>
         <translation>未保存</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="749" />
+        <location filename="../../ui/main_window.py" line="753" />
         <source>Online · %n waiting · last sync {t}</source>
         <translation><numerusform>在线 · %n 条待上传 · 上次同步 {t}</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="751" />
+        <location filename="../../ui/main_window.py" line="755" />
         <source>Offline — showing local data, %n change(s) waiting</source>
         <translation><numerusform>离线 — 显示本地数据，%n 条变更待上传</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="753" />
+        <location filename="../../ui/main_window.py" line="757" />
         <source> · %n refused by the server</source>
         <translation><numerusform> · %n 条被服务器拒绝</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="757" />
+        <location filename="../../ui/main_window.py" line="761" />
         <source>Syncing… %n record(s)</source>
         <translation><numerusform>同步中… %n 条记录</numerusform></translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="785" />
+        <location filename="../../ui/main_window.py" line="789" />
         <source>No softphone connected (hover here for how to connect one)</source>
         <translation>未连接软电话（鼠标停在此处查看连接方法）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="787" />
+        <location filename="../../ui/main_window.py" line="791" />
         <source>Start a softphone with a control port, e.g. baresip with its ctrl_tcp module listening on %1; the workbench connects to it by itself. Without one, calls still pop from the server, a search, or `workbench call NUMBER`, and you dial by hand. (softphone_host / softphone_port in the settings; port 0 turns this off)</source>
         <translation>启动一个带控制端口的软电话，例如开启 ctrl_tcp 模块、监听 %1 的 baresip，工作台会自动连接。没有软电话时，来电仍可由服务器、搜索或 `workbench call 号码` 弹屏，拨号请手动进行。（设置项 softphone_host / softphone_port；端口设为 0 即关闭此功能）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="795" />
+        <location filename="../../ui/main_window.py" line="799" />
         <source>No softphone connected: dial the number by hand.</source>
         <translation>未连接软电话：请手动拨号。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="797" />
+        <location filename="../../ui/main_window.py" line="801" />
         <source>The softphone could not carry out “%1”.</source>
         <translation>软电话无法执行“%1”。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="802" />
+        <location filename="../../ui/main_window.py" line="806" />
         <source>Calls from other programs cannot reach this window (its local socket is taken).</source>
         <translation>其他程序转来的来电无法到达本窗口（本地套接字已被占用）。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="807" />
+        <location filename="../../ui/main_window.py" line="811" />
         <source>softphone_port is 0 in the settings: calls pop from the server, a search or `workbench call NUMBER`; you dial by hand.</source>
         <translation>设置中 softphone_port 为 0：来电由服务器、搜索或 `workbench call 号码` 弹屏，拨号请手动进行。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="761" />
+        <location filename="../../ui/main_window.py" line="765" />
         <source>Language saved: it takes effect the next time the workbench starts.</source>
         <translation>语言已保存：下次启动工作台时生效。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="780" />
+        <location filename="../../ui/main_window.py" line="784" />
         <source>Softphone connected</source>
         <translation>软电话已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="806" />
+        <location filename="../../ui/main_window.py" line="810" />
         <source>No softphone configured</source>
         <translation>未配置软电话</translation>
     </message>
@@ -1920,238 +2179,243 @@
 <context>
     <name>PolicyStudio</name>
     <message>
-        <location filename="../../ui/policy_studio.py" line="58" />
+        <location filename="../../ui/policy_studio.py" line="61" />
         <source>Policy studio</source>
         <translation>政策配置</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="63" />
-        <location filename="../../ui/policy_studio.py" line="118" />
+        <location filename="../../ui/policy_studio.py" line="66" />
+        <location filename="../../ui/policy_studio.py" line="121" />
         <source>ID</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="64" />
-        <location filename="../../ui/policy_studio.py" line="119" />
-        <location filename="../../ui/policy_studio.py" line="139" />
+        <location filename="../../ui/policy_studio.py" line="67" />
+        <location filename="../../ui/policy_studio.py" line="122" />
+        <location filename="../../ui/policy_studio.py" line="142" />
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="65" />
-        <location filename="../../ui/policy_studio.py" line="131" />
+        <location filename="../../ui/policy_studio.py" line="68" />
+        <location filename="../../ui/policy_studio.py" line="134" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="66" />
+        <location filename="../../ui/policy_studio.py" line="69" />
         <source>Version</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="91" />
+        <location filename="../../ui/policy_studio.py" line="94" />
         <source>unlimited</source>
         <translation>不限</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="105" />
+        <location filename="../../ui/policy_studio.py" line="108" />
         <source>Insert a field…</source>
         <translation>插入字段…</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="110" />
+        <location filename="../../ui/policy_studio.py" line="113" />
         <source>Fields a rule can use. scores.deal, scores.churn and scores.renewal are probabilities from 0 to 1; a customer without that score does not match.</source>
         <translation>规则可用的字段。scores.deal、scores.churn、scores.renewal 是 0 到 1 的概率；还没有该评分的客户不匹配。</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="120" />
+        <location filename="../../ui/policy_studio.py" line="123" />
         <source>Pitch</source>
         <translation>卖点</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="121" />
+        <location filename="../../ui/policy_studio.py" line="124" />
         <source>Product</source>
         <translation>产品</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="122" />
+        <location filename="../../ui/policy_studio.py" line="125" />
         <source>Channels</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="123" />
+        <location filename="../../ui/policy_studio.py" line="126" />
         <source>Priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="124" />
+        <location filename="../../ui/policy_studio.py" line="127" />
         <source>Value (¥)</source>
         <translation>价值（元）</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="125" />
-        <location filename="../../ui/policy_studio.py" line="347" />
+        <location filename="../../ui/policy_studio.py" line="128" />
+        <location filename="../../ui/policy_studio.py" line="355" />
         <source>Quota, total</source>
         <translation>总配额</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="126" />
-        <location filename="../../ui/policy_studio.py" line="348" />
+        <location filename="../../ui/policy_studio.py" line="129" />
+        <location filename="../../ui/policy_studio.py" line="356" />
         <source>Quota per store</source>
         <translation>单厅配额</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="127" />
-        <location filename="../../ui/policy_studio.py" line="345" />
+        <location filename="../../ui/policy_studio.py" line="130" />
+        <location filename="../../ui/policy_studio.py" line="353" />
         <source>Valid from</source>
         <translation>生效日期</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="128" />
-        <location filename="../../ui/policy_studio.py" line="346" />
+        <location filename="../../ui/policy_studio.py" line="131" />
+        <location filename="../../ui/policy_studio.py" line="354" />
         <source>Valid to</source>
         <translation>有效期至</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="129" />
+        <location filename="../../ui/policy_studio.py" line="132" />
         <source>Exclusive group</source>
         <translation>互斥组</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="130" />
+        <location filename="../../ui/policy_studio.py" line="133" />
         <source>Script</source>
         <translation>话术</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="132" />
+        <location filename="../../ui/policy_studio.py" line="135" />
         <source>Rule</source>
         <translation>规则</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="138" />
+        <location filename="../../ui/policy_studio.py" line="141" />
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="140" />
+        <location filename="../../ui/policy_studio.py" line="143" />
         <source>City</source>
         <translation>城市</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="141" />
+        <location filename="../../ui/policy_studio.py" line="144" />
         <source>Plan fee</source>
         <translation>套餐月费</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="142" />
+        <location filename="../../ui/policy_studio.py" line="145" />
         <source>Why</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="149" />
+        <location filename="../../ui/policy_studio.py" line="152" />
         <source>New</source>
         <translation>新建</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="150" />
+        <location filename="../../ui/policy_studio.py" line="153" />
         <source>Save</source>
         <translation>保存</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="151" />
+        <location filename="../../ui/policy_studio.py" line="154" />
         <source>Publish</source>
         <translation>发布</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="152" />
+        <location filename="../../ui/policy_studio.py" line="155" />
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="153" />
+        <location filename="../../ui/policy_studio.py" line="156" />
         <source>Import YAML…</source>
         <translation>导入 YAML…</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="154" />
+        <location filename="../../ui/policy_studio.py" line="157" />
         <source>Export YAML…</source>
         <translation>导出 YAML…</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="181" />
+        <location filename="../../ui/policy_studio.py" line="184" />
         <source>Policies</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="182" />
+        <location filename="../../ui/policy_studio.py" line="185" />
         <source>Scripts</source>
         <translation>话术</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="183" />
+        <location filename="../../ui/policy_studio.py" line="186" />
         <source>Pressure limits</source>
         <translation>接触管控</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="253" />
+        <location filename="../../ui/policy_studio.py" line="190" />
+        <source>Assignment rules</source>
+        <translation>分配规则</translation>
+    </message>
+    <message>
+        <location filename="../../ui/policy_studio.py" line="261" />
         <source>new (draft)</source>
         <translation>新建（草稿）</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="281" />
+        <location filename="../../ui/policy_studio.py" line="289" />
         <source>Rule OK — counting matching customers…</source>
         <translation>规则正确 — 正在统计匹配客户…</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="284" />
+        <location filename="../../ui/policy_studio.py" line="292" />
         <source>Rule OK — matches %1 of %2 customers in the local book</source>
         <translation>规则正确 — 本地客户中 %2 位有 %1 位匹配</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="326" />
+        <location filename="../../ui/policy_studio.py" line="334" />
         <source>%1 must be a whole number</source>
         <translation>%1 须为整数</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="336" />
+        <location filename="../../ui/policy_studio.py" line="344" />
         <source>%1 must be a date like 2026-12-01</source>
         <translation>%1 须为日期，例如 2026-12-01</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="196" />
-        <location filename="../../ui/policy_studio.py" line="197" />
-        <location filename="../../ui/policy_studio.py" line="373" />
+        <location filename="../../ui/policy_studio.py" line="204" />
+        <location filename="../../ui/policy_studio.py" line="205" />
+        <location filename="../../ui/policy_studio.py" line="381" />
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="381" />
+        <location filename="../../ui/policy_studio.py" line="389" />
         <source>Published %1, version %2</source>
         <translation>已发布 %1，版本 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="394" />
+        <location filename="../../ui/policy_studio.py" line="402" />
         <source>Import policies</source>
         <translation>导入政策</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="395" />
-        <location filename="../../ui/policy_studio.py" line="401" />
+        <location filename="../../ui/policy_studio.py" line="403" />
+        <location filename="../../ui/policy_studio.py" line="409" />
         <source>YAML files (*.yaml *.yml)</source>
         <translation>YAML 文件 (*.yaml *.yml)</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="400" />
+        <location filename="../../ui/policy_studio.py" line="408" />
         <source>Export policies</source>
         <translation>导出政策</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="406" />
+        <location filename="../../ui/policy_studio.py" line="414" />
         <source>Imported %1 items</source>
         <translation>已导入 %1 项</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="409" />
+        <location filename="../../ui/policy_studio.py" line="417" />
         <source>Exported to %1</source>
         <translation>已导出到 %1</translation>
     </message>
@@ -2222,327 +2486,352 @@
 <context>
     <name>ScreenPopWidget</name>
     <message>
-        <location filename="../../ui/screen_pop.py" line="157" />
+        <location filename="../../ui/screen_pop.py" line="160" />
         <source>Show number</source>
-        <extracomment>warnings that make the pop lead with the warning and the trail instead of the selling parts</extracomment>
+        <extracomment>warnings that make the pop lead with the warning and the trail instead of the selling parts Customers whose task moves the pop keeps (the calls open in tabs, and a few before).</extracomment>
         <translation>显示号码</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="159" />
+        <location filename="../../ui/screen_pop.py" line="162" />
         <source>Show the full number (recorded in the audit log)</source>
         <translation>显示完整号码（记入审计日志）</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="198" />
+        <location filename="../../ui/screen_pop.py" line="201" />
         <source>Edit portrait (F4)</source>
         <translation>编辑画像 (F4)</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="199" />
+        <location filename="../../ui/screen_pop.py" line="202" />
         <source>Edit the portrait</source>
         <translation>编辑客户画像</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="233" />
-        <location filename="../../ui/screen_pop.py" line="290" />
+        <location filename="../../ui/screen_pop.py" line="237" />
+        <location filename="../../ui/screen_pop.py" line="294" />
         <source>Contact trail</source>
         <translation>接触轨迹</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="234" />
-        <location filename="../../ui/screen_pop.py" line="291" />
+        <location filename="../../ui/screen_pop.py" line="238" />
+        <location filename="../../ui/screen_pop.py" line="295" />
         <source>Work orders</source>
         <translation>工单</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="240" />
+        <location filename="../../ui/screen_pop.py" line="244" />
         <source>Customer accepts the selected offer (F8)</source>
         <translation>客户办理所选政策 (F8)</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="242" />
+        <location filename="../../ui/screen_pop.py" line="246" />
         <source>What to offer</source>
         <translation>推荐政策</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="246" />
+        <location filename="../../ui/screen_pop.py" line="250" />
         <source>Customer says… (F7, Enter finds the answer)</source>
         <translation>客户说…（F7，回车查找应答）</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="250" />
+        <location filename="../../ui/screen_pop.py" line="254" />
         <source>What to say (F6: next objection answer)</source>
         <translation>话术（F6：下一条异议应答）</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="289" />
+        <location filename="../../ui/screen_pop.py" line="293" />
         <source>Offers the customer is eligible for</source>
         <translation>客户可办理的优惠</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="290" />
+        <location filename="../../ui/screen_pop.py" line="294" />
         <source>Script</source>
         <translation>话术</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="291" />
+        <location filename="../../ui/screen_pop.py" line="295" />
         <source>History</source>
         <translation>历史记录</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="292" />
+        <location filename="../../ui/screen_pop.py" line="296" />
         <source>Customer accepts the selected offer</source>
         <translation>客户办理所选优惠</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="293" />
+        <location filename="../../ui/screen_pop.py" line="297" />
         <source>Customer's objection</source>
         <translation>客户异议</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="297" />
+        <location filename="../../ui/screen_pop.py" line="301" />
         <source>Customer name</source>
         <translation>客户姓名</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="297" />
+        <location filename="../../ui/screen_pop.py" line="301" />
         <source>Mobile number</source>
         <translation>手机号码</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="298" />
+        <location filename="../../ui/screen_pop.py" line="302" />
         <source>Customer facts</source>
         <translation>客户概况</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="298" />
+        <location filename="../../ui/screen_pop.py" line="302" />
         <source>Value tier</source>
         <translation>价值层级</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="299" />
+        <location filename="../../ui/screen_pop.py" line="303" />
         <source>Life-cycle stage</source>
         <translation>生命周期阶段</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="299" />
+        <location filename="../../ui/screen_pop.py" line="303" />
         <source>Lead</source>
         <translation>线索</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="300" />
+        <location filename="../../ui/screen_pop.py" line="304" />
         <source>Deal score</source>
         <translation>成交评分</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="300" />
+        <location filename="../../ui/screen_pop.py" line="304" />
         <source>Current plan</source>
         <translation>当前套餐</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="301" />
+        <location filename="../../ui/screen_pop.py" line="305" />
         <source>Tags</source>
         <translation>标签</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="301" />
+        <location filename="../../ui/screen_pop.py" line="305" />
         <source>Why this score</source>
         <translation>评分原因</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="302" />
+        <location filename="../../ui/screen_pop.py" line="306" />
         <source>Reasons not to push</source>
         <translation>不宜推荐的原因</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="302" />
+        <location filename="../../ui/screen_pop.py" line="306" />
         <source>Cross-sell hint</source>
         <translation>交叉销售提示</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="322" />
-        <location filename="../../ui/screen_pop.py" line="341" />
-        <location filename="../../ui/screen_pop.py" line="352" />
+        <location filename="../../ui/screen_pop.py" line="326" />
+        <location filename="../../ui/screen_pop.py" line="358" />
+        <location filename="../../ui/screen_pop.py" line="385" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="323" />
+        <location filename="../../ui/screen_pop.py" line="327" />
         <source>Pitch</source>
         <translation>卖点</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="324" />
+        <location filename="../../ui/screen_pop.py" line="328" />
         <source>Deal p.</source>
         <translation>成单率</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="326" />
+        <location filename="../../ui/screen_pop.py" line="330" />
         <source>Value ¥</source>
         <translation>价值（元）</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="328" />
+        <location filename="../../ui/screen_pop.py" line="332" />
         <source>Valid to</source>
         <translation>有效期至</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="329" />
+        <location filename="../../ui/screen_pop.py" line="333" />
         <source>Quota left</source>
         <translation>剩余名额</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="331" />
+        <location filename="../../ui/screen_pop.py" line="335" />
         <source>Why eligible</source>
         <translation>符合原因</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="336" />
+        <location filename="../../ui/screen_pop.py" line="339" />
+        <source>Task move</source>
+        <translation>任务流转</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="340" />
+        <source>server</source>
+        <translation>服务器</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="341" />
+        <source>the team pool</source>
+        <translation>公海</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="347" />
+        <source>held by {who}</source>
+        <translation>由 {who} 持有</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="349" />
+        <source>{from_} → {to}</source>
+        <translation>{from_} → {to}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="353" />
         <source>When</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="337" />
+        <location filename="../../ui/screen_pop.py" line="354" />
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="338" />
+        <location filename="../../ui/screen_pop.py" line="355" />
         <source>Outcome</source>
         <translation>接触结果</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="339" />
+        <location filename="../../ui/screen_pop.py" line="356" />
         <source>Intent</source>
         <translation>意向</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="340" />
+        <location filename="../../ui/screen_pop.py" line="357" />
         <source>Who</source>
         <translation>经办人</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="342" />
+        <location filename="../../ui/screen_pop.py" line="359" />
         <source>Talk</source>
         <translation>通话</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="344" />
+        <location filename="../../ui/screen_pop.py" line="361" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="349" />
+        <location filename="../../ui/screen_pop.py" line="382" />
         <source>Created</source>
         <translation>创建时间</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="350" />
+        <location filename="../../ui/screen_pop.py" line="383" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="351" />
+        <location filename="../../ui/screen_pop.py" line="384" />
         <source>Store</source>
         <translation>营业厅</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="353" />
+        <location filename="../../ui/screen_pop.py" line="386" />
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="354" />
+        <location filename="../../ui/screen_pop.py" line="387" />
         <source>Note / result</source>
         <translation>备注 / 结果</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="389" />
+        <location filename="../../ui/screen_pop.py" line="422" />
         <source>{name} (new lead)</source>
         <translation>{name}（新线索）</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/screen_pop.py" line="392" />
+        <location filename="../../ui/screen_pop.py" line="425" />
         <source>%n year(s)</source>
         <translation><numerusform>%n 岁</numerusform></translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="395" />
+        <location filename="../../ui/screen_pop.py" line="428" />
         <source>Member {no}</source>
         <translation>会员 {no}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="397" />
+        <location filename="../../ui/screen_pop.py" line="430" />
         <source>ID {id}</source>
         <translation>证件 {id}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="400" />
+        <location filename="../../ui/screen_pop.py" line="433" />
         <source>Plan {plan} (¥{fee}/month) · tenure {tenure} months · {device} · {network}</source>
         <translation>套餐 {plan}（{fee} 元/月）· 在网 {tenure} 个月 · {device} · {network}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="405" />
+        <location filename="../../ui/screen_pop.py" line="438" />
         <source>Tags: </source>
         <translation>标签：</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="409" />
+        <location filename="../../ui/screen_pop.py" line="442" />
         <source>Lead {tier}</source>
         <translation>{tier} 类线索</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="410" />
+        <location filename="../../ui/screen_pop.py" line="443" />
         <source>Deal {p}</source>
         <translation>成单率 {p}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="411" />
+        <location filename="../../ui/screen_pop.py" line="444" />
         <source>Churn risk {p}</source>
         <translation>流失风险 {p}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="412" />
+        <location filename="../../ui/screen_pop.py" line="445" />
         <source>Renewal {p}</source>
         <translation>续约倾向 {p}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="417" />
+        <location filename="../../ui/screen_pop.py" line="450" />
         <source>Do not push:</source>
         <translation>不宜推送：</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="425" />
+        <location filename="../../ui/screen_pop.py" line="458" />
         <source>Customers who took {x} also took: </source>
         <translation>办理过{x}的客户还办理了：</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="427" />
+        <location filename="../../ui/screen_pop.py" line="460" />
         <source>{name} ({conf}, lift {lift:.1f}×)</source>
         <translation>{name}（置信度 {conf}，提升度 {lift:.1f}×）</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/screen_pop.py" line="441" />
+        <location filename="../../ui/screen_pop.py" line="474" />
         <source>Work orders (%n)</source>
         <translation><numerusform>工单（%n）</numerusform></translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="495" />
+        <location filename="../../ui/screen_pop.py" line="528" />
         <source>Deal {p} because: {reasons}</source>
         <translation>成单率 {p}，主要因素：{reasons}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="500" />
+        <location filename="../../ui/screen_pop.py" line="533" />
         <source>No script for this offer.</source>
         <translation>此政策暂无话术。</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="508" />
+        <location filename="../../ui/screen_pop.py" line="541" />
         <source>Answer to: {q}</source>
         <translation>应答：{q}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="511" />
+        <location filename="../../ui/screen_pop.py" line="544" />
         <source>No answer in the library matches these words.</source>
         <translation>话术库中没有匹配这些话的应答。</translation>
     </message>
@@ -2550,62 +2839,62 @@
 <context>
     <name>ScriptsPage</name>
     <message>
-        <location filename="../../ui/policy_studio.py" line="438" />
-        <location filename="../../ui/policy_studio.py" line="458" />
+        <location filename="../../ui/policy_studio.py" line="446" />
+        <location filename="../../ui/policy_studio.py" line="466" />
         <source>ID</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="439" />
-        <location filename="../../ui/policy_studio.py" line="459" />
+        <location filename="../../ui/policy_studio.py" line="447" />
+        <location filename="../../ui/policy_studio.py" line="467" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="440" />
-        <location filename="../../ui/policy_studio.py" line="461" />
+        <location filename="../../ui/policy_studio.py" line="448" />
+        <location filename="../../ui/policy_studio.py" line="469" />
         <source>Section</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="441" />
-        <location filename="../../ui/policy_studio.py" line="462" />
+        <location filename="../../ui/policy_studio.py" line="449" />
+        <location filename="../../ui/policy_studio.py" line="470" />
         <source>Variant</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="442" />
-        <location filename="../../ui/policy_studio.py" line="463" />
+        <location filename="../../ui/policy_studio.py" line="450" />
+        <location filename="../../ui/policy_studio.py" line="471" />
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="456" />
+        <location filename="../../ui/policy_studio.py" line="464" />
         <source>comma-separated</source>
         <translation>用逗号分隔</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="460" />
+        <location filename="../../ui/policy_studio.py" line="468" />
         <source>Lifecycle stage</source>
         <translation>生命周期</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="464" />
+        <location filename="../../ui/policy_studio.py" line="472" />
         <source>Text</source>
         <translation>内容</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="465" />
+        <location filename="../../ui/policy_studio.py" line="473" />
         <source>Keywords</source>
         <translation>关键词</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="466" />
+        <location filename="../../ui/policy_studio.py" line="474" />
         <source>New</source>
         <translation>新建</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="467" />
+        <location filename="../../ui/policy_studio.py" line="475" />
         <source>Save</source>
         <translation>保存</translation>
     </message>
@@ -2826,58 +3115,58 @@
 <context>
     <name>WorkbenchViewModel</name>
     <message>
-        <location filename="../../views/workbench_vm.py" line="136" />
+        <location filename="../../views/workbench_vm.py" line="144" />
         <source>Could not explain the score: {e}</source>
         <extracomment>``server_lookup(event) -&gt; customer id | False``: ask the server once for an unknown caller or walk-in (a serve grant outside the user's book); the customer's id (or True) if it put them in the local store. Lookup keys the server answers for (an ID number only there: desks hold none).</extracomment>
         <translation>无法解释评分：{e}</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="174" />
+        <location filename="../../views/workbench_vm.py" line="201" />
         <source>Portrait saved</source>
         <translation>画像已保存</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="179" />
+        <location filename="../../views/workbench_vm.py" line="206" />
         <source>save failed: {e}</source>
         <translation>保存失败：{e}</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="197" />
+        <location filename="../../views/workbench_vm.py" line="224" />
         <source>Acceptance recorded</source>
         <translation>已记录办理</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="213" />
+        <location filename="../../views/workbench_vm.py" line="240" />
         <source>Work order updated</source>
         <translation>工单已更新</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="225" />
+        <location filename="../../views/workbench_vm.py" line="252" />
         <source>This number belongs to customer {id} already; the new lead was merged into them.</source>
         <translation>该号码已属于客户 {id}，新线索已并入该客户。</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="238" />
+        <location filename="../../views/workbench_vm.py" line="265" />
         <source>Customer {id} is in another team's book; you cannot open them.</source>
         <translation>客户 {id} 属于其他团队，您无权打开。</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="255" />
+        <location filename="../../views/workbench_vm.py" line="283" />
         <source>Full numbers can only be shown while connected to the server.</source>
         <translation>仅在连接服务器时才能显示完整号码。</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="258" />
+        <location filename="../../views/workbench_vm.py" line="286" />
         <source>Could not show the number: {e}</source>
         <translation>无法显示号码：{e}</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="270" />
+        <location filename="../../views/workbench_vm.py" line="298" />
         <source>Could not export: {e}</source>
         <translation>无法导出：{e}</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../views/workbench_vm.py" line="272" />
+        <location filename="../../views/workbench_vm.py" line="300" />
         <source>Exported %n rows to {path}</source>
         <translation><numerusform>已导出 %n 行到 {path}</numerusform></translation>
     </message>
@@ -3178,6 +3467,46 @@
         <location filename="../../ui/labels.py" line="193" />
         <source>the contact cap is reached</source>
         <translation>已达接触上限</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="203" />
+        <source>Returned to the team pool</source>
+        <translation>已回收到公海</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="204" />
+        <source>Claimed from the pool</source>
+        <translation>从公海领取</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="205" />
+        <source>Released to the pool</source>
+        <translation>已释放到公海</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="206" />
+        <source>Reassigned</source>
+        <translation>已改派</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="207" />
+        <source>Assigned by rule</source>
+        <translation>按规则分配</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="208" />
+        <source>Warned before recycling</source>
+        <translation>回收前已预警</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="209" />
+        <source>Recycling warning moved</source>
+        <translation>回收预警已顺延</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="210" />
+        <source>Recycling warning withdrawn</source>
+        <translation>回收预警已撤销</translation>
     </message>
 </context>
 <context>
