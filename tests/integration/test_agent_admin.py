@@ -187,3 +187,37 @@ def test_the_agents_window_edits_an_agent_on_a_live_server(qtbot: Any, world: Wo
     assert _user(central_url, "U-agent2") == (["plan"], 25, True)
     assert len(_audits(central_url)) == 1
     runner.wait_for_done()
+
+
+def test_the_desktop_gives_an_admin_the_agents_window_and_the_rules_tab(
+        qtbot: Any, world: World, api_for: Callable[..., ServerApi], tmp_path: Any) -> None:
+    """desktop.py's tools for an administrator: the agents window and the studio's assignment
+    rules tab read through the desk's server client."""
+    from types import SimpleNamespace
+
+    from workbench.desktop import _add_tools
+    from workbench.local_store.db import open_local, session_factory
+    from workbench.services.actor import Actor
+    from workbench.views.task_runner import TaskRunner
+
+    made: dict[str, Any] = {}
+
+    class Window:
+        def __getattr__(self, name: str) -> Any:
+            return lambda factory, *a, **kw: made.setdefault(name, factory)
+
+    admin = api_for("admin")
+    ctx = SimpleNamespace(sf=session_factory(open_local(tmp_path / "desk.db")))
+    runner = TaskRunner()
+    _add_tools(Window(), ctx, Actor("U-admin", "admin", "admin", "admin"), runner, lambda: admin)
+    assert {"add_agent_admin", "add_policy_studio"} <= set(made)
+    agents = made["add_agent_admin"]()
+    qtbot.addWidget(agents)
+    qtbot.waitUntil(lambda: agents.model.rowCount() == 4, timeout=20_000)  # every team's agents and leads
+    assert agents.status.text().startswith("4 agent")
+    studio = made["add_policy_studio"]()
+    qtbot.addWidget(studio)
+    assert studio.rules_page is not None
+    qtbot.waitUntil(lambda: studio.rules_page.model.rowCount() == 3, timeout=20_000)
+    runner.wait_for_done()
+    ctx.sf.kw["bind"].dispose()
