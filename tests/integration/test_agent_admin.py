@@ -219,5 +219,8 @@ def test_the_desktop_gives_an_admin_the_agents_window_and_the_rules_tab(
     qtbot.addWidget(studio)
     assert studio.rules_page is not None
     qtbot.waitUntil(lambda: studio.rules_page.model.rowCount() == 3, timeout=20_000)
+    # the studio counts the new policy's rule after a pause in typing: let it finish first
+    qtbot.waitUntil(lambda: studio.vm.last_check is not None and studio.vm.last_check.matching is not None,
+                    timeout=20_000)
     runner.wait_for_done()
     ctx.sf.kw["bind"].dispose()

@@ -86,6 +86,8 @@ def test_the_studio_tab_lists_and_publishes_rules(qtbot: Any, tmp_path: Path, wo
         page.publish_button.click()
     assert page.message.text().startswith("Not published: name")
     assert set(_stored(central_url)) == {"seniors-first"}
+    # the studio counts the new policy's rule after a pause in typing: let it finish first
+    qtbot.waitUntil(lambda: vm.last_check is not None and vm.last_check.matching is not None, timeout=WAIT)
     runner.wait_for_done()
     sf.kw["bind"].dispose()
 
