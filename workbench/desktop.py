@@ -317,11 +317,19 @@ def _run_window(app: Any, settings: Settings, args: argparse.Namespace, language
             raise OfflineError("not connected to the server")
         api.report_export(what, rows)
 
+    def moves(customer_id: str) -> list[dict[str, Any]]:  # the pop's trail: task moves, from the server
+        api = link.api
+        if api is None:
+            from workbench.services.server_api import OfflineError
+
+            raise OfflineError("not connected to the server")
+        return api.customer_moves(customer_id)
+
     from workbench.services.portrait_edit import PortraitEditor
 
     vm = WorkbenchViewModel(runner, actor, ctx.pops, ctx.outcomes, ctx.sf, server_lookup,
                             explain=scoring.explain, reveal=reveal, report_export=report_export,
-                            portraits=PortraitEditor(ctx.sf, scoring))
+                            portraits=PortraitEditor(ctx.sf, scoring), moves=moves)
     vm.refresh_worklist()  # read in a worker while the window is built; shown when it arrives
     window = MainWindow(vm, undo_seconds=int(settings.get("undo_seconds")))
     window.language_change_requested.connect(lambda lang: _switch_language(settings, lang, window))
@@ -553,15 +561,21 @@ def _add_tools(window: Any, ctx: Any, actor: Actor, runner: Any,
             publisher = ((lambda spec: current_api().publish_policies(dump_yaml(policies=[spec])))
                          if api is not None else None)
             from workbench.services.sms_templates import SmsTemplateService
+            from workbench.views.assignment_rules_vm import AssignmentRulesViewModel
             from workbench.views.sms_templates_vm import SmsTemplatesViewModel
 
             vm = PolicyStudioViewModel(PolicyAdminService(ctx.sf, publisher=publisher), runner)
             templates_vm = SmsTemplatesViewModel(
                 SmsTemplateService(ctx.sf, current_api if api is not None else None), runner)
-            widget = PolicyStudio(vm, templates_vm=templates_vm)
+            rules_vm = AssignmentRulesViewModel(lambda: current_api().assignment_rules(),
+                                                lambda text: current_api().publish_policies(text), runner)
+            widget = PolicyStudio(vm, templates_vm=templates_vm, rules_vm=rules_vm)
             vm.setParent(widget)
             templates_vm.setParent(widget)
+            rules_vm.setParent(widget)
             vm.reload()
+            if widget.rules_page is not None:
+                widget.rules_page.on_reload()
             return widget
 
         window.add_policy_studio(studio)
@@ -577,3 +591,16 @@ def _add_tools(window: Any, ctx: Any, actor: Actor, runner: Any,
             return widget
 
         window.add_audit_log(audit_log)
+
+        def agent_admin() -> Any:
+            from workbench.ui.agent_admin import AgentAdminWindow
+            from workbench.views.agent_admin_vm import AgentAdminViewModel
+
+            vm = AgentAdminViewModel(lambda team: current_api().agents(team),
+                                     lambda *a, **kw: current_api().set_agent_assignment(*a, **kw), runner)
+            widget = AgentAdminWindow(vm)
+            vm.setParent(widget)
+            widget.on_reload()
+            return widget
+
+        window.add_agent_admin(agent_admin)

@@ -346,6 +346,9 @@ def create_app(
     from server_stub.lifecycle.routes import lifecycle_router
 
     app.include_router(lifecycle_router(factory, principal, ApiError))  # issue 17: pool, moves, settings
+    from server_stub.lifecycle.agent_admin import agent_admin_router
+
+    app.include_router(agent_admin_router(factory, principal, ApiError))  # issue 17: skills, capacity, rules
     from server_stub import grants
 
     app.include_router(grants.router(factory, principal, ApiError))

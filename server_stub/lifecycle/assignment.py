@@ -32,7 +32,6 @@ import zoneinfo
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -43,59 +42,51 @@ from server_stub.changes import allocate_cursors
 from server_stub.lifecycle.wire_sql import wire_json_sql
 from server_stub.storage import models as m
 from server_stub.storage.fast_insert import bind_processor
+from workbench.core.assignment_rules import (
+    BUILT_IN,
+    DEFAULT_TIERS,
+    AssignmentRuleSpec,
+    rule_issues,
+)
 from workbench.core.entities import UTCDateTime, utcnow
 
-KINDS = ("round_robin", "tier_grade", "score_least_loaded")
-DEFAULT_TIERS = {"A": ["A"], "B": ["A", "B"], "C": ["A", "B", "C"]}
-BUILT_IN: dict[str, tuple[str, dict[str, Any], str]] = {
-    "round-robin": ("round_robin", {}, "the team's agents in turn"),
-    "tier-a-to-grade-a": ("tier_grade", {"tiers": DEFAULT_TIERS, "skill": True},
-                          "tier A leads to grade A agents with the policy's skill, B to A/B, C to anyone"),
-    "best-score-least-loaded": ("score_least_loaded", {}, "highest deal score first to the least-loaded agent"),
-}
 DAY_ZONE = zoneinfo.ZoneInfo("Asia/Shanghai")
 _TMP = "wb_assign"
+#: The rule as the pass runs it (the core spec: name, kind, params, description, version, status).
+RuleSpec = AssignmentRuleSpec
 
 
 class AssignmentError(ValueError):
     """A rule that cannot be used (unknown name, bad parameters); the message says why."""
 
 
-@dataclass(frozen=True)
-class RuleSpec:
-    name: str
-    kind: str
-    params: dict[str, Any] = field(default_factory=dict)
-    description: str = ""
-    version: int = 1
-    status: str = "published"
-
-    def check(self) -> RuleSpec:
-        if not self.name or len(self.name) > 40:
-            raise AssignmentError("a rule needs a name of 1-40 characters")
-        if self.kind not in KINDS:
-            raise AssignmentError(f"rule {self.name}: kind must be one of {', '.join(KINDS)}")
-        if self.kind == "tier_grade":
-            tiers = self.params.get("tiers", DEFAULT_TIERS)
-            if not isinstance(tiers, dict) or not all(
-                    t in ("A", "B", "C") and isinstance(g, list) and all(x in ("A", "B", "C") for x in g)
-                    for t, g in tiers.items()):
-                raise AssignmentError(f"rule {self.name}: tiers maps A/B/C to lists of grades A/B/C")
-        return self
+def check_rule(rule: RuleSpec) -> RuleSpec:
+    """``rule`` if its kind and parameters are valid; AssignmentError naming the problems."""
+    issues = rule_issues(rule.to_dict())
+    if issues:
+        raise AssignmentError(f"rule {rule.name}: " + "; ".join(f"{f} {msg}" for f, msg in issues))
+    return rule
 
 
 def load_rule(session: Session, name: str) -> RuleSpec:
-    """The published rule ``name`` (the built-in ones need no row); AssignmentError if unknown."""
-    row = session.get(m.AssignmentRule, name)
+    """The published rule ``name`` (a stored one, else a built-in one); AssignmentError if
+    unknown or not published."""
+    row = session.get(m.AssignmentRule, name) if len(name) <= 40 else None
     if row is not None:
         if row.status != "published":
             raise AssignmentError(f"rule {name} is {row.status}, not published")
-        return RuleSpec(row.name, row.kind, dict(row.params or {}), row.description, row.version, row.status).check()
+        return check_rule(AssignmentRuleSpec.from_row(row))
     if name in BUILT_IN:
-        kind, params, text = BUILT_IN[name]
-        return RuleSpec(name, kind, params, text)
-    known = sorted(set(BUILT_IN) | set(session.execute(select(m.AssignmentRule.name)).scalars()))
-    raise AssignmentError(f"unknown assignment rule {name!r}; known: {', '.join(known)}")
+        return BUILT_IN[name]
+    known = sorted(set(BUILT_IN) | set(session.execute(
+        select(m.AssignmentRule.name).where(m.AssignmentRule.status == "published")).scalars()))
+    raise AssignmentError(f"unknown assignment rule {name[:60]!r}; known: {', '.join(known)}")
+
+
+def list_rules(session: Session) -> list[RuleSpec]:
+    """Every rule: the stored ones, and the built-in ones no row overrides, by name."""
+    stored = {r.name: AssignmentRuleSpec.from_row(r) for r in session.execute(select(m.AssignmentRule)).scalars()}
+    return sorted({**BUILT_IN, **stored}.values(), key=lambda r: r.name)
 
 
 @dataclass

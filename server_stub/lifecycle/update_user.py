@@ -70,13 +70,22 @@ def parse_capacity(text: str) -> tuple[int | None, bool]:
 def apply_change(session: Session, username: str, change: UserChange, *, by_user: str) -> dict[str, Any]:
     """Apply ``change`` to ``username`` inside the caller's unit of work, audit and publish it;
     returns the changed fields as ``{name: [before, after]}``. UpdateRefused with the reason."""
-    from server_stub.audit import record
-    from server_stub.sync import lock_log, publish
+    from server_stub.sync import lock_log
 
     lock_log(session)
     user = session.execute(select(m.User).where(m.User.username == username)).scalar_one_or_none()
     if user is None:
         raise UpdateRefused(f"no user named {username[:60]!r}")
+    return change_user(session, user, change, by_user=by_user)
+
+
+def change_user(session: Session, user: m.User, change: UserChange, *, by_user: str,
+                session_id: str | None = None) -> dict[str, Any]:
+    """:func:`apply_change` on a loaded ``user`` (the caller holds the change-log lock)."""
+    from server_stub.audit import record
+    from server_stub.sync import publish
+
+    username = user.username
     takes_tasks = user.role in (Role.AGENT.value, Role.LEAD.value)
     if not takes_tasks and (change.skills is not None or change.daily_capacity is not None
                             or change.clear_capacity or change.away is not None):
@@ -95,7 +104,7 @@ def apply_change(session: Session, username: str, change: UserChange, *, by_user
     if diff:
         session.flush()
         publish(session, "user", [user])
-        record(session, "admin:update_user", user_id=by_user, detail=f"{username}: {diff}")
+        record(session, "admin:update_user", user_id=by_user, session_id=session_id, detail=f"{username}: {diff}")
     return diff
 
 

@@ -175,7 +175,8 @@ def apply_templates(session: Session, specs: Sequence[TemplateSpec]) -> PublishR
     return report
 
 
-def export_templates(session: Session) -> str:
+def template_items(session: Session) -> list[dict[str, Any]]:
+    """Every template as a YAML item (what :func:`load_templates` reads), by id."""
     rows = session.execute(select(SmsTemplate).order_by(SmsTemplate.id)).scalars()
     items = []
     for r in rows:
@@ -183,7 +184,11 @@ def export_templates(session: Session) -> str:
         if r.policy_id:
             item["policy_id"] = r.policy_id
         items.append(item)
-    return yaml.safe_dump({"sms_templates": items}, allow_unicode=True, sort_keys=False)
+    return items
+
+
+def export_templates(session: Session) -> str:
+    return yaml.safe_dump({"sms_templates": template_items(session)}, allow_unicode=True, sort_keys=False)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -157,3 +157,32 @@ def test_generate_tasks_with_a_named_rule_and_bad_names(central_url: str, capsys
     assert "waiting in the pool (no room today): 6" in out
     engine.dispose()
 
+
+
+def test_generate_tasks_resolves_a_stored_rule_and_refuses_a_retired_one(central_url: str, capsys: Any) -> None:
+    """``--assign NAME`` runs the published stored rule NAME; a retired or unknown one is refused
+    with a reason before anything is generated."""
+    factories.make_world(central_url, customers_per_team=3, with_tasks=False)
+    engine = open_central(central_url)
+    with Session(engine) as s, s.begin():
+        s.execute(update(m.User).where(m.User.role == "agent").values(daily_capacity=1))
+        s.add(m.AssignmentRule(name="ours-best", kind="score_least_loaded", params={}, status="published"))
+        s.add(m.AssignmentRule(name="ours-old", kind="round_robin", params={}, status="retired"))
+
+    def count() -> int:
+        with Session(engine) as s:
+            return int(s.scalar(select(func.count()).select_from(m.Task)) or 0)
+
+    before = count()
+    assert cli_main(["generate-tasks", "--db", central_url, "--assign", "ours-old"]) == 2
+    assert "rule ours-old is retired, not published; nothing was generated" in capsys.readouterr().err
+    assert cli_main(["generate-tasks", "--db", central_url, "--assign", "ours-typo"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown assignment rule 'ours-typo'" in err and "ours-best" in err and "ours-old" not in err
+    assert count() == before
+    assert cli_main(["generate-tasks", "--db", central_url, "--assign", "ours-best", "--channels", "outbound"]) == 0
+    assert "assigned by ours-best: 3" in capsys.readouterr().out
+    with Session(engine) as s:
+        rules = Counter(s.execute(select(m.Task.assignment_rule).where(m.Task.assignee_id.is_not(None))).scalars())
+    assert rules == {"ours-best": 3}
+    engine.dispose()

@@ -23,6 +23,8 @@ from typing import Any
 import yaml
 
 from workbench.core import limits
+from workbench.core.assignment_rules import AssignmentRuleSpec, rule_issues
+from workbench.core.assignment_rules import spec_of as rule_spec_of
 from workbench.core.clock import parse_when
 from workbench.core.codes import Channel, Lifecycle, ScriptSection
 from workbench.core.errors import UserError
@@ -51,8 +53,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: A policy's life: drafted in the studio, published to desktops, retired.
-POLICY_STATUSES = ("draft", "published", "retired")
+#: A policy's life: drafted in the studio, published to desktops, retired (or ``expired``:
+#: ended by its date, as older stores and the demo marked ended campaigns; kept so that what
+#: ``export-policies`` writes always imports back).
+POLICY_STATUSES = ("draft", "published", "retired", "expired")
 _CHANNELS = tuple(c.value for c in Channel)
 
 
@@ -345,23 +349,34 @@ class PolicyYamlError(UserError, ValueError):
 
 @dataclass(frozen=True)
 class PolicyBundle:
-    """Policies, scripts and pressure limits loaded together."""
+    """Policies, scripts, pressure limits, assignment rules and SMS templates loaded together.
+
+    SMS templates stay plain mappings here: their checks need the server's store (the
+    sensitive words, the policies), so the server validates them when it applies a bundle.
+    """
 
     policies: tuple[PolicySpec, ...] = ()
     scripts: tuple[ScriptSpec, ...] = ()
     pressure_limits: tuple[PressureLimitSpec, ...] = ()
+    assignment_rules: tuple[AssignmentRuleSpec, ...] = ()
+    sms_templates: tuple[Mapping[str, Any], ...] = ()
 
 
 YAML_FORMAT_VERSION = 1
+#: The top-level keys of a YAML bundle.
+SECTIONS = ("format", "policies", "scripts", "pressure_limits", "assignment_rules", "sms_templates")
 
 
 def dump_yaml(
     policies: Iterable[PolicySpec | Any] = (),
     scripts: Iterable[ScriptSpec | Any] = (),
     pressure_limits: Iterable[PressureLimitSpec | Any] = (),
+    assignment_rules: Iterable[AssignmentRuleSpec | Any] = (),
+    sms_templates: Iterable[Mapping[str, Any]] = (),
 ) -> str:
-    """YAML text for version control: rows or specs in, stable field order out."""
-    doc = {
+    """YAML text for version control: rows or specs in, stable field order out (the
+    assignment rule and SMS template sections only when there are some)."""
+    doc: dict[str, Any] = {
         "format": YAML_FORMAT_VERSION,
         "policies": [
             (p if isinstance(p, PolicySpec) else PolicySpec.from_row(p)).to_dict()
@@ -375,6 +390,13 @@ def dump_yaml(
             for x in pressure_limits
         ],
     }
+    rules = [(r if isinstance(r, AssignmentRuleSpec) else AssignmentRuleSpec.from_row(r)).to_dict()
+             for r in assignment_rules]
+    if rules:
+        doc["assignment_rules"] = rules
+    templates = [dict(t) for t in sms_templates]
+    if templates:
+        doc["sms_templates"] = templates
     return yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=100)
 
 
@@ -480,7 +502,8 @@ class _Validator:
                 self.add(*ctx, str(key), "is not a known field")
 
 
-def _items(v: _Validator, doc: Mapping[str, Any], section: str) -> list[tuple[int, Mapping[str, Any], tuple[str, int, str | None]]]:
+def _items(v: _Validator, doc: Mapping[str, Any], section: str, key: str = "id"
+           ) -> list[tuple[int, Mapping[str, Any], tuple[str, int, str | None]]]:
     raw = doc.get(section)
     if raw is None:
         return []
@@ -493,12 +516,12 @@ def _items(v: _Validator, doc: Mapping[str, Any], section: str) -> list[tuple[in
         if not isinstance(item, Mapping):
             v.add(section, i, None, None, "must be a mapping of fields")
             continue
-        item_id = item.get("id")
-        item_id = str(item_id) if item_id is not None else None
+        item_id = item.get(key)
+        item_id = str(item_id)[:60] if item_id is not None else None
         ctx = (section, i, item_id)
         if item_id is not None:
             if item_id in seen:
-                v.add(*ctx, "id", f"is used twice (also {section}[{seen[item_id]}])")
+                v.add(*ctx, key, f"is used twice (also {section}[{seen[item_id]}])")
             seen[item_id] = i
         out.append((i, item, ctx))
     return out
@@ -629,9 +652,9 @@ def load_document(doc: Any) -> PolicyBundle:
         doc = {}
     if not isinstance(doc, Mapping):
         raise PolicyYamlError([YamlIssue("file", None, None, None,
-                                         "must be a mapping with policies, scripts, pressure_limits")])
+                                         "must be a mapping with " + ", ".join(SECTIONS[1:]))])
     for key in doc:
-        if key not in ("format", "policies", "scripts", "pressure_limits"):
+        if key not in SECTIONS:
             v.add("file", None, None, str(key), "is not a known section")
     fmt = doc.get("format", YAML_FORMAT_VERSION)
     if fmt != YAML_FORMAT_VERSION:
@@ -639,13 +662,25 @@ def load_document(doc: Any) -> PolicyBundle:
     policies = [_load_policy(v, item, ctx) for _i, item, ctx in _items(v, doc, "policies")]
     scripts = [_load_script(v, item, ctx) for _i, item, ctx in _items(v, doc, "scripts")]
     limit_specs = [_load_limit(v, item, ctx) for _i, item, ctx in _items(v, doc, "pressure_limits")]
+    rules = [_load_rule(v, item, ctx) for _i, item, ctx in _items(v, doc, "assignment_rules", key="name")]
+    templates = [item for _i, item, _ctx in _items(v, doc, "sms_templates")]
     if v.issues:
         raise PolicyYamlError(v.issues)
     return PolicyBundle(
         policies=tuple(p for p in policies if p is not None),
         scripts=tuple(s for s in scripts if s is not None),
         pressure_limits=tuple(x for x in limit_specs if x is not None),
+        assignment_rules=tuple(r for r in rules if r is not None),
+        sms_templates=tuple(dict(t) for t in templates),
     )
+
+
+def _load_rule(v: _Validator, item: Mapping[str, Any], ctx: tuple[str, int, str | None]
+               ) -> AssignmentRuleSpec | None:
+    issues = rule_issues(item)
+    for fld, message in issues:
+        v.add(*ctx, fld, message)
+    return None if issues else rule_spec_of(item)
 
 
 # ---------------------------------------------------------------- the seeds' examples

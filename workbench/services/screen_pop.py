@@ -185,6 +185,10 @@ class ScriptSection:
 
 @dataclass(frozen=True)
 class TrailItem:
+    """A line of the customer's trail: a contact, or (``move`` set) a move of one of their
+    tasks between holders and the pool (recycle, claim, release, reassign, assign), fetched
+    from the server after the pop (:mod:`workbench.services.task_moves`)."""
+
     id: str
     when: dt.datetime
     channel: str
@@ -194,6 +198,9 @@ class TrailItem:
     policy_name: str
     note: str
     duration_s: int
+    move: str = ""
+    move_from: str = ""
+    move_to: str = ""
 
 
 @dataclass(frozen=True)
@@ -285,6 +292,11 @@ class ScreenPopService:
         self.advisor = ScriptAdvisor(session_factory)
         self._ref: _Reference | None = None
         self._lock = threading.Lock()
+
+    def user_names(self) -> dict[str, str]:
+        """Display names of the users the desk knows, by id (cached reference data)."""
+        with self._sf() as s:
+            return dict(self._reference(s).users)
 
     def invalidate(self) -> None:
         """Drop cached reference data (call after a sync brought policies, scripts, users...)."""

@@ -580,3 +580,28 @@ class ServerApi:
         """Admin: audit entries, newest first (filters: user, customer, since, action, limit)."""
         params = {k: v for k, v in filters.items() if v is not None}
         return list(self._request("GET", f"{API}/admin/audit", params=params))
+
+    def agents(self, team: str | None = None) -> dict[str, Any]:
+        """Admin: agents and leads (of ``team``) with grade, skills, capacity and away, and the
+        skills an edit may set (``{"agents": [...], "known_skills": [...]}``)."""
+        body = self._request("GET", f"{API}/admin/agents", params={"team": team} if team else None)
+        if not isinstance(body, dict):
+            raise ApiError("The server's agent list is not an object.", 502)
+        return body
+
+    def set_agent_assignment(self, user_id: str, team_id: str, *, skills: list[str] | None = None,
+                             daily_capacity: int | None = None, no_capacity_limit: bool = False,
+                             away: bool | None = None) -> dict[str, Any]:
+        """Admin: change an agent's skills, daily capacity or away flag (audited); the agent as stored."""
+        body: dict[str, Any] = {"team_id": team_id, "no_capacity_limit": no_capacity_limit}
+        if skills is not None:
+            body["skills"] = skills
+        if daily_capacity is not None:
+            body["daily_capacity"] = daily_capacity
+        if away is not None:
+            body["away"] = away
+        return dict(self._request("PUT", f"{API}/admin/users/{quote(user_id, safe='')}/assignment", json=body))
+
+    def assignment_rules(self) -> list[dict[str, Any]]:
+        """Admin: the named assignment rules (stored and built-in)."""
+        return list(self._request("GET", f"{API}/admin/assignment-rules"))

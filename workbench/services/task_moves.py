@@ -1,15 +1,17 @@
 """The task moves of a customer's trail (issue 17 point 6), fetched from the server on demand
 (``GET /api/v1/customers/{id}/moves``; see docs/lifecycle.md for why they are fetched, not
-synced). No Qt."""
+synced), and merged with the contacts into the pop's trail in time order. No Qt."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-MOVE_ACTIONS = ("recycle", "claim", "release", "reassign", "assign")
+from workbench.services.screen_pop import TrailItem
+
+MOVE_ACTIONS = ("recycle", "claim", "release", "reassign", "assign", "warn", "rewarn", "withdraw")
 
 
 @dataclass(frozen=True)
@@ -45,3 +47,33 @@ def fetch_moves(fetch: Callable[[str], list[dict[str, Any]]], customer_id: str) 
     """The customer's moves through ``fetch`` (e.g. ``ServerApi.customer_moves``); raises the
     client's OfflineError when the server is unreachable (the trail then shows contacts only)."""
     return parse_moves(fetch(customer_id))
+
+
+def move_trail_items(moves: Sequence[MoveItem], names: Mapping[str, str]) -> tuple[TrailItem, ...]:
+    """The moves as trail lines: who moved it (the server's job when nobody), from whom to
+    whom (names the desk knows, else ids; "" for the pool) and the reason as the note."""
+    def name(uid: str | None) -> str:
+        return "" if not uid else names.get(uid, uid)
+
+    return tuple(
+        TrailItem(id=f"move:{m.task_id}:{m.at.isoformat()}:{m.action}", when=m.at, channel="", wrapup="",
+                  intent="", who=name(m.by_user_id), policy_name="", note=m.reason, duration_s=0,
+                  move=m.action, move_from=name(m.from_user_id), move_to=name(m.to_user_id))
+        for m in moves)
+
+
+def merge_trail(contacts: Sequence[TrailItem], moves: Sequence[TrailItem]) -> tuple[TrailItem, ...]:
+    """Contacts and moves in one trail, newest first (at the same instant the move above the
+    contact: the contact usually caused it). Items without a time zone are taken as UTC."""
+    def key(t: TrailItem) -> tuple[dt.datetime, int]:
+        when = t.when if t.when.tzinfo is not None else t.when.replace(tzinfo=dt.UTC)
+        return when, 1 if t.move else 0
+
+    return tuple(sorted([*contacts, *(m for m in moves if m.move)], key=key, reverse=True))
+
+
+def trail_with_moves(contacts: Sequence[TrailItem], fetch: Callable[[str], list[dict[str, Any]]],
+                     customer_id: str, names: Mapping[str, str]) -> tuple[TrailItem, ...]:
+    """The moves of ``customer_id`` through ``fetch`` merged into ``contacts``; raises the
+    client's errors (the caller keeps showing the contacts alone)."""
+    return merge_trail(contacts, move_trail_items(fetch_moves(fetch, customer_id), names))

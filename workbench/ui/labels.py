@@ -197,3 +197,20 @@ _CALLBACK_MOVE = {
 def callback_move_reason(code: str) -> str:
     """Why a call-back was moved to a later time."""
     return _t(_CALLBACK_MOVE[code]) if code in _CALLBACK_MOVE else code
+
+
+_TASK_MOVE = {
+    "recycle": QT_TRANSLATE_NOOP("labels", "Returned to the team pool"),
+    "claim": QT_TRANSLATE_NOOP("labels", "Claimed from the pool"),
+    "release": QT_TRANSLATE_NOOP("labels", "Released to the pool"),
+    "reassign": QT_TRANSLATE_NOOP("labels", "Reassigned"),
+    "assign": QT_TRANSLATE_NOOP("labels", "Assigned by rule"),
+    "warn": QT_TRANSLATE_NOOP("labels", "Warned before recycling"),
+    "rewarn": QT_TRANSLATE_NOOP("labels", "Recycling warning moved"),
+    "withdraw": QT_TRANSLATE_NOOP("labels", "Recycling warning withdrawn"),
+}
+
+
+def task_move(code: str) -> str:
+    """A move of a task between holders and the team pool (issue 17 point 6)."""
+    return _t(_TASK_MOVE[code]) if code in _TASK_MOVE else code

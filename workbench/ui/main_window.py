@@ -344,6 +344,7 @@ class MainWindow(QMainWindow):
         vm.dial_blocked.connect(self.on_dial_blocked)
         vm.explanation_ready.connect(self.on_explanation)
         vm.pop_refreshed.connect(self.on_pop_refreshed)
+        vm.moves_ready.connect(lambda cid, moves: self._pop_page().pop_widget.show_moves(cid, moves))
         vm.objection_matched.connect(self.on_objection_matched)
         vm.dial_refused.connect(lambda m: self.statusBar().showMessage(m, 10000))
         self._pending_lead_event: CallEvent | None = None
@@ -438,6 +439,9 @@ class MainWindow(QMainWindow):
 
     def add_audit_log(self, factory: Callable[[], QWidget]) -> QAction:
         return self.add_tool_window("audit", self.tr("&Audit log"), "Ctrl+Shift+A", factory)
+
+    def add_agent_admin(self, factory: Callable[[], QWidget]) -> QAction:
+        return self.add_tool_window("agents", self.tr("A&gents and skills"), "Ctrl+Shift+G", factory)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         for window in self._tool_windows.values():

@@ -43,6 +43,8 @@ from workbench.services.policy_admin import PreviewRow, RuleCheck
 from workbench.ui import palette
 from workbench.ui.sms_templates import SmsTemplatesPage
 from workbench.views.errors import user_message
+from workbench.ui.assignment_rules import AssignmentRulesPage
+from workbench.views.assignment_rules_vm import AssignmentRulesViewModel
 from workbench.views.policy_studio_vm import PolicyStudioViewModel
 from workbench.views.row_table import Column, RowTableModel
 from workbench.views.sms_templates_vm import SmsTemplatesViewModel
@@ -59,7 +61,8 @@ class PolicyStudio(QWidget):
     status_shown = Signal(str)
 
     def __init__(self, vm: PolicyStudioViewModel, parent: QWidget | None = None, *,
-                 templates_vm: SmsTemplatesViewModel | None = None) -> None:
+                 templates_vm: SmsTemplatesViewModel | None = None,
+                 rules_vm: AssignmentRulesViewModel | None = None) -> None:
         super().__init__(parent)
         self.vm = vm
         self.setWindowTitle(self.tr("Policy studio"))
@@ -194,6 +197,11 @@ class PolicyStudio(QWidget):
             self.templates_page.status_shown.connect(self.status_shown)
             self.tabs.addTab(self.templates_page, self.tr("SMS templates"))
             templates_vm.reload()
+        self.rules_page: AssignmentRulesPage | None = None
+        if rules_vm is not None:  # the named assignment rules live on the server
+            self.rules_page = AssignmentRulesPage(rules_vm)
+            self.tabs.addTab(self.rules_page, self.tr("Assignment rules"))
+            self.rules_page.status_shown.connect(self.status_shown)
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.message)

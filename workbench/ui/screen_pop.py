@@ -26,7 +26,8 @@ from PySide6.QtWidgets import (
 
 from workbench.core.appointments import format_slot
 from workbench.core.clock import BUSINESS_TZ
-from workbench.services.screen_pop import Offer, ScreenPop
+from workbench.services.screen_pop import Offer, ScreenPop, TrailItem
+from workbench.services.task_moves import merge_trail
 from workbench.ui import labels, palette, table_fit
 from workbench.ui.portrait_editor import PortraitEditorPanel
 from workbench.views.row_table import Column, StoredRowModel
@@ -122,6 +123,8 @@ def _rows_replaced(view: QTableView) -> None:
 
 #: warnings that make the pop lead with the warning and the trail instead of the selling parts
 RESTRICTING = ("do_not_call", "open_complaint")
+#: Customers whose task moves the pop keeps (the calls open in tabs, and a few before).
+MOVES_KEPT = 20
 
 
 class ScreenPopWidget(QWidget):
@@ -224,6 +227,7 @@ class ScreenPopWidget(QWidget):
         self.script_view.setOpenLinks(False)
 
         # --- what happened
+        self._moves: dict[str, tuple[TrailItem, ...]] = {}  # customer id -> their task moves
         self.trail_model = StoredRowModel(self._trail_columns(), self)
         self.trail_view = _table(self.trail_model, (130, 70, 90, 50, 70, 110, 50))
         self.orders_model = StoredRowModel(self._order_columns(), self)
@@ -334,17 +338,46 @@ class ScreenPopWidget(QWidget):
         ]
 
     def _trail_columns(self) -> list[Column]:
+        task_move = self.tr("Task move")
+        server = self.tr("server")
+        pool = self.tr("the team pool")
+
+        def note(t: TrailItem) -> str:
+            if not t.move:
+                return t.note
+            if t.move in ("warn", "rewarn", "withdraw"):  # the task stays where it is
+                way = self.tr("held by {who}").format(who=t.move_from or pool)
+            else:
+                way = self.tr("{from_} → {to}").format(from_=t.move_from or pool, to=t.move_to or pool)
+            return f"{way} · {t.note}" if t.note else way
+
         return [
             Column(self.tr("When"), lambda t: fmt_time(t.when, True), sort_key=lambda t: t.when),
-            Column(self.tr("Channel"), lambda t: labels.channel(t.channel)),
-            Column(self.tr("Outcome"), lambda t: labels.wrapup(t.wrapup)),
+            Column(self.tr("Channel"), lambda t: task_move if t.move else labels.channel(t.channel)),
+            Column(self.tr("Outcome"), lambda t: labels.task_move(t.move) if t.move else labels.wrapup(t.wrapup)),
             Column(self.tr("Intent"), lambda t: labels.intent(t.intent)),
-            Column(self.tr("Who"), lambda t: t.who),
+            Column(self.tr("Who"), lambda t: t.who or (server if t.move else "")),
             Column(self.tr("Policy"), lambda t: t.policy_name),
-            Column(self.tr("Talk"), lambda t: fmt_duration(t.duration_s), sort_key=lambda t: t.duration_s,
-                   align_right=True),
-            Column(self.tr("Note"), lambda t: t.note, tooltip=lambda t: t.note),
+            Column(self.tr("Talk"), lambda t: "" if t.move else fmt_duration(t.duration_s),
+                   sort_key=lambda t: t.duration_s, align_right=True),
+            Column(self.tr("Note"), note, tooltip=note),
         ]
+
+    def show_moves(self, customer_id: str, moves: tuple[TrailItem, ...]) -> None:
+        """The moves of a customer's tasks (from the server, after the pop): kept for this
+        customer and merged into the trail by time, now if they are on screen."""
+        self._moves.pop(customer_id, None)
+        self._moves[customer_id] = tuple(moves)
+        while len(self._moves) > MOVES_KEPT:  # the oldest customers' go first
+            self._moves.pop(next(iter(self._moves)))
+        if self.snapshot is not None and self.snapshot.portrait.id == customer_id:
+            self.trail_model.set_rows(merge_trail(self.snapshot.trail, moves))
+            table_fit.fit_columns(self.trail_view)
+            _rows_replaced(self.trail_view)
+
+    def trail_rows(self) -> list[TrailItem]:
+        """The trail as shown (contacts and moves), top to bottom."""
+        return [self.trail_model.row(i) for i in range(self.trail_model.rowCount())]
 
     def _order_columns(self) -> list[Column]:
         return [
@@ -437,7 +470,7 @@ class ScreenPopWidget(QWidget):
         self.accept_button.setEnabled(bool(pop.offers))
         if pop.offers:
             self.offers_view.selectRow(0)
-        self.trail_model.set_rows(pop.trail)
+        self.trail_model.set_rows(merge_trail(pop.trail, self._moves.get(pop.portrait.id, ())))
         self.orders_model.set_rows(pop.work_orders)
         for view in (self.offers_view, self.trail_view, self.orders_view):
             table_fit.fit_columns(view)  # no clipped column, whatever the language and the texts

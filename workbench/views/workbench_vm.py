@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from workbench.core.codes import REACHED, WrapUp
+from workbench.core.errors import UserError
 from workbench.services.actor import Actor
 from workbench.services.call_events import CallEvent, Source
 from workbench.services.dialing import DialCheck, DialService
@@ -16,7 +17,7 @@ from workbench.services.portrait_edit import PortraitEditor, PortraitSaved
 from workbench.services.screen_pop import ScreenPop, ScreenPopService
 from workbench.services.worklist import WorkItem, load_worklist, stores_by_city
 from workbench.views.errors import user_message
-from workbench.views.task_runner import TaskRunner
+from workbench.views.task_runner import Latest, TaskRunner
 
 #: ``server_lookup(event) -> customer id | False``: ask the server once for an unknown caller
 #: or walk-in (a serve grant outside the user's book); the customer's id (or True) if it put
@@ -46,6 +47,8 @@ class WorkbenchViewModel(QObject):
         pop_refreshed(ScreenPop): a newer snapshot of a customer already on screen.
         objection_matched(str, object): customer id and (title, answer, score) or None.
         number_revealed(str, str): customer id and their full number (an audited reveal).
+        moves_ready(str, tuple): customer id and the moves of their tasks as trail lines
+            (``TrailItem`` with ``move`` set), fetched from the server after the pop.
     """
 
     pop_ready = Signal(object, object)
@@ -67,6 +70,7 @@ class WorkbenchViewModel(QObject):
     number_revealed = Signal(str, str)
     portrait_saved = Signal(str)
     portrait_failed = Signal(str, str)
+    moves_ready = Signal(str, tuple)
 
     def __init__(
         self,
@@ -82,6 +86,7 @@ class WorkbenchViewModel(QObject):
         reveal: Callable[[str], str] | None = None,
         report_export: Callable[[str, int], None] | None = None,
         portraits: PortraitEditor | None = None,
+        moves: Callable[[str], list[dict[str, Any]]] | None = None,
     ) -> None:
         super().__init__(parent)
         self.runner = runner
@@ -97,6 +102,8 @@ class WorkbenchViewModel(QObject):
         self._reveal = reveal
         self._report_export = report_export
         self._portraits = portraits or PortraitEditor(session_factory)
+        self._moves = moves
+        self._moves_latest = Latest(runner)
 
     # ------------------------------------------------------------------ calls
     def on_call_event(self, event: CallEvent) -> None:
@@ -119,6 +126,7 @@ class WorkbenchViewModel(QObject):
             else:
                 self.pop_ready.emit(pop, event)
                 self.request_explanation(pop.portrait.id)
+                self.request_moves(pop.portrait.id)
 
         self.runner.run(work, done, lambda exc: self.lookup_failed.emit(user_message(exc)))
 
@@ -134,6 +142,25 @@ class WorkbenchViewModel(QObject):
 
         self.runner.run(lambda: explain(customer_id), done,
                         lambda exc: self.message.emit(self.tr("Could not explain the score: {e}").format(e=user_message(exc))))
+
+    def request_moves(self, customer_id: str) -> None:
+        """Third stage of a pop: the moves of the customer's tasks (recycled, claimed, released,
+        reassigned) from the server, for the trail; the newest pop wins. Offline, the trail
+        keeps showing the contacts alone (and says nothing: the status bar shows offline)."""
+        fetch = self._moves
+        if fetch is None:
+            return
+
+        def work() -> tuple[Any, ...]:
+            from workbench.services.task_moves import fetch_moves, move_trail_items
+
+            return move_trail_items(fetch_moves(fetch, customer_id), self._pops.user_names())
+
+        def failed(exc: BaseException) -> None:
+            if not isinstance(exc, UserError):
+                raise exc
+
+        self._moves_latest.run(work, lambda items: self.moves_ready.emit(customer_id, tuple(items)), failed)
 
     def refresh_pop(self, customer_id: str, channel: str = "outbound") -> None:
         """Rebuild a shown snapshot (after a save, an acceptance or a sync)."""
@@ -238,6 +265,7 @@ class WorkbenchViewModel(QObject):
                                   .format(id=customer_id))
             else:
                 self.pop_ready.emit(pop, event)
+                self.request_moves(pop.portrait.id)
 
         self.runner.run(work, done, lambda exc: self.lookup_failed.emit(user_message(exc)))
 

@@ -1,6 +1,26 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="en">
   <context>
+    <name>AgentAdminWindow</name>
+    <message numerus="yes">
+      <source>%n agent(s)</source>
+      <translation>
+        <numerusform>%n agent</numerusform>
+        <numerusform>%n agents</numerusform>
+      </translation>
+    </message>
+  </context>
+  <context>
+    <name>AssignmentRulesPage</name>
+    <message numerus="yes">
+      <source>%n assignment rule(s)</source>
+      <translation>
+        <numerusform>%n assignment rule</numerusform>
+        <numerusform>%n assignment rules</numerusform>
+      </translation>
+    </message>
+  </context>
+  <context>
     <name>AtRiskWidget</name>
     <message numerus="yes">
       <source>Exported %n customers (numbers masked).</source>

@@ -1,6 +1,260 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AgentAdminWindow</name>
+    <message>
+        <location filename="../../ui/agent_admin.py" line="50" />
+        <source>Agents and skills</source>
+        <extracomment>The largest daily capacity the server takes.</extracomment>
+        <translation>坐席与技能</translation>
+    </message>
+    <message>
+        <location filename="../../ui/agent_admin.py" line="53" />
+        <source>Team id (empty: all teams)</source>
+        <translation>组编号（留空：全部组）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/agent_admin.py" line="54" />
+        <source>Reload</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <location filename="../../ui/agent_admin.py" line="55" />
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <location filename="../../ui/agent_admin.py" line="57" />
+        <location filename="../../ui/agent_admin.py" line="86" />
+        <source>Agent</source>
+        <translation>客户经理</translation>
+    </message>
+    <message>
+        <location filename="../../ui/agent_admin.py" line="58" />
+        <source>Team</source>
+        <translation>团队</translation>
+    </message>
+    <message>
+        <location filename="../../ui/agent_admin.py" line="59" />
+        <source>Role</source>
+        <translation>角色</translation>
+    </message>
+    <message>
+        <location filename="../../ui/agent_admin.py" line="60" />
+        <source>Grade</source>
+        <translation>等级</translation>
+    </message>
+    <message>
+        <location filename="../../ui/agent_admin.py" line="61" />
+        <location filename="../../ui/agent_admin.py" line="87" />
+        <source>Skills</source>
+        <translation>技能</translation>
+    </message>
+    <message>
+        <location filename="../../ui/agent_admin.py" line="62" />
+        <location filename="../../ui/agent_admin.py" line="88" />
+        <source>Tasks a day</source>
+        <translation>每日任务数</translation>
+    </message>
+    <message>
+        <location filename="../../ui/agent_admin.py" line="62" />
+        <source>no limit</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <location filename="../../ui/agent_admin.py" line="64" />
+        <source>Away</source>
+        <translation>休假</translation>
+    </message>
+    <message>
+        <location filename="../../ui/agent_admin.py" line="75" />
+        <source>No limit</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <location filename="../../ui/agent_admin.py" line="77" />
+        <source>Away (gets no new tasks)</source>
+        <translation>休假（不分配新任务）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/agent_admin.py" line="78" />
+        <source>&amp;Save</source>
+        <translation>保存(&amp;S)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/agent_admin.py" line="79" />
+        <source>Save the agent's skills, capacity and away flag (Ctrl+S)</source>
+        <translation>保存坐席的技能、日容量和休假状态（Ctrl+S）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/agent_admin.py" line="115" />
+        <source>Loading…</source>
+        <translation>加载中…</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/agent_admin.py" line="126" />
+        <source>%n agent(s)</source>
+        <translation><numerusform>%n 名坐席</numerusform></translation>
+    </message>
+    <message>
+        <location filename="../../ui/agent_admin.py" line="145" />
+        <source>Saving…</source>
+        <translation>正在保存…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/agent_admin.py" line="151" />
+        <source>Saved %1</source>
+        <translation>已保存 %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/agent_admin.py" line="156" />
+        <source>Not saved: %1</source>
+        <translation>未保存：%1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/agent_admin.py" line="169" />
+        <source>Select an agent</source>
+        <translation>请选择坐席</translation>
+    </message>
+</context>
+<context>
+    <name>AssignmentRulesPage</name>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="45" />
+        <source>Round-robin: the team's agents in turn</source>
+        <translation>轮流分配：本组坐席依次接收</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="46" />
+        <source>Lead tier to agent grade (and skill)</source>
+        <translation>线索等级对应坐席等级（及技能）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="47" />
+        <source>Highest score first to the least-loaded agent</source>
+        <translation>高分优先，分给负荷最低的坐席</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="49" />
+        <source>draft</source>
+        <translation>草稿</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="49" />
+        <source>published</source>
+        <translation>已发布</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="50" />
+        <source>retired</source>
+        <translation>已停用</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="52" />
+        <location filename="../../ui/assignment_rules.py" line="92" />
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="53" />
+        <location filename="../../ui/assignment_rules.py" line="93" />
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="54" />
+        <location filename="../../ui/assignment_rules.py" line="95" />
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="55" />
+        <location filename="../../ui/assignment_rules.py" line="96" />
+        <source>Version</source>
+        <translation>版本</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="56" />
+        <source>Built in</source>
+        <translation>内置</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="56" />
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="64" />
+        <source>e.g. tier-a-to-seniors</source>
+        <translation>例如 tier-a-to-seniors</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="80" />
+        <source>grade %1</source>
+        <translation>%1 级坐席</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="84" />
+        <source>Tier %1 leads go to</source>
+        <translation>%1 级线索分给</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="85" />
+        <source>The agent must have the policy's skill</source>
+        <translation>坐席须具备该政策所需技能</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="94" />
+        <source>Description</source>
+        <translation>说明</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="97" />
+        <source>New</source>
+        <translation>新建</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="98" />
+        <source>Reload</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="99" />
+        <source>&amp;Publish</source>
+        <translation>发布(&amp;P)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="100" />
+        <source>Publish the rule to the server (Ctrl+Return)</source>
+        <translation>将规则发布到服务器（Ctrl+Enter）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="133" />
+        <source>Loading…</source>
+        <translation>加载中…</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/assignment_rules.py" line="142" />
+        <source>%n assignment rule(s)</source>
+        <translation><numerusform>%n 条分配规则</numerusform></translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="183" />
+        <source>Publishing…</source>
+        <translation>正在发布…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="188" />
+        <source>Published %1</source>
+        <translation>已发布 %1</translation>
+    </message>
+    <message>
+        <location filename="../../ui/assignment_rules.py" line="194" />
+        <source>Not published: %1</source>
+        <translation>未发布：%1</translation>
+    </message>
+</context>
+<context>
     <name>AtRiskColumns</name>
     <message>
         <location filename="../../ui/at_risk.py" line="33" />
@@ -1275,57 +1529,57 @@
 <context>
     <name>LimitsPage</name>
     <message>
-        <location filename="../../ui/policy_studio.py" line="546" />
-        <location filename="../../ui/policy_studio.py" line="572" />
+        <location filename="../../ui/policy_studio.py" line="554" />
+        <location filename="../../ui/policy_studio.py" line="580" />
         <source>ID</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="547" />
-        <location filename="../../ui/policy_studio.py" line="573" />
+        <location filename="../../ui/policy_studio.py" line="555" />
+        <location filename="../../ui/policy_studio.py" line="581" />
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="548" />
-        <location filename="../../ui/policy_studio.py" line="574" />
+        <location filename="../../ui/policy_studio.py" line="556" />
+        <location filename="../../ui/policy_studio.py" line="582" />
         <source>Period</source>
         <translation>周期</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="549" />
-        <location filename="../../ui/policy_studio.py" line="575" />
+        <location filename="../../ui/policy_studio.py" line="557" />
+        <location filename="../../ui/policy_studio.py" line="583" />
         <source>At most</source>
         <translation>最多</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="551" />
+        <location filename="../../ui/policy_studio.py" line="559" />
         <source>Quiet hours</source>
         <translation>免打扰时段</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="553" />
-        <location filename="../../ui/policy_studio.py" line="578" />
+        <location filename="../../ui/policy_studio.py" line="561" />
+        <location filename="../../ui/policy_studio.py" line="586" />
         <source>Cool-down (days)</source>
         <translation>冷却期（天）</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="576" />
+        <location filename="../../ui/policy_studio.py" line="584" />
         <source>Quiet from</source>
         <translation>免打扰开始</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="577" />
+        <location filename="../../ui/policy_studio.py" line="585" />
         <source>Quiet until</source>
         <translation>免打扰结束</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="579" />
+        <location filename="../../ui/policy_studio.py" line="587" />
         <source>New</source>
         <translation>新建</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="580" />
+        <location filename="../../ui/policy_studio.py" line="588" />
         <source>Save</source>
         <translation>保存</translation>
     </message>
@@ -1387,7 +1641,7 @@
     </message>
     <message>
         <location filename="../../ui/main_window.py" line="243" />
-        <location filename="../../ui/main_window.py" line="366" />
+        <location filename="../../ui/main_window.py" line="367" />
         <source>Mobile</source>
         <translation>手机号</translation>
     </message>
@@ -1428,7 +1682,7 @@
     </message>
     <message>
         <location filename="../../ui/main_window.py" line="292" />
-        <location filename="../../ui/main_window.py" line="743" />
+        <location filename="../../ui/main_window.py" line="747" />
         <source>Welcome</source>
         <translation>欢迎</translation>
     </message>
@@ -1478,222 +1732,227 @@
         <translation>正在拨打 {n}…</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="356" />
+        <location filename="../../ui/main_window.py" line="357" />
         <source>Call-back due</source>
         <translation>回访到期</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="356" />
+        <location filename="../../ui/main_window.py" line="357" />
         <source>Call-back</source>
         <translation>回访</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="358" />
+        <location filename="../../ui/main_window.py" line="359" />
         <source>Work order: {s}</source>
         <translation>工单：{s}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="360" />
+        <location filename="../../ui/main_window.py" line="361" />
         <source>{channel} · back to the pool {when}</source>
         <translation>{channel} · {when} 退回公海</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="365" />
+        <location filename="../../ui/main_window.py" line="366" />
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="367" />
+        <location filename="../../ui/main_window.py" line="368" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="368" />
+        <location filename="../../ui/main_window.py" line="369" />
         <source>Task</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="369" />
+        <location filename="../../ui/main_window.py" line="370" />
         <source>Appointment</source>
         <translation>预约时间</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="373" />
+        <location filename="../../ui/main_window.py" line="374" />
         <source>Tier</source>
         <translation>等级</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="374" />
+        <location filename="../../ui/main_window.py" line="375" />
         <source>Deal p.</source>
         <translation>成单率</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="376" />
+        <location filename="../../ui/main_window.py" line="377" />
         <source>Updated</source>
         <translation>更新时间</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="380" />
+        <location filename="../../ui/main_window.py" line="381" />
         <source>Export work list</source>
         <translation>导出工作清单</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="381" />
+        <location filename="../../ui/main_window.py" line="382" />
         <source>CSV (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="431" />
+        <location filename="../../ui/main_window.py" line="432" />
         <source>&amp;Dashboards</source>
         <translation>效能看板(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="434" />
+        <location filename="../../ui/main_window.py" line="435" />
         <source>&amp;At-risk list</source>
         <translation>流失预警名单(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="437" />
+        <location filename="../../ui/main_window.py" line="438" />
         <source>&amp;Policy studio</source>
         <translation>政策配置(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="440" />
+        <location filename="../../ui/main_window.py" line="441" />
         <source>&amp;Audit log</source>
         <translation>审计日志(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="462" />
+        <location filename="../../ui/main_window.py" line="444" />
+        <source>A&amp;gents and skills</source>
+        <translation>坐席与技能(&amp;G)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="466" />
         <source>A team lead can override this.</source>
         <translation>班组长可以放行。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="463" />
+        <location filename="../../ui/main_window.py" line="467" />
         <source>Call not allowed</source>
         <translation>不允许外呼</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="464" />
+        <location filename="../../ui/main_window.py" line="468" />
         <source>This call may not start now:</source>
         <translation>现在不能发起这通电话：</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="471" />
+        <location filename="../../ui/main_window.py" line="475" />
         <source>Override contact pressure</source>
         <translation>放行接触管控</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="472" />
+        <location filename="../../ui/main_window.py" line="476" />
         <source>Reason for the override (recorded):</source>
         <translation>放行原因（将被记录）：</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="659" />
+        <location filename="../../ui/main_window.py" line="663" />
         <source>Refreshing scores</source>
         <translation>正在更新评分</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="663" />
+        <location filename="../../ui/main_window.py" line="667" />
         <source>A new scoring model could not be loaded; the previous one stays in use: {m}</source>
         <translation>新评分模型无法加载，继续使用旧模型：{m}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="676" />
+        <location filename="../../ui/main_window.py" line="680" />
         <source>No customer found for {q}</source>
         <translation>未找到客户：{q}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="690" />
+        <location filename="../../ui/main_window.py" line="694" />
         <source>New lead saved</source>
         <translation>新线索已保存</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="708" />
+        <location filename="../../ui/main_window.py" line="712" />
         <source>Outcome saved</source>
         <translation>结果已保存</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="714" />
+        <location filename="../../ui/main_window.py" line="718" />
         <source>; call-back closed</source>
         <translation>；回访已关闭</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="718" />
+        <location filename="../../ui/main_window.py" line="722" />
         <source>; call-back at {when}</source>
         <translation>；回访时间 {when}</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="721" />
+        <location filename="../../ui/main_window.py" line="725" />
         <source> (moved from {asked}: {why})</source>
         <translation>（由 {asked} 顺延：{why}）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="729" />
+        <location filename="../../ui/main_window.py" line="733" />
         <source>Not saved</source>
         <translation>未保存</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="755" />
+        <location filename="../../ui/main_window.py" line="759" />
         <source>Online · %n waiting · last sync {t}</source>
         <translation><numerusform>在线 · %n 条待上传 · 上次同步 {t}</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="757" />
+        <location filename="../../ui/main_window.py" line="761" />
         <source>Offline — showing local data, %n change(s) waiting</source>
         <translation><numerusform>离线 — 显示本地数据，%n 条变更待上传</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="759" />
+        <location filename="../../ui/main_window.py" line="763" />
         <source> · %n refused by the server</source>
         <translation><numerusform> · %n 条被服务器拒绝</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/main_window.py" line="763" />
+        <location filename="../../ui/main_window.py" line="767" />
         <source>Syncing… %n record(s)</source>
         <translation><numerusform>同步中… %n 条记录</numerusform></translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="791" />
+        <location filename="../../ui/main_window.py" line="795" />
         <source>No softphone connected (hover here for how to connect one)</source>
         <translation>未连接软电话（鼠标停在此处查看连接方法）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="793" />
+        <location filename="../../ui/main_window.py" line="797" />
         <source>Start a softphone with a control port, e.g. baresip with its ctrl_tcp module listening on %1; the workbench connects to it by itself. Without one, calls still pop from the server, a search, or `workbench call NUMBER`, and you dial by hand. (softphone_host / softphone_port in the settings; port 0 turns this off)</source>
         <translation>启动一个带控制端口的软电话，例如开启 ctrl_tcp 模块、监听 %1 的 baresip，工作台会自动连接。没有软电话时，来电仍可由服务器、搜索或 `workbench call 号码` 弹屏，拨号请手动进行。（设置项 softphone_host / softphone_port；端口设为 0 即关闭此功能）</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="801" />
+        <location filename="../../ui/main_window.py" line="805" />
         <source>No softphone connected: dial the number by hand.</source>
         <translation>未连接软电话：请手动拨号。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="803" />
+        <location filename="../../ui/main_window.py" line="807" />
         <source>The softphone could not carry out “%1”.</source>
         <translation>软电话无法执行“%1”。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="808" />
+        <location filename="../../ui/main_window.py" line="812" />
         <source>Calls from other programs cannot reach this window (its local socket is taken).</source>
         <translation>其他程序转来的来电无法到达本窗口（本地套接字已被占用）。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="813" />
+        <location filename="../../ui/main_window.py" line="817" />
         <source>softphone_port is 0 in the settings: calls pop from the server, a search or `workbench call NUMBER`; you dial by hand.</source>
         <translation>设置中 softphone_port 为 0：来电由服务器、搜索或 `workbench call 号码` 弹屏，拨号请手动进行。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="767" />
+        <location filename="../../ui/main_window.py" line="771" />
         <source>Language saved: it takes effect the next time the workbench starts.</source>
         <translation>语言已保存：下次启动工作台时生效。</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="786" />
+        <location filename="../../ui/main_window.py" line="790" />
         <source>Softphone connected</source>
         <translation>软电话已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="812" />
+        <location filename="../../ui/main_window.py" line="816" />
         <source>No softphone configured</source>
         <translation>未配置软电话</translation>
     </message>
@@ -1984,243 +2243,248 @@
 <context>
     <name>PolicyStudio</name>
     <message>
-        <location filename="../../ui/policy_studio.py" line="65" />
+        <location filename="../../ui/policy_studio.py" line="68" />
         <source>Policy studio</source>
         <translation>政策配置</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="70" />
-        <location filename="../../ui/policy_studio.py" line="125" />
+        <location filename="../../ui/policy_studio.py" line="73" />
+        <location filename="../../ui/policy_studio.py" line="128" />
         <source>ID</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="71" />
-        <location filename="../../ui/policy_studio.py" line="126" />
-        <location filename="../../ui/policy_studio.py" line="146" />
+        <location filename="../../ui/policy_studio.py" line="74" />
+        <location filename="../../ui/policy_studio.py" line="129" />
+        <location filename="../../ui/policy_studio.py" line="149" />
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="72" />
-        <location filename="../../ui/policy_studio.py" line="138" />
+        <location filename="../../ui/policy_studio.py" line="75" />
+        <location filename="../../ui/policy_studio.py" line="141" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="73" />
+        <location filename="../../ui/policy_studio.py" line="76" />
         <source>Version</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="98" />
+        <location filename="../../ui/policy_studio.py" line="101" />
         <source>unlimited</source>
         <translation>不限</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="112" />
+        <location filename="../../ui/policy_studio.py" line="115" />
         <source>Insert a field…</source>
         <translation>插入字段…</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="117" />
+        <location filename="../../ui/policy_studio.py" line="120" />
         <source>Fields a rule can use. scores.deal, scores.churn and scores.renewal are probabilities from 0 to 1; a customer without that score does not match.</source>
         <translation>规则可用的字段。scores.deal、scores.churn、scores.renewal 是 0 到 1 的概率；还没有该评分的客户不匹配。</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="127" />
+        <location filename="../../ui/policy_studio.py" line="130" />
         <source>Pitch</source>
         <translation>卖点</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="128" />
+        <location filename="../../ui/policy_studio.py" line="131" />
         <source>Product</source>
         <translation>产品</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="129" />
+        <location filename="../../ui/policy_studio.py" line="132" />
         <source>Channels</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="130" />
+        <location filename="../../ui/policy_studio.py" line="133" />
         <source>Priority</source>
         <translation>优先级</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="131" />
+        <location filename="../../ui/policy_studio.py" line="134" />
         <source>Value (¥)</source>
         <translation>价值（元）</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="132" />
-        <location filename="../../ui/policy_studio.py" line="360" />
+        <location filename="../../ui/policy_studio.py" line="135" />
+        <location filename="../../ui/policy_studio.py" line="368" />
         <source>Quota, total</source>
         <translation>总配额</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="133" />
-        <location filename="../../ui/policy_studio.py" line="361" />
+        <location filename="../../ui/policy_studio.py" line="136" />
+        <location filename="../../ui/policy_studio.py" line="369" />
         <source>Quota per store</source>
         <translation>单厅配额</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="134" />
-        <location filename="../../ui/policy_studio.py" line="358" />
+        <location filename="../../ui/policy_studio.py" line="137" />
+        <location filename="../../ui/policy_studio.py" line="366" />
         <source>Valid from</source>
         <translation>生效日期</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="135" />
-        <location filename="../../ui/policy_studio.py" line="359" />
+        <location filename="../../ui/policy_studio.py" line="138" />
+        <location filename="../../ui/policy_studio.py" line="367" />
         <source>Valid to</source>
         <translation>有效期至</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="136" />
+        <location filename="../../ui/policy_studio.py" line="139" />
         <source>Exclusive group</source>
         <translation>互斥组</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="137" />
+        <location filename="../../ui/policy_studio.py" line="140" />
         <source>Script</source>
         <translation>话术</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="139" />
+        <location filename="../../ui/policy_studio.py" line="142" />
         <source>Rule</source>
         <translation>规则</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="145" />
+        <location filename="../../ui/policy_studio.py" line="148" />
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="147" />
+        <location filename="../../ui/policy_studio.py" line="150" />
         <source>City</source>
         <translation>城市</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="148" />
+        <location filename="../../ui/policy_studio.py" line="151" />
         <source>Plan fee</source>
         <translation>套餐月费</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="149" />
+        <location filename="../../ui/policy_studio.py" line="152" />
         <source>Why</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="156" />
+        <location filename="../../ui/policy_studio.py" line="159" />
         <source>New</source>
         <translation>新建</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="157" />
+        <location filename="../../ui/policy_studio.py" line="160" />
         <source>Save</source>
         <translation>保存</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="158" />
+        <location filename="../../ui/policy_studio.py" line="161" />
         <source>Publish</source>
         <translation>发布</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="159" />
+        <location filename="../../ui/policy_studio.py" line="162" />
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="160" />
+        <location filename="../../ui/policy_studio.py" line="163" />
         <source>Import YAML…</source>
         <translation>导入 YAML…</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="161" />
+        <location filename="../../ui/policy_studio.py" line="164" />
         <source>Export YAML…</source>
         <translation>导出 YAML…</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="188" />
+        <location filename="../../ui/policy_studio.py" line="191" />
         <source>Policies</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="189" />
+        <location filename="../../ui/policy_studio.py" line="192" />
         <source>Scripts</source>
         <translation>话术</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="190" />
+        <location filename="../../ui/policy_studio.py" line="193" />
         <source>Pressure limits</source>
         <translation>接触管控</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="195" />
+        <location filename="../../ui/policy_studio.py" line="198" />
         <source>SMS templates</source>
         <translation>短信模板</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="266" />
+        <location filename="../../ui/policy_studio.py" line="203" />
+        <source>Assignment rules</source>
+        <translation>分配规则</translation>
+    </message>
+    <message>
+        <location filename="../../ui/policy_studio.py" line="274" />
         <source>new (draft)</source>
         <translation>新建（草稿）</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="294" />
+        <location filename="../../ui/policy_studio.py" line="302" />
         <source>Rule OK — counting matching customers…</source>
         <translation>规则正确 — 正在统计匹配客户…</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="297" />
+        <location filename="../../ui/policy_studio.py" line="305" />
         <source>Rule OK — matches %1 of %2 customers in the local book</source>
         <translation>规则正确 — 本地客户中 %2 位有 %1 位匹配</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="339" />
+        <location filename="../../ui/policy_studio.py" line="347" />
         <source>%1 must be a whole number</source>
         <translation>%1 须为整数</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="349" />
+        <location filename="../../ui/policy_studio.py" line="357" />
         <source>%1 must be a date like 2026-12-01</source>
         <translation>%1 须为日期，例如 2026-12-01</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="209" />
-        <location filename="../../ui/policy_studio.py" line="210" />
-        <location filename="../../ui/policy_studio.py" line="386" />
+        <location filename="../../ui/policy_studio.py" line="217" />
+        <location filename="../../ui/policy_studio.py" line="218" />
+        <location filename="../../ui/policy_studio.py" line="394" />
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="394" />
+        <location filename="../../ui/policy_studio.py" line="402" />
         <source>Published %1, version %2</source>
         <translation>已发布 %1，版本 %2</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="407" />
+        <location filename="../../ui/policy_studio.py" line="415" />
         <source>Import policies</source>
         <translation>导入政策</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="408" />
-        <location filename="../../ui/policy_studio.py" line="414" />
+        <location filename="../../ui/policy_studio.py" line="416" />
+        <location filename="../../ui/policy_studio.py" line="422" />
         <source>YAML files (*.yaml *.yml)</source>
         <translation>YAML 文件 (*.yaml *.yml)</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="413" />
+        <location filename="../../ui/policy_studio.py" line="421" />
         <source>Export policies</source>
         <translation>导出政策</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="419" />
+        <location filename="../../ui/policy_studio.py" line="427" />
         <source>Imported %1 items</source>
         <translation>已导入 %1 项</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="422" />
+        <location filename="../../ui/policy_studio.py" line="430" />
         <source>Exported to %1</source>
         <translation>已导出到 %1</translation>
     </message>
@@ -2300,332 +2564,357 @@
 <context>
     <name>ScreenPopWidget</name>
     <message>
-        <location filename="../../ui/screen_pop.py" line="159" />
+        <location filename="../../ui/screen_pop.py" line="162" />
         <source>Show number</source>
-        <extracomment>warnings that make the pop lead with the warning and the trail instead of the selling parts</extracomment>
+        <extracomment>warnings that make the pop lead with the warning and the trail instead of the selling parts Customers whose task moves the pop keeps (the calls open in tabs, and a few before).</extracomment>
         <translation>显示号码</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="161" />
+        <location filename="../../ui/screen_pop.py" line="164" />
         <source>Show the full number (recorded in the audit log)</source>
         <translation>显示完整号码（记入审计日志）</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="200" />
+        <location filename="../../ui/screen_pop.py" line="203" />
         <source>Edit portrait (F4)</source>
         <translation>编辑画像 (F4)</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="201" />
+        <location filename="../../ui/screen_pop.py" line="204" />
         <source>Edit the portrait</source>
         <translation>编辑客户画像</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="235" />
-        <location filename="../../ui/screen_pop.py" line="292" />
+        <location filename="../../ui/screen_pop.py" line="239" />
+        <location filename="../../ui/screen_pop.py" line="296" />
         <source>Contact trail</source>
         <translation>接触轨迹</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="236" />
-        <location filename="../../ui/screen_pop.py" line="293" />
+        <location filename="../../ui/screen_pop.py" line="240" />
+        <location filename="../../ui/screen_pop.py" line="297" />
         <source>Work orders</source>
         <translation>工单</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="242" />
+        <location filename="../../ui/screen_pop.py" line="246" />
         <source>Customer accepts the selected offer (F8)</source>
         <translation>客户办理所选政策 (F8)</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="244" />
+        <location filename="../../ui/screen_pop.py" line="248" />
         <source>What to offer</source>
         <translation>推荐政策</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="248" />
+        <location filename="../../ui/screen_pop.py" line="252" />
         <source>Customer says… (F7, Enter finds the answer)</source>
         <translation>客户说…（F7，回车查找应答）</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="252" />
+        <location filename="../../ui/screen_pop.py" line="256" />
         <source>What to say (F6: next objection answer)</source>
         <translation>话术（F6：下一条异议应答）</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="291" />
+        <location filename="../../ui/screen_pop.py" line="295" />
         <source>Offers the customer is eligible for</source>
         <translation>客户可办理的优惠</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="292" />
+        <location filename="../../ui/screen_pop.py" line="296" />
         <source>Script</source>
         <translation>话术</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="293" />
+        <location filename="../../ui/screen_pop.py" line="297" />
         <source>History</source>
         <translation>历史记录</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="294" />
+        <location filename="../../ui/screen_pop.py" line="298" />
         <source>Customer accepts the selected offer</source>
         <translation>客户办理所选优惠</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="295" />
+        <location filename="../../ui/screen_pop.py" line="299" />
         <source>Customer's objection</source>
         <translation>客户异议</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="299" />
+        <location filename="../../ui/screen_pop.py" line="303" />
         <source>Customer name</source>
         <translation>客户姓名</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="299" />
+        <location filename="../../ui/screen_pop.py" line="303" />
         <source>Mobile number</source>
         <translation>手机号码</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="300" />
+        <location filename="../../ui/screen_pop.py" line="304" />
         <source>Customer facts</source>
         <translation>客户概况</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="300" />
+        <location filename="../../ui/screen_pop.py" line="304" />
         <source>Value tier</source>
         <translation>价值层级</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="301" />
+        <location filename="../../ui/screen_pop.py" line="305" />
         <source>Life-cycle stage</source>
         <translation>生命周期阶段</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="301" />
+        <location filename="../../ui/screen_pop.py" line="305" />
         <source>Lead</source>
         <translation>线索</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="302" />
+        <location filename="../../ui/screen_pop.py" line="306" />
         <source>Deal score</source>
         <translation>成交评分</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="302" />
+        <location filename="../../ui/screen_pop.py" line="306" />
         <source>Current plan</source>
         <translation>当前套餐</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="303" />
+        <location filename="../../ui/screen_pop.py" line="307" />
         <source>Tags</source>
         <translation>标签</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="303" />
+        <location filename="../../ui/screen_pop.py" line="307" />
         <source>Why this score</source>
         <translation>评分原因</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="304" />
+        <location filename="../../ui/screen_pop.py" line="308" />
         <source>Reasons not to push</source>
         <translation>不宜推荐的原因</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="304" />
+        <location filename="../../ui/screen_pop.py" line="308" />
         <source>Cross-sell hint</source>
         <translation>交叉销售提示</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="324" />
-        <location filename="../../ui/screen_pop.py" line="343" />
-        <location filename="../../ui/screen_pop.py" line="356" />
+        <location filename="../../ui/screen_pop.py" line="328" />
+        <location filename="../../ui/screen_pop.py" line="360" />
+        <location filename="../../ui/screen_pop.py" line="389" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="325" />
+        <location filename="../../ui/screen_pop.py" line="329" />
         <source>Pitch</source>
         <translation>卖点</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="326" />
+        <location filename="../../ui/screen_pop.py" line="330" />
         <source>Deal p.</source>
         <translation>成单率</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="328" />
+        <location filename="../../ui/screen_pop.py" line="332" />
         <source>Value ¥</source>
         <translation>价值（元）</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="330" />
+        <location filename="../../ui/screen_pop.py" line="334" />
         <source>Valid to</source>
         <translation>有效期至</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="331" />
+        <location filename="../../ui/screen_pop.py" line="335" />
         <source>Quota left</source>
         <translation>剩余名额</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="333" />
+        <location filename="../../ui/screen_pop.py" line="337" />
         <source>Why eligible</source>
         <translation>符合原因</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="338" />
+        <location filename="../../ui/screen_pop.py" line="341" />
+        <source>Task move</source>
+        <translation>任务流转</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="342" />
+        <source>server</source>
+        <translation>服务器</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="343" />
+        <source>the team pool</source>
+        <translation>公海</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="349" />
+        <source>held by {who}</source>
+        <translation>由 {who} 持有</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="351" />
+        <source>{from_} → {to}</source>
+        <translation>{from_} → {to}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/screen_pop.py" line="355" />
         <source>When</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="339" />
+        <location filename="../../ui/screen_pop.py" line="356" />
         <source>Channel</source>
         <translation>渠道</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="340" />
+        <location filename="../../ui/screen_pop.py" line="357" />
         <source>Outcome</source>
         <translation>接触结果</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="341" />
+        <location filename="../../ui/screen_pop.py" line="358" />
         <source>Intent</source>
         <translation>意向</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="342" />
+        <location filename="../../ui/screen_pop.py" line="359" />
         <source>Who</source>
         <translation>经办人</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="344" />
+        <location filename="../../ui/screen_pop.py" line="361" />
         <source>Talk</source>
         <translation>通话</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="346" />
+        <location filename="../../ui/screen_pop.py" line="363" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="351" />
+        <location filename="../../ui/screen_pop.py" line="384" />
         <source>Created</source>
         <translation>创建时间</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="352" />
+        <location filename="../../ui/screen_pop.py" line="385" />
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="353" />
+        <location filename="../../ui/screen_pop.py" line="386" />
         <source>Appointment</source>
         <translation>预约时间</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="355" />
+        <location filename="../../ui/screen_pop.py" line="388" />
         <source>Store</source>
         <translation>营业厅</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="357" />
+        <location filename="../../ui/screen_pop.py" line="390" />
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="358" />
+        <location filename="../../ui/screen_pop.py" line="391" />
         <source>Note / result</source>
         <translation>备注 / 结果</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="393" />
+        <location filename="../../ui/screen_pop.py" line="426" />
         <source>{name} (new lead)</source>
         <translation>{name}（新线索）</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/screen_pop.py" line="396" />
+        <location filename="../../ui/screen_pop.py" line="429" />
         <source>%n year(s)</source>
         <translation><numerusform>%n 岁</numerusform></translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="399" />
+        <location filename="../../ui/screen_pop.py" line="432" />
         <source>Member {no}</source>
         <translation>会员 {no}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="401" />
+        <location filename="../../ui/screen_pop.py" line="434" />
         <source>ID {id}</source>
         <translation>证件 {id}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="404" />
+        <location filename="../../ui/screen_pop.py" line="437" />
         <source>Plan {plan} (¥{fee}/month) · tenure {tenure} months · {device} · {network}</source>
         <translation>套餐 {plan}（{fee} 元/月）· 在网 {tenure} 个月 · {device} · {network}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="409" />
+        <location filename="../../ui/screen_pop.py" line="442" />
         <source>Tags: </source>
         <translation>标签：</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="413" />
+        <location filename="../../ui/screen_pop.py" line="446" />
         <source>Lead {tier}</source>
         <translation>{tier} 类线索</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="414" />
+        <location filename="../../ui/screen_pop.py" line="447" />
         <source>Deal {p}</source>
         <translation>成单率 {p}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="415" />
+        <location filename="../../ui/screen_pop.py" line="448" />
         <source>Churn risk {p}</source>
         <translation>流失风险 {p}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="416" />
+        <location filename="../../ui/screen_pop.py" line="449" />
         <source>Renewal {p}</source>
         <translation>续约倾向 {p}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="421" />
+        <location filename="../../ui/screen_pop.py" line="454" />
         <source>Do not push:</source>
         <translation>不宜推送：</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="429" />
+        <location filename="../../ui/screen_pop.py" line="462" />
         <source>Customers who took {x} also took: </source>
         <translation>办理过{x}的客户还办理了：</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="431" />
+        <location filename="../../ui/screen_pop.py" line="464" />
         <source>{name} ({conf}, lift {lift:.1f}×)</source>
         <translation>{name}（置信度 {conf}，提升度 {lift:.1f}×）</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/screen_pop.py" line="445" />
+        <location filename="../../ui/screen_pop.py" line="478" />
         <source>Work orders (%n)</source>
         <translation><numerusform>工单（%n）</numerusform></translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="499" />
+        <location filename="../../ui/screen_pop.py" line="532" />
         <source>Deal {p} because: {reasons}</source>
         <translation>成单率 {p}，主要因素：{reasons}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="504" />
+        <location filename="../../ui/screen_pop.py" line="537" />
         <source>No script for this offer.</source>
         <translation>此政策暂无话术。</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="512" />
+        <location filename="../../ui/screen_pop.py" line="545" />
         <source>Answer to: {q}</source>
         <translation>应答：{q}</translation>
     </message>
     <message>
-        <location filename="../../ui/screen_pop.py" line="515" />
+        <location filename="../../ui/screen_pop.py" line="548" />
         <source>No answer in the library matches these words.</source>
         <translation>话术库中没有匹配这些话的应答。</translation>
     </message>
@@ -2633,62 +2922,62 @@
 <context>
     <name>ScriptsPage</name>
     <message>
-        <location filename="../../ui/policy_studio.py" line="451" />
-        <location filename="../../ui/policy_studio.py" line="471" />
+        <location filename="../../ui/policy_studio.py" line="459" />
+        <location filename="../../ui/policy_studio.py" line="479" />
         <source>ID</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="452" />
-        <location filename="../../ui/policy_studio.py" line="472" />
+        <location filename="../../ui/policy_studio.py" line="460" />
+        <location filename="../../ui/policy_studio.py" line="480" />
         <source>Policy</source>
         <translation>政策</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="453" />
-        <location filename="../../ui/policy_studio.py" line="474" />
+        <location filename="../../ui/policy_studio.py" line="461" />
+        <location filename="../../ui/policy_studio.py" line="482" />
         <source>Section</source>
         <translation>环节</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="454" />
-        <location filename="../../ui/policy_studio.py" line="475" />
+        <location filename="../../ui/policy_studio.py" line="462" />
+        <location filename="../../ui/policy_studio.py" line="483" />
         <source>Variant</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="455" />
-        <location filename="../../ui/policy_studio.py" line="476" />
+        <location filename="../../ui/policy_studio.py" line="463" />
+        <location filename="../../ui/policy_studio.py" line="484" />
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="469" />
+        <location filename="../../ui/policy_studio.py" line="477" />
         <source>comma-separated</source>
         <translation>用逗号分隔</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="473" />
+        <location filename="../../ui/policy_studio.py" line="481" />
         <source>Lifecycle stage</source>
         <translation>生命周期</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="477" />
+        <location filename="../../ui/policy_studio.py" line="485" />
         <source>Text</source>
         <translation>内容</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="478" />
+        <location filename="../../ui/policy_studio.py" line="486" />
         <source>Keywords</source>
         <translation>关键词</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="479" />
+        <location filename="../../ui/policy_studio.py" line="487" />
         <source>New</source>
         <translation>新建</translation>
     </message>
     <message>
-        <location filename="../../ui/policy_studio.py" line="480" />
+        <location filename="../../ui/policy_studio.py" line="488" />
         <source>Save</source>
         <translation>保存</translation>
     </message>
@@ -3195,53 +3484,53 @@
 <context>
     <name>WorkbenchViewModel</name>
     <message>
-        <location filename="../../views/workbench_vm.py" line="136" />
+        <location filename="../../views/workbench_vm.py" line="144" />
         <source>Could not explain the score: {e}</source>
         <extracomment>``server_lookup(event) -&gt; customer id | False``: ask the server once for an unknown caller or walk-in (a serve grant outside the user's book); the customer's id (or True) if it put them in the local store. Lookup keys the server answers for (an ID number only there: desks hold none).</extracomment>
         <translation>无法解释评分：{e}</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="174" />
+        <location filename="../../views/workbench_vm.py" line="201" />
         <source>Portrait saved</source>
         <translation>画像已保存</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="196" />
+        <location filename="../../views/workbench_vm.py" line="223" />
         <source>Acceptance recorded</source>
         <translation>已记录办理</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="212" />
+        <location filename="../../views/workbench_vm.py" line="239" />
         <source>Work order updated</source>
         <translation>工单已更新</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="224" />
+        <location filename="../../views/workbench_vm.py" line="251" />
         <source>This number belongs to customer {id} already; the new lead was merged into them.</source>
         <translation>该号码已属于客户 {id}，新线索已并入该客户。</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="237" />
+        <location filename="../../views/workbench_vm.py" line="264" />
         <source>Customer {id} is in another team's book; you cannot open them.</source>
         <translation>客户 {id} 属于其他团队，您无权打开。</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="254" />
+        <location filename="../../views/workbench_vm.py" line="282" />
         <source>Full numbers can only be shown while connected to the server.</source>
         <translation>仅在连接服务器时才能显示完整号码。</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="257" />
+        <location filename="../../views/workbench_vm.py" line="285" />
         <source>Could not show the number: {e}</source>
         <translation>无法显示号码：{e}</translation>
     </message>
     <message>
-        <location filename="../../views/workbench_vm.py" line="269" />
+        <location filename="../../views/workbench_vm.py" line="297" />
         <source>Could not export: {e}</source>
         <translation>无法导出：{e}</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../views/workbench_vm.py" line="273" />
+        <location filename="../../views/workbench_vm.py" line="301" />
         <source>Exported %n rows to {path}</source>
         <translation><numerusform>已导出 %n 行到 {path}</numerusform></translation>
     </message>
@@ -3542,6 +3831,46 @@
         <location filename="../../ui/labels.py" line="193" />
         <source>the contact cap is reached</source>
         <translation>已达接触上限</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="203" />
+        <source>Returned to the team pool</source>
+        <translation>已回收到公海</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="204" />
+        <source>Claimed from the pool</source>
+        <translation>从公海领取</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="205" />
+        <source>Released to the pool</source>
+        <translation>已释放到公海</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="206" />
+        <source>Reassigned</source>
+        <translation>已改派</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="207" />
+        <source>Assigned by rule</source>
+        <translation>按规则分配</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="208" />
+        <source>Warned before recycling</source>
+        <translation>回收前已预警</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="209" />
+        <source>Recycling warning moved</source>
+        <translation>回收预警已顺延</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="210" />
+        <source>Recycling warning withdrawn</source>
+        <translation>回收预警已撤销</translation>
     </message>
 </context>
 <context>
