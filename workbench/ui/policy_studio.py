@@ -41,10 +41,10 @@ from workbench.core.pressure import ALL_CHANNELS, PressureLimitSpec
 from workbench.core.rules import SCORE_PREFIX, field_schema
 from workbench.services.policy_admin import PreviewRow, RuleCheck
 from workbench.ui import palette
-from workbench.ui.sms_templates import SmsTemplatesPage
-from workbench.views.errors import user_message
 from workbench.ui.assignment_rules import AssignmentRulesPage
+from workbench.ui.sms_templates import SmsTemplatesPage
 from workbench.views.assignment_rules_vm import AssignmentRulesViewModel
+from workbench.views.errors import user_message
 from workbench.views.policy_studio_vm import PolicyStudioViewModel
 from workbench.views.row_table import Column, RowTableModel
 from workbench.views.sms_templates_vm import SmsTemplatesViewModel
