@@ -145,7 +145,7 @@ def test_an_admin_desk_opens_the_studio_with_its_sms_templates_tab(qtbot: Any, q
     actions[0].trigger()
     studio = win._tool_windows["studio"]
     assert isinstance(studio, PolicyStudio) and studio.templates_page is not None
-    assert studio.tabs.tabText(studio.tabs.count() - 1) == "SMS templates"
+    assert "SMS templates" in [studio.tabs.tabText(i) for i in range(studio.tabs.count())]
     qtbot.waitUntil(lambda: "shipped word list" in studio.templates_page.words_label.text(), timeout=WAIT)
     win.close()
     runner.wait_for_done()
