@@ -786,8 +786,11 @@ def _work_order_create(b: _Batch, data: dict[str, Any]) -> list[Change]:
         if values.get("appointment_at") is None:
             raise Rejected("appointment_minutes: given without appointment_at")
         try:
+            # "not in the past" as of when the desk agreed it: an offline desk's late push keeps
+            # its work order (a missed appointment still shows on the store's list)
+            agreed = appointments.agreed_reference(b.now, values.get("created_at"))
             appointments.check_appointment(values["appointment_at"], values.get("appointment_minutes"),
-                                           now=b.now, grace=appointments.PAST_GRACE)
+                                           now=agreed, grace=appointments.PAST_GRACE)
         except appointments.AppointmentProblem as exc:
             raise Rejected(exc.message) from None
     # who and where are the server's: the sender, the customer's team; nobody has handled

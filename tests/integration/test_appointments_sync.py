@@ -196,3 +196,23 @@ def test_non_finite_appointment_on_the_wire_refused(world: World, api_for: Calla
     else:
         assert 400 <= r.status_code < 500 and r.json()["detail"], r.text
     assert central_orders(world) == before
+
+
+@pytest.mark.parametrize(("agreed_days_ago", "kept"), [(2, True), (8, False)])
+def test_an_offline_desks_late_push_keeps_an_appointment_agreed_before_it_passed(
+        world: World, desktop: Callable[..., Desktop], agreed_days_ago: int, kept: bool) -> None:
+    """Agreed two days ago for yesterday afternoon, pushed only now (the desk was offline): the
+    work order is kept, its appointment shows as missed. Beyond the offline window the desk's
+    time is not believed and the appointment is in the past."""
+    agent = desktop("agent1")
+    agreed = utcnow() - dt.timedelta(days=agreed_days_ago)
+    with unit_of_work(agent.factory) as s:  # type: ignore[arg-type]
+        enqueue(s, "work_order", "create", _base(world, appointment_at=at(-1, 15).isoformat(),
+                                                 appointment_minutes=30, created_at=agreed.isoformat()))
+    agent.sync.push_all()
+    orders = central_orders(world)
+    assert ("WO-forged-1" in orders) is kept
+    assert agent.sync.status().rejected == (0 if kept else 1)
+    if kept:
+        assert orders["WO-forged-1"]["appointment_at"] == at(-1, 15)
+        assert orders["WO-forged-1"]["created_at"] > utcnow() - dt.timedelta(minutes=5)  # the server's time

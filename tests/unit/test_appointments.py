@@ -122,3 +122,15 @@ def test_store_order_puts_today_first_in_time_order() -> None:
 def test_business_day_is_beijing_not_utc() -> None:
     assert ap.business_day(wall(2026, 12, 5, 7)) == dt.date(2026, 12, 5)
     assert wall(2026, 12, 5, 7).date() == dt.date(2026, 12, 4)
+
+
+def test_the_agreed_reference_believes_the_desk_only_within_the_offline_window() -> None:
+    from workbench.core.appointments import OFFLINE_AGREED_WINDOW, agreed_reference
+
+    now = dt.datetime(2026, 12, 4, 8, 0, tzinfo=dt.UTC)
+    earlier = now - dt.timedelta(days=2)
+    assert agreed_reference(now, earlier) == earlier
+    assert agreed_reference(now, now - OFFLINE_AGREED_WINDOW - dt.timedelta(seconds=1)) == now
+    assert agreed_reference(now, now + dt.timedelta(minutes=1)) == now  # the future: not believed
+    assert agreed_reference(now, earlier.replace(tzinfo=None)) == now  # naive: not believed
+    assert agreed_reference(now, "2026-12-02T08:00:00+00:00") == now  # not a time

@@ -28,6 +28,7 @@ __all__ = [
     "MAX_INPUT_LENGTH",
     "MAX_MINUTES",
     "MIN_MINUTES",
+    "OFFLINE_AGREED_WINDOW",
     "PAST_GRACE",
     "SLOT_CHOICES",
     "STORE_HOURS",
@@ -37,6 +38,7 @@ __all__ = [
     "day_appointments",
     "format_slot",
     "order_for_store",
+    "agreed_reference",
     "parse_appointment",
 ]
 
@@ -53,6 +55,19 @@ MAX_INPUT_LENGTH = 40
 #: The server accepts an appointment this much in the past: the desk checked it against its
 #: own clock, and the push reaches the server a moment later.
 PAST_GRACE = dt.timedelta(minutes=5)
+#: A desk that was offline pushes its work orders late: the server checks "not in the past"
+#: against the time the desk says it agreed the appointment, if that lies at most this far back
+#: (a forged earlier time can only make an appointment that shows as missed, never lose one).
+OFFLINE_AGREED_WINDOW = dt.timedelta(days=7)
+
+
+def agreed_reference(now: dt.datetime, agreed: Any) -> dt.datetime:
+    """The instant "not in the past" is checked against on the server: the desk's ``agreed``
+    time (its work order's ``created_at``) when it lies in ``[now - OFFLINE_AGREED_WINDOW, now]``,
+    else ``now``."""
+    if isinstance(agreed, dt.datetime) and agreed.tzinfo is not None and now - OFFLINE_AGREED_WINDOW <= agreed <= now:
+        return agreed
+    return now
 
 
 class AppointmentProblem(ValueError):
