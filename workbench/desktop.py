@@ -217,8 +217,10 @@ def run_desktop(args: argparse.Namespace) -> int:
 
     link = ServerLink(lambda: Connection.from_settings(server_url, keep_token, settings, device))
     ctx = None
-    holder: dict[str, Any] = {}  # the scoring service needs the store; the pops need its rules
-    rules = lambda: holder["scoring"].cross_sell_rules  # noqa: E731
+    from workbench.desk_session import DeskSession, ScoringRef
+
+    scoring_ref = ScoringRef()  # the scoring service needs the store; the pops need its rules
+    rules = scoring_ref.cross_sell_rules
     if token and remembered:
         local = local_path_for(settings, remembered, args.data_dir)
         if local.exists():  # the stored session's user as synced into their local store
@@ -239,7 +241,7 @@ def run_desktop(args: argparse.Namespace) -> int:
         start_link = lambda: link.resume(str(token))  # noqa: E731
     settings.set("last_username", ctx.actor.username)
     settings.save()
-    return _run_window(app, settings, args, language, ctx, holder, link, start_link, keyring_state, listener)
+    return DeskSession(app, settings, args, ctx, scoring_ref, link, start_link, keyring_state, listener).run()
 
 
 def _single_instance(number: str | None) -> Any | None:
@@ -268,180 +270,6 @@ def bring_forward(window: Any) -> None:
     window.raise_()
     window.activateWindow()
     log.info("window brought forward by a second start")
-
-
-def _run_window(app: Any, settings: Settings, args: argparse.Namespace, language: str, ctx: Any,
-                holder: dict[str, Any], link: Any, start_link: Callable[[], None],
-                keyring_state: KeyringStatus, listener: Any = None) -> int:
-    """Build and show the main window on the local store; connect to the server after its first paint."""
-    from PySide6.QtCore import QTimer
-
-    from workbench.core.phone import InvalidPhoneError
-    from workbench.ipc import CallListener
-    from workbench.services.call_events import CallEvent, Source
-    from workbench.services.desk_scoring import DeskScoring
-    from workbench.ui.main_window import MainWindow
-    from workbench.views.scoring_controller import ScoringController
-    from workbench.views.softphone_controller import SoftphoneController
-    from workbench.views.task_runner import TaskRunner
-    from workbench.views.workbench_vm import WorkbenchViewModel
-
-    actor = ctx.actor
-    online: dict[str, Any] = {}  # the sync engine and controller, once the server link is up
-
-    def server_lookup(event: CallEvent) -> str | bool | None:
-        engine, api = online.get("engine"), link.api
-        if engine is None or api is None:
-            return False  # not connected (yet): the local store is all there is
-        from workbench.services.serving import ServeClient
-
-        serving = ServeClient(ctx.sf, api, engine.apply_lookup, actor)
-        serving.purge_expired()
-        return serving.lookup(event)  # a serve grant when the caller is outside the user's book
-
-    runner = TaskRunner()
-    scoring = holder["scoring"] = DeskScoring(ctx.sf)
-    def reveal(customer_id: str) -> str:  # runs on the task runner; the server audits it
-        api = link.api
-        if api is None:
-            from workbench.services.server_api import OfflineError
-
-            raise OfflineError("not connected to the server")
-        return api.reveal_number(customer_id, reason="shown on the desk")
-
-    def report_export(what: str, rows: int) -> None:  # the audit entry comes before the file
-        api = link.api
-        if api is None:
-            from workbench.services.server_api import OfflineError
-
-            raise OfflineError("not connected to the server")
-        api.report_export(what, rows)
-
-    def moves(customer_id: str) -> list[dict[str, Any]]:  # the pop's trail: task moves, from the server
-        api = link.api
-        if api is None:
-            from workbench.services.server_api import OfflineError
-
-            raise OfflineError("not connected to the server")
-        return api.customer_moves(customer_id)
-
-    from workbench.services.portrait_edit import PortraitEditor
-
-    vm = WorkbenchViewModel(runner, actor, ctx.pops, ctx.outcomes, ctx.sf, server_lookup,
-                            explain=scoring.explain, reveal=reveal, report_export=report_export,
-                            portraits=PortraitEditor(ctx.sf, scoring), moves=moves)
-    vm.refresh_worklist()  # read in a worker while the window is built; shown when it arrives
-    window = MainWindow(vm, undo_seconds=int(settings.get("undo_seconds")))
-    window.language_change_requested.connect(lambda lang: _switch_language(settings, lang, window))
-    _start_callback_alerts(window, runner, ctx.sf, actor)
-    _add_tools(window, ctx, actor, runner, lambda: link.api)
-    if not keyring_state.usable:
-        window.statusBar().showMessage(keyring_state.message, 15000)
-    if ctx.notice:  # e.g. the local store's key was missing: a fresh sync is under way
-        window.statusBar().showMessage(ctx.notice, 30000)
-
-    def kick(force: bool = False) -> None:
-        sync = online.get("sync")
-        if sync is not None:
-            sync.kick(force=force)
-
-    vm.saved.connect(lambda _r: kick())
-    vm.undone.connect(lambda _ok: kick())
-    vm.accepted.connect(lambda _c, _p: kick(force=True))
-
-    scorer = ScoringController(scoring, runner)
-    scorer.progress.connect(window.on_scoring_progress)
-    scorer.refreshed.connect(lambda _n: (vm.invalidate(), vm.refresh_worklist()))
-    scorer.model_error.connect(window.on_model_error)
-
-    def start_sync(api: ServerApi) -> None:
-        from workbench.services.server_api import ApiError
-        from workbench.services.sync_engine import SyncEngine
-        from workbench.views.sync_controller import SyncController
-
-        if "sync" in online:
-            return
-        engine = online["engine"] = SyncEngine(ctx.sf, api, SyncEngine.client_id_for(ctx.sf))
-        from workbench.services.serving import ServeClient
-
-        ServeClient(ctx.sf, api, engine.apply_lookup, actor).purge_expired()  # grants ended while closed
-
-        def reauth() -> bool:
-            try:
-                api.refresh()
-                return True
-            except ApiError:
-                return False
-
-        sync = online["sync"] = SyncController(engine, ctx.sf, hold_seconds=float(settings.get("undo_seconds")),
-                                               reauth=reauth)
-        sync.data_changed.connect(scorer.check)
-        sync.status_changed.connect(window.on_sync_status)
-        sync.data_changed.connect(vm.invalidate)
-        sync.data_changed.connect(window.refresh_open_pops)
-        sync.data_changed.connect(vm.refresh_worklist)
-        sync.call_event.connect(vm.on_call_event)
-        sync.lead_replaced.connect(vm.on_lead_replaced)
-        sync.initial_progress.connect(window.on_sync_progress)
-        sync.fatal.connect(lambda m: window.set_sync_status(m, False))
-        sync.start()
-
-    link.connected.connect(start_sync)
-    link.session_refused.connect(lambda message: _log_in_again(window, link, settings, actor.username,
-                                                               runner, message))
-
-    phone = SoftphoneController(str(settings.get("softphone_host")), int(settings.get("softphone_port")))
-    phone.connection_changed.connect(window.on_softphone_connection)
-    phone.call_ringing.connect(vm.on_call_event)
-    phone.call_ended.connect(window.on_call_ended)
-    phone.command_failed.connect(window.on_softphone_command_failed)
-    window.dial_number.connect(phone.dial)
-    if int(settings.get("softphone_port")) == 0:
-        window.on_no_softphone()
-
-    if listener is None:  # listened on before the log-in (run_desktop); else here
-        listener = CallListener()
-        listener.hold()
-        listener.start()
-    listener.call_received.connect(vm.on_call_event)
-    listener.activate_requested.connect(lambda: bring_forward(window))
-    if not listener.is_listening():
-        window.on_no_local_socket()
-    listener.release()  # the calls that arrived during the log-in
-
-    def after_show() -> None:  # what the window does not need for its first paint
-        start_link()
-        phone.start()
-        scorer.check()
-
-    # The rest waits for the first paint that shows the work list (or the fallback): started
-    # earlier, its imports and threads would hold the GIL while the work list is painted.
-    started: list[bool] = []
-
-    def after_usable_paint() -> None:
-        if not started:
-            started.append(True)
-            after_first_paint(window, after_show, fallback_ms=500)
-
-    vm.worklist_ready.connect(lambda _items: after_usable_paint())
-    vm.message.connect(lambda _m: after_usable_paint())  # the work list could not be read: do not wait for it
-    window.show()
-    QTimer.singleShot(3000, after_usable_paint)
-    if args.call:
-        try:
-            vm.on_call_event(CallEvent.from_number(args.call, Source.CLI))
-        except InvalidPhoneError as exc:
-            window.statusBar().showMessage(str(exc), 8000)
-    code = app.exec()
-    listener.close()
-    scorer.cancel()
-    phone.stop()
-    if "sync" in online:
-        online["sync"].stop()
-    runner.wait_for_done(5000)
-    link.close()
-    ctx.engine.dispose()
-    return int(code)
 
 
 def _log_in_again(window: Any, link: Any, settings: Settings, username: str, runner: Any, message: str) -> None:

@@ -102,7 +102,8 @@ def test_table_numbers_and_money_are_written_by_the_locale(qapp) -> None:  # typ
     """Numbers go through QLocale (issue #14 point 4): the app's locale, US English where none."""
     from PySide6.QtCore import QLocale
 
-    from workbench.views.table_models import format_number, format_value
+    from workbench.views.numbers import format_number
+    from workbench.views.table_models import format_value
 
     old = QLocale()
     try:

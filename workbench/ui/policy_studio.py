@@ -45,10 +45,10 @@ from workbench.ui.assignment_rules import AssignmentRulesPage
 from workbench.ui.sms_templates import SmsTemplatesPage
 from workbench.views.assignment_rules_vm import AssignmentRulesViewModel
 from workbench.views.errors import user_message
+from workbench.views.numbers import format_number
 from workbench.views.policy_studio_vm import PolicyStudioViewModel
 from workbench.views.row_table import Column, RowTableModel
 from workbench.views.sms_templates_vm import SmsTemplatesViewModel
-from workbench.views.table_models import format_number
 
 
 class PolicyStudio(QWidget):

@@ -30,8 +30,8 @@ from workbench.services.screen_pop import Offer, ScreenPop, TrailItem
 from workbench.services.task_moves import merge_trail
 from workbench.ui import labels, palette, table_fit
 from workbench.ui.portrait_editor import PortraitEditorPanel
+from workbench.views.numbers import format_number
 from workbench.views.row_table import Column, StoredRowModel
-from workbench.views.table_models import format_number
 
 LOCAL_TZ = BUSINESS_TZ
 

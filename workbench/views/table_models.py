@@ -20,11 +20,12 @@ import pandas as pd
 from PySide6.QtCore import (
     QAbstractTableModel,
     QCoreApplication,
-    QLocale,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
 )
+
+from workbench.views.numbers import number_locale
 
 Index = QModelIndex | QPersistentModelIndex
 Kind = Literal["text", "int", "float", "percent", "money", "duration", "ratio", "date", "change"]
@@ -48,21 +49,6 @@ class ColumnSpec:
     kind: Kind = "text"
     label: Callable[[Any], str] | None = None
     tooltip: str = ""
-
-
-_EN_US = QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)
-
-
-def number_locale() -> QLocale:
-    """The locale numbers are written in: the app's (``i18n.install_language`` sets it), or US
-    English where none is set (the "C" locale would drop the thousands separators)."""
-    loc = QLocale()
-    return _EN_US if loc.language() == QLocale.Language.C else loc
-
-
-def format_number(x: float, decimals: int) -> str:
-    """``x`` with ``decimals`` places and the locale's group separator (1,234.50)."""
-    return number_locale().toString(float(x), "f", decimals)
 
 
 def format_value(value: Any, kind: Kind) -> str:
