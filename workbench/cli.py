@@ -136,11 +136,12 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
         print(f"workbench screenshot: {exc}", file=sys.stderr)
         return 2
     app = make_qapp(args.lang)
+    from workbench.desk_session import ScoringRef
     from workbench.services.desk_scoring import DeskScoring
 
-    holder: dict[str, DeskScoring] = {}
-    ctx = open_context(local, actor, cross_sell_rules=lambda: holder["s"].cross_sell_rules, language=args.lang)
-    scoring = holder["s"] = DeskScoring(ctx.sf)  # the synced models and cross-sell rules, as in the app
+    ref = ScoringRef()
+    ctx = open_context(local, actor, cross_sell_rules=ref.cross_sell_rules, language=args.lang)
+    scoring = ref.scoring = DeskScoring(ctx.sf)  # the synced models and cross-sell rules, as in the app
     scoring.reload_models()
     scoring.mine_cross_sell()
     pop = ctx.pops.build(number, channel="hotline")  # the screen pop of an incoming call

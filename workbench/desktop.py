@@ -15,6 +15,7 @@ import logging
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from workbench.app import (
@@ -88,6 +89,15 @@ def show_login_failure(dialog: Any, exc: BaseException) -> None:
         dialog.show_error(describe(exc))
 
 
+@dataclass
+class _LoginAttempt:
+    """What the login dialog's attempts share: the connection (a new one when the user changes
+    the server's address) and the result of the attempt that succeeded."""
+
+    conn: Connection
+    result: LoginResult | None = None
+
+
 def _login(conn: Connection, settings: Settings, args: argparse.Namespace,
            tokens: TokenStore, keyring_note: str) -> tuple[Connection, LoginResult | None]:
     """Log in: password from stdin, a remembered refresh token, or the login dialog."""
@@ -112,16 +122,16 @@ def _login(conn: Connection, settings: Settings, args: argparse.Namespace,
             log.info("stored session not usable (%s); asking for the password", exc)
     runner = TaskRunner()
     dialog = LoginDialog(conn.url, remembered or "", keyring_note)
-    state: dict[str, Any] = {"conn": conn}
+    state = _LoginAttempt(conn)
 
     def attempt(url: str, user: str, password: str) -> None:
-        current: Connection = state["conn"]
+        current = state.conn
         if url.rstrip("/") != current.url:
             current.close()
-            current = state["conn"] = current.for_url(url)
+            current = state.conn = current.for_url(url)
 
         def ok(res: LoginResult) -> None:
-            state["result"] = res
+            state.result = res
             settings.set("server_url", current.url)
             dialog.accept()
 
@@ -130,7 +140,7 @@ def _login(conn: Connection, settings: Settings, args: argparse.Namespace,
     dialog.login_requested.connect(attempt)
     dialog.exec()
     runner.wait_for_done(3000)
-    return state["conn"], state.get("result")
+    return state.conn, state.result
 
 
 class _StoredSession:
@@ -280,15 +290,15 @@ def _log_in_again(window: Any, link: Any, settings: Settings, username: str, run
     window.set_sync_status(message, False)
     conn = link.conn
     dialog = LoginDialog(conn.url, username, "", parent=window)
-    state: dict[str, Any] = {"conn": conn}
+    state = _LoginAttempt(conn)
 
     def attempt(url: str, user: str, password: str) -> None:
         if user != username:
             dialog.show_error(link.wrong_user_text(username))
             return
-        current: Connection = state["conn"]
+        current = state.conn
         if url.rstrip("/") != current.url:
-            current = state["conn"] = current.for_url(url)
+            current = state.conn = current.for_url(url)
 
         def ok(_res: LoginResult) -> None:
             settings.set("server_url", current.url)
