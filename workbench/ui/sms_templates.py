@@ -35,10 +35,9 @@ from workbench.services.sms_templates import (
     TemplateDraft,
     TemplateItem,
 )
+from workbench.ui import palette
 from workbench.views.row_table import Column, RowTableModel
 from workbench.views.sms_templates_vm import SmsTemplatesViewModel
-
-_RED = "#c62828"
 
 
 class SmsTemplatesPage(QWidget):
@@ -193,11 +192,11 @@ class SmsTemplatesPage(QWidget):
         if book.words_from_server:
             self.words_label.setText(self.tr("Checked against the server's %n sensitive word(s).", "",
                                              len(book.words)))
-            self.words_label.setStyleSheet("color: palette(mid);")
+            self.words_label.setStyleSheet(f"color: {palette.colors().muted};")
         else:
             self.words_label.setText(self.tr("Offline (%1): checked against the shipped word list; the server "
                                              "checks again when you publish.").replace("%1", book.offline))
-            self.words_label.setStyleSheet(f"color: {_RED};")
+            self.words_label.setStyleSheet(f"color: {palette.colors().error};")
         if self._current_id:
             item = self.vm.item(self._current_id)
             if item is not None:
@@ -258,12 +257,12 @@ class SmsTemplatesPage(QWidget):
             self.tr("%1 left in the last segment").replace("%1", str(info.remaining)),
         )))
         too_many = any(i.code == "too_long" for i in check.issues)
-        self.segments_label.setStyleSheet(f"color: {_RED};" if too_many else "")
+        self.segments_label.setStyleSheet(f"color: {palette.colors().error};" if too_many else "")
         if check.ok:
             self.issues_label.setStyleSheet("")
             self.issues_label.setText(self.tr("Template OK"))
         else:
-            self.issues_label.setStyleSheet(f"color: {_RED};")
+            self.issues_label.setStyleSheet(f"color: {palette.colors().error};")
             self.issues_label.setText("\n".join(self.issue_text(i) for i in check.issues))
         self._highlight(check)
         self._update_buttons()
@@ -302,8 +301,8 @@ class SmsTemplatesPage(QWidget):
             sel = QTextEdit.ExtraSelection()
             fmt = QTextCharFormat()
             fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
-            fmt.setUnderlineColor(QColor(_RED))
-            fmt.setBackground(QColor("#ffebee"))
+            fmt.setUnderlineColor(QColor(palette.colors().error))
+            fmt.setBackground(QColor(palette.colors().error_bg))
             sel.format = fmt
             cursor = QTextCursor(self.body_edit.document())
             cursor.setPosition(start)
@@ -370,7 +369,7 @@ class SmsTemplatesPage(QWidget):
         self._update_buttons()
 
     def on_error(self, message: str) -> None:
-        self.message.setStyleSheet(f"color: {_RED};")
+        self.message.setStyleSheet(f"color: {palette.colors().error};")
         self.message.setText(message)
         self.status_shown.emit(message)
 
