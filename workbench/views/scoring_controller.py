@@ -3,13 +3,11 @@ background, with progress; mines cross-sell rules. No widgets."""
 
 from __future__ import annotations
 
-import threading
-
 from PySide6.QtCore import QObject, Signal
 
 from workbench.services.desk_scoring import DeskScoring
 from workbench.views.errors import user_message
-from workbench.views.task_runner import TaskRunner
+from workbench.views.task_runner import TaskRunner, TaskState
 
 
 class ScoringController(QObject):
@@ -29,7 +27,7 @@ class ScoringController(QObject):
         self._runner = runner
         self._busy = False
         self._again = False
-        self._cancel = threading.Event()
+        self._task: TaskState | None = None
 
     def check(self) -> None:
         """After a sync: install newer models (then re-score) and refresh cross-sell rules."""
@@ -37,21 +35,21 @@ class ScoringController(QObject):
             self._again = True
             return
         self._busy = True
-        self._cancel.clear()
 
-        def work() -> int:
+        def work(state: TaskState) -> int:
             self.scoring.mine_cross_sell()
             changed, errors = self.scoring.reload_models()
             for message in errors:
                 self.model_error.emit(message)
             if not changed:
                 return -1
-            return self.scoring.refresh_book(lambda d, t: self.progress.emit(d, t), self._cancel.is_set)
+            return self.scoring.refresh_book(state.set_progress, state.is_interruption_requested)
 
-        self._runner.run(work, self._done, self._failed)
+        self._task = self._runner.start(work, self._done, self._failed, on_progress=self.progress.emit)
 
     def cancel(self) -> None:
-        self._cancel.set()
+        if self._task is not None:
+            self._task.cancel()
 
     def _done(self, scored: int) -> None:
         self._busy = False

@@ -33,6 +33,8 @@ class ServerLink(QObject):
         super().__init__(parent)
         self._make_connection = make_connection
         self.conn: Any = None
+        # a daemon thread, not a TaskRunner task: a silent server's time-out (10 s) must not hold
+        # up the app's exit (a QThreadPool waits for its tasks when destroyed)
         self._thread: threading.Thread | None = None
 
     @property

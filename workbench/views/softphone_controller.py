@@ -11,7 +11,6 @@ come back as :attr:`SoftphoneController.command_failed`.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -24,9 +23,10 @@ from workbench.services.softphone import (
     ESTABLISHED,
     RINGING,
     BaresipClient,
-    SoftphoneError,
     SoftphoneEvent,
 )
+from workbench.views.errors import user_message
+from workbench.views.task_runner import TaskRunner
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,7 @@ class SoftphoneController(QObject):
         super().__init__(parent)
         self.host = host
         self.port = port
+        self._commands = TaskRunner(self, max_threads=2)
         self.channel = channel
         self._factory = client_factory
         self._options = client_options
@@ -144,13 +145,9 @@ class SoftphoneController(QObject):
             self._relay.failure.emit(name, f"Softphone not connected ({where})")
             return
 
-        def run() -> None:
-            try:
-                fn(client)
-            except SoftphoneError as exc:
-                self._relay.failure.emit(name, str(exc))
-
-        threading.Thread(target=run, name=f"softphone-{name}", daemon=True).start()
+        # a refusal of the softphone (SoftphoneError, a UserError) is shown; anything else is
+        # a bug: the runner reports it and a generic sentence is shown
+        self._commands.run(lambda: fn(client), None, lambda exc: self.command_failed.emit(name, user_message(exc)))
 
     # ------------------------------------------------------------------ GUI-thread slots
     @Slot(object)

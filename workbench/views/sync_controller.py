@@ -75,6 +75,8 @@ class SyncController(QObject):
         self._stop = threading.Event()
         self._kick = threading.Event()
         self._force = False
+        # The two loops are daemon threads, not tasks of the TaskRunner: a long-poll in flight
+        # must not hold up the app's exit (a QThreadPool waits for its tasks when destroyed).
         self._threads: list[threading.Thread] = []
 
     # ------------------------------------------------------------------ control
