@@ -355,8 +355,17 @@ def _add_tools(window: Any, ctx: Any, actor: Actor, runner: Any,
                 raise OfflineError("Not connected to the server yet. Try again in a moment.")
             return channel_funnel.fetch(found, days)
 
+        def report_export(what: str, rows: int) -> None:  # the audit entry comes before the file
+            from workbench.services.server_api import OfflineError
+
+            found = api() if callable(api) else api
+            if found is None:
+                raise OfflineError("Not connected to the server yet. Try again in a moment.")
+            found.report_export(what, rows)
+
         return create_dashboard(ctx.sf, actor, runner, experiments=lambda: experiment_outcomes(ctx.sf),
-                                sms_figures=sms_figures if api is not None else None)[0]
+                                sms_figures=sms_figures if api is not None else None,
+                                report_export=report_export if api is not None else None)[0]
 
     window.add_dashboards(dashboard)
     if actor.role in (Role.LEAD, Role.ADMIN):  # issue 17 point 7: the at-risk list

@@ -829,17 +829,30 @@ class DashboardWidget(QWidget):
         path, _ = QFileDialog.getSaveFileName(self, self.tr("Export"), default, filters[fmt])
         if not path:
             return
-        try:
-            if fmt == "png":
-                base = Path(path)
-                self.export_png(page, base)
-                for name in self.pages[page].charts:
-                    self.export_png(page, base.with_name(f"{base.stem}-{name}.png"), name)
-            else:
-                self.export_table(page, path)
-            self.status.setText(self.tr("Exported to {0}").format(path))
-        except (OSError, ValueError) as exc:
-            QMessageBox.warning(self, self.tr("Export failed"), self.tr("Could not export: {0}").format(exc))
+        self.export_recorded(page, fmt, path)
+
+    def export_recorded(self, page: str, fmt: str, path: str | Path) -> None:
+        """Export as :meth:`_on_export_clicked` does once the file is chosen: the export is
+        recorded on the server first (who, which page, how many rows), then written."""
+        rows = self.pages[page].current_table().table_model.rowCount()
+
+        def write() -> None:
+            try:
+                if fmt == "png":
+                    base = Path(path)
+                    self.export_png(page, base)
+                    for name in self.pages[page].charts:
+                        self.export_png(page, base.with_name(f"{base.stem}-{name}.png"), name)
+                else:
+                    self.export_table(page, path)
+                self.status.setText(self.tr("Exported to {0}").format(path))
+            except (OSError, ValueError) as exc:
+                QMessageBox.warning(self, self.tr("Export failed"), self.tr("Could not export: {0}").format(exc))
+
+        def refused(message: str) -> None:
+            self.status.setText(self.tr("Not exported: {m}").format(m=message))
+
+        self.vm.record_export(f"dashboard {page} ({fmt})", rows, write, refused)
 
 
 def _translate_periods(frame: pd.DataFrame) -> pd.DataFrame:
@@ -856,6 +869,7 @@ def create_dashboard(
     experiments: Callable[[], pd.DataFrame | None] | None = None,
     parent: QWidget | None = None,
     sms_figures: Callable[[int], Any] | None = None,
+    report_export: Callable[[str, int], None] | None = None,
 ) -> tuple[DashboardWidget, DashboardViewModel]:
     """The dashboards of ``user`` over the local store behind ``session_factory``.
 
@@ -866,6 +880,7 @@ def create_dashboard(
     GUI thread.
     """
     vm = DashboardViewModel.for_store(session_factory, user, runner=runner, experiments=experiments)
+    vm.report_export = report_export  # every export is recorded on the server first (issue 18 point 5)
     widget = DashboardWidget(vm, parent)
     vm.setParent(widget)
     vm.refresh()

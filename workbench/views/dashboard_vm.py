@@ -439,6 +439,20 @@ class DashboardViewModel(QObject):
             self._busy = busy
             self.busy_changed.emit(busy)
 
+    #: ``report_export(what, rows)`` records an export on the server before the file is written
+    #: (the desktop sets it; None: nothing to record, e.g. a stand-alone dashboard)
+    report_export: Callable[[str, int], None] | None = None
+
+    def record_export(self, what: str, rows: int, then: Callable[[], None], failed: Callable[[str], None]) -> None:
+        """Record an export of ``rows`` rows of ``what`` (off the GUI thread), then call ``then``
+        to write the file; a refusal (offline, not allowed) goes to ``failed`` and nothing is written."""
+        report = self.report_export
+        if report is None:
+            then()
+            return
+        self._runner.run(lambda: report(what, rows), lambda _r: then(),
+                         lambda exc: failed(user_message(exc)))
+
     def shutdown(self, msecs: int = 10000) -> None:
         """Stop the running computation and wait for the worker (window close, tests)."""
         if self._cancel is not None:
