@@ -36,6 +36,59 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+#: Commands that change the central store: each run is written to the audit log (who ran it on
+#: the server's machine, the arguments, the exit code), so admin actions taken at the command line
+#: leave the same trace as those taken through the API (issue 18 point 6).
+AUDITED = frozenset({
+    "create-user", "clear-throttle", "generate-tasks", "import-customers", "import-policies", "train", "score",
+    "grade-agents", "update-user", "team-settings", "import-sms-templates", "send-sms", "merge-duplicates",
+})
+#: Arguments whose value is never written to the log.
+_SECRET_ARGS = ("--password", "--secret", "--token")
+
+
+def _argv_text(argv: list[str]) -> str:
+    out: list[str] = []
+    hide = False
+    for a in argv:
+        if hide:
+            out.append("***")
+            hide = False
+            continue
+        name, eq, _value = a.partition("=")
+        if name in _SECRET_ARGS:
+            out.append(f"{name}=***" if eq else name)
+            hide = not eq
+        else:
+            out.append(a)
+    return " ".join(out)
+
+
+def _audit_run(command: str, args: argparse.Namespace, argv: list[str], code: int) -> None:
+    """Append ``cli:<command>`` to the store the command worked on (best effort: a store that
+    cannot be opened any more is reported on stderr, the command's own result stands)."""
+    import getpass
+
+    from server_stub import audit
+    from server_stub.storage.db import default_db_url, open_central, session_factory, unit_of_work
+
+    if command == "merge-duplicates" and getattr(args, "dry_run", False):
+        return  # only listed
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):
+        who = "unknown"
+    try:
+        engine = open_central(getattr(args, "db", None) or default_db_url(), migrate=False)
+        try:
+            with unit_of_work(session_factory(engine)) as session:
+                audit.record(session, f"cli:{command}", user_id=f"os:{who}", detail=f"exit {code}: {_argv_text(argv)}")
+        finally:
+            engine.dispose()
+    except Exception as exc:  # the audit must not turn a done command into a failure
+        print(f"workbench-server: the run could not be written to the audit log: {exc}", file=sys.stderr)
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="workbench-server", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -55,9 +108,16 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser(only=command).parse_args(argv)
     module = importlib.import_module(COMMANDS[command][0])
     try:
-        return int(module.run(args) or 0)
+        code = int(module.run(args) or 0)
     except KeyboardInterrupt:
-        return 130
+        code = 130
+    except SystemExit as exc:  # a command's own clear error: audited too, then passed on
+        if command in AUDITED:
+            _audit_run(command, args, argv, exc.code if isinstance(exc.code, int) else 1)
+        raise
+    if command in AUDITED:
+        _audit_run(command, args, argv, code)
+    return code
 
 
 if __name__ == "__main__":

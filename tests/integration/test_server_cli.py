@@ -63,3 +63,41 @@ def test_long_poll_wakes_across_server_processes(central_url: str) -> None:
     finally:
         one.stop()
         two.stop()
+
+
+def test_every_command_that_changes_the_store_is_audited(tmp_path: Path) -> None:
+    """Admin actions at the command line leave the same trace as through the API (issue 18
+    point 6): who ran it on the server's machine, the arguments, the exit code; a refused run
+    too; a read-only command (export, audit itself, a dry run) adds nothing."""
+    import getpass
+
+    from sqlalchemy import select
+
+    from server_stub.cli import AUDITED, main
+    from server_stub.storage import models as m
+    from server_stub.storage.db import open_central, session_factory
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    assert cli("migrate", "--db", url).returncode == 0
+    factories.make_world(url, customers_per_team=1, with_tasks=False)
+    assert main(["team-settings", "T01", "--db", url, "--recycle-no-contact-days", "9"]) == 0
+    assert main(["team-settings", "T01", "--db", url, "--recycle-no-contact-days", "100000"]) != 0  # out of range
+    assert main(["merge-duplicates", "--dry-run", "--db", url]) == 0
+    assert main(["export-policies", str(tmp_path / "p.yaml"), "--db", url]) == 0
+    engine = open_central(url, migrate=False)
+    with session_factory(engine)() as s:
+        runs = [(e.user_id, e.detail) for e in s.execute(
+            select(m.AuditEntry).where(m.AuditEntry.action.like("cli:%")).order_by(m.AuditEntry.id)).scalars()]
+    engine.dispose()
+    who = f"os:{getpass.getuser()}"
+    assert [r[0] for r in runs] == [who, who]
+    assert runs[0][1].startswith("exit 0: team-settings T01") and "--recycle-no-contact-days 9" in runs[0][1]
+    assert not runs[1][1].startswith("exit 0") and "100000" in runs[1][1]
+    assert {"import-customers", "generate-tasks", "update-user", "merge-duplicates"} <= AUDITED
+
+
+def test_secret_arguments_never_reach_the_audit_log() -> None:
+    from server_stub.cli import _argv_text
+
+    assert _argv_text(["x", "--password", "hunter2", "--secret=abc", "--db", "sqlite://"]) == (
+        "x --password *** --secret=*** --db sqlite://")
