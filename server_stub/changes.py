@@ -80,7 +80,10 @@ def append(session: Session, changes: Sequence[Change]) -> int:
     return first + len(changes) - 1
 
 
+_TOP = select(_COUNTER.c.value).where(_COUNTER.c.id == 1)
+
+
 def current_cursor(session: Session) -> int:
     """The highest committed cursor visible to this session."""
-    value = session.execute(select(CursorCounter.value).where(CursorCounter.id == 1)).scalar()
+    value = session.connection().execute(_TOP).scalar()
     return int(value or 0)

@@ -581,8 +581,7 @@ class _Batch:
         ids |= {m.data.get("id") for m in mutations if m.entity == "customer" and isinstance(m.data.get("id"), str)}
         ids.discard(None)
         if ids:
-            for row in self.session.execute(select(Customer.id, Customer.team_id, Customer.store_id)
-                                            .where(_among(self.session, Customer.id, ids))):
+            for row in _run_among(self.session, "refs", ids):
                 self.refs[row[0]] = CustomerRef(*row)
         if self.deferred is not None:
             # fast path: an event id that exists already fails the batch's insert on the
@@ -590,20 +589,41 @@ class _Batch:
             return
         cids = [m.data.get("id") for m in mutations if m.entity == "contact_event" and isinstance(m.data.get("id"), str)]
         if cids:
-            self.contact_ids |= set(self.session.execute(
-                select(ContactEvent.id).where(_among(self.session, ContactEvent.id, cids))).scalars())
+            self.contact_ids |= {row[0] for row in _run_among(self.session, "events", cids)}
 
 
-def _among(session: Session, column: Any, values: Iterable[str]) -> Any:
-    """``column IN (values)`` as one bound parameter: a JSON array read by ``json_each`` on
-    SQLite, an array with ``= ANY`` on PostgreSQL. The statement is then the same for every
-    batch (compiled once, cached), where an IN list of a thousand placeholders is rendered
-    and compiled again each time, and runs into parameter limits."""
-    values = list(values)
-    if session.get_bind().dialect.name == "sqlite":
-        each = func.json_each(bindparam("among", json_dumps(values), type_=Text)).table_valued("value")
+def _among(dialect: str, column: Any) -> Any:
+    """``column IN (:among)`` with the values as one bound parameter: a JSON array read by
+    ``json_each`` on SQLite, an array with ``= ANY`` on PostgreSQL. The statement is then the
+    same for every batch (compiled once, cached), where an IN list of a thousand placeholders
+    is rendered and compiled again each time, and runs into parameter limits."""
+    if dialect == "sqlite":
+        each = func.json_each(bindparam("among", type_=Text)).table_valued("value")
         return column.in_(select(each.c.value))
-    return column == any_(bindparam("among", values, type_=ARRAY(Text)))
+    return column == any_(bindparam("among", type_=ARRAY(Text)))
+
+
+@functools.cache
+def _among_select(dialect: str, what: str) -> Any:
+    """The prebuilt look-ups of a push by a list of ids (see :func:`_run_among`)."""
+    if what == "refs":  # id, team and store of the batch's customers
+        return select(Customer.id, Customer.team_id, Customer.store_id).where(_among(dialect, Customer.id))
+    if what == "events":  # contact event ids that exist already
+        return select(ContactEvent.id).where(_among(dialect, ContactEvent.id))
+    if what == "earlier":  # mutations decided before
+        return (select(AppliedMutation.mutation_id, AppliedMutation.user_id, cast(AppliedMutation.result, Text))
+                .where(_among(dialect, AppliedMutation.mutation_id)))
+    raise ValueError(what)
+
+
+def _run_among(session: Session, what: str, values: Iterable[str]) -> Any:
+    """Rows of the look-up ``what`` (:func:`_among_select`) for ``values``: one prebuilt
+    statement on the session's connection (built per call, statement and cache key cost
+    more than the query)."""
+    conn = session.connection()
+    dialect = conn.dialect.name
+    ids = list(values)
+    return conn.execute(_among_select(dialect, what), {"among": json_dumps(ids) if dialect == "sqlite" else ids})
 
 
 def _own_fields(b: _Batch, values: dict[str, Any], cust: Customer | CustomerRef, *,
@@ -919,10 +939,14 @@ HANDLERS: dict[tuple[str, str], Callable[[_Batch, dict[str, Any]], list[Change]]
 }
 
 
+_COUNTER = CursorCounter.__table__
+_LOCK = update(_COUNTER).where(_COUNTER.c.id == 1).values(value=_COUNTER.c.value)
+_CLIENT_OWNER = select(SyncClient.user_id).where(SyncClient.client_id == bindparam("client"))
+
+
 def lock_log(session: Session) -> None:
     """Take the change-log counter lock now (serialises writers until commit)."""
-    counter = CursorCounter.__table__
-    result = session.connection().execute(update(counter).where(counter.c.id == 1).values(value=counter.c.value))
+    result = session.connection().execute(_LOCK)
     if not result.rowcount:  # type: ignore[attr-defined]
         session.add(CursorCounter(id=1, value=0))
         session.flush()
@@ -959,17 +983,15 @@ def _push_tx(
     late_lock = not careful and all(m.entity == "contact_event" and m.op == "create" for m in mutations)
     if not late_lock:
         lock_log(session)
-    client = session.get(SyncClient, client_id)
-    if client is None:
+    conn = session.connection()
+    owner = conn.execute(_CLIENT_OWNER, {"client": client_id}).scalar()
+    if owner is None:
         session.add(SyncClient(client_id=client_id, user_id=p.user_id))
-    elif client.user_id != p.user_id:
+    elif owner != p.user_id:
         raise PushForbidden("this client id is registered to another user")
     earlier: dict[str, _Earlier] = {}
     if mutations:
-        among = _among(session, AppliedMutation.mutation_id, (m.mutation_id for m in mutations))
-        stmt = select(AppliedMutation.mutation_id, AppliedMutation.user_id,
-                      cast(AppliedMutation.result, Text)).where(among)
-        for mid, uid, result in session.execute(stmt):
+        for mid, uid, result in _run_among(session, "earlier", (m.mutation_id for m in mutations)):
             earlier[mid] = _Earlier(uid, _earlier_result(mid, result))
     if any(row.user_id != p.user_id for row in earlier.values()):
         raise PushForbidden("a mutation id in this batch belongs to another user")
@@ -1081,29 +1103,66 @@ class PullPage:
     has_more: bool
 
 
-def scope_filter(p: Principal) -> Any:
-    """SQL condition on ``change_log`` rows that ``p`` may see."""
-    target = ChangeLog.target_user_id
-    mine = target == p.user_id
-    untagged = and_(ChangeLog.team_id.is_(None), ChangeLog.store_id.is_(None))
+def _scope_kind(p: Principal) -> str:
+    """Which of the prebuilt scope conditions applies to ``p`` (see :func:`_scope_condition`)."""
     if p.role == Role.ADMIN:
-        return or_(target.is_(None), mine)
+        return "admin"
     if p.role == Role.RECEPTIONIST:
-        own = ChangeLog.store_id == p.store_id if p.store_id is not None else false()
+        return "store" if p.store_id is not None else "none"
+    return "team" if p.team_id is not None else "none"
+
+
+def _scope_condition(kind: str) -> Any:
+    """The scope condition of a kind of caller, with the caller's ids as bound parameters
+    ``user``, ``team`` and ``store`` (built once per kind: see :func:`_pull_select`)."""
+    target = ChangeLog.target_user_id
+    mine = target == bindparam("user", type_=String)
+    untagged = and_(ChangeLog.team_id.is_(None), ChangeLog.store_id.is_(None))
+    if kind == "admin":
+        return or_(target.is_(None), mine)
+    extra: Any = false()
+    if kind == "store":
+        store = bindparam("store", type_=String)
+        own = ChangeLog.store_id == store
+        extra = directory.store_senders(store)
+    elif kind == "team":
+        own = ChangeLog.team_id == bindparam("team", type_=String)
     else:
-        own = ChangeLog.team_id == p.team_id if p.team_id is not None else false()
+        own = false()
     # untagged user rows (users of no team and no store: administrators) only for administrators
     shared = and_(untagged, ChangeLog.entity != "user")
-    return or_(mine, and_(target.is_(None), or_(shared, own, directory.extra_users(p))))
+    return or_(mine, and_(target.is_(None), or_(shared, own, extra)))
+
+
+def _scope_params(p: Principal) -> dict[str, Any]:
+    return {"user": p.user_id, "team": p.team_id, "store": p.store_id}
+
+
+def scope_filter(p: Principal) -> Any:
+    """SQL condition on ``change_log`` rows that ``p`` may see (values bound)."""
+    return _scope_condition(_scope_kind(p)).params(_scope_params(p))
+
+
+@functools.cache
+def _pull_select(kind: str) -> Any:
+    """The pull query of one kind of caller, built once: a statement built per request cost
+    more CPU (construction and its cache key) than SQLite's run of it. Parameters ``after``,
+    ``top``, ``limit`` and those of :func:`_scope_params`."""
+    return (select(ChangeLog.cursor, ChangeLog.entity, ChangeLog.op, ChangeLog.data)
+            .where(ChangeLog.cursor > bindparam("after"), ChangeLog.cursor <= bindparam("top"),
+                   _scope_condition(kind))
+            .order_by(ChangeLog.cursor)
+            .limit(bindparam("limit")))
+
+
+def _pull_params(p: Principal, after: int, top: int, limit: int) -> dict[str, Any]:
+    return {**_scope_params(p), "after": after, "top": top, "limit": limit}
 
 
 def pull_statement(p: Principal, after: int, top: int, limit: int) -> Any:
     """The changes ``p`` may see with ``after < cursor <= top``, in cursor order, at most
     ``limit``: the primary key walked from ``after``, each row checked against the scope."""
-    return (select(ChangeLog.cursor, ChangeLog.entity, ChangeLog.op, ChangeLog.data)
-            .where(ChangeLog.cursor > after, ChangeLog.cursor <= top, scope_filter(p))
-            .order_by(ChangeLog.cursor)
-            .limit(limit))
+    return _pull_select(_scope_kind(p)).params(_pull_params(p, after, top, limit))
 
 
 def pull(session: Session, p: Principal, cursor: int, limit: int) -> PullPage:
@@ -1119,6 +1178,7 @@ def pull(session: Session, p: Principal, cursor: int, limit: int) -> PullPage:
     """
     if cursor < 0:
         raise BadCursor("cursor must not be negative")
+    conn = session.connection()
     top = current_cursor(session)
     if cursor > top:
         raise BadCursor(
@@ -1126,14 +1186,14 @@ def pull(session: Session, p: Principal, cursor: int, limit: int) -> PullPage:
             status=409,
         )
     limit = max(1, min(limit, MAX_PULL_LIMIT))
-    rows = session.execute(pull_statement(p, cursor, top, limit + 1)).all()
+    rows = conn.execute(_pull_select(_scope_kind(p)), _pull_params(p, cursor, top, limit + 1)).all()
     has_more = len(rows) > limit
     rows = rows[:limit]
     # desks receive no more of an ID number than its last characters (issue #18)
-    changes = [{"cursor": r.cursor, "entity": r.entity, "op": r.op,
-                "data": desk_view(r.entity, r.data) if r.entity in _DESK_VIEWED else r.data} for r in rows
-               if r.data.__class__ is dict or _unreadable(r.cursor, r.entity)]
-    next_cursor = rows[-1].cursor if has_more else top
+    changes = [{"cursor": r[0], "entity": r[1], "op": r[2],
+                "data": desk_view(r[1], r[3]) if r[1] in _DESK_VIEWED else r[3]} for r in rows
+               if r[3].__class__ is dict or _unreadable(r[0], r[1])]
+    next_cursor = rows[-1][0] if has_more else top
     return PullPage(changes=changes, next_cursor=next_cursor, has_more=has_more)
 
 
