@@ -30,6 +30,7 @@ from server_stub.sync.batch import _Batch, _run_among
 from server_stub.sync.errors import Duplicate, Mutation, PushForbidden, Rejected
 from server_stub.sync.handlers import HANDLERS
 from server_stub.sync.wire import _encodable
+from workbench.core import jsontext
 from workbench.core.dbutil import json_loads
 
 #: one logger for the whole sync package (operators and tests filter on its name)
@@ -149,6 +150,10 @@ def _push_tx(
     if batch.deferred:
         table = ContactEvent.__table__
         writer.insert(table, [c.key for c in table.columns], batch.deferred)
+    if changes and writer.dialect.name == "postgresql":
+        last = _append_and_store_pg(writer.conn, changes, stored, ends, results, client_id, p.user_id, batch.now)
+        if last is not None:
+            return results, last
     if late_lock and not changes:
         lock_log(session)
     # (with changes, the allocation itself takes the counter lock: one statement fewer while
@@ -169,6 +174,59 @@ def _push_tx(
             for result in ({k: v for k, v in r.items() if k != "mutation_id"},)
         ])
     return results, last
+
+
+#: PostgreSQL: take the cursors, append the changes and store the results in one statement.
+#: The counter lock is held from this statement to the commit, and every other push waits for
+#: it: one round trip (and one wake-up of a busy worker) instead of three before the commit.
+_APPEND_AND_STORE_PG = """
+WITH c AS (
+    UPDATE cursor_counter SET value = value + %(n)s WHERE id = 1 RETURNING value - %(n)s AS base
+), l AS (
+    INSERT INTO change_log (cursor, entity, entity_id, op, data, team_id, store_id, target_user_id, created_at)
+    SELECT c.base + t.i, t.entity, t.entity_id, t.op, t.data, t.team_id, t.store_id, t.target_user_id, %(now)s
+    FROM c, json_to_recordset(%(changes)s::json) AS t(i bigint, entity text, entity_id text, op text, data json,
+                                                       team_id text, store_id text, target_user_id text)
+), a AS (
+    INSERT INTO applied_mutations (mutation_id, client_id, user_id, result, created_at)
+    SELECT r.mutation_id, %(client)s, %(user)s,
+           CASE WHEN r.off IS NULL THEN r.result
+                ELSE (r.result::jsonb || jsonb_build_object('cursor', c.base + r.off))::json END,
+           %(now)s
+    FROM c, json_to_recordset(%(results)s::json) AS r(mutation_id text, result json, off bigint)
+)
+SELECT base FROM c
+"""
+
+
+def _append_and_store_pg(conn: Any, changes: Sequence[Change], stored: Sequence[dict[str, Any]],
+                         ends: Sequence[int | None], results: Sequence[dict[str, Any]], client_id: str,
+                         user_id: str, now: Any) -> int | None:
+    """Append ``changes`` and store the results of ``stored`` in one statement (PostgreSQL);
+    sets each applied result's cursor and returns the last cursor. None if the counter row
+    does not exist yet (nothing written: the caller takes the ordinary path, which makes it)."""
+    offsets = {id(res): end for res, end in zip(results, ends, strict=True)}
+    stamp_proc = bind_processor(AppliedMutation.__table__.c.created_at.type, conn.dialect)
+    params = {
+        "n": len(changes),
+        "now": stamp_proc(now) if stamp_proc else now,
+        "changes": jsontext.dumps([
+            {"i": i + 1, "entity": c.entity, "entity_id": c.entity_id, "op": c.op, "data": c.data,
+             "team_id": c.team_id, "store_id": c.store_id, "target_user_id": c.target_user_id}
+            for i, c in enumerate(changes)], non_finite="null"),
+        "results": jsontext.dumps([
+            {"mutation_id": r["mutation_id"], "result": {k: v for k, v in r.items() if k != "mutation_id"},
+             "off": offsets.get(id(r))} for r in stored], non_finite="null"),
+        "client": client_id,
+        "user": user_id,
+    }
+    base = conn.exec_driver_sql(_APPEND_AND_STORE_PG, params).scalar()
+    if base is None:
+        return None
+    for res, end in zip(results, ends, strict=True):
+        if end is not None:
+            res["cursor"] = int(base) + end
+    return int(base) + len(changes)
 
 
 def push(
