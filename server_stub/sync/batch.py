@@ -9,34 +9,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import (
-    Text,
-    any_,
-    bindparam,
-    cast,
-    func,
-    select,
-)
+from sqlalchemy import Text, any_, bindparam, cast, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from server_stub import call_grants
 from server_stub.auth import Principal
-from server_stub.storage.models import (
-    AppliedMutation,
-    ContactEvent,
-    Customer,
-)
+from server_stub.storage.models import AppliedMutation, ContactEvent, Customer
 from server_stub.sync.errors import Mutation, Rejected
 from server_stub.sync.scope import CustomerRef, customer_writable
 from server_stub.sync.validation import _require_id, cid_ok
-from workbench.core.codes import (
-    Role,
-)
+from workbench.core.codes import Role
 from workbench.core.dbutil import json_dumps
-from workbench.core.entities import (
-    utcnow,
-)
+from workbench.core.entities import utcnow
 
 
 @dataclass

@@ -7,9 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import (
-    select,
-)
+from sqlalchemy import select
 
 from server_stub import call_grants, directory
 from server_stub.changes import Change

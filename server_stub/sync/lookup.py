@@ -5,26 +5,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import (
-    or_,
-    select,
-)
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from server_stub.auth import Principal
 from server_stub.privacy import desk_customer
-from server_stub.storage.models import (
-    Acceptance,
-    ContactEvent,
-    Customer,
-    Task,
-    WorkOrder,
-)
+from server_stub.storage.models import Acceptance, ContactEvent, Customer, Task, WorkOrder
 from server_stub.sync.scope import customer_visible
 from server_stub.sync.wire import _encodable, _finite_copy, _servable, wire_row
-from workbench.core.codes import (
-    TaskStatus,
-)
+from workbench.core.codes import TaskStatus
 from workbench.core.phone import normalize_phone
 
 #: one logger for the whole sync package (operators and tests filter on its name)

@@ -8,10 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from server_stub.changes import append
-from server_stub.storage.models import (
-    ENTITIES,
-    Customer,
-)
+from server_stub.storage.models import ENTITIES, Customer
 from server_stub.sync.wire import change_for
 
 

@@ -11,20 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pydantic_core
-from sqlalchemy import (
-    Text,
-    bindparam,
-    cast,
-    select,
-)
+from sqlalchemy import Text, bindparam, cast, select
 from sqlalchemy.orm import Session
 
 from server_stub.auth import Principal
 from server_stub.changes import current_cursor
 from server_stub.privacy import desk_view
-from server_stub.storage.models import (
-    ChangeLog,
-)
+from server_stub.storage.models import ChangeLog
 from server_stub.sync.errors import BadCursor
 from server_stub.sync.scope import _scope_condition, _scope_kind, _scope_params
 from server_stub.sync.wire import _encodable, _entity_id, _strict_json

@@ -7,11 +7,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import (
-    bindparam,
-    select,
-    update,
-)
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,12 +16,7 @@ from server_stub.bulk import RawWriter
 from server_stub.changes import Change, append, current_cursor
 from server_stub.storage.db import unit_of_work
 from server_stub.storage.fast_insert import bind_processor, insert_rows
-from server_stub.storage.models import (
-    AppliedMutation,
-    ContactEvent,
-    CursorCounter,
-    SyncClient,
-)
+from server_stub.storage.models import AppliedMutation, ContactEvent, CursorCounter, SyncClient
 from server_stub.sync.batch import _Batch, _run_among
 from server_stub.sync.errors import Duplicate, Mutation, PushForbidden, Rejected
 from server_stub.sync.handlers import HANDLERS

@@ -5,26 +5,13 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from sqlalchemy import (
-    String,
-    and_,
-    bindparam,
-    false,
-    or_,
-    select,
-)
+from sqlalchemy import String, and_, bindparam, false, or_, select
 from sqlalchemy.orm import Session
 
 from server_stub import call_grants, directory
 from server_stub.auth import Principal
-from server_stub.storage.models import (
-    ChangeLog,
-    Customer,
-    WorkOrder,
-)
-from workbench.core.codes import (
-    Role,
-)
+from server_stub.storage.models import ChangeLog, Customer, WorkOrder
+from workbench.core.codes import Role
 
 
 def customer_scope_ok(p: Principal, customer: Customer | CustomerRef) -> bool:

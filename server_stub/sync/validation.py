@@ -10,21 +10,11 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    Float,
-    Integer,
-    String,
-    Text,
-)
+from sqlalchemy import JSON, Boolean, Float, Integer, String, Text
 
 from server_stub.sync.errors import Rejected
 from workbench.core import limits
-from workbench.core.entities import (
-    UTCDateTime,
-    parse_when,
-)
+from workbench.core.entities import UTCDateTime, parse_when
 
 
 def _check_text(key: str, value: Any, max_len: int | None) -> str:

@@ -10,16 +10,11 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Float,
-)
+from sqlalchemy import JSON, Float
 
 from server_stub import directory
 from server_stub.changes import Change
-from server_stub.storage.models import (
-    Customer,
-)
+from server_stub.storage.models import Customer
 from server_stub.sync.scope import CustomerRef
 from server_stub.sync.validation import _time_keys
 from workbench.core import jsontext, limits
