@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -267,34 +267,32 @@ def refresh(factory: sessionmaker[Session], refresh_token: str) -> tuple[User, I
                               refresh_expires=fresh.refresh_expires)
 
 
+#: the caller of an access token: only the columns a request needs, one prebuilt Core statement
+#: (an ORM select of both rows, built anew per request, was a quarter of a pull's CPU)
+_CALLER = (select(AuthSession.id, AuthSession.revoked, AuthSession.access_expires, User.id, User.username,
+                  User.role, User.team_id, User.store_id, User.active)
+           .join(User, User.id == AuthSession.user_id)
+           .where(AuthSession.access_hash == bindparam("hash")))
+
+
 def authenticate(session: Session, access_token: str) -> Principal:
     """The principal of a valid access token.
 
     Raises:
         AuthFailed: unknown, expired or revoked token, or inactive user.
     """
-    found = session.execute(
-        select(AuthSession, User)
-        .join(User, User.id == AuthSession.user_id)
-        .where(AuthSession.access_hash == token_hash(access_token))
-    ).first()
+    found = session.connection().execute(_CALLER, {"hash": token_hash(access_token)}).first()
     if found is None:
         raise AuthFailed("Not logged in or the token is invalid.")
-    auth, user = found
-    if auth.revoked:
+    session_id, revoked, access_expires, user_id, username, role, team_id, store_id, active = found
+    if revoked:
         raise AuthFailed("This session was ended. Please log in again.")
-    if auth.access_expires <= utcnow():
+    if access_expires <= utcnow():
         raise AuthFailed("The access token has expired; refresh it or log in again.")
-    if not user.active:
+    if not active:
         raise AuthFailed("This account is disabled.")
-    return Principal(
-        user_id=user.id,
-        username=user.username,
-        role=user.role,
-        team_id=user.team_id,
-        store_id=user.store_id,
-        session_id=auth.id,
-    )
+    return Principal(user_id=user_id, username=username, role=role, team_id=team_id, store_id=store_id,
+                     session_id=session_id)
 
 
 def revoke_session(session: Session, session_id: str) -> bool:

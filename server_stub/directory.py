@@ -27,10 +27,16 @@ def user_tags(data: dict[str, Any]) -> tuple[str | None, str | None]:
 def extra_users(p: Any) -> Any:
     """SQL condition on ``change_log``: user rows ``p`` sees beyond their team or store."""
     if p.role == Role.RECEPTIONIST and p.store_id is not None:
-        senders = select(WorkOrder.from_user_id).where(WorkOrder.store_id == p.store_id,
-                                                       WorkOrder.from_user_id.is_not(None))
-        return and_(ChangeLog.entity == "user", ChangeLog.entity_id.in_(senders))
+        return store_senders(p.store_id)
     return false()
+
+
+def store_senders(store_id: Any) -> Any:
+    """SQL condition on ``change_log``: the user rows of those who sent ``store_id`` (a value
+    or a bound parameter) work orders."""
+    senders = select(WorkOrder.from_user_id).where(WorkOrder.store_id == store_id,
+                                                   WorkOrder.from_user_id.is_not(None))
+    return and_(ChangeLog.entity == "user", ChangeLog.entity_id.in_(senders))
 
 
 def sender_for_store(session: Session, user_id: str, store_id: str, wire_row: Any) -> Change | None:

@@ -448,7 +448,7 @@ def _first_pull_page(factory: sessionmaker[Session], token: str, cursor: int,
     with factory() as session:
         p = caller_in(session, token)
         try:
-            page = sync.pull(session, p, cursor, limit)
+            page = sync.pull(session, p, cursor, limit, as_json=True)
         except sync.BadCursor as exc:
             raise ApiError(exc.status, str(exc)) from None
     audit.record_pull(factory, p, page.changes)
@@ -458,7 +458,7 @@ def _first_pull_page(factory: sessionmaker[Session], token: str, cursor: int,
 def _pull_page(factory: sessionmaker[Session], p: auth.Principal, cursor: int, limit: int) -> sync.PullPage:
     with factory() as session:
         try:
-            page = sync.pull(session, p, cursor, limit)
+            page = sync.pull(session, p, cursor, limit, as_json=True)
         except sync.BadCursor as exc:
             raise ApiError(exc.status, str(exc)) from None
     audit.record_pull(factory, p, page.changes)
