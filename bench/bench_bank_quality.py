@@ -12,7 +12,7 @@
 
 Every row: our model and both baselines (logistic regression, frequency naive Bayes) fitted
 in the same run, AUC and Brier on the held-out rows. The load average is printed beside it.
-Run: ``.venv/bin/python bench/bench_bank_quality.py --bank /path/bank-full.csv [--json]``.
+Run: ``.venv/bin/python bench/bench_bank_quality.py --bank /path/bank-full.csv [--monotone campaign:-1] [--json]``.
 """
 
 from __future__ import annotations
@@ -30,15 +30,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np
 import pandas as pd
 
-from server_stub.evaluation import evaluate_frame, prepare, read_table
+from server_stub.evaluation import evaluate_frame, parse_monotone, prepare, read_table
 
 MODELS = ("ours", "logistic_regression", "naive_bayes")
 
 
 def _bank_runs(path: str) -> list[tuple[str, pd.DataFrame, np.ndarray, pd.Series | None, float]]:
     df = read_table(path)
-    X, y, _, _ = prepare(df, "y", "yes", ["duration"], None)
-    order = pd.Series(np.arange(len(y)), name="row")  # file order = time order
+    X, y, order, _ = prepare(df, "y", "yes", ["duration"], None, rows_in_time_order=True)
     return [("bank, time-ordered (last 20 %)", X, y, order, 0.2),
             ("bank, stratified 25 %", X, y, None, 0.25)]
 
@@ -63,8 +62,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bank", default=os.environ.get("WORKBENCH_BANK_DATA"),
                         help="path of bank-full.csv (default: $WORKBENCH_BANK_DATA)")
     parser.add_argument("--only", default="", help="comma-separated words; run the rows whose name has one")
+    parser.add_argument("--monotone", default="", metavar="COL:+1,COL:-1",
+                        help="monotone constraints for the bank rows (e.g. campaign:-1)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    bank_monotone = parse_monotone(args.monotone)
     runs = []
     if args.bank and Path(args.bank).is_file():
         runs += _bank_runs(args.bank)
@@ -79,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     results: list[dict[str, Any]] = []
     for name, X, y, order, test_size in runs:
         t0 = time.perf_counter()
-        r = evaluate_frame(X, y, order, test_size=test_size, seed=0)
+        r = evaluate_frame(X, y, order, test_size=test_size, seed=0,
+                           monotonic=bank_monotone if name.startswith("bank") else None)
         r["dataset"], r["seconds"] = name, time.perf_counter() - t0
         results.append(r)
         if not args.json:
