@@ -333,3 +333,18 @@ def test_fit_calibrated_sorts_by_order_before_fitting() -> None:
     # every fitted boosting model validated on its latest rows (the coin-toss tail)
     final = fit.estimator.calibrated_classifiers_[0].estimator
     assert final.time_ordered and final.best_iteration_ < 40
+
+
+def test_naive_bayes_candidate_is_measured_and_scores_unseen_values() -> None:
+    X, y, _ = _known_probabilities(3000, seed=4)
+    # an interaction no additive model sees: naive Bayes (and the spline model) lose to boosting
+    rng = np.random.default_rng(4)
+    y_xor = (rng.random(len(X)) < np.where(X["a"] * X["b"] > 0, 0.8, 0.2)).astype(int)
+    fit = fit_calibrated(X, y_xor, seed=0)
+    assert set(fit.selection) == {"hgb", "gam", "blend", "nb"}
+    assert fit.selection["nb"] < 0.6 < fit.selection["hgb"] and fit.algorithm in ("hgb", "blend")
+    nb = AutoTabularClassifier(algorithm="nb").fit(X, y)
+    odd = pd.DataFrame({"a": [0.5, np.nan], "c": ["never seen", None]})  # column b absent
+    p = nb.predict_proba(odd)[:, 1]
+    assert p.shape == (2,) and np.all((p > 0) & (p < 1))
+    assert np.array_equal(nb.predict_proba(X.iloc[:5]), nb.models_[0].predict_proba(X.iloc[:5]))

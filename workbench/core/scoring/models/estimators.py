@@ -45,10 +45,11 @@ def _prepare(X: pd.DataFrame, numeric: Sequence[str], categorical: Sequence[str]
 
 
 class AutoTabularClassifier(ClassifierMixin, BaseEstimator):
-    """Gradient boosting, a spline logistic model, or their blend, on a mixed-type DataFrame.
+    """Gradient boosting, a spline logistic model, their blend, or naive Bayes, on a mixed-type DataFrame.
 
     Args:
-        algorithm: ``"hgb"``, ``"gam"`` or ``"blend"``.
+        algorithm: ``"hgb"``, ``"gam"``, ``"blend"`` or ``"nb"`` (:class:`FrequencyNaiveBayes`
+            on the same columns: coarse bins that hold up when the rows drift over time).
         random_state: seed of the boosting.
         learning_rate, max_depth, max_leaf_nodes, max_iter, min_samples_leaf,
             l2_regularization, n_iter_no_change: boosting. Trees are grown best-first to
@@ -204,13 +205,24 @@ class AutoTabularClassifier(ClassifierMixin, BaseEstimator):
             self.models_.append(self._fit_hgb(M, y))
         if self.algorithm in ("gam", "blend"):
             self.models_.append(self._gam(M).fit(M, y))
+        if self.algorithm == "nb":
+            self.models_.append(FrequencyNaiveBayes().fit(self._columns(X), y))
         if not self.models_:
             raise ValueError(f"unknown algorithm {self.algorithm!r}")
         return self
 
+    def _columns(self, X: pd.DataFrame) -> pd.DataFrame:
+        """The fitted columns of ``X`` (absent ones as missing), for the naive Bayes candidate."""
+        cols = [*self.categorical_, *self.numeric_]
+        return pd.DataFrame({c: X[c] if c in X else pd.Series(np.nan, index=X.index) for c in cols},
+                            index=X.index)
+
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Class probabilities, shape (n, 2)."""
-        M = self._matrix(pd.DataFrame(X))
+        X = pd.DataFrame(X)
+        if self.algorithm == "nb":
+            return np.asarray(self.models_[0].predict_proba(self._columns(X)))
+        M = self._matrix(X)
         p = np.mean([hgb_positive_proba(m, M) if isinstance(m, HistGradientBoostingClassifier)
                      else m.predict_proba(M)[:, 1] for m in self.models_], axis=0)
         return np.column_stack([1 - p, p])

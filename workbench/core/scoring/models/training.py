@@ -55,7 +55,7 @@ def _inner_splits(n: int, y: np.ndarray, timed: bool,
 
 
 def fit_calibrated(X: pd.DataFrame, y: Any, *, order: Any = None, seed: int = 0,
-                   candidates: Sequence[str] = ("hgb", "gam", "blend"),
+                   candidates: Sequence[str] = ("hgb", "gam", "blend", "nb"),
                    calibration: str | None = None,
                    monotonic: dict[str, int] | None = None) -> FitResult:
     """Choose the best candidate on an inner validation split, then fit it calibrated.
@@ -108,7 +108,7 @@ def _fit_calibrated(X: pd.DataFrame, y: Any, *, order: Any, seed: int,
     for algo in candidates:
         selection[algo] = float(roc_auc_score(y[validated], probs[algo])) if two_classes else 0.5
     # prefer the simpler model on ties (within 0.001 AUC)
-    rank = {"gam": 0, "hgb": 1, "blend": 2}
+    rank = {"nb": 0, "gam": 1, "hgb": 2, "blend": 3}
     best = max(candidates, key=lambda a: (round(selection[a], 3), -rank.get(a, 9)))
     counts = np.bincount(y, minlength=2)
     method = calibration or ("isotonic" if counts.min() >= 1000 else "sigmoid")
