@@ -1,7 +1,8 @@
 """``workbench-server evaluate``: our model vs two baselines on any table of past contacts.
 
 Reads a CSV (any delimiter, sniffed) or a Parquet file, holds out a test split (the latest
-25% when ``--time-order`` names a column, a stratified 25% otherwise), and prints, for our
+25% when ``--time-order`` names a column or ``--rows-in-time-order`` says the rows are oldest
+first, a stratified 25% otherwise), and prints, for our
 model (gradient boosting / spline logistic / blend chosen by measurement, calibrated) and two
 baselines fitted in the same run (logistic regression; a frequency-table naive Bayes like
 Odoo's predictive lead scoring), the AUC, Brier score and top-decile lift on the held-out
@@ -48,6 +49,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="comma-separated columns to leave out (e.g. post-call fields such as duration)")
     parser.add_argument("--time-order", default=None, metavar="COL",
                         help="hold out the latest 25%% by this column instead of a random split")
+    parser.add_argument("--rows-in-time-order", action="store_true",
+                        help="the file's rows are oldest first (no time column): hold out the last rows")
+    parser.add_argument("--monotone", default="", metavar="COL:+1,COL:-1",
+                        help="numbers the probability may only rise (+1) or fall (-1) with, where the "
+                             "domain says so (e.g. campaign:-1, repeated calls)")
     parser.add_argument("--test-size", type=float, default=0.25, help="held-out fraction (default 0.25)")
     parser.add_argument("--seed", type=int, default=0, help="seed of every random step (default 0)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -91,19 +97,38 @@ def binary_target(series: pd.Series, positive: str | None) -> np.ndarray:
     return (series.astype(str).str.strip().str.lower() == truthy[0]).to_numpy().astype(int)
 
 
+def parse_monotone(text: str) -> dict[str, int]:
+    """``"campaign:-1,age:+1"`` as ``{"campaign": -1, "age": 1}``."""
+    out: dict[str, int] = {}
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        col, sep, sign = part.rpartition(":")
+        if not sep or not col.strip() or sign.strip() not in ("+1", "1", "-1"):
+            raise EvaluationError(f"--monotone {part!r}: write COLUMN:+1 or COLUMN:-1")
+        out[col.strip()] = 1 if sign.strip() in ("+1", "1") else -1
+    return out
+
+
 def prepare(df: pd.DataFrame, target: str, positive: str | None, drop: Sequence[str],
-            time_order: str | None) -> tuple[pd.DataFrame, np.ndarray, pd.Series | None, list[str]]:
-    """(features, y, order, auto-dropped identifier columns) from a raw table."""
+            time_order: str | None, *, rows_in_time_order: bool = False
+            ) -> tuple[pd.DataFrame, np.ndarray, pd.Series | None, list[str]]:
+    """(features, y, order, auto-dropped identifier columns) from a raw table.
+
+    ``rows_in_time_order``: the rows are oldest first, so their position is the order.
+    """
     missing = [c for c in [target, *drop, *([time_order] if time_order else [])] if c not in df]
     if missing:
         raise EvaluationError(
             f"no column(s) {', '.join(missing)} in the file (columns: {', '.join(map(str, df.columns[:40]))})"
         )
+    if time_order and rows_in_time_order:
+        raise EvaluationError("use either --time-order or --rows-in-time-order")
     df = df[df[target].notna()].reset_index(drop=True)
     y = binary_target(df[target], positive)
     if y.sum() < 5 or (len(y) - y.sum()) < 5:
         raise EvaluationError("the target needs at least 5 successes and 5 failures")
-    order = None
+    order = pd.Series(np.arange(len(df)), dtype=float) if rows_in_time_order else None
     if time_order:
         raw = df[time_order]
         order = (pd.to_numeric(raw, errors="coerce") if pd.api.types.is_numeric_dtype(raw)
@@ -137,14 +162,19 @@ def held_out_split(y: np.ndarray, order: pd.Series | None, test_size: float,
 
 
 def evaluate_frame(X: pd.DataFrame, y: np.ndarray, order: pd.Series | None = None, *,
-                   test_size: float = 0.25, seed: int = 0) -> dict[str, Any]:
+                   test_size: float = 0.25, seed: int = 0,
+                   monotonic: dict[str, int] | None = None) -> dict[str, Any]:
     """Fit our model and both baselines on the training part; figures on the held-out part."""
+    numeric = set(X.select_dtypes(include=["number", "bool"]).columns)
+    unknown = sorted(set(monotonic or {}) - numeric)
+    if unknown:
+        raise EvaluationError(f"--monotone names no numeric feature column: {', '.join(unknown)}")
     with limited_threads():
-        return _evaluate_frame(X, y, order, test_size=test_size, seed=seed)
+        return _evaluate_frame(X, y, order, test_size=test_size, seed=seed, monotonic=monotonic)
 
 
 def _evaluate_frame(X: pd.DataFrame, y: np.ndarray, order: pd.Series | None, *,
-                    test_size: float, seed: int) -> dict[str, Any]:
+                    test_size: float, seed: int, monotonic: dict[str, int] | None) -> dict[str, Any]:
     tr, te = held_out_split(y, order, test_size, seed)
     if len(np.unique(y[te])) < 2 or len(np.unique(y[tr])) < 2:
         raise EvaluationError("the split left only one class in training or test; use more data")
@@ -153,7 +183,7 @@ def _evaluate_frame(X: pd.DataFrame, y: np.ndarray, order: pd.Series | None, *,
     models: dict[str, dict[str, Any]] = {}
     t0 = time.perf_counter()
     fit = fit_calibrated(Xtr, ytr, order=None if order is None else order.iloc[tr].to_numpy(),
-                         seed=seed)
+                         seed=seed, monotonic=monotonic)
     p = fit.estimator.predict_proba(Xte)[:, 1]
     slope, intercept = calibration_slope(yte, p)
     models["ours"] = {**metrics(yte, p), "algorithm": fit.algorithm,
@@ -170,6 +200,7 @@ def _evaluate_frame(X: pd.DataFrame, y: np.ndarray, order: pd.Series | None, *,
         "rows": int(len(y)), "features": int(X.shape[1]), "train_rows": int(len(tr)),
         "test_rows": int(len(te)), "positive_rate": float(y.mean()),
         "split": "time-ordered" if order is not None else "stratified", "seed": seed,
+        "monotonic": dict(monotonic or {}),
         "models": models,
         "ours_beats_both": bool(models["ours"]["auc"] > models["logistic_regression"]["auc"]
                                 and models["ours"]["auc"] > models["naive_bayes"]["auc"]),
@@ -178,11 +209,13 @@ def _evaluate_frame(X: pd.DataFrame, y: np.ndarray, order: pd.Series | None, *,
 
 def evaluate_file(path: str | Path, target: str, *, positive: str | None = None,
                   drop: Sequence[str] = (), time_order: str | None = None,
-                  test_size: float = 0.25, seed: int = 0) -> dict[str, Any]:
+                  rows_in_time_order: bool = False, test_size: float = 0.25, seed: int = 0,
+                  monotonic: dict[str, int] | None = None) -> dict[str, Any]:
     """Read, prepare and evaluate a file; the result as a JSON-ready dict."""
     df = read_table(path)
-    X, y, order, ids = prepare(df, target, positive, list(drop), time_order)
-    result = evaluate_frame(X, y, order, test_size=test_size, seed=seed)
+    X, y, order, ids = prepare(df, target, positive, list(drop), time_order,
+                               rows_in_time_order=rows_in_time_order)
+    result = evaluate_frame(X, y, order, test_size=test_size, seed=seed, monotonic=monotonic)
     return {"file": str(path), "target": target, "dropped": list(drop),
             "dropped_as_identifiers": ids, **result}
 
@@ -209,8 +242,10 @@ def run(args: argparse.Namespace) -> int:
         if not 0.05 <= args.test_size <= 0.5:
             raise EvaluationError("--test-size must be between 0.05 and 0.5")
         result = evaluate_file(args.file, args.target, positive=args.positive, drop=drop,
-                               time_order=args.time_order, test_size=args.test_size,
-                               seed=args.seed)
+                               time_order=args.time_order,
+                               rows_in_time_order=args.rows_in_time_order,
+                               test_size=args.test_size, seed=args.seed,
+                               monotonic=parse_monotone(args.monotone))
     except EvaluationError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

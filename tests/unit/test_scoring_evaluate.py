@@ -44,6 +44,22 @@ def test_semicolon_csv_with_json_output(tmp_path: Path, capsys: pytest.CaptureFi
         assert 0.5 < m["auc"] <= 1 and 0 < m["brier"] < 0.5 and m["top_decile_lift"] > 0
 
 
+def test_rows_in_time_order_and_monotone(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A file without a time column whose rows are oldest first (UCI bank-full): the last rows test."""
+    df = _contacts()
+    df.loc[df.index[-150:], "y"] = "yes"  # only the latest quarter is all successes ...
+    df.loc[df.index[-150], "y"] = "no"    # ... but one, so the test part has both classes
+    path = tmp_path / "bank.csv"
+    df.drop(columns=["contact_date"]).to_csv(path, sep=";", index=False)
+    code = server_main(["evaluate", str(path), "--target", "y", "--drop", "duration",
+                        "--rows-in-time-order", "--monotone", "age:+1,balance:+1", "--json"])
+    assert code == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["split"] == "time-ordered" and result["test_rows"] == 150
+    assert result["models"]["ours"]["positives"] == 149
+    assert result["monotonic"] == {"age": 1, "balance": 1}
+
+
 def test_parquet_and_text_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "bank.parquet"
     _contacts().to_parquet(path)
@@ -66,6 +82,11 @@ def test_tab_separated_and_gb18030(tmp_path: Path, capsys: pytest.CaptureFixture
     (["--target", "y", "--positive", "maybe"], "never occurs"),
     (["--target", "job"], "distinct values"),
     (["--target", "y", "--time-order", "job"], "not a time"),
+    (["--target", "y", "--time-order", "age", "--rows-in-time-order"], "either"),
+    (["--target", "y", "--monotone", "age"], "COLUMN:+1"),
+    (["--target", "y", "--monotone", "age:2"], "COLUMN:+1"),
+    (["--target", "y", "--monotone", "job:-1"], "no numeric feature"),
+    (["--target", "y", "--monotone", "nope:+1"], "no numeric feature"),
 ])
 def test_bad_columns_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str],
                             message: str) -> None:

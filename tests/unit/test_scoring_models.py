@@ -274,3 +274,77 @@ def test_registry_install_rows_takes_newest_loadable(deal_model) -> None:
     reg = ModelRegistry()
     errs = reg.install_rows(rows)
     assert len(errs) == 1 and reg.get("deal").version == 4
+
+
+# ------------------------------------------------------------------ boosting: rounds, order, constraints
+
+
+def _drifting(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """Oldest rows first: x drives y, except in the latest 15 % where y is a coin toss."""
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame({"x": rng.normal(size=n), "c": rng.choice(["a", "b", "c"], size=n)})
+    y = (rng.random(n) < 1 / (1 + np.exp(-2.5 * X["x"].to_numpy()))).astype(int)
+    late = np.arange(n) >= int(n * 0.85)
+    y[late] = (rng.random(late.sum()) < 0.5).astype(int)
+    return X, y
+
+
+def test_time_ordered_boosting_stops_early_on_the_latest_rows() -> None:
+    X, y = _drifting(4000, seed=5)
+    timed = AutoTabularClassifier(algorithm="hgb", time_ordered=True).fit(X, y)
+    shuffled = AutoTabularClassifier(algorithm="hgb", time_ordered=False).fit(X, y)
+    # the latest rows carry no signal: validated on them, the boosting stops almost at once;
+    # on a stratified 15 % (mostly informative rows) it keeps learning
+    assert timed.best_iteration_ < 40 < shuffled.best_iteration_
+    # refitted on every row with the rounds found (scaled by the rows added)
+    assert timed.models_[0].n_iter_ == max(1, round(timed.best_iteration_ * 4000 / 3400))
+    kept = AutoTabularClassifier(algorithm="hgb", time_ordered=True, refit=False).fit(X, y)
+    assert kept.models_[0].n_iter_ > kept.best_iteration_  # scikit-learn's rounds past the best
+
+
+def test_monotone_constraint_holds_and_fast_path_agrees() -> None:
+    rng = np.random.default_rng(9)
+    n = 3000
+    X = pd.DataFrame({"calls": rng.integers(1, 15, n).astype(float), "age": rng.normal(45, 12, n),
+                      "job": rng.choice(["a", "b", "c", "d"], size=n)})
+    # noisy data where the number of calls looks helpful at high counts (chance)
+    z = -1 - 0.15 * X["calls"] + 0.4 * np.sin(X["calls"]) + 0.02 * (X["age"] - 45)
+    y = (rng.random(n) < 1 / (1 + np.exp(-z.to_numpy()))).astype(int)
+    model = AutoTabularClassifier(algorithm="hgb", monotonic={"calls": -1}).fit(X, y)
+    grid = pd.DataFrame({"calls": np.arange(1, 15, dtype=float), "age": 45.0, "job": "b"})
+    p = model.predict_proba(grid)[:, 1]
+    assert np.all(np.diff(p) <= 1e-12)
+    free = AutoTabularClassifier(algorithm="hgb").fit(X, y).predict_proba(grid)[:, 1]
+    assert np.any(np.diff(free) > 1e-6)  # the constraint is what made it monotone
+    # our best-first trees (8 leaves, 7 splits) all compile for the fast path, same bits
+    from workbench.core.scoring.models.fast_predict import _forest, _ShallowTree
+
+    hgb = model.models_[0]
+    M = model._matrix(X)
+    assert np.array_equal(hgb_positive_proba(hgb, M), hgb.predict_proba(M)[:, 1])
+    forest = _forest(hgb, hgb._predictors, int(hgb._bin_mapper.missing_values_bin_idx_))
+    assert all(isinstance(t, _ShallowTree) for t in forest.trees)
+
+
+def test_fit_calibrated_sorts_by_order_before_fitting() -> None:
+    X, y = _drifting(3000, seed=6)
+    shuffle = np.random.default_rng(0).permutation(len(y))
+    fit = fit_calibrated(X.iloc[shuffle], y[shuffle], order=shuffle, seed=0, candidates=("hgb",))
+    # every fitted boosting model validated on its latest rows (the coin-toss tail)
+    final = fit.estimator.calibrated_classifiers_[0].estimator
+    assert final.time_ordered and final.best_iteration_ < 40
+
+
+def test_naive_bayes_candidate_is_measured_and_scores_unseen_values() -> None:
+    X, y, _ = _known_probabilities(3000, seed=4)
+    # an interaction no additive model sees: naive Bayes (and the spline model) lose to boosting
+    rng = np.random.default_rng(4)
+    y_xor = (rng.random(len(X)) < np.where(X["a"] * X["b"] > 0, 0.8, 0.2)).astype(int)
+    fit = fit_calibrated(X, y_xor, seed=0)
+    assert set(fit.selection) == {"hgb", "gam", "blend", "nb"}
+    assert fit.selection["nb"] < 0.6 < fit.selection["hgb"] and fit.algorithm in ("hgb", "blend")
+    nb = AutoTabularClassifier(algorithm="nb").fit(X, y)
+    odd = pd.DataFrame({"a": [0.5, np.nan], "c": ["never seen", None]})  # column b absent
+    p = nb.predict_proba(odd)[:, 1]
+    assert p.shape == (2,) and np.all((p > 0) & (p < 1))
+    assert np.array_equal(nb.predict_proba(X.iloc[:5]), nb.models_[0].predict_proba(X.iloc[:5]))

@@ -1,12 +1,14 @@
 """Training, calibration, evaluation and versioned serialisation of scoring models.
 
-Our model (:class:`AutoTabularClassifier`) is chosen by measurement among three candidates
-on an inner validation split of the training data:
+Our model (:class:`AutoTabularClassifier`) is chosen by measurement among four candidates
+on an inner validation split of the training data (time-ordered when the rows have a time):
 
-* ``hgb`` — histogram gradient boosting (shallow trees, native categorical splits);
+* ``hgb`` — histogram gradient boosting (small best-first trees, native categorical splits,
+  early stopping on the latest rows, then refitted on all);
 * ``gam`` — a spline logistic regression (an additive model: one smooth curve per number,
   one weight per category);
-* ``blend`` — the mean of the two probabilities.
+* ``blend`` — the mean of the two probabilities;
+* ``nb`` — frequency-table naive Bayes (coarse bins; it holds up when the rows drift).
 
 The winner is then calibrated (:class:`~sklearn.calibration.CalibratedClassifierCV`, isotonic
 with enough data, sigmoid otherwise) and wrapped in a :class:`ScoreModel` that knows its

@@ -13,6 +13,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import MissingIndicator, SimpleImputer
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, SplineTransformer, StandardScaler
 
@@ -44,20 +45,31 @@ def _prepare(X: pd.DataFrame, numeric: Sequence[str], categorical: Sequence[str]
 
 
 class AutoTabularClassifier(ClassifierMixin, BaseEstimator):
-    """Gradient boosting, a spline logistic model, or their blend, on a mixed-type DataFrame.
+    """Gradient boosting, a spline logistic model, their blend, or naive Bayes, on a mixed-type DataFrame.
 
     Args:
-        algorithm: ``"hgb"``, ``"gam"`` or ``"blend"``.
+        algorithm: ``"hgb"``, ``"gam"``, ``"blend"`` or ``"nb"`` (:class:`FrequencyNaiveBayes`
+            on the same columns: coarse bins that hold up when the rows drift over time).
         random_state: seed of the boosting.
-        learning_rate, max_depth, max_iter, min_samples_leaf, l2_regularization: boosting.
+        learning_rate, max_depth, max_leaf_nodes, max_iter, min_samples_leaf,
+            l2_regularization, n_iter_no_change: boosting. Trees are grown best-first to
+            ``max_leaf_nodes`` leaves (8 = the leaf count of a depth-3 tree, so 7 splits: the
+            compiled fast path of :mod:`.fast_predict` still applies).
+        time_ordered: the rows come oldest first; boosting then stops early on the latest
+            15 % instead of a stratified 15 % (see :meth:`_fit_hgb`).
+        refit: refit the boosting on all rows with the rounds found by early stopping.
+        monotonic: ``{numeric column: +1 or -1}``, the probability may only rise (+1) or fall
+            (-1) with that number, other things equal; only where the domain says so.
         C: inverse regularisation of the spline logistic model.
         n_knots: spline knots per numeric feature.
     """
 
     def __init__(self, algorithm: str = "blend", random_state: int = 0,
-                 learning_rate: float = 0.04, max_depth: int = 3, max_iter: int = 600,
+                 learning_rate: float = 0.04, max_depth: int | None = None, max_iter: int = 600,
                  min_samples_leaf: int = 30, l2_regularization: float = 1.0,
-                 C: float = 0.3, n_knots: int = 5) -> None:
+                 C: float = 0.3, n_knots: int = 5, max_leaf_nodes: int | None = 8,
+                 n_iter_no_change: int = 30, time_ordered: bool = False,
+                 refit: bool = True, monotonic: dict[str, int] | None = None) -> None:
         self.algorithm = algorithm
         self.random_state = random_state
         self.learning_rate = learning_rate
@@ -67,19 +79,55 @@ class AutoTabularClassifier(ClassifierMixin, BaseEstimator):
         self.l2_regularization = l2_regularization
         self.C = C
         self.n_knots = n_knots
+        self.max_leaf_nodes = max_leaf_nodes
+        self.n_iter_no_change = n_iter_no_change
+        self.time_ordered = time_ordered
+        self.refit = refit
+        self.monotonic = monotonic
 
-    def _hgb(self, n_rows: int) -> HistGradientBoostingClassifier:
+    def _hgb(self, n_rows: int, max_iter: int, early_stopping: bool) -> HistGradientBoostingClassifier:
         n_cat = len(self.categorical_)
         return HistGradientBoostingClassifier(
             learning_rate=self.learning_rate, max_depth=self.max_depth,
-            # small sets: too few rows to hold out for early stopping, so cap the rounds
-            max_iter=self.max_iter if n_rows >= 300 else min(self.max_iter, 100),
+            max_leaf_nodes=self.max_leaf_nodes, max_iter=max_iter,
             min_samples_leaf=min(self.min_samples_leaf, max(5, n_rows // 20)),
             l2_regularization=self.l2_regularization,
             categorical_features=[True] * n_cat + [False] * len(self.numeric_),
-            early_stopping=n_rows >= 300, validation_fraction=0.15, n_iter_no_change=30,
+            monotonic_cst=([0] * n_cat + [int(np.sign(self.monotonic.get(c, 0))) for c in self.numeric_]
+                           if self.monotonic else None),
+            early_stopping=early_stopping, n_iter_no_change=self.n_iter_no_change,
             random_state=self.random_state,
         )
+
+    def _fit_hgb(self, M: np.ndarray, y: np.ndarray) -> HistGradientBoostingClassifier:
+        """Boosting with its number of rounds chosen on a validation part, then refitted on all rows.
+
+        The validation part is the latest 15 % of the rows when ``time_ordered`` (rows come
+        oldest first), a stratified 15 % otherwise. The round with the best validation loss
+        is kept (scikit-learn's early stopping keeps ``n_iter_no_change`` rounds past it),
+        and the model is refitted on every row with that many rounds scaled by the rows
+        added, so the validation part (with time order: the most recent rows) is trained on.
+        """
+        n = len(M)
+        if n < 300 or min(np.bincount(y, minlength=2)) < 10:
+            # too few rows to hold out for early stopping: cap the rounds
+            return self._hgb(n, min(self.max_iter, 100), False).fit(M, y)
+        n_val = max(50, int(round(n * 0.15)))
+        idx = np.arange(n)
+        if self.time_ordered:
+            tr, va = idx[:-n_val], idx[-n_val:]
+        else:
+            tr, va = train_test_split(idx, test_size=n_val, stratify=y, random_state=self.random_state)
+        if len(np.unique(y[va])) < 2 or len(np.unique(y[tr])) < 2:
+            tr, va = train_test_split(idx, test_size=n_val, stratify=y, random_state=self.random_state)
+        probe = self._hgb(len(tr), self.max_iter, True).fit(M[tr], y[tr], X_val=M[va], y_val=y[va])
+        # validation_score_[k] = minus the loss after k rounds (k = 0: the constant baseline)
+        best = max(1, int(np.argmax(probe.validation_score_)))
+        self.best_iteration_ = best
+        if not self.refit:
+            return probe
+        rounds = max(1, min(self.max_iter, int(round(best * n / len(tr)))))
+        return self._hgb(n, rounds, False).fit(M, y)
 
     def _gam(self, M: np.ndarray) -> Pipeline:
         n_cat = len(self.categorical_)
@@ -154,16 +202,27 @@ class AutoTabularClassifier(ClassifierMixin, BaseEstimator):
         M = self._matrix(X)
         self.models_: list[Any] = []
         if self.algorithm in ("hgb", "blend"):
-            self.models_.append(self._hgb(len(M)).fit(M, y))
+            self.models_.append(self._fit_hgb(M, y))
         if self.algorithm in ("gam", "blend"):
             self.models_.append(self._gam(M).fit(M, y))
+        if self.algorithm == "nb":
+            self.models_.append(FrequencyNaiveBayes().fit(self._columns(X), y))
         if not self.models_:
             raise ValueError(f"unknown algorithm {self.algorithm!r}")
         return self
 
+    def _columns(self, X: pd.DataFrame) -> pd.DataFrame:
+        """The fitted columns of ``X`` (absent ones as missing), for the naive Bayes candidate."""
+        cols = [*self.categorical_, *self.numeric_]
+        return pd.DataFrame({c: X[c] if c in X else pd.Series(np.nan, index=X.index) for c in cols},
+                            index=X.index)
+
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Class probabilities, shape (n, 2)."""
-        M = self._matrix(pd.DataFrame(X))
+        X = pd.DataFrame(X)
+        if self.algorithm == "nb":
+            return np.asarray(self.models_[0].predict_proba(self._columns(X)))
+        M = self._matrix(X)
         p = np.mean([hgb_positive_proba(m, M) if isinstance(m, HistGradientBoostingClassifier)
                      else m.predict_proba(M)[:, 1] for m in self.models_], axis=0)
         return np.column_stack([1 - p, p])
