@@ -15,13 +15,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
 from anyio import to_thread
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, OperationalError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,26 +29,20 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server_stub import audit, auth, sync
 from server_stub.api import schemas as s
 from server_stub.api.deps import (
     ERRORS,
+    SHUTTING_DOWN,
     ApiError,
-    Bearer,
     admin,
-    bearer_token,
-    caller_in,
     principal,
 )
 from server_stub.api.versions import MIN_CLIENT_SCHEMA, SCHEMA_VERSION
 from server_stub.storage.db import WalCheckpointer, open_central, session_factory
-from workbench.core import jsontext
 
 _M = TypeVar("_M", bound=BaseModel)
 _T = TypeVar("_T")
 
-#: Set when this process is asked to stop: long-polls answer at once instead of being cut.
-SHUTTING_DOWN = threading.Event()
 
 
 @dataclass(frozen=True)
@@ -158,13 +152,6 @@ async def _plain(send: Send, status: int, message: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def _body_of(model: str) -> dict[str, Any]:
-    """OpenAPI of a JSON request body that the endpoint reads itself (see :func:`_parse_body`);
-    :func:`_with_manual_bodies` adds the model's schema to the components."""
-    return {"requestBody": {"required": True, "content": {"application/json": {
-        "schema": {"$ref": f"#/components/schemas/{model}"}}}}}
-
-
 _MANUAL_BODIES: tuple[type[BaseModel], ...] = (s.PushIn,)
 
 
@@ -185,20 +172,6 @@ def _with_manual_bodies(app: FastAPI) -> None:
         return app.openapi_schema  # type: ignore[return-value]
 
     app.openapi = openapi  # type: ignore[method-assign]
-
-
-def _parse_body(model: type[_M], raw: bytes) -> _M:
-    """``raw`` JSON as ``model``; a 422 with the same message as FastAPI's own bodies."""
-    try:
-        return model.model_validate_json(raw)
-    except ValidationError as exc:
-        errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
-        raise RequestValidationError(errors) from None
-
-
-def _json_response(content: Any) -> Response:
-    """``content`` (plain dicts and lists) as a JSON response, encoded by pydantic-core."""
-    return Response(jsontext.dumpb(content, non_finite="null"), media_type="application/json")
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -285,58 +258,9 @@ def create_app(
 
     throttle_admin.register(app, factory, admin, ApiError)
 
-    # ------------------------------------------------------------------ sync
+    from server_stub.api import routes_sync
 
-    @app.post("/api/v1/sync/push", response_model=s.PushOut, response_model_exclude_none=True, tags=["sync"],
-              openapi_extra=_body_of("PushIn"))
-    async def push(request: Request, creds: Bearer) -> s.PushOut:
-        """Apply a batch of mutations, each exactly once (replays answer ``duplicate``).
-
-        The body is a ``PushIn``: parsed and checked in one pass by pydantic-core straight from
-        the bytes (a batch is up to 2000 mutations; FastAPI's own path decodes the JSON in
-        Python first, then validates the objects: twice the time)."""
-        token = bearer_token(creds)
-        raw = await request.body()
-
-        def check() -> tuple[auth.Principal, s.PushIn]:
-            # the caller and the body in one trip to the thread pool (each trip and each
-            # dependency costs a request under load more than its own work)
-            with factory() as session:
-                p = caller_in(session, token)
-            return p, _parse_body(s.PushIn, raw)
-
-        p, body = await run_in_threadpool(check)
-        muts = [sync.Mutation(m.mutation_id, m.entity, m.op, m.data) for m in body.mutations]
-        try:
-            results, cursor = await writers.run(sync.push, factory, p, body.client_id, muts)
-        except sync.PushForbidden as exc:
-            raise ApiError(403, str(exc)) from None
-        # plain dicts straight to JSON: the batch can hold 1000 results (the model documents them)
-        checkpointer.kick()
-        return _json_response({"results": results, "cursor": cursor})  # type: ignore[return-value]
-
-    @app.get("/api/v1/sync/pull", response_model=s.PullOut, tags=["sync"])
-    async def pull(
-        creds: Bearer,
-        cursor: Annotated[int, Query(ge=0, le=2**62, description="last cursor the client has")] = 0,
-        limit: Annotated[int, Query(ge=1, le=sync.MAX_PULL_LIMIT)] = 500,
-        wait: Annotated[float, Query(ge=0, le=600, description="long-poll up to this many seconds")] = 0,
-    ) -> s.PullOut:
-        """Changes after ``cursor`` visible to the caller; with ``wait``, long-poll for the first."""
-        deadline = time.monotonic() + min(wait, settings.max_wait_s)
-        p, page = await run_in_threadpool(_first_pull_page, factory, bearer_token(creds), cursor, limit)
-        while not page.changes and not SHUTTING_DOWN.is_set():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            # nothing visible yet: wait until the log grows past what we have seen (the
-            # watcher re-reads the store's counter, so writes through other processes count)
-            if await watcher.wait_beyond(page.next_cursor, remaining):
-                page = await run_in_threadpool(_pull_page, factory, p, page.next_cursor, limit)
-        # plain dicts straight to JSON (the model documents them); a stored row that cannot
-        # be encoded is left out and logged, never a 500 for the whole page
-        return Response(sync.page_json(page), media_type="application/json")  # type: ignore[return-value]
-
+    app.include_router(routes_sync.router, tags=["sync"])
     from server_stub import cti
 
     cti.register(app, factory, settings, ApiError)
@@ -440,29 +364,6 @@ class _CounterWatch:
             return self.value > cursor
         finally:
             self.waiters -= 1
-
-
-def _first_pull_page(factory: sessionmaker[Session], token: str, cursor: int,
-                     limit: int) -> tuple[auth.Principal, sync.PullPage]:
-    """The caller of ``token`` and their page, through one session (one trip to the pool)."""
-    with factory() as session:
-        p = caller_in(session, token)
-        try:
-            page = sync.pull(session, p, cursor, limit, as_json=True)
-        except sync.BadCursor as exc:
-            raise ApiError(exc.status, str(exc)) from None
-    audit.record_pull(factory, p, page.changes)
-    return p, page
-
-
-def _pull_page(factory: sessionmaker[Session], p: auth.Principal, cursor: int, limit: int) -> sync.PullPage:
-    with factory() as session:
-        try:
-            page = sync.pull(session, p, cursor, limit, as_json=True)
-        except sync.BadCursor as exc:
-            raise ApiError(exc.status, str(exc)) from None
-    audit.record_pull(factory, p, page.changes)
-    return page
 
 
 def app_from_env() -> FastAPI:

@@ -3,6 +3,7 @@ dependencies, the store as a dependency, and the small conversions of users and 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Annotated, Any
 
@@ -24,6 +25,10 @@ class ApiError(Exception):
         self.status = status
         self.message = message
         self.headers = headers or {}
+
+
+#: Set when this process is asked to stop: long-polls answer at once instead of being cut.
+SHUTTING_DOWN = threading.Event()
 
 
 def store(request: Request) -> sessionmaker[Session]:
