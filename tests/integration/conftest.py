@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -119,3 +120,34 @@ class Desktop:
         self.factory = factory
         self.api = api
         self.sync = sync
+
+
+class _PatientBot:
+    """pytest-qt's ``qtbot`` with waits of 30 s instead of 5 s by default: these tests wait on
+    real servers, databases and subprocesses, on a shared 2-core box (a wait ends as soon as
+    its condition holds, so a longer limit costs nothing when things are quick)."""
+
+    WAIT_MS = 30_000
+
+    def __init__(self, bot: Any) -> None:
+        self._bot = bot
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._bot, name)
+
+    def waitSignal(self, signal: Any, *, timeout: int = WAIT_MS, **kw: Any) -> Any:
+        return self._bot.waitSignal(signal, timeout=timeout, **kw)
+
+    def waitSignals(self, signals: Any, *, timeout: int = WAIT_MS, **kw: Any) -> Any:
+        return self._bot.waitSignals(signals, timeout=timeout, **kw)
+
+    def waitUntil(self, callback: Any, *, timeout: int = WAIT_MS) -> Any:
+        return self._bot.waitUntil(callback, timeout=timeout)
+
+    def waitCallback(self, *, timeout: int = WAIT_MS, **kw: Any) -> Any:
+        return self._bot.waitCallback(timeout=timeout, **kw)
+
+
+@pytest.fixture
+def qtbot(qtbot: Any) -> Any:
+    return _PatientBot(qtbot)

@@ -173,7 +173,7 @@ def test_admins_read_the_log_in_the_workbench(qtbot, world: World, api_for: Call
     qtbot.addWidget(window)
     window.user.setText("U-agent1")
     window.action.setText("login")
-    with qtbot.waitSignal(window.vm.entries_ready, raising=True):
+    with qtbot.waitSignal(window.vm.entries_ready, raising=True, timeout=30_000):
         window.on_search()
     assert window.model.rowCount() == 1
     assert window.model.index(0, 2).data() == "login" and window.model.index(0, 5).data() == "127.0.0.1"

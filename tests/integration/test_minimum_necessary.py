@@ -129,10 +129,15 @@ def test_a_local_store_synced_before_the_cut_is_scrubbed(tmp_path) -> None:  # t
         s.add(LocalCustomer(id="C1", name="王伟", phone="13800138000", id_number_masked="440106********1234",
                             id_suffix="561234"))
         s.add(LocalCustomer(id="C2", name="赵丽", phone="13700137000"))
-        s.execute(text("ALTER TABLE scripts DROP COLUMN channel"))  # back to the schema before 0002_h18pii
+        # back to the schema before 0002_h18pii (and the migrations after it)
+        s.execute(text("DROP TABLE sms_template_drafts"))
+        s.execute(text("DROP INDEX ix_work_orders_appointment_at"))
+        s.execute(text("ALTER TABLE work_orders DROP COLUMN appointment_minutes"))
+        s.execute(text("ALTER TABLE work_orders DROP COLUMN appointment_at"))
+        s.execute(text("ALTER TABLE scripts DROP COLUMN channel"))
         s.execute(text("UPDATE alembic_version SET version_num = '0002_h17life'"))
     engine.dispose()
-    engine = open_local(path)  # the 0002_h18pii migration runs
+    engine = open_local(path)  # the 0002_h18pii migration runs, then the later ones
     with session_factory(engine)() as s:
         c1, c2 = s.get(LocalCustomer, "C1"), s.get(LocalCustomer, "C2")
         assert c1 is not None and c2 is not None
