@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 from server_stub.changes import allocate_cursors
 from server_stub.lifecycle.wire_sql import wire_json_sql
 from server_stub.storage import models as m
+from server_stub.storage.db import bulk_connection
 from server_stub.storage.fast_insert import bind_processor
 from workbench.core.assignment_rules import (
     BUILT_IN,
@@ -285,7 +286,7 @@ def assign_pool(engine: Engine, rule_names: list[str], *, experiment: str | None
     if len(set(rule_names)) != len(rule_names):
         raise AssignmentError("each rule once")
     report = AssignReport()
-    with Session(engine) as s, s.begin():
+    with bulk_connection(engine) as conn, Session(bind=conn) as s, s.begin():
         rules = [load_rule(s, n) for n in rule_names]
         lock_log(s)
         agents = _agents(s, now)

@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 from server_stub.changes import allocate_cursors
 from server_stub.lifecycle.wire_sql import wire_json_sql
 from server_stub.storage import models as m
+from server_stub.storage.db import bulk_connection
 from server_stub.storage.fast_insert import bind_processor
 from workbench.core.entities import utcnow
 from workbench.core.scoring.book import (
@@ -318,7 +319,7 @@ def score_central(engine: Engine, kinds: Sequence[str] = BOOK_KINDS, *,
         report.seconds[name] = report.seconds.get(name, 0.0) + t - clock
         clock = t
 
-    with Session(engine) as session, session.begin():
+    with bulk_connection(engine) as conn, Session(bind=conn) as session, session.begin():
         found = published_models(session, kinds)
         if not found:
             raise ScoringError(f"no published model of {', '.join(kinds)}; run `workbench-server train` first")
