@@ -265,19 +265,19 @@ def _write(session: Session, tasks: pd.DataFrame, agents: list[str], rules: list
         return [v if isinstance(v, str) else None for v in tasks[col].tolist()]
 
     ids = tasks["task_id"].tolist()
-    rows = list(zip(ids, range(len(ids)), agents, rules, texts("customer_team"), texts("customer_store"),
-                    strict=True))
+    rows = list(zip(ids, range(len(ids)), agents, rules, texts("customer_id"), texts("team_id"),
+                    texts("customer_team"), texts("customer_store"), strict=True))
     if dialect.name == "sqlite":
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{_TMP}")
-        conn.exec_driver_sql(f"CREATE TEMP TABLE {_TMP} (id TEXT PRIMARY KEY, n INTEGER, a TEXT, r TEXT, "
-                             "ct TEXT, cs TEXT)")
-        conn.exec_driver_sql(f"INSERT INTO temp.{_TMP} VALUES (?, ?, ?, ?, ?, ?)", rows)
+        conn.exec_driver_sql(f"CREATE TEMP TABLE {_TMP} (id TEXT NOT NULL UNIQUE, n INTEGER PRIMARY KEY, a TEXT, r TEXT, "
+                             "c TEXT, tt TEXT, ct TEXT, cs TEXT)")
+        conn.exec_driver_sql(f"INSERT INTO temp.{_TMP} VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
         src = f"temp.{_TMP}"
     else:
         conn.exec_driver_sql(f"CREATE TEMP TABLE {_TMP} (id VARCHAR(40) PRIMARY KEY, n BIGINT, a VARCHAR(40), "
-                             "r VARCHAR(40), ct VARCHAR(40), cs VARCHAR(40)) ON COMMIT DROP")
+                             "r VARCHAR(40), c VARCHAR(40), tt VARCHAR(40), ct VARCHAR(40), cs VARCHAR(40)) ON COMMIT DROP")
         with conn.connection.dbapi_connection.cursor() as cur, cur.copy(  # type: ignore[union-attr]
-                f"COPY {_TMP} (id, n, a, r, ct, cs) FROM STDIN") as copy:
+                f"COPY {_TMP} (id, n, a, r, c, tt, ct, cs) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
         conn.exec_driver_sql(f"ANALYZE {_TMP}")
@@ -285,10 +285,11 @@ def _write(session: Session, tasks: pd.DataFrame, agents: list[str], rules: list
     conn.exec_driver_sql(
         f"UPDATE tasks SET assignee_id = n.a, assigned_at = {mark}, assignment_rule = n.r, "
         f"experiment_id = {mark}, recycle_at = NULL FROM {src} AS n WHERE tasks.id = n.id", (stamp, experiment))
+    # the task's customer and team as read with the pool (the pass does not change them)
     conn.exec_driver_sql(
         "INSERT INTO task_moves (task_id, customer_id, team_id, action, from_user_id, to_user_id, by_user_id, "
-        f"reason, at) SELECT t.id, t.customer_id, t.team_id, 'assign', NULL, n.a, NULL, 'rule ' || n.r, {mark} "
-        f"FROM tasks AS t JOIN {src} AS n ON t.id = n.id", (stamp,))
+        f"reason, at) SELECT n.id, n.c, n.tt, 'assign', NULL, n.a, NULL, 'rule ' || n.r, {mark} "
+        f"FROM {src} AS n ORDER BY n.n", (stamp,))
     first = allocate_cursors(session, len(ids))
     # the customer's team and store were read with the pool (the write lock is held since)
     conn.exec_driver_sql(
