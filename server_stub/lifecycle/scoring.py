@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -194,7 +195,9 @@ def history_queries(dialect: str, as_of: dt.datetime) -> list[tuple[str, Any]]:
     # the desktop's SQL, reading the table in storage order: the central store's events are
     # not clustered by customer, and walking the (customer, time) index costs a random
     # table lookup per event (measured 2.3 s CPU instead of 1.7 s on 815,000 events)
-    return [(sql.replace("FROM contact_events WHERE", "FROM contact_events NOT INDEXED WHERE"), params)
+    # (whatever whitespace the desktop's SQL has there: the second query breaks its line
+    # before WHERE, and walked the index — 15.8 s instead of 3.8 s CPU on 4,077,760 events)
+    return [(re.sub(r"FROM contact_events\s+WHERE", "FROM contact_events NOT INDEXED WHERE", sql), params)
             for sql, params in _history_queries(as_of)]
 
 
