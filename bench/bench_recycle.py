@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import sqlite3
 import sys
 import tempfile
 import time
@@ -30,6 +31,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from server_stub.lifecycle.pool import load_held_tasks, recycle, save_settings
+from server_stub.storage import db as db_module
 from server_stub.storage import models as m
 from server_stub.storage.db import open_central
 from server_stub.storage.fast_insert import bind_processor, insert_rows
@@ -94,7 +96,17 @@ def build(engine: Engine, n_tasks: int, n_agents: int, seed: int = 3) -> None:
                 conn.exec_driver_sql(f"VACUUM ANALYZE {table}")
 
 
-def measure(engine: Engine, label: str, n_tasks: int, n_agents: int) -> None:
+def _passes(engine: Engine, label: str) -> None:
+    for what in ("first pass", "second pass (same moment: idempotent)"):
+        t0, c0 = time.perf_counter(), time.process_time()
+        report = recycle(engine, now=NOW)
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        phases = ", ".join(f"{k} {v:.1f}" for k, v in (report.seconds or {}).items())
+        print(f"{label} {what}: {report.line()}; wall {wall:.1f} s, CPU {cpu:.1f} s "
+              f"(load {os.getloadavg()[0]:.1f}) [{phases}]", flush=True)
+
+
+def measure(engine: Engine, label: str, n_tasks: int, n_agents: int, compare_cache: bool = False) -> None:
     t0 = time.perf_counter()
     build(engine, n_tasks, n_agents)
     print(f"{label}: built {n_tasks:,} held tasks for {n_agents} agents in {time.perf_counter() - t0:.0f} s "
@@ -103,13 +115,24 @@ def measure(engine: Engine, label: str, n_tasks: int, n_agents: int) -> None:
     with Session(engine) as s:
         tasks, last = load_held_tasks(s)
     bare = time.perf_counter() - t0
-    for what in ("first pass", "second pass (same moment: idempotent)"):
-        t0, c0 = time.perf_counter(), time.process_time()
-        report = recycle(engine, now=NOW)
-        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-        phases = ", ".join(f"{k} {v:.1f}" for k, v in (report.seconds or {}).items())
-        print(f"{label} {what}: {report.line()}; wall {wall:.1f} s, CPU {cpu:.1f} s "
-              f"(load {os.getloadavg()[0]:.1f}) [{phases}]", flush=True)
+    if compare_cache and engine.dialect.name == "sqlite":
+        # the same store copied: first with SQLite's default 2 MiB page cache (the build
+        # before bulk_connection), then as the pass runs now
+        path = Path(str(engine.url.database))
+        copy = path.with_name("before.db")
+        engine.dispose()
+        with sqlite3.connect(path) as src, sqlite3.connect(copy) as dst:
+            src.backup(dst)
+        before = open_central(f"sqlite:///{copy}")
+        saved, db_module.BULK_CACHE_MIB = db_module.BULK_CACHE_MIB, 0
+        try:
+            _passes(before, f"{label} (before: default 2 MiB page cache)")
+        finally:
+            db_module.BULK_CACHE_MIB = saved
+            before.dispose()
+            copy.unlink()
+    _passes(engine, label + (f" ({db_module.BULK_CACHE_MIB} MiB page cache)" if engine.dialect.name == "sqlite"
+                             else ""))
     print(f"{label} bare read of the same {len(tasks):,} tasks and {len(last):,} last contacts: {bare:.1f} s",
           flush=True)
 
@@ -120,11 +143,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--agents", type=int, default=500)
     parser.add_argument("--pg", default=None, help="PostgreSQL URL of a scratch database (dropped!)")
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--compare-cache", action="store_true",
+                        help="SQLite: first time a copy of the store with the default page cache (before)")
     args = parser.parse_args(argv)
     if not args.skip_sqlite:
         with tempfile.TemporaryDirectory(prefix="bench-recycle-") as tmp:
             engine = open_central(f"sqlite:///{Path(tmp) / 'central.db'}")
-            measure(engine, "SQLite", args.tasks, args.agents)
+            measure(engine, "SQLite", args.tasks, args.agents, args.compare_cache)
             engine.dispose()
     if args.pg:
         import psycopg

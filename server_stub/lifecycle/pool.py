@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session
 from server_stub.changes import Change, allocate_cursors
 from server_stub.lifecycle.wire_sql import wire_json_sql
 from server_stub.storage import models as m
+from server_stub.storage.db import bulk_connection
 from server_stub.storage.fast_insert import bind_processor
 from workbench.core.codes import Role, TaskStatus
 from workbench.core.entities import UTCDateTime, utcnow
@@ -323,7 +324,7 @@ def recycle(engine: Engine, *, now: dt.datetime | None = None) -> RecycleReport:
     now = now or utcnow()
     report = RecycleReport(seconds={})
     t0 = time.perf_counter()
-    with Session(engine) as s, s.begin():
+    with bulk_connection(engine) as conn, Session(bind=conn) as s, s.begin():
         lock_log(s)  # serialised with pushes: a claim or contact cannot slip in between
         settings = all_settings(s)
         tasks, last = load_held_tasks(s)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -41,6 +42,7 @@ from sqlalchemy.orm import Session
 from server_stub.changes import allocate_cursors
 from server_stub.lifecycle.wire_sql import wire_json_sql
 from server_stub.storage import models as m
+from server_stub.storage.db import bulk_connection
 from server_stub.storage.fast_insert import bind_processor
 from workbench.core.entities import utcnow
 from workbench.core.scoring.book import (
@@ -193,7 +195,9 @@ def history_queries(dialect: str, as_of: dt.datetime) -> list[tuple[str, Any]]:
     # the desktop's SQL, reading the table in storage order: the central store's events are
     # not clustered by customer, and walking the (customer, time) index costs a random
     # table lookup per event (measured 2.3 s CPU instead of 1.7 s on 815,000 events)
-    return [(sql.replace("FROM contact_events WHERE", "FROM contact_events NOT INDEXED WHERE"), params)
+    # (whatever whitespace the desktop's SQL has there: the second query breaks its line
+    # before WHERE, and walked the index — 15.8 s instead of 3.8 s CPU on 4,077,760 events)
+    return [(re.sub(r"FROM contact_events\s+WHERE", "FROM contact_events NOT INDEXED WHERE", sql), params)
             for sql, params in _history_queries(as_of)]
 
 
@@ -318,7 +322,7 @@ def score_central(engine: Engine, kinds: Sequence[str] = BOOK_KINDS, *,
         report.seconds[name] = report.seconds.get(name, 0.0) + t - clock
         clock = t
 
-    with Session(engine) as session, session.begin():
+    with bulk_connection(engine) as conn, Session(bind=conn) as session, session.begin():
         found = published_models(session, kinds)
         if not found:
             raise ScoringError(f"no published model of {', '.join(kinds)}; run `workbench-server train` first")
